@@ -1,0 +1,69 @@
+package io.umonitor.api;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One log record of one unikernel, as sinks receive it. Immutable and safe to share between threads.
+ *
+ * @param unikernel the name of the unikernel (or attached sender) the record belongs to
+ * @param origin how it reached umonitor
+ * @param sequence the sender's sequence number, or {@code -1} when the origin has none
+ * @param guestClock which clock {@code guestNanos} was taken from ({@link GuestClock#NONE} when none)
+ * @param guestNanos the guest's own timestamp in nanoseconds; meaningful unless {@code guestClock} is NONE
+ * @param receivedAt when umonitor received it, by the host clock
+ * @param level severity
+ * @param logger logger or component name inside the guest; empty when none
+ * @param message the message text
+ * @param attributes typed attributes in the order the guest sent them
+ * @since 0.1
+ */
+public record LogRecord(
+        String unikernel,
+        LogOrigin origin,
+        long sequence,
+        GuestClock guestClock,
+        long guestNanos,
+        Instant receivedAt,
+        LogLevel level,
+        String logger,
+        String message,
+        List<Attribute> attributes) {
+
+    public LogRecord {
+        Objects.requireNonNull(unikernel, "unikernel");
+        Objects.requireNonNull(origin, "origin");
+        Objects.requireNonNull(guestClock, "guestClock");
+        Objects.requireNonNull(receivedAt, "receivedAt");
+        Objects.requireNonNull(level, "level");
+        Objects.requireNonNull(logger, "logger");
+        Objects.requireNonNull(message, "message");
+        attributes = List.copyOf(attributes);
+    }
+
+    /** A record without sequence, guest time or attributes: console text and monitor events. */
+    public static LogRecord simple(String unikernel, LogOrigin origin, LogLevel level, String logger, String message) {
+        return new LogRecord(unikernel, origin, -1, GuestClock.NONE, 0, Instant.now(), level, logger, message, List.of());
+    }
+
+    /** The guest's wall-clock timestamp, when it sent one. */
+    public Optional<Instant> guestWallTime() {
+        if (guestClock != GuestClock.WALL) {
+            return Optional.empty();
+        }
+        return Optional.of(Instant.ofEpochSecond(Math.floorDiv(guestNanos, 1_000_000_000L),
+                Math.floorMod(guestNanos, 1_000_000_000L)));
+    }
+
+    /** The first attribute with this key. */
+    public Optional<AttributeValue> attribute(String key) {
+        for (Attribute a : attributes) {
+            if (a.key().equals(key)) {
+                return Optional.of(a.value());
+            }
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,34 @@
+package io.umonitor.api.spi;
+
+/**
+ * Launches and stops one kind of unikernel (Solo5 tenders, QEMU, Linux processes, ...).
+ *
+ * <p>Found with {@link java.util.ServiceLoader} (register with {@code @AutoService(UnikernelBackend.class)})
+ * or passed to the monitor explicitly. Implementations have a public no-argument constructor that does no
+ * I/O; {@link #availability()} is cheap; real set-up happens in {@link #initialize}. After initialize,
+ * {@link #launch} may be called from many threads at once.
+ *
+ * @since 0.1
+ */
+public interface UnikernelBackend {
+
+    /** Unique, stable, lower-case id such as {@code solo5}, {@code qemu} or {@code process}. */
+    String id();
+
+    /**
+     * Whether this backend can run on this host and, if not, why and how to fix it. Cheap: looks for
+     * executables and device files, never starts a guest.
+     */
+    Availability availability();
+
+    /** Validates settings and prepares; called once before the first launch. */
+    default void initialize(ProviderContext context) {
+    }
+
+    /**
+     * Starts a unikernel and returns once it has been started (not once it runs). Must either return a
+     * live guest or throw {@link io.umonitor.api.LaunchException} /
+     * {@link io.umonitor.api.ConfigurationException} having left nothing running.
+     */
+    LaunchedUnikernel launch(LaunchRequest request);
+}
