@@ -44,8 +44,11 @@ public interface LogHub extends AutoCloseable {
     /** Stops listening on an address added by {@link #listenOn}. */
     void stopListeningOn(InetAddress hostAddress);
 
-    /** The console of unikernel {@code name}: plain lines and lines in the protocol's console encoding. */
-    GuestOutput consoleOf(String name, Runnable onRunning);
+    /**
+     * One console line of unikernel {@code name}: plain text becomes a CONSOLE record, a line in the
+     * protocol's console encoding a structured one (a bad encoded line is kept as text and counted).
+     */
+    void consoleLine(String name, GuestOutput.Stream stream, String line);
 
     /** A record umonitor itself writes (launched, exited, restarted, ...). */
     void publish(LogRecord record);
