@@ -1,0 +1,84 @@
+package io.umonitor.core.process;
+
+import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
+
+/**
+ * Cuts a byte stream into lines of at most {@code maxLineBytes} bytes, so a guest that never writes
+ * a newline cannot make the monitor buffer without bound. A line ends at LF; a CR before it is dropped.
+ * An over-long line is emitted in pieces, cut before a UTF-8 character rather than inside it. Bytes are
+ * decoded as UTF-8; malformed input becomes U+FFFD. Not thread-safe: one splitter per stream.
+ */
+final class LineSplitter {
+    /** Long enough for any UTF-8 character, so a piece always makes progress. */
+    static final int MIN_LINE_BYTES = 4;
+
+    private final byte[] line;
+    private final Consumer<String> lines;
+    private int length;
+
+    LineSplitter(int maxLineBytes, Consumer<String> lines) {
+        if (maxLineBytes < MIN_LINE_BYTES) {
+            throw new IllegalArgumentException("maxLineBytes " + maxLineBytes + " is below " + MIN_LINE_BYTES);
+        }
+        this.line = new byte[maxLineBytes];
+        this.lines = lines;
+    }
+
+    void feed(byte[] bytes, int offset, int count) {
+        int end = offset + count;
+        for (int i = offset; i < end; i++) {
+            byte b = bytes[i];
+            if (b == '\n') {
+                emit(length);
+                continue;
+            }
+            if (length == line.length) {
+                splitBefore(b);
+            }
+            line[length++] = b;
+        }
+    }
+
+    /** Emits what is left after the stream ended without a final newline. */
+    void finish() {
+        if (length > 0) {
+            emit(length);
+        }
+    }
+
+    private void splitBefore(byte next) {
+        int cut = length;
+        if (isContinuation(next)) {
+            // The character that 'next' continues started in the last few bytes: move it whole to the next piece.
+            int start = length - 1;
+            while (start > length - MIN_LINE_BYTES && start > 0 && isContinuation(line[start])) {
+                start--;
+            }
+            if (start > 0 && !isContinuation(line[start])) {
+                cut = start;
+            }
+        }
+        int carried = length - cut;
+        emitPiece(cut);
+        System.arraycopy(line, cut, line, 0, carried);
+        length = carried;
+    }
+
+    private void emit(int count) {
+        int n = count;
+        if (n > 0 && line[n - 1] == '\r') {
+            n--;
+        }
+        lines.accept(new String(line, 0, n, StandardCharsets.UTF_8));
+        length = 0;
+    }
+
+    private void emitPiece(int count) {
+        lines.accept(new String(line, 0, count, StandardCharsets.UTF_8));
+    }
+
+    private static boolean isContinuation(byte b) {
+        return (b & 0xC0) == 0x80;
+    }
+}

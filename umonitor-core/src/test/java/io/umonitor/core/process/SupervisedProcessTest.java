@@ -1,0 +1,275 @@
+package io.umonitor.core.process;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.umonitor.api.LaunchException;
+import io.umonitor.api.spi.GuestOutput;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(60)
+class SupervisedProcessTest {
+
+    private static final Path SH = Path.of("/bin/sh");
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    /** Collects lines and lets a test wait for one instead of sleeping. */
+    static final class Lines implements SupervisedProcess.OutputConsumer {
+        final List<String> stdout = new CopyOnWriteArrayList<>();
+        final List<String> stderr = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void line(GuestOutput.Stream stream, String line) {
+            (stream == GuestOutput.Stream.STDERR ? stderr : stdout).add(line);
+            synchronized (this) {
+                notifyAll();
+            }
+        }
+
+        synchronized String await(Predicate<String> matcher) throws InterruptedException {
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (true) {
+                for (String l : stdout) {
+                    if (matcher.test(l)) {
+                        return l;
+                    }
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("no matching stdout line within " + WAIT + "; got " + stdout);
+                }
+                wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            }
+        }
+    }
+
+    private static SupervisedProcess sh(String script, SupervisedProcess.OutputConsumer output) {
+        return SupervisedProcess.builder(SH).argument("-c").argument(script).output(output).start();
+    }
+
+    private static ProcessExit exitOf(SupervisedProcess p) throws Exception {
+        return p.exit().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    @Test
+    void reportsExitCodeAndEveryLineOfBothStreams() throws Exception {
+        Lines lines = new Lines();
+        SupervisedProcess p = sh("printf 'a\\nb\\r\\nc'; echo err >&2; exit 3", lines);
+        assertTrue(p.pid() > 0);
+        ProcessExit exit = exitOf(p);
+        assertEquals(3, exit.exitValue());
+        assertEquals(0, exit.signal());
+        assertFalse(exit.stopRequested());
+        assertEquals(List.of("a", "b", "c"), lines.stdout);
+        assertEquals(List.of("err"), lines.stderr);
+    }
+
+    @Test
+    void zeroExitIsNotASignal() throws Exception {
+        ProcessExit exit = exitOf(sh("true", new Lines()));
+        assertEquals(0, exit.exitValue());
+        assertFalse(exit.diedOfSignal());
+    }
+
+    @Test
+    void argumentsAndEnvironmentArePassedUnchanged() throws Exception {
+        Lines lines = new Lines();
+        SupervisedProcess p = SupervisedProcess.builder(SH)
+                .arguments(List.of("-c", "printf '%s\\n' \"$@\" \"$UMT_VALUE\"", "sh", "a b", "\"q\"", "${X}", ""))
+                .environment("UMT_VALUE", "v w")
+                .output(lines)
+                .start();
+        assertEquals(0, exitOf(p).exitValue());
+        assertEquals(List.of("a b", "\"q\"", "${X}", "", "v w"), lines.stdout);
+    }
+
+    @Test
+    void splitsALongLineIntoPiecesOfTheMaximumLength() throws Exception {
+        Lines lines = new Lines();
+        SupervisedProcess p = SupervisedProcess.builder(SH)
+                .arguments(List.of("-c", "head -c 100000 /dev/zero | tr '\\0' x; echo; echo after"))
+                .maxLineBytes(1000)
+                .output(lines)
+                .start();
+        exitOf(p);
+        assertEquals(101, lines.stdout.size());
+        assertTrue(lines.stdout.subList(0, 100).stream().allMatch(l -> l.equals("x".repeat(1000))));
+        assertEquals("after", lines.stdout.get(100));
+    }
+
+    @Test
+    void deliversFiftyMegabytesCompletely() throws Exception {
+        AtomicLong count = new AtomicLong();
+        AtomicLong bad = new AtomicLong();
+        String line = "y".repeat(99);
+        SupervisedProcess p = SupervisedProcess.builder(SH)
+                .arguments(List.of("-c", "yes " + line + " | head -n 500000"))
+                .output((stream, l) -> {
+                    count.incrementAndGet();
+                    if (!l.equals(line)) {
+                        bad.incrementAndGet();
+                    }
+                })
+                .start();
+        ProcessExit exit = exitOf(p);
+        assertEquals(0, exit.exitValue());
+        assertEquals(0, exit.droppedLines());
+        assertEquals(500_000, count.get());
+        assertEquals(0, bad.get());
+    }
+
+    @Test
+    void aStalledConsumerNeverBlocksTheChildAndDropsAreCounted() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicLong delivered = new AtomicLong();
+        AtomicLong dropped = new AtomicLong();
+        SupervisedProcess p = SupervisedProcess.builder(SH)
+                .arguments(List.of("-c", "yes " + "z".repeat(99) + " | head -n 500000"))
+                .output(new SupervisedProcess.OutputConsumer() {
+                    @Override
+                    public void line(GuestOutput.Stream stream, String l) {
+                        try {
+                            release.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        delivered.incrementAndGet();
+                    }
+
+                    @Override
+                    public void linesDropped(GuestOutput.Stream stream, long n) {
+                        dropped.addAndGet(n);
+                    }
+                })
+                .start();
+        // The consumer is stuck on its first line: the child must still write all 50 MB and end.
+        assertTrue(p.toHandle().onExit().get(WAIT.toSeconds(), TimeUnit.SECONDS) != null);
+        assertFalse(p.exit().isDone(), "exit waits for delivery");
+        release.countDown();
+        ProcessExit exit = exitOf(p);
+        assertEquals(0, exit.exitValue());
+        assertTrue(exit.droppedLines() > 0, "the queue must have overflowed");
+        assertEquals(exit.droppedLines(), dropped.get());
+        assertEquals(500_000, delivered.get() + dropped.get());
+    }
+
+    @Test
+    void aSignalTheProcessRaisesItselfIsReported() throws Exception {
+        ProcessExit exit = exitOf(sh("kill -SEGV $$", new Lines()));
+        assertEquals(Signals.SIGSEGV, exit.signal());
+        assertEquals(139, exit.exitValue());
+        assertFalse(exit.stopRequested());
+    }
+
+    @Test
+    void aSigkillFromOutsideIsReportedAsNotRequested() throws Exception {
+        Lines lines = new Lines();
+        SupervisedProcess p = sh("echo ready; exec sleep 30", lines);
+        lines.await("ready"::equals);
+        Process killer = new ProcessBuilder("kill", "-KILL", Long.toString(p.pid())).start();
+        assertTrue(killer.waitFor(10, TimeUnit.SECONDS));
+        ProcessExit exit = exitOf(p);
+        assertEquals(Signals.SIGKILL, exit.signal());
+        assertFalse(exit.stopRequested());
+    }
+
+    @Test
+    void stopEndsACooperativeProcessWithSigterm() throws Exception {
+        Lines lines = new Lines();
+        SupervisedProcess p = sh("echo ready; exec sleep 30", lines);
+        lines.await("ready"::equals);
+        p.stop(Duration.ofSeconds(10));
+        ProcessExit exit = exitOf(p);
+        assertEquals(Signals.SIGTERM, exit.signal());
+        assertTrue(exit.stopRequested());
+        p.stop(Duration.ofSeconds(1));
+        p.kill();
+    }
+
+    @Test
+    void stopEscalatesToSigkillForTheProcessAndItsChildren() throws Exception {
+        Lines lines = new Lines();
+        SupervisedProcess p = sh("trap '' TERM; sleep 30 & echo child $!; echo ready; wait; wait; wait", lines);
+        long child = Long.parseLong(lines.await(l -> l.startsWith("child ")).substring(6));
+        lines.await("ready"::equals);
+        long start = System.nanoTime();
+        p.stop(Duration.ofMillis(500));
+        ProcessExit exit = exitOf(p);
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertEquals(Signals.SIGKILL, exit.signal());
+        assertTrue(exit.stopRequested());
+        assertTrue(tookMillis >= 450, "killed after " + tookMillis + " ms, before the grace period");
+        awaitGone(child);
+    }
+
+    @Test
+    void aProcessThatClosesItsOutputIsStillWaitedForAndStopped() throws Exception {
+        Lines lines = new Lines();
+        SupervisedProcess p = sh("echo before; exec >&- 2>&-; exec sleep 30", lines);
+        lines.await("before"::equals);
+        assertThrows(TimeoutException.class, () -> p.exit().get(300, TimeUnit.MILLISECONDS));
+        assertTrue(p.isAlive());
+        p.stop(Duration.ofSeconds(5));
+        assertEquals(Signals.SIGTERM, exitOf(p).signal());
+    }
+
+    @Test
+    void anOrphanHoldingThePipeDelaysTheExitOnlyByTheDrainTimeout() throws Exception {
+        Lines lines = new Lines();
+        SupervisedProcess p = SupervisedProcess.builder(SH)
+                .arguments(List.of("-c", "sleep 30 & echo orphan $!"))
+                .drainTimeout(Duration.ofMillis(300))
+                .output(lines)
+                .start();
+        long orphan = Long.parseLong(lines.await(l -> l.startsWith("orphan ")).substring(7));
+        try {
+            ProcessExit exit = exitOf(p);
+            assertEquals(0, exit.exitValue());
+        } finally {
+            ProcessHandle.of(orphan).ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    @Test
+    void killIsImmediateAndIdempotent() throws Exception {
+        Lines lines = new Lines();
+        SupervisedProcess p = sh("trap '' TERM; echo ready; exec sleep 30", lines);
+        lines.await("ready"::equals);
+        p.kill();
+        p.kill();
+        p.stop(Duration.ofSeconds(30));
+        ProcessExit exit = exitOf(p);
+        assertEquals(Signals.SIGKILL, exit.signal());
+        assertTrue(exit.stopRequested());
+        p.kill();
+    }
+
+    @Test
+    void aMissingExecutableIsALaunchExceptionNamingIt() {
+        LaunchException e = assertThrows(LaunchException.class,
+                () -> SupervisedProcess.builder(Path.of("/nonexistent/umt-guest")).start());
+        assertTrue(e.getMessage().contains("/nonexistent/umt-guest"), e.getMessage());
+    }
+
+    private static void awaitGone(long pid) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("process " + pid + " still alive");
+            }
+            Thread.sleep(20);
+        }
+    }
+}
