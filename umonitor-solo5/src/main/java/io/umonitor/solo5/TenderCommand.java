@@ -1,0 +1,153 @@
+package io.umonitor.solo5;
+
+import io.umonitor.api.ConfigurationException;
+import io.umonitor.api.NetworkSpec;
+import io.umonitor.api.UnikernelSpec;
+import io.umonitor.api.spi.CollectorEndpoint;
+import io.umonitor.api.spi.LaunchRequest;
+import io.umonitor.api.spi.ProvisionedNetwork;
+import io.umonitor.solo5.Solo5Image.Device;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The command line that starts one Solo5 unikernel:
+ * <pre>
+ * [ip netns exec NS] [taskset -c CPUS] TENDER [--mem=MB] (--net:N=TAP --net-mac:N=MAC | --block:N=PATH)...
+ *     [--gdb --gdb-port=P] -- KERNEL [spec arguments] [MirageOS --ipv4 keys] [--umonitor-* keys]
+ * </pre>
+ * Devices are attached in manifest order. A pure function of its inputs, so it is unit-tested without
+ * Solo5.
+ *
+ * @param argv the full command
+ * @param tenderPath the tender executable inside {@code argv}
+ * @param guestArguments what follows the kernel (the unikernel's command line)
+ * @param namespace the network namespace the tender must run in (its taps live there), if any
+ * @param gdbCommand the command that attaches gdb, in debug mode
+ */
+record TenderCommand(
+        List<String> argv,
+        Path tenderPath,
+        List<String> guestArguments,
+        Optional<String> namespace,
+        Optional<String> gdbCommand) {
+
+    TenderCommand {
+        argv = List.copyOf(argv);
+        guestArguments = List.copyOf(guestArguments);
+    }
+
+    /**
+     * @param tenderPath the tender to run (solo5-hvt-debug in debug mode)
+     * @param gdbPort the port the debug tender listens on; ignored unless {@code options.debug()}
+     * @throws ConfigurationException when a TAP device of the spec has no provisioned tap, or the taps
+     *     live in different network namespaces
+     */
+    static TenderCommand build(Path tenderPath, Solo5Image image, LaunchRequest request, Solo5Options options,
+            int gdbPort) {
+        UnikernelSpec spec = request.spec();
+        List<String> problems = new ArrayList<>();
+        List<ProvisionedNetwork> taps = new ArrayList<>();
+        for (NetworkSpec net : spec.networks()) {
+            Optional<ProvisionedNetwork> provisioned = request.network(net.name());
+            if (provisioned.isEmpty()) {
+                problems.add("network device '" + net.name() + "' has no provisioned tap: configure a network "
+                        + "provisioner (e.g. tap) for the monitor");
+            } else {
+                taps.add(provisioned.get());
+            }
+        }
+        List<String> namespaces = taps.stream().map(ProvisionedNetwork::namespace).distinct().toList();
+        if (namespaces.size() > 1) {
+            problems.add("the taps live in different network namespaces " + namespaces + ", but a tender runs in "
+                    + "one: provision all devices of a unikernel in the same namespace");
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigurationException("cannot attach the networks of unikernel '" + spec.name() + "': "
+                    + String.join("; ", problems));
+        }
+        Optional<String> namespace = namespaces.isEmpty() ? Optional.empty()
+                : Optional.ofNullable(namespaces.get(0));
+
+        List<String> argv = new ArrayList<>();
+        namespace.ifPresent(ns -> argv.addAll(List.of("ip", "netns", "exec", ns)));
+        options.cpus().ifPresent(cpus -> argv.addAll(List.of("taskset", "-c", cpus)));
+        argv.add(tenderPath.toString());
+        if (spec.memoryMb() > 0) {
+            argv.add("--mem=" + spec.memoryMb());
+        }
+        for (Device device : image.devices()) {
+            switch (device.type()) {
+                case NET_BASIC -> {
+                    ProvisionedNetwork tap = request.network(device.name()).orElseThrow();
+                    argv.add("--net:" + device.name() + "=" + tap.hostInterface());
+                    // Without an explicit MAC the tender picks a random one on every start, which breaks
+                    // ARP caches and DHCP leases across restarts.
+                    argv.add("--net-mac:" + device.name() + "=" + tap.mac());
+                }
+                case BLOCK_BASIC -> {
+                    Path file = spec.blockDevices().stream().filter(b -> b.name().equals(device.name()))
+                            .findFirst().orElseThrow().path();
+                    argv.add("--block:" + device.name() + "=" + file.toAbsolutePath());
+                }
+                default -> throw new IllegalStateException(device.type().toString());
+            }
+        }
+        Optional<String> gdbCommand = Optional.empty();
+        if (options.debug()) {
+            argv.add("--gdb");
+            argv.add("--gdb-port=" + gdbPort);
+            // The debug tender listens inside the namespace it runs in, so gdb has to join it there.
+            gdbCommand = Optional.of(namespace.map(ns -> "ip netns exec " + ns + " ").orElse("")
+                    + "gdb -ex 'target remote localhost:" + gdbPort + "' " + image.path().toAbsolutePath());
+        }
+        argv.add("--");
+        argv.add(image.path().toAbsolutePath().toString());
+        List<String> guestArguments = guestArguments(request, options, taps);
+        argv.addAll(guestArguments);
+        return new TenderCommand(argv, tenderPath, guestArguments, namespace, gdbCommand);
+    }
+
+    /**
+     * Spec arguments come first so that unikernels reading a positional command line (Solo5's own
+     * test_net looks at the first character) keep working; MirageOS parses keys in any order.
+     */
+    static List<String> guestArguments(LaunchRequest request, Solo5Options options, List<ProvisionedNetwork> taps) {
+        UnikernelSpec spec = request.spec();
+        List<String> args = new ArrayList<>(spec.arguments());
+        Optional<ProvisionedNetwork> first = taps.stream().findFirst();
+        if (options.mirage() && first.isPresent()) {
+            ProvisionedNetwork net = first.get();
+            if (spec.arguments().stream().noneMatch(a -> a.startsWith("--ipv4="))) {
+                args.add("--ipv4=" + net.guestCidr());
+            }
+            if (spec.arguments().stream().noneMatch(a -> a.startsWith("--ipv4-gateway="))) {
+                args.add("--ipv4-gateway=" + net.hostAddress().getHostAddress());
+            }
+        }
+        if (options.umonitorArguments()) {
+            args.add("--umonitor-name=" + spec.name());
+            args.add("--umonitor-token=" + request.token());
+            String device = first.map(ProvisionedNetwork::deviceName).orElse(null);
+            if (device != null) {
+                request.collector(CollectorEndpoint.Transport.UDP, device)
+                        .ifPresent(c -> args.add("--umonitor-udp=" + c.hostAndPort()));
+                request.collector(CollectorEndpoint.Transport.TCP, device)
+                        .ifPresent(c -> args.add("--umonitor-tcp=" + c.hostAndPort()));
+            }
+        }
+        return args;
+    }
+
+    /** The command as one shell-like line for logs and details (the token is masked). */
+    String display(String token) {
+        List<String> shown = new ArrayList<>();
+        for (String a : argv) {
+            shown.add(Objects.equals(token, "") ? a : a.replace(token, "***"));
+        }
+        return String.join(" ", shown);
+    }
+}
