@@ -39,7 +39,7 @@ final class ConsoleParser {
     private static final String BANNER_START = "            |      ___|";
     /** Tender messages that are not errors. */
     private static final List<String> TENDER_INFO = List.of("adjusting memory", "Waiting for a debugger",
-            "Connection from debugger");
+            "Connection from debugger", "\tgdb ");
 
     /** What the parser learnt; a snapshot, safe to keep. */
     record Facts(
