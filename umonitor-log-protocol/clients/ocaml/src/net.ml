@@ -1,0 +1,155 @@
+open Lwt.Infix
+
+(* What both transports share: the bounded queue, the single sender thread, the idle signal for
+   [flush], and the diversion of nested records to the console. *)
+module Pump = struct
+  type t = {
+    session : Session.t;
+    queue : Frame.t Queue.t;
+    limit : int;
+    mutable running : bool;
+    mutable closed : bool;
+    idle : unit Lwt_condition.t;
+    console : string -> unit;
+  }
+
+  let create ?(console = Reporter.default_out) ?(queue = 1024) session =
+    { session; queue = Queue.create (); limit = max 1 queue; running = false; closed = false;
+      idle = Lwt_condition.create (); console }
+
+  (* [drain p] sends everything queued; it runs until the queue is empty, then signals idle. *)
+  let kick p drain =
+    if not p.running then begin
+      p.running <- true;
+      Lwt.async (fun () ->
+          Lwt.catch (fun () -> drain ()) (fun _ -> Lwt.return_unit) >|= fun () ->
+          p.running <- false;
+          Lwt_condition.broadcast p.idle ())
+    end
+
+  let enqueue p drain f =
+    if p.closed || Queue.length p.queue >= p.limit then Session.note_dropped p.session 1
+    else (Queue.push f p.queue; kick p drain)
+
+  let reporter p drain =
+    Reporter.make p.session ~send:(enqueue p drain) ~nested:(fun f -> p.console (Frame.console_line f))
+
+  let rec flush p =
+    if (not p.running) && Queue.is_empty p.queue then Lwt.return_unit
+    else Lwt_condition.wait p.idle >>= fun () -> flush p
+
+  let drop_all p =
+    Session.note_dropped p.session (Queue.length p.queue);
+    Queue.clear p.queue
+end
+
+module Udp (S : Net_stack.UDP_STACK) = struct
+  type t = { pump : Pump.t; stack : S.t; dst : Ipaddr.t; port : int; max_datagram : int; hello : string }
+
+  let send t frames =
+    let payload = String.concat "" (t.hello :: frames) in
+    S.UDP.write ~dst:t.dst ~dst_port:t.port (S.udp t.stack) (Cstruct.of_string payload) >|= function
+    | Ok () -> ()
+    | Error _ -> Session.note_dropped t.pump.session (List.length frames)
+
+  (* Takes queued records while they fit in one datagram beside the HELLO; a record too big for
+     [max_datagram] goes alone, as big as UDP allows. *)
+  let rec drain t () =
+    if Queue.is_empty t.pump.queue then Lwt.return_unit
+    else
+      let room = t.max_datagram - String.length t.hello in
+      let rec take acc used =
+        match Queue.peek_opt t.pump.queue with
+        | Some f ->
+            let b = Frame.encode f in
+            if acc = [] || used + String.length b <= room then (
+              ignore (Queue.pop t.pump.queue);
+              if acc = [] && String.length b > 65507 - String.length t.hello then (
+                Session.note_dropped t.pump.session 1; take acc used)
+              else take (b :: acc) (used + String.length b))
+            else List.rev acc
+        | None -> List.rev acc
+      in
+      match take [] 0 with [] -> drain t () | frames -> send t frames >>= drain t
+
+  let create ?console ?queue ?(max_datagram = 1472) stack session dst ~port =
+    let max_datagram = max 64 (min max_datagram 65507) in
+    { pump = Pump.create ?console ?queue session; stack; dst; port; max_datagram;
+      hello = Frame.encode (Session.hello session) }
+
+  let reporter t = Pump.reporter t.pump (drain t)
+  let flush t = Pump.flush t.pump
+
+  let close ?reason t =
+    if t.pump.closed then Lwt.return_unit
+    else
+      flush t >>= fun () ->
+      t.pump.closed <- true;
+      send t [ Frame.encode (Session.goodbye ?reason t.pump.session) ]
+end
+
+module Tcp (S : Net_stack.TCP_STACK) = struct
+  type t = {
+    pump : Pump.t;
+    stack : S.t;
+    dst : Ipaddr.t;
+    port : int;
+    mutable flow : S.TCP.flow option;
+  }
+
+  let connect t =
+    S.TCP.create_connection (S.tcp t.stack) (t.dst, t.port) >>= function
+    | Error e -> Lwt.return (Error (Fmt.str "umonitor: cannot connect to %a:%d: %a" Ipaddr.pp t.dst t.port S.TCP.pp_error e))
+    | Ok flow -> (
+        S.TCP.write flow (Cstruct.of_string (Frame.encode (Session.hello t.pump.session))) >>= function
+        | Ok () -> t.flow <- Some flow; Lwt.return (Ok flow)
+        | Error e ->
+            S.TCP.close flow >|= fun () ->
+            Error (Fmt.str "umonitor: cannot send HELLO to %a:%d: %a" Ipaddr.pp t.dst t.port S.TCP.pp_write_error e))
+
+  let write t frames =
+    let count = List.length frames in
+    let bytes = Cstruct.of_string (String.concat "" (List.map Frame.encode frames)) in
+    (match t.flow with Some flow -> Lwt.return (Ok flow) | None -> connect t) >>= function
+    | Error msg ->
+        (* The collector is unreachable: drop what waits; the next record tries again. *)
+        t.pump.console (msg ^ "\n");
+        Session.note_dropped t.pump.session count;
+        Pump.drop_all t.pump;
+        Lwt.return_unit
+    | Ok flow -> (
+        S.TCP.write flow bytes >>= function
+        | Ok () -> Lwt.return_unit
+        | Error _ ->
+            t.flow <- None;
+            Session.note_dropped t.pump.session count;
+            S.TCP.close flow)
+
+  let rec drain t () =
+    if Queue.is_empty t.pump.queue then Lwt.return_unit
+    else
+      (* One write per batch keeps records in order and cuts per-record overhead. *)
+      let rec take acc n =
+        if n = 0 || Queue.is_empty t.pump.queue then List.rev acc else take (Queue.pop t.pump.queue :: acc) (n - 1)
+      in
+      write t (take [] 64) >>= drain t
+
+  let create ?console ?queue stack session dst ~port =
+    let t = { pump = Pump.create ?console ?queue session; stack; dst; port; flow = None } in
+    connect t >|= function Ok _ -> Ok t | Error msg -> Error msg
+
+  let reporter t = Pump.reporter t.pump (drain t)
+  let flush t = Pump.flush t.pump
+
+  let close ?reason t =
+    if t.pump.closed then Lwt.return_unit
+    else
+      flush t >>= fun () ->
+      t.pump.closed <- true;
+      match t.flow with
+      | None -> Lwt.return_unit
+      | Some flow ->
+          t.flow <- None;
+          S.TCP.write flow (Cstruct.of_string (Frame.encode (Session.goodbye ?reason t.pump.session)))
+          >>= fun _ -> S.TCP.close flow
+end
