@@ -1,0 +1,1520 @@
+/*
+ * umonitor_log.c - see umonitor_log.h. Layout of this file:
+ *   1. encoder (pure, no I/O)           3. POSIX transports: TCP, UDP sockets, console fd
+ *   2. client core (buffer, numbering)  4. process-wide client (send_log)
+ * Only section 3 touches sockets; with -DUMON_NO_POSIX it is left out and a freestanding target
+ * supplies console_write / datagram_send callbacks instead (umonitor_solo5.c).
+ */
+#if !defined(UMON_NO_POSIX) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include "umonitor_log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef UMON_NO_POSIX
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+#endif
+
+#if !defined(UMON_NO_THREADS) && !defined(UMON_NO_POSIX)
+#include <pthread.h>
+#define UMON_HAVE_THREADS 1
+#endif
+
+/* Longest message send_log() formats; longer output is cut at a character boundary. */
+#ifndef UMON_MESSAGE_MAX
+#define UMON_MESSAGE_MAX 4096
+#endif
+
+const char *umon_strerror(int code)
+{
+    switch (code) {
+    case UMON_OK: return "ok";
+    case UMON_E_INVALID: return "invalid argument";
+    case UMON_E_TOO_LONG: return "frame too long";
+    case UMON_E_FULL: return "buffer full, record dropped";
+    case UMON_E_ADDRESS: return "bad collector address";
+    case UMON_E_SYSTEM: return "system error";
+    case UMON_E_CLOSED: return "client not open";
+    case UMON_E_UNSUPPORTED: return "transport not available in this build";
+    case UMON_E_TIMEOUT: return "timed out";
+    default: return "unknown error";
+    }
+}
+
+/* ============================================================================================== */
+/* 1. Encoder                                                                                     */
+/* ============================================================================================== */
+
+static const uint32_t crc_nibble[16] = {
+    0x00000000u, 0x1db71064u, 0x3b6e20c8u, 0x26d930acu, 0x76dc4190u, 0x6b6b51f4u,
+    0x4db26158u, 0x5005713cu, 0xedb88320u, 0xf00f9344u, 0xd6d6a3e8u, 0xcb61b38cu,
+    0x9b64c2b0u, 0x86d3d2d4u, 0xa00ae278u, 0xbdbdf21cu
+};
+
+uint32_t umon_crc32(uint32_t crc, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    crc = ~crc;
+    while (len--) {
+        crc ^= *p++;
+        crc = (crc >> 4) ^ crc_nibble[crc & 0x0f];
+        crc = (crc >> 4) ^ crc_nibble[crc & 0x0f];
+    }
+    return ~crc;
+}
+
+size_t umon_base64_encode(char *out, size_t cap, const uint8_t *in, size_t len)
+{
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t need = (len + 2) / 3 * 4;
+    size_t i, o = 0;
+    if (out == NULL || cap <= need)
+        return need;
+    for (i = 0; i + 2 < len; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+        out[o++] = alphabet[v >> 18];
+        out[o++] = alphabet[(v >> 12) & 63];
+        out[o++] = alphabet[(v >> 6) & 63];
+        out[o++] = alphabet[v & 63];
+    }
+    if (i < len) {
+        uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < len ? (uint32_t)in[i + 1] << 8 : 0);
+        out[o++] = alphabet[v >> 18];
+        out[o++] = alphabet[(v >> 12) & 63];
+        out[o++] = i + 1 < len ? alphabet[(v >> 6) & 63] : '=';
+        out[o++] = '=';
+    }
+    out[o] = '\0';
+    return o;
+}
+
+long umon_console_line(char *out, size_t cap, const uint8_t *frame, size_t frame_len)
+{
+    size_t marker = sizeof(UMON_CONSOLE_MARKER) - 1;
+    size_t b64 = (frame_len + 2) / 3 * 4;
+    if (out == NULL || cap < marker + b64 + 2)
+        return UMON_E_TOO_LONG;
+    memcpy(out, UMON_CONSOLE_MARKER, marker);
+    umon_base64_encode(out + marker, cap - marker, frame, frame_len);
+    out[marker + b64] = '\n';
+    out[marker + b64 + 1] = '\0';
+    return (long)(marker + b64 + 1);
+}
+
+/* Writes into p when it is not NULL and the piece fits; always counts, so a NULL p measures. */
+typedef struct writer {
+    uint8_t *p;
+    size_t cap;
+    size_t len;
+} writer;
+
+static void put_bytes(writer *w, const void *src, size_t n)
+{
+    if (w->p != NULL && n <= w->cap && w->len <= w->cap - n && n > 0)
+        memcpy(w->p + w->len, src, n);
+    w->len += n;
+}
+
+static void put_u8(writer *w, unsigned v)
+{
+    uint8_t b = (uint8_t)v;
+    put_bytes(w, &b, 1);
+}
+
+static void put_u16(writer *w, unsigned v)
+{
+    uint8_t b[2];
+    b[0] = (uint8_t)(v >> 8);
+    b[1] = (uint8_t)v;
+    put_bytes(w, b, 2);
+}
+
+static void put_u32(writer *w, uint32_t v)
+{
+    uint8_t b[4];
+    b[0] = (uint8_t)(v >> 24);
+    b[1] = (uint8_t)(v >> 16);
+    b[2] = (uint8_t)(v >> 8);
+    b[3] = (uint8_t)v;
+    put_bytes(w, b, 4);
+}
+
+static void put_u64(writer *w, uint64_t v)
+{
+    put_u32(w, (uint32_t)(v >> 32));
+    put_u32(w, (uint32_t)v);
+}
+
+static void str_resolve(umon_str s, const uint8_t **p, size_t *n)
+{
+    *p = (const uint8_t *)s.ptr;
+    if (s.ptr == NULL)
+        *n = 0;
+    else if (s.len == UMON_STRLEN)
+        *n = strlen(s.ptr);
+    else
+        *n = s.len;
+}
+
+/* Length of the well-formed UTF-8 sequence at s (RFC 3629 / Unicode table 3-7), 0 if ill-formed. */
+static size_t utf8_sequence(const uint8_t *s, size_t n)
+{
+    uint8_t b = s[0];
+    uint8_t lo = 0x80, hi = 0xbf;
+    size_t len, i;
+    if (b < 0x80)
+        return 1;
+    if (b >= 0xc2 && b <= 0xdf)
+        len = 2;
+    else if (b >= 0xe0 && b <= 0xef) {
+        len = 3;
+        if (b == 0xe0)
+            lo = 0xa0;
+        else if (b == 0xed)
+            hi = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+        len = 4;
+        if (b == 0xf0)
+            lo = 0x90;
+        else if (b == 0xf4)
+            hi = 0x8f;
+    } else
+        return 0;
+    if (n < len)
+        return 0;
+    if (s[1] < lo || s[1] > hi)
+        return 0;
+    for (i = 2; i < len; i++)
+        if (s[i] < 0x80 || s[i] > 0xbf)
+            return 0;
+    return len;
+}
+
+/* Writes text with each ill-formed byte replaced by U+FFFD, stopping before the character that
+ * would pass limit bytes. Returns the bytes written (or that would be, with w == NULL). */
+static size_t put_text(writer *w, const uint8_t *s, size_t n, size_t limit)
+{
+    static const uint8_t replacement[3] = { 0xef, 0xbf, 0xbd };
+    size_t in = 0, out = 0;
+    while (in < n) {
+        size_t seq = utf8_sequence(s + in, n - in);
+        size_t produced = seq ? seq : 3;
+        if (out + produced > limit)
+            break;
+        if (w != NULL)
+            put_bytes(w, seq ? s + in : replacement, produced);
+        in += seq ? seq : 1;
+        out += produced;
+    }
+    return out;
+}
+
+static void put_str(writer *w, umon_str s, size_t limit, int wide)
+{
+    const uint8_t *p;
+    size_t n, out;
+    str_resolve(s, &p, &n);
+    out = put_text(NULL, p, n, limit);
+    if (wide)
+        put_u16(w, (unsigned)out);
+    else
+        put_u8(w, (unsigned)out);
+    put_text(w, p, n, out);
+}
+
+static void put_attr(writer *w, const umon_attr *a)
+{
+    uint64_t bits;
+    put_str(w, a->key, 255, 0);
+    switch (a->type) {
+    case UMON_ATTR_STRING:
+        if (a->value.str.ptr == NULL) {
+            put_u8(w, UMON_ATTR_NULL);
+        } else {
+            put_u8(w, UMON_ATTR_STRING);
+            put_str(w, a->value.str, 65535, 1);
+        }
+        break;
+    case UMON_ATTR_INT64:
+        put_u8(w, UMON_ATTR_INT64);
+        put_u64(w, (uint64_t)a->value.i64);
+        break;
+    case UMON_ATTR_UINT64:
+        put_u8(w, UMON_ATTR_UINT64);
+        put_u64(w, a->value.u64);
+        break;
+    case UMON_ATTR_FLOAT64:
+        put_u8(w, UMON_ATTR_FLOAT64);
+        memcpy(&bits, &a->value.f64, sizeof bits);
+        put_u64(w, bits);
+        break;
+    case UMON_ATTR_BOOL:
+        put_u8(w, UMON_ATTR_BOOL);
+        put_u8(w, a->value.boolean ? 1 : 0);
+        break;
+    case UMON_ATTR_BYTES:
+        if (a->value.bytes.ptr == NULL && a->value.bytes.len > 0) {
+            put_u8(w, UMON_ATTR_NULL);
+        } else {
+            size_t n = a->value.bytes.len > 65535 ? 65535 : a->value.bytes.len;
+            put_u8(w, UMON_ATTR_BYTES);
+            put_u16(w, (unsigned)n);
+            put_bytes(w, a->value.bytes.ptr, n);
+        }
+        break;
+    case UMON_ATTR_NULL:
+    default:
+        put_u8(w, UMON_ATTR_NULL);
+        break;
+    }
+}
+
+typedef void (*body_writer)(writer *w, const void *arg, size_t message_limit);
+
+static void hello_body(writer *w, const void *arg, size_t unused)
+{
+    const umon_hello *h = arg;
+    (void)unused;
+    put_str(w, h->name, 63, 0);
+    put_str(w, h->token, 255, 0);
+    put_str(w, h->client_name, 255, 0);
+    put_str(w, h->client_version, 255, 0);
+    put_u64(w, h->session);
+}
+
+static void record_body(writer *w, const void *arg, size_t message_limit)
+{
+    const umon_record *r = arg;
+    size_t i;
+    put_u64(w, r->sequence);
+    put_u8(w, (unsigned)r->clock);
+    put_u64(w, r->clock == UMON_CLOCK_NONE ? 0 : (uint64_t)r->timestamp);
+    put_u8(w, (unsigned)r->level);
+    put_str(w, r->logger, 255, 0);
+    put_str(w, r->message, message_limit, 1);
+    put_u16(w, (unsigned)r->attr_count);
+    for (i = 0; i < r->attr_count; i++)
+        put_attr(w, &r->attrs[i]);
+}
+
+static void goodbye_body(writer *w, const void *arg, size_t unused)
+{
+    const umon_goodbye *g = arg;
+    (void)unused;
+    put_u64(w, g->produced);
+    put_u64(w, g->dropped);
+    put_str(w, g->reason, 255, 0);
+}
+
+static long encode_frame(uint8_t *out, size_t cap, unsigned type, body_writer body, const void *arg,
+                         size_t message_limit)
+{
+    size_t limit = cap < UMON_MAX_FRAME ? cap : UMON_MAX_FRAME;
+    writer measure = { NULL, 0, 0 };
+    writer w;
+    body(&measure, arg, message_limit);
+    if (measure.len + UMON_FRAME_OVERHEAD > limit)
+        return UMON_E_TOO_LONG;
+    if (out == NULL)
+        return (long)(measure.len + UMON_FRAME_OVERHEAD);
+    w.p = out;
+    w.cap = limit;
+    w.len = 0;
+    put_u8(&w, 0x55);
+    put_u8(&w, 0x4d);
+    put_u8(&w, UMON_PROTOCOL_VERSION);
+    put_u8(&w, type);
+    put_u32(&w, (uint32_t)measure.len);
+    body(&w, arg, message_limit);
+    put_u32(&w, umon_crc32(0, out, w.len));
+    return (long)w.len;
+}
+
+int umon_valid_name(const char *name, size_t len)
+{
+    size_t i;
+    if (name == NULL || len < 1 || len > 63)
+        return 0;
+    for (i = 0; i < len; i++) {
+        char c = name[i];
+        int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-')))
+            return 0;
+    }
+    return 1;
+}
+
+long umon_encode_hello(uint8_t *out, size_t cap, const umon_hello *hello)
+{
+    const uint8_t *p;
+    size_t n;
+    if (hello == NULL)
+        return UMON_E_INVALID;
+    str_resolve(hello->name, &p, &n);
+    if (!umon_valid_name((const char *)p, n))
+        return UMON_E_INVALID;
+    str_resolve(hello->token, &p, &n);
+    if (n > 255)  /* a cut token would only be rejected later, far from the cause */
+        return UMON_E_INVALID;
+    return encode_frame(out, cap, UMON_FRAME_HELLO, hello_body, hello, 0);
+}
+
+long umon_encode_record(uint8_t *out, size_t cap, const umon_record *r)
+{
+    size_t i, limit, message_len, fixed;
+    const uint8_t *p;
+    size_t n;
+    writer measure = { NULL, 0, 0 };
+    if (r == NULL || r->level < UMON_TRACE || r->level > UMON_FATAL || r->clock < UMON_CLOCK_WALL ||
+        r->clock > UMON_CLOCK_NONE || r->attr_count > 65535 || (r->attr_count > 0 && r->attrs == NULL))
+        return UMON_E_INVALID;
+    for (i = 0; i < r->attr_count; i++) {
+        str_resolve(r->attrs[i].key, &p, &n);
+        if (n == 0)
+            return UMON_E_INVALID;
+    }
+    /* The message is the one field worth cutting: measure the rest, give the message what is left. */
+    limit = cap < UMON_MAX_FRAME ? cap : UMON_MAX_FRAME;
+    record_body(&measure, r, 0);
+    fixed = measure.len + UMON_FRAME_OVERHEAD;
+    if (fixed > limit)
+        return UMON_E_TOO_LONG;
+    message_len = limit - fixed;
+    if (message_len > 65535)
+        message_len = 65535;
+    return encode_frame(out, cap, UMON_FRAME_RECORD, record_body, r, message_len);
+}
+
+long umon_encode_goodbye(uint8_t *out, size_t cap, const umon_goodbye *goodbye)
+{
+    if (goodbye == NULL)
+        return UMON_E_INVALID;
+    return encode_frame(out, cap, UMON_FRAME_GOODBYE, goodbye_body, goodbye, 0);
+}
+
+/* ============================================================================================== */
+/* 2. Client core                                                                                 */
+/* ============================================================================================== */
+
+enum { TCP_DISCONNECTED, TCP_CONNECTING, TCP_CONNECTED };
+
+struct umon_client {
+    umon_config cfg;
+    char name[64];
+    char logger[256];
+    int closed;
+
+    uint8_t hello[UMON_FRAME_OVERHEAD + 4 * 256 + 8];
+    size_t hello_len;
+
+    /* Frames waiting to be sent occupy buf[head, tail); each frame carries its own length. */
+    uint8_t *buf;
+    size_t cap, head, tail;
+    size_t max_frame;
+    uint8_t *scratch;           /* one datagram or one console line */
+    size_t scratch_cap;
+
+    uint64_t next_sequence, sent, dropped, pending, connects;
+
+    /* TCP */
+    int fd;
+    int state;
+    size_t hello_left;          /* HELLO bytes this connection has not sent yet */
+    size_t frame_left;          /* bytes of the frame at head not sent yet; 0 at a frame boundary */
+    unsigned frame_type;
+    uint64_t next_attempt_ms, connected_at_ms;
+    unsigned backoff_ms;
+#ifndef UMON_NO_POSIX
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+#endif
+#ifdef UMON_HAVE_THREADS
+    pthread_mutex_t lock;
+#endif
+};
+
+static void lock(umon_client *c)
+{
+#ifdef UMON_HAVE_THREADS
+    pthread_mutex_lock(&c->lock);
+#else
+    (void)c;
+#endif
+}
+
+static void unlock(umon_client *c)
+{
+#ifdef UMON_HAVE_THREADS
+    pthread_mutex_unlock(&c->lock);
+#else
+    (void)c;
+#endif
+}
+
+static size_t frame_length_at(const uint8_t *frame)
+{
+    return UMON_FRAME_OVERHEAD + ((size_t)frame[4] << 24 | (size_t)frame[5] << 16 |
+                                  (size_t)frame[6] << 8 | frame[7]);
+}
+
+static void errmsg_set(char *dst, size_t size, const char *fmt, ...) UMON_PRINTF(3, 4);
+static void errmsg_set(char *dst, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    if (dst == NULL || size == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(dst, size, fmt, ap);
+    va_end(ap);
+}
+
+/* Transport primitives, section 3 (or stubs with UMON_NO_POSIX). */
+static uint64_t now_ms(void);
+static int64_t clock_now(umon_client *c);
+static uint64_t random_session(void);
+static int resolve_address(umon_client *c, const char *address, char *errmsg, size_t errmsg_size);
+static void tcp_pump(umon_client *c);
+static int udp_open(umon_client *c, const char *address, char *errmsg, size_t errmsg_size);
+static int udp_send(umon_client *c, const uint8_t *payload, size_t len);
+static int console_write_all(umon_client *c, const char *line, size_t len);
+static void transport_wait(umon_client *c, uint64_t remaining_ms);
+static void transport_close(umon_client *c);
+
+/* Makes room for n more bytes at tail, moving pending frames to the front when that suffices. */
+static int make_room(umon_client *c, size_t n)
+{
+    if (c->cap - c->tail >= n)
+        return 1;
+    if (c->tail - c->head + n > c->cap)
+        return 0;
+    memmove(c->buf, c->buf + c->head, c->tail - c->head);
+    c->tail -= c->head;
+    c->head = 0;
+    return 1;
+}
+
+/* Removes the frame at head, counting it as sent or dropped when it is a record. */
+static void consume_frame(umon_client *c, size_t length, unsigned type, int delivered)
+{
+    c->head += length;
+    if (type == UMON_FRAME_RECORD) {
+        c->pending--;
+        if (delivered)
+            c->sent++;
+        else
+            c->dropped++;
+    }
+}
+
+static void udp_pump(umon_client *c)
+{
+    size_t limit = c->scratch_cap;
+    while (c->head < c->tail) {
+        size_t pos = c->head, len = c->hello_len, records = 0;
+        unsigned first_type = c->buf[pos + 3];
+        int rc;
+        memcpy(c->scratch, c->hello, c->hello_len);
+        if (first_type != UMON_FRAME_RECORD) {
+            /* GOODBYE travels alone after the HELLO (PROTOCOL.md 5.2). */
+            size_t fl = frame_length_at(c->buf + pos);
+            if (len + fl <= limit) {
+                memcpy(c->scratch + len, c->buf + pos, fl);
+                len += fl;
+                pos += fl;
+            }
+        } else {
+            while (pos < c->tail && c->buf[pos + 3] == UMON_FRAME_RECORD) {
+                size_t fl = frame_length_at(c->buf + pos);
+                if (len + fl > limit)
+                    break;
+                memcpy(c->scratch + len, c->buf + pos, fl);
+                len += fl;
+                pos += fl;
+                records++;
+            }
+        }
+        if (pos == c->head) {  /* cannot fit even alone: max_frame keeps this from happening */
+            consume_frame(c, frame_length_at(c->buf + pos), first_type, 0);
+            continue;
+        }
+        rc = udp_send(c, c->scratch, len);
+        if (rc == UMON_E_FULL)
+            return;  /* socket buffer full: try again on the next call */
+        c->head = pos;
+        c->pending -= records;
+        if (rc == UMON_OK)
+            c->sent += records;
+        else
+            c->dropped += records;
+    }
+}
+
+static void console_pump(umon_client *c)
+{
+    while (c->head < c->tail) {
+        size_t fl = frame_length_at(c->buf + c->head);
+        unsigned type = c->buf[c->head + 3];
+        long line = umon_console_line((char *)c->scratch, c->scratch_cap, c->buf + c->head, fl);
+        int ok = line > 0 && console_write_all(c, (const char *)c->scratch, (size_t)line) == UMON_OK;
+        consume_frame(c, fl, type, ok);
+    }
+}
+
+static void pump(umon_client *c)
+{
+    switch (c->cfg.transport) {
+    case UMON_TRANSPORT_TCP: tcp_pump(c); break;
+    case UMON_TRANSPORT_UDP: udp_pump(c); break;
+    case UMON_TRANSPORT_CONSOLE: console_pump(c); break;
+    }
+}
+
+static int everything_sent(umon_client *c)
+{
+    return c->head == c->tail && c->frame_left == 0;
+}
+
+static int flush_locked(umon_client *c, unsigned timeout_ms)
+{
+    uint64_t deadline = now_ms() + timeout_ms;
+    unsigned rounds = 0;
+    for (;;) {
+        uint64_t now;
+        pump(c);
+        if (everything_sent(c))
+            return UMON_OK;
+        now = now_ms();
+        /* Without a clock (UMON_NO_POSIX) bound the attempts instead of the time. */
+        if (now >= deadline || (now == 0 && ++rounds > 1000))
+            return UMON_E_TIMEOUT;
+        transport_wait(c, deadline - now);
+    }
+}
+
+static int enqueue_frame_space(umon_client *c, size_t need)
+{
+    if (make_room(c, need))
+        return 1;
+    if (c->cfg.blocking) {
+        flush_locked(c, c->cfg.flush_timeout_ms);
+        return make_room(c, need);
+    }
+    pump(c);  /* the transport may have drained since the last call */
+    return make_room(c, need);
+}
+
+static int log_locked(umon_client *c, const umon_record *proto)
+{
+    umon_record r = *proto;
+    long need;
+    r.sequence = c->next_sequence++;
+    need = umon_encode_record(NULL, c->max_frame, &r);
+    if (need < 0) {
+        c->dropped++;
+        return (int)need;
+    }
+    if (!enqueue_frame_space(c, (size_t)need)) {
+        c->dropped++;
+        return UMON_E_FULL;
+    }
+    umon_encode_record(c->buf + c->tail, (size_t)need, &r);
+    c->tail += (size_t)need;
+    c->pending++;
+    if (c->cfg.blocking)
+        flush_locked(c, c->cfg.flush_timeout_ms);
+    else
+        pump(c);
+    return UMON_OK;
+}
+
+int umon_client_log_record(umon_client *c, umon_level level, umon_str logger, umon_str message,
+                           const umon_attr *attrs, size_t attr_count)
+{
+    umon_record r;
+    int rc;
+    if (c == NULL)
+        return UMON_E_CLOSED;
+    r.sequence = 0;
+    r.clock = c->cfg.clock_kind;
+    r.timestamp = clock_now(c);
+    r.level = level;
+    r.logger = logger.ptr != NULL ? logger : UMON_S(c->logger);
+    r.message = message;
+    r.attrs = attrs;
+    r.attr_count = attr_count;
+    lock(c);
+    rc = c->closed ? UMON_E_CLOSED : log_locked(c, &r);
+    unlock(c);
+    return rc;
+}
+
+/* Cuts a truncated vsnprintf result back to the last complete UTF-8 character. */
+static size_t trim_partial_character(const char *s, size_t len)
+{
+    size_t i = len, back = 0;
+    while (i > 0 && back < 4 && ((unsigned char)s[i - 1] & 0xc0) == 0x80) {
+        i--;
+        back++;
+    }
+    if (i > 0 && (unsigned char)s[i - 1] >= 0xc0) {
+        unsigned char lead = (unsigned char)s[i - 1];
+        size_t want = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+        if (back + 1 < want)
+            return i - 1;
+    }
+    return len;
+}
+
+int umon_client_vlog(umon_client *c, umon_level level, const char *logger, const umon_attr *attrs,
+                     size_t attr_count, const char *fmt, va_list ap)
+{
+    char message[UMON_MESSAGE_MAX];
+    size_t len = 0;
+    umon_str logger_str = { logger, UMON_STRLEN };
+    umon_str message_str;
+    if (fmt != NULL) {
+        int n = vsnprintf(message, sizeof message, fmt, ap);
+        if (n > 0) {
+            len = (size_t)n;
+            if (len >= sizeof message)
+                len = trim_partial_character(message, sizeof message - 1);
+        }
+    }
+    message_str.ptr = message;
+    message_str.len = len;
+    return umon_client_log_record(c, level, logger_str, message_str, attrs, attr_count);
+}
+
+int umon_client_log(umon_client *c, umon_level level, const char *logger, const umon_attr *attrs,
+                    size_t attr_count, const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+    va_start(ap, fmt);
+    rc = umon_client_vlog(c, level, logger, attrs, attr_count, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+void umon_client_poll(umon_client *c)
+{
+    if (c == NULL)
+        return;
+    lock(c);
+    if (!c->closed)
+        pump(c);
+    unlock(c);
+}
+
+int umon_client_flush(umon_client *c, unsigned timeout_ms)
+{
+    int rc;
+    if (c == NULL)
+        return UMON_E_CLOSED;
+    lock(c);
+    rc = c->closed ? UMON_E_CLOSED : flush_locked(c, timeout_ms);
+    unlock(c);
+    return rc;
+}
+
+void umon_client_stats(umon_client *c, umon_stats *stats)
+{
+    if (stats == NULL)
+        return;
+    memset(stats, 0, sizeof *stats);
+    if (c == NULL)
+        return;
+    lock(c);
+    stats->produced = c->next_sequence;
+    stats->sent = c->sent;
+    stats->dropped = c->dropped;
+    stats->pending = c->pending;
+    stats->connects = c->connects;
+    unlock(c);
+}
+
+static void client_free(umon_client *c)
+{
+    if (c == NULL)
+        return;
+#ifdef UMON_HAVE_THREADS
+    pthread_mutex_destroy(&c->lock);
+#endif
+    free(c->buf);
+    free(c->scratch);
+    free(c);
+}
+
+umon_client *umon_client_open(const umon_config *config, char *errmsg, size_t errmsg_size)
+{
+    umon_client *c;
+    umon_hello hello;
+    long n;
+    size_t name_len;
+    if (config == NULL) {
+        errmsg_set(errmsg, errmsg_size, "umonitor: config is NULL: pass a umon_config");
+        return NULL;
+    }
+    if (config->transport != UMON_TRANSPORT_TCP && config->transport != UMON_TRANSPORT_UDP &&
+        config->transport != UMON_TRANSPORT_CONSOLE) {
+        errmsg_set(errmsg, errmsg_size,
+                   "umonitor: transport %d is unknown: use UMON_TRANSPORT_TCP, _UDP or _CONSOLE",
+                   (int)config->transport);
+        return NULL;
+    }
+    name_len = config->name ? strlen(config->name) : 0;
+    if (!umon_valid_name(config->name, name_len)) {
+        errmsg_set(errmsg, errmsg_size,
+                   "umonitor: unikernel name \"%.80s\" is invalid: use 1 to 63 letters, digits, '.', "
+                   "'_' or '-', starting with a letter or digit",
+                   config->name ? config->name : "(null)");
+        return NULL;
+    }
+    if (config->token != NULL && strlen(config->token) > 255) {
+        errmsg_set(errmsg, errmsg_size,
+                   "umonitor: token is %lu bytes long: a token has at most 255 bytes (umonitor issues 32)",
+                   (unsigned long)strlen(config->token));
+        return NULL;
+    }
+    c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        errmsg_set(errmsg, errmsg_size, "umonitor: out of memory allocating the client");
+        return NULL;
+    }
+    c->cfg = *config;
+    c->fd = -1;
+    memcpy(c->name, config->name, name_len + 1);
+    if (config->logger != NULL) {
+        strncpy(c->logger, config->logger, sizeof c->logger - 1);
+        c->logger[sizeof c->logger - 1] = '\0';
+    }
+    c->cfg.name = c->name;
+    c->cfg.logger = c->logger;
+    c->cfg.address = NULL;  /* resolved below; the caller's string need not outlive this call */
+    if (c->cfg.buffer_size == 0)
+        c->cfg.buffer_size = 64 * 1024;
+    if (c->cfg.flush_timeout_ms == 0)
+        c->cfg.flush_timeout_ms = 2000;
+    if (c->cfg.reconnect_min_ms == 0)
+        c->cfg.reconnect_min_ms = 100;
+    if (c->cfg.reconnect_max_ms < c->cfg.reconnect_min_ms)
+        c->cfg.reconnect_max_ms = c->cfg.reconnect_min_ms > 5000 ? c->cfg.reconnect_min_ms : 5000;
+    if (c->cfg.udp_max_datagram == 0 || c->cfg.udp_max_datagram > UMON_UDP_MAX_PAYLOAD)
+        c->cfg.udp_max_datagram =
+            c->cfg.udp_max_datagram == 0 ? UMON_UDP_ETHERNET_PAYLOAD : UMON_UDP_MAX_PAYLOAD;
+#ifdef UMON_NO_POSIX
+    if (c->cfg.clock_ns == NULL)
+        c->cfg.clock_kind = UMON_CLOCK_NONE;
+#endif
+    c->backoff_ms = c->cfg.reconnect_min_ms;
+#ifdef UMON_HAVE_THREADS
+    if (pthread_mutex_init(&c->lock, NULL) != 0) {
+        free(c);
+        errmsg_set(errmsg, errmsg_size, "umonitor: cannot create the client's mutex");
+        return NULL;
+    }
+#endif
+
+    hello.name = UMON_S(c->name);
+    /* A console is read by the host that launched the guest; a token printed there would only leak. */
+    hello.token = UMON_S(config->transport == UMON_TRANSPORT_CONSOLE ? "" : config->token);
+    hello.client_name = UMON_S(UMON_CLIENT_NAME);
+    hello.client_version = UMON_S(UMON_CLIENT_VERSION);
+    hello.session = config->session != 0 ? config->session : random_session();
+    c->cfg.session = hello.session;
+    n = umon_encode_hello(c->hello, sizeof c->hello, &hello);
+    if (n < 0) {
+        errmsg_set(errmsg, errmsg_size, "umonitor: cannot encode HELLO: %s", umon_strerror((int)n));
+        client_free(c);
+        return NULL;
+    }
+    c->hello_len = (size_t)n;
+
+    switch (config->transport) {
+    case UMON_TRANSPORT_TCP:
+        c->max_frame = c->cfg.max_frame ? c->cfg.max_frame : 16 * 1024;
+        c->scratch_cap = 0;
+        break;
+    case UMON_TRANSPORT_UDP:
+        c->scratch_cap = c->cfg.udp_max_datagram;
+        if (c->hello_len + 64 > c->scratch_cap) {
+            errmsg_set(errmsg, errmsg_size,
+                       "umonitor: udp_max_datagram %lu leaves no room for records after the %lu-byte "
+                       "HELLO: raise it (default %u)",
+                       (unsigned long)c->scratch_cap, (unsigned long)c->hello_len,
+                       UMON_UDP_ETHERNET_PAYLOAD);
+            client_free(c);
+            return NULL;
+        }
+        c->max_frame = c->scratch_cap - c->hello_len;
+        if (c->cfg.max_frame != 0 && c->cfg.max_frame < c->max_frame)
+            c->max_frame = c->cfg.max_frame;
+        break;
+    case UMON_TRANSPORT_CONSOLE:
+        c->max_frame = c->cfg.max_frame ? c->cfg.max_frame : UMON_CONSOLE_MAX_FRAME;
+        break;
+    }
+    if (c->max_frame > UMON_MAX_FRAME)
+        c->max_frame = UMON_MAX_FRAME;
+    if (c->max_frame > c->cfg.buffer_size)
+        c->max_frame = c->cfg.buffer_size;
+    if (c->max_frame < 64) {
+        errmsg_set(errmsg, errmsg_size,
+                   "umonitor: max_frame/buffer_size %lu is too small for any record: use at least 64",
+                   (unsigned long)c->max_frame);
+        client_free(c);
+        return NULL;
+    }
+    if (config->transport == UMON_TRANSPORT_CONSOLE) {
+        size_t frame = c->max_frame > c->hello_len ? c->max_frame : c->hello_len;
+        if (frame < UMON_FRAME_OVERHEAD + 64 + 8)
+            frame = UMON_FRAME_OVERHEAD + 64 + 8;  /* room for GOODBYE */
+        c->scratch_cap = sizeof(UMON_CONSOLE_MARKER) + (frame + 2) / 3 * 4 + 2;
+    }
+    c->cap = c->cfg.buffer_size;
+    c->buf = malloc(c->cap);
+    c->scratch = c->scratch_cap ? malloc(c->scratch_cap) : NULL;
+    if (c->buf == NULL || (c->scratch_cap && c->scratch == NULL)) {
+        errmsg_set(errmsg, errmsg_size, "umonitor: out of memory for a %lu-byte buffer: lower buffer_size",
+                   (unsigned long)c->cap);
+        client_free(c);
+        return NULL;
+    }
+
+    switch (config->transport) {
+    case UMON_TRANSPORT_TCP:
+        if (resolve_address(c, config->address, errmsg, errmsg_size) != UMON_OK) {
+            client_free(c);
+            return NULL;
+        }
+        c->state = TCP_DISCONNECTED;
+        c->next_attempt_ms = 0;
+        tcp_pump(c);  /* starts the connection */
+        break;
+    case UMON_TRANSPORT_UDP:
+        if (udp_open(c, config->address, errmsg, errmsg_size) != UMON_OK) {
+            client_free(c);
+            return NULL;
+        }
+        break;
+    case UMON_TRANSPORT_CONSOLE:
+        /* The HELLO line announces the session to the console reader (informational there). */
+        if (umon_console_line((char *)c->scratch, c->scratch_cap, c->hello, c->hello_len) > 0)
+            console_write_all(c, (const char *)c->scratch, strlen((const char *)c->scratch));
+        break;
+    }
+    return c;
+}
+
+/* Sends GOODBYE and closes the transport; the memory stays valid (closed = 1). */
+static int client_finish(umon_client *c, const char *reason)
+{
+    umon_goodbye g;
+    uint8_t frame[UMON_FRAME_OVERHEAD + 16 + 1 + 255];
+    long n;
+    int rc;
+    lock(c);
+    if (c->closed) {
+        unlock(c);
+        return UMON_E_CLOSED;
+    }
+    g.produced = c->next_sequence;
+    g.dropped = c->dropped;
+    g.reason = UMON_S(reason);
+    n = umon_encode_goodbye(frame, sizeof frame, &g);
+    if (n > 0 && !make_room(c, (size_t)n)) {
+        flush_locked(c, c->cfg.flush_timeout_ms);
+        if (!make_room(c, (size_t)n))
+            n = UMON_E_FULL;
+    }
+    if (n > 0) {
+        memcpy(c->buf + c->tail, frame, (size_t)n);
+        c->tail += (size_t)n;
+    }
+    rc = flush_locked(c, c->cfg.flush_timeout_ms);
+    if (n < 0)
+        rc = (int)n;
+    transport_close(c);
+    c->closed = 1;
+    unlock(c);
+    return rc;
+}
+
+int umon_client_close(umon_client *c, const char *reason)
+{
+    int rc;
+    if (c == NULL)
+        return UMON_E_CLOSED;
+    rc = client_finish(c, reason);
+    client_free(c);
+    return rc;
+}
+
+/* ============================================================================================== */
+/* 3. POSIX transports                                                                            */
+/* ============================================================================================== */
+#ifndef UMON_NO_POSIX
+
+#ifdef MSG_NOSIGNAL
+#define UMON_SEND_FLAGS MSG_NOSIGNAL
+#else
+#define UMON_SEND_FLAGS 0  /* SO_NOSIGPIPE is set on the socket instead */
+#endif
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int64_t clock_now(umon_client *c)
+{
+    struct timespec ts;
+    if (c->cfg.clock_ns != NULL)
+        return c->cfg.clock_ns();
+    if (c->cfg.clock_kind == UMON_CLOCK_NONE)
+        return 0;
+    clock_gettime(c->cfg.clock_kind == UMON_CLOCK_MONOTONIC ? CLOCK_MONOTONIC : CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static uint64_t random_session(void)
+{
+    uint64_t r = 0;
+    struct timespec ts;
+    int fd = open("/dev/urandom", O_RDONLY);
+    if (fd >= 0) {
+        if (read(fd, &r, sizeof r) != (ssize_t)sizeof r)
+            r = 0;
+        close(fd);
+    }
+    /* Without /dev/urandom, time and pid still separate two runs of one program. */
+    clock_gettime(CLOCK_REALTIME, &ts);
+    r ^= (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15u ^ (uint64_t)ts.tv_sec << 20 ^ (uint64_t)getpid();
+    return r;
+}
+
+static int split_host_port(const char *address, char *host, size_t host_size, const char **port)
+{
+    const char *colon;
+    size_t host_len;
+    if (address == NULL)
+        return 0;
+    if (address[0] == '[') {
+        const char *end = strchr(address, ']');
+        if (end == NULL || end[1] != ':')
+            return 0;
+        host_len = (size_t)(end - address - 1);
+        address++;
+        colon = end + 1;
+    } else {
+        colon = strrchr(address, ':');
+        if (colon == NULL)
+            return 0;
+        host_len = (size_t)(colon - address);
+    }
+    if (host_len == 0 || host_len >= host_size || colon[1] == '\0')
+        return 0;
+    memcpy(host, address, host_len);
+    host[host_len] = '\0';
+    *port = colon + 1;
+    return 1;
+}
+
+
+static int resolve_address(umon_client *c, const char *address, char *errmsg, size_t errmsg_size)
+{
+    char host[256];
+    const char *port = NULL;
+    struct addrinfo hints, *res = NULL;
+    int rc;
+    if (!split_host_port(address, host, sizeof host, &port)) {
+        errmsg_set(errmsg, errmsg_size,
+                   "umonitor: collector address \"%.200s\" is not host:port: write it like "
+                   "127.0.0.1:7000 or [::1]:7000",
+                   address ? address : "(null)");
+        return UMON_E_ADDRESS;
+    }
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = c->cfg.transport == UMON_TRANSPORT_TCP ? SOCK_STREAM : SOCK_DGRAM;
+    rc = getaddrinfo(host, port, &hints, &res);
+    if (rc != 0 || res == NULL || res->ai_addrlen > sizeof c->addr) {
+        errmsg_set(errmsg, errmsg_size,
+                   "umonitor: collector address \"%.200s\" cannot be resolved (%s): give a reachable "
+                   "host and a numeric port",
+                   address, rc != 0 ? gai_strerror(rc) : "no address");
+        if (res != NULL)
+            freeaddrinfo(res);
+        return UMON_E_ADDRESS;
+    }
+    memcpy(&c->addr, res->ai_addr, res->ai_addrlen);
+    c->addr_len = (socklen_t)res->ai_addrlen;
+    freeaddrinfo(res);
+    return UMON_OK;
+}
+
+static int open_socket(umon_client *c, int type)
+{
+    int fd = socket(c->addr.ss_family, type, 0);
+    int flags;
+    if (fd < 0)
+        return -1;
+    flags = fcntl(fd, F_GETFL, 0);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+        close(fd);
+        return -1;
+    }
+    fcntl(fd, F_SETFD, FD_CLOEXEC);  /* a guest that execs must not leak the log connection */
+#ifdef SO_NOSIGPIPE
+    {
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+    }
+#endif
+    return fd;
+}
+
+static void tcp_disconnect(umon_client *c)
+{
+    uint64_t now = now_ms();
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+    /* The receiver discards a frame cut off by the connection's end; it is lost. */
+    if (c->frame_left > 0) {
+        c->head += c->frame_left;
+        if (c->frame_type == UMON_FRAME_RECORD) {
+            c->pending--;
+            c->dropped++;
+        }
+        c->frame_left = 0;
+    }
+    /* A connection that the receiver closes at once (say, for a bad token) must not make us
+     * reconnect at the shortest delay forever: only a connection that lived resets the backoff. */
+    if (c->state == TCP_CONNECTED && now - c->connected_at_ms >= 1000)
+        c->backoff_ms = c->cfg.reconnect_min_ms;
+    c->state = TCP_DISCONNECTED;
+    c->next_attempt_ms = now + c->backoff_ms;
+    c->backoff_ms = c->backoff_ms * 2 > c->cfg.reconnect_max_ms ? c->cfg.reconnect_max_ms
+                                                                  : c->backoff_ms * 2;
+}
+
+static void tcp_connected(umon_client *c)
+{
+    int one = 1;
+    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    c->state = TCP_CONNECTED;
+    c->connected_at_ms = now_ms();
+    c->connects++;
+    c->hello_left = c->hello_len;
+}
+
+/* 1 when the peer closed or reset the connection. The receiver never sends data in version 1. */
+static int tcp_peer_gone(umon_client *c)
+{
+    struct pollfd p;
+    uint8_t sink[256];
+    ssize_t n;
+    p.fd = c->fd;
+    p.events = POLLIN;
+    p.revents = 0;
+    if (poll(&p, 1, 0) <= 0)
+        return 0;
+    if (p.revents & (POLLERR | POLLNVAL))
+        return 1;
+    n = recv(c->fd, sink, sizeof sink, 0);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+static int send_would_block(void)
+{
+    return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ENOBUFS;
+}
+
+static void tcp_pump(umon_client *c)
+{
+    if (c->state == TCP_DISCONNECTED) {
+        if (now_ms() < c->next_attempt_ms)
+            return;
+        c->fd = open_socket(c, SOCK_STREAM);
+        if (c->fd < 0) {
+            tcp_disconnect(c);
+            return;
+        }
+        if (connect(c->fd, (struct sockaddr *)&c->addr, c->addr_len) == 0) {
+            tcp_connected(c);
+        } else if (errno == EINPROGRESS || errno == EINTR) {
+            c->state = TCP_CONNECTING;
+            return;  /* poll for completion on the next call rather than wait here */
+        } else {
+            tcp_disconnect(c);
+            return;
+        }
+    }
+    if (c->state == TCP_CONNECTING) {
+        struct pollfd p;
+        int err = 0;
+        socklen_t len = sizeof err;
+        p.fd = c->fd;
+        p.events = POLLOUT;
+        p.revents = 0;
+        if (poll(&p, 1, 0) <= 0)
+            return;
+        if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
+            tcp_disconnect(c);
+            return;
+        }
+        tcp_connected(c);
+    }
+    if (tcp_peer_gone(c)) {
+        tcp_disconnect(c);
+        return;
+    }
+    while (c->hello_left > 0) {
+        ssize_t n = send(c->fd, c->hello + c->hello_len - c->hello_left, c->hello_left, UMON_SEND_FLAGS);
+        if (n < 0) {
+            if (!send_would_block())
+                tcp_disconnect(c);
+            return;
+        }
+        c->hello_left -= (size_t)n;
+    }
+    while (c->head < c->tail) {
+        ssize_t n = send(c->fd, c->buf + c->head, c->tail - c->head, UMON_SEND_FLAGS);
+        size_t done;
+        if (n < 0) {
+            if (!send_would_block())
+                tcp_disconnect(c);
+            return;
+        }
+        /* Account whole frames; the frame at head may end up partly sent. */
+        done = (size_t)n;
+        while (done > 0) {
+            size_t take;
+            if (c->frame_left == 0) {
+                c->frame_left = frame_length_at(c->buf + c->head);
+                c->frame_type = c->buf[c->head + 3];
+            }
+            take = done < c->frame_left ? done : c->frame_left;
+            c->head += take;
+            c->frame_left -= take;
+            done -= take;
+            if (c->frame_left == 0 && c->frame_type == UMON_FRAME_RECORD) {
+                c->pending--;
+                c->sent++;
+            }
+        }
+    }
+}
+
+static int udp_open(umon_client *c, const char *address, char *errmsg, size_t errmsg_size)
+{
+    int rc;
+    if (c->cfg.datagram_send != NULL)
+        return UMON_OK;
+    rc = resolve_address(c, address, errmsg, errmsg_size);
+    if (rc != UMON_OK)
+        return rc;
+    c->fd = open_socket(c, SOCK_DGRAM);
+    if (c->fd < 0) {
+        errmsg_set(errmsg, errmsg_size, "umonitor: cannot open a UDP socket (%s)", strerror(errno));
+        return UMON_E_SYSTEM;
+    }
+    return UMON_OK;
+}
+
+static int udp_send(umon_client *c, const uint8_t *payload, size_t len)
+{
+    ssize_t n;
+    if (c->cfg.datagram_send != NULL)
+        return c->cfg.datagram_send(c->cfg.datagram_ctx, payload, len);
+    n = sendto(c->fd, payload, len, UMON_SEND_FLAGS, (struct sockaddr *)&c->addr, c->addr_len);
+    if (n == (ssize_t)len)
+        return UMON_OK;
+    return n < 0 && send_would_block() ? UMON_E_FULL : UMON_E_SYSTEM;
+}
+
+static int console_write_all(umon_client *c, const char *line, size_t len)
+{
+    int fd = c->cfg.console_fd > 0 ? c->cfg.console_fd : STDOUT_FILENO;
+    if (c->cfg.console_write != NULL) {
+        c->cfg.console_write(line, len);
+        return UMON_OK;
+    }
+    /* Text the program printed with stdio must come out before our line, not in the middle of it. */
+    if (fd == STDOUT_FILENO)
+        fflush(stdout);
+    while (len > 0) {
+        ssize_t n = write(fd, line, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                struct pollfd p;
+                p.fd = fd;
+                p.events = POLLOUT;
+                p.revents = 0;
+                if (poll(&p, 1, 1000) > 0)
+                    continue;
+            }
+            return UMON_E_SYSTEM;
+        }
+        line += n;
+        len -= (size_t)n;
+    }
+    return UMON_OK;
+}
+
+static void transport_wait(umon_client *c, uint64_t remaining_ms)
+{
+    struct pollfd p;
+    int timeout = remaining_ms > 50 ? 50 : (int)remaining_ms;
+    if (c->cfg.transport == UMON_TRANSPORT_TCP && c->state == TCP_DISCONNECTED) {
+        uint64_t now = now_ms();
+        if (c->next_attempt_ms > now && c->next_attempt_ms - now < (uint64_t)timeout)
+            timeout = (int)(c->next_attempt_ms - now);
+        poll(NULL, 0, timeout);
+        return;
+    }
+    if (c->fd < 0) {
+        poll(NULL, 0, timeout > 10 ? 10 : timeout);
+        return;
+    }
+    p.fd = c->fd;
+    p.events = POLLOUT;
+    p.revents = 0;
+    poll(&p, 1, timeout);
+}
+
+static void transport_close(umon_client *c)
+{
+    if (c->fd >= 0) {
+        if (c->cfg.transport == UMON_TRANSPORT_TCP)
+            shutdown(c->fd, SHUT_WR);
+        close(c->fd);
+    }
+    c->fd = -1;
+    c->state = TCP_DISCONNECTED;
+}
+
+#else /* UMON_NO_POSIX: only callback transports */
+
+static uint64_t now_ms(void)
+{
+    return 0;
+}
+
+static int64_t clock_now(umon_client *c)
+{
+    return c->cfg.clock_ns != NULL ? c->cfg.clock_ns() : 0;
+}
+
+static uint64_t random_session(void)
+{
+    /* No entropy source is portable here: callers on such targets should pass config->session. */
+    static uint64_t counter = 0x9e3779b97f4a7c15u;
+    uintptr_t stack_address = (uintptr_t)&counter;
+    counter = counter * 6364136223846793005u + 1442695040888963407u;
+    return counter ^ (uint64_t)stack_address;
+}
+
+static int resolve_address(umon_client *c, const char *address, char *errmsg, size_t errmsg_size)
+{
+    (void)c;
+    errmsg_set(errmsg, errmsg_size,
+               "umonitor: TCP to \"%.200s\" needs sockets, which this build (UMON_NO_POSIX) lacks: use "
+               "UMON_TRANSPORT_UDP with datagram_send or UMON_TRANSPORT_CONSOLE",
+               address ? address : "(null)");
+    return UMON_E_UNSUPPORTED;
+}
+
+static void tcp_pump(umon_client *c)
+{
+    (void)c;
+}
+
+static int udp_open(umon_client *c, const char *address, char *errmsg, size_t errmsg_size)
+{
+    if (c->cfg.datagram_send != NULL)
+        return UMON_OK;
+    errmsg_set(errmsg, errmsg_size,
+               "umonitor: UDP to \"%.200s\" needs sockets, which this build (UMON_NO_POSIX) lacks: set "
+               "datagram_send (see umonitor_solo5.c)",
+               address ? address : "(null)");
+    return UMON_E_UNSUPPORTED;
+}
+
+static int udp_send(umon_client *c, const uint8_t *payload, size_t len)
+{
+    return c->cfg.datagram_send(c->cfg.datagram_ctx, payload, len);
+}
+
+static int console_write_all(umon_client *c, const char *line, size_t len)
+{
+    if (c->cfg.console_write != NULL) {
+        c->cfg.console_write(line, len);
+        return UMON_OK;
+    }
+    if (fwrite(line, 1, len, stdout) != len)
+        return UMON_E_SYSTEM;
+    fflush(stdout);
+    return UMON_OK;
+}
+
+static void transport_wait(umon_client *c, uint64_t remaining_ms)
+{
+    (void)c;
+    (void)remaining_ms;
+}
+
+static void transport_close(umon_client *c)
+{
+    (void)c;
+}
+
+#endif /* UMON_NO_POSIX */
+
+/* ============================================================================================== */
+/* 4. Process-wide client                                                                         */
+/* ============================================================================================== */
+
+/* Never freed once opened: a send_log() racing with umon_shutdown() must find valid memory. */
+static umon_client *volatile default_client;
+static char init_error[512];
+static int atexit_registered;
+
+static void shutdown_at_exit(void)
+{
+    umon_shutdown("exit");
+}
+
+int umon_init(const umon_config *config)
+{
+    umon_client *c;
+    init_error[0] = '\0';
+    c = umon_client_open(config, init_error, sizeof init_error);
+    if (c == NULL)
+        return UMON_E_INVALID;
+    if (default_client != NULL)
+        client_finish(default_client, "reinit");
+    default_client = c;
+    if (!atexit_registered && atexit(shutdown_at_exit) == 0)
+        atexit_registered = 1;
+    return UMON_OK;
+}
+
+int umon_init_from_env(void)
+{
+#ifdef UMON_NO_POSIX
+    errmsg_set(init_error, sizeof init_error,
+               "umonitor: this build (UMON_NO_POSIX) has no environment: call umon_init()");
+    return UMON_E_UNSUPPORTED;
+#else
+    umon_config config;
+    const char *tcp = getenv("UMONITOR_TCP");
+    const char *udp = getenv("UMONITOR_UDP");
+    memset(&config, 0, sizeof config);
+    config.name = getenv("UMONITOR_NAME");
+    config.token = getenv("UMONITOR_TOKEN");
+    if (config.name == NULL || config.name[0] == '\0') {
+        errmsg_set(init_error, sizeof init_error,
+                   "umonitor: UMONITOR_NAME is not set: run the program under umonitor, or set "
+                   "UMONITOR_NAME (and UMONITOR_TCP=host:port or UMONITOR_UDP=host:port) yourself");
+        return UMON_E_INVALID;
+    }
+    if (tcp != NULL && tcp[0] != '\0') {
+        config.transport = UMON_TRANSPORT_TCP;
+        config.address = tcp;
+    } else if (udp != NULL && udp[0] != '\0') {
+        config.transport = UMON_TRANSPORT_UDP;
+        config.address = udp;
+    } else {
+        config.transport = UMON_TRANSPORT_CONSOLE;
+    }
+    return umon_init(&config);
+#endif
+}
+
+const char *umon_init_error(void)
+{
+    return init_error;
+}
+
+umon_client *umon_default_client(void)
+{
+    umon_client *c = default_client;
+    return c != NULL && !c->closed ? c : NULL;
+}
+
+int umon_shutdown(const char *reason)
+{
+    umon_client *c = default_client;
+    if (c == NULL)
+        return UMON_E_CLOSED;
+    return client_finish(c, reason);
+}
+
+int send_log(umon_level level, const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+    va_start(ap, fmt);
+    rc = umon_client_vlog(default_client, level, NULL, NULL, 0, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int send_log_attrs(umon_level level, const umon_attr *attrs, size_t attr_count, const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+    va_start(ap, fmt);
+    rc = umon_client_vlog(default_client, level, NULL, attrs, attr_count, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int umon_log_at(umon_level level, const char *function, const char *file, int line,
+                const umon_attr *attrs, size_t attr_count, const char *fmt, ...)
+{
+    umon_attr local[32];
+    umon_attr *all = local;
+    size_t i, n = attr_count + 3;
+    va_list ap;
+    int rc;
+    if (n > sizeof local / sizeof local[0]) {
+        all = malloc(n * sizeof *all);
+        if (all == NULL) {  /* the record matters more than its location */
+            all = (umon_attr *)attrs;
+            n = attr_count;
+        }
+    }
+    if (all != attrs) {
+        all[0] = UMON_A_STR("function", function);
+        all[1] = UMON_A_STR("file", file);
+        all[2] = UMON_A_I64("line", line);
+        for (i = 0; i < attr_count; i++)
+            all[3 + i] = attrs[i];
+    }
+    va_start(ap, fmt);
+    rc = umon_client_vlog(default_client, level, NULL, all, n, fmt, ap);
+    va_end(ap);
+    if (all != local && all != attrs)
+        free(all);
+    return rc;
+}
