@@ -1,0 +1,170 @@
+package io.umonitor.rumprun;
+
+import com.google.auto.service.AutoService;
+import io.umonitor.api.ConfigurationException;
+import io.umonitor.api.LaunchException;
+import io.umonitor.api.LogLevel;
+import io.umonitor.api.UnikernelSpec;
+import io.umonitor.api.spi.Availability;
+import io.umonitor.api.spi.LaunchRequest;
+import io.umonitor.api.spi.LaunchedUnikernel;
+import io.umonitor.api.spi.ProviderContext;
+import io.umonitor.api.spi.UnikernelBackend;
+import io.umonitor.rumprun.internal.Accel;
+import io.umonitor.rumprun.internal.Flavour;
+import io.umonitor.rumprun.internal.KernelCommandLine;
+import io.umonitor.rumprun.internal.KernelImage;
+import io.umonitor.rumprun.internal.NetworkPlan;
+import io.umonitor.rumprun.internal.QemuCommandLine;
+import io.umonitor.rumprun.internal.QemuExecutable;
+import io.umonitor.rumprun.internal.QemuGuest;
+import io.umonitor.rumprun.internal.QemuOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * Runs rumprun, Unikraft and other multiboot (or Linux) kernels with {@code qemu-system-x86_64 -kernel}.
+ *
+ * <p><b>Backend settings</b> (monitor properties {@code qemu.*}, prefix stripped): {@code binary} the QEMU
+ * executable (default {@code qemu-system-x86_64} on PATH); {@code accel} the default acceleration.
+ *
+ * <p><b>Spec options</b>: {@code qemu.accel} = {@code auto} (KVM when /dev/kvm is usable, else TCG; if KVM
+ * fails to start or run the guest, it is started again with TCG and a WARN note says so), {@code kvm}
+ * (fail when KVM is unusable) or {@code tcg}; {@code qemu.flavour} = {@code auto} (detected from the
+ * image: rumprun's and Unikraft's own strings, else multiboot), {@code rumprun}, {@code multiboot},
+ * {@code unikraft}; {@code qemu.initrd}; {@code qemu.append} (extra command-line words);
+ * {@code qemu.debugExit} = auto|on|off; {@code qemu.gdb} = a loopback port for gdb and
+ * {@code qemu.gdbWait} = true to start with the CPU stopped; {@code qemu.machine} (default {@code pc}).
+ *
+ * <p><b>What the guest gets</b>: rumprun guests a JSON configuration (program arguments, environment,
+ * hostname, the first NIC's static address and gateway, block devices mounted at {@code /NAME}) whose
+ * environment carries {@code UMONITOR_NAME}, {@code UMONITOR_TOKEN}, {@code UMONITOR_TCP} and
+ * {@code UMONITOR_UDP} for the C log client; other flavours get {@code umonitor.name=}, {@code umonitor.token=},
+ * {@code umonitor.tcp=}, {@code umonitor.udp=}, {@code umonitor.ip=} and {@code umonitor.gw=} words (Unikraft
+ * also {@code netdev.ip=}). Tap devices come from the network provisioner (QEMU runs inside the taps'
+ * namespace through {@code ip netns exec} when they live in one); user-mode devices reach the host's
+ * loopback collectors at 10.0.2.2.
+ *
+ * <p><b>Lifecycle</b>: the serial console is the guest's output; rumprun's {@code === calling "X" main() ===}
+ * (or any first line for other flavours) means running; exit codes come from rumprun's markers or
+ * isa-debug-exit; {@code PANIC:} is a crash; after rumprun's {@code halted} umonitor ends QEMU itself
+ * (QMP quit, then SIGKILL). {@link LaunchedUnikernel#stop} presses the ACPI power button, then quits QEMU
+ * over QMP after the grace period, then kills it.
+ *
+ * @since 0.1
+ */
+@AutoService(UnikernelBackend.class)
+public final class QemuBackend implements UnikernelBackend {
+
+    public static final String ID = "qemu";
+
+    private volatile String binary = QemuExecutable.DEFAULT_NAME;
+    private volatile Accel defaultAccel = Accel.AUTO;
+
+    /** Does no I/O; settings come in {@link #initialize}. */
+    public QemuBackend() {
+    }
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    @Override
+    public Availability availability() {
+        if (QemuExecutable.find(binary).isEmpty()) {
+            return Availability.unusable(binary + " not found" + (binary.contains("/") ? "" : " on PATH")
+                    + ": install the Debian package qemu-system-x86 (apt-get install qemu-system-x86) or set "
+                    + "qemu.binary to its path");
+        }
+        return Availability.usable();
+    }
+
+    @Override
+    public void initialize(ProviderContext context) {
+        context.rejectUnknownProperties(ID, List.of("binary", "accel"));
+        context.property("binary").ifPresent(b -> binary = b.trim());
+        context.property("accel").ifPresent(a -> defaultAccel = Accel.parse("qemu.accel", a));
+    }
+
+    @Override
+    public LaunchedUnikernel launch(LaunchRequest request) {
+        UnikernelSpec spec = request.spec();
+        QemuOptions options = QemuOptions.from(spec, defaultAccel);
+        Path qemu = QemuExecutable.find(binary).orElseThrow(() -> new LaunchException("cannot launch unikernel '"
+                + spec.name() + "': " + availability().reason()));
+        KernelImage image = KernelImage.inspect(spec.image());
+        Flavour flavour = image.flavour(options.requestedFlavour());
+        NetworkPlan plan = NetworkPlan.of(request);
+        if (plan.namespace().isPresent() && QemuExecutable.find("ip").isEmpty()) {
+            throw new LaunchException("unikernel '" + spec.name() + "' has taps in network namespace '"
+                    + plan.namespace().get() + "' but the ip command is missing: install the Debian package iproute2");
+        }
+        String append = KernelCommandLine.build(flavour, spec, plan, programName(spec.image()), options.extraAppend());
+        OptionalInt debugExit = options.debugExitPort(flavour);
+        Path qmpSocket = qmpSocket(request.runDirectory(), spec.name());
+
+        Accel initial = options.accel();
+        boolean fallback = false;
+        Optional<String> kvmProblem = QemuExecutable.kvmProblem();
+        if (initial == Accel.AUTO) {
+            if (kvmProblem.isPresent()) {
+                request.output().note(LogLevel.INFO, "using TCG: " + kvmProblem.get());
+                initial = Accel.TCG;
+            } else {
+                initial = Accel.KVM;
+                fallback = true;
+            }
+        } else if (initial == Accel.KVM && kvmProblem.isPresent()) {
+            throw new LaunchException("unikernel '" + spec.name() + "' asks for qemu.accel=kvm but KVM is unusable: "
+                    + kvmProblem.get() + "; set qemu.accel=tcg (slower, works everywhere) or auto");
+        }
+        if (flavour == Flavour.RUMPRUN && plan.nics().size() > 1) {
+            request.output().note(LogLevel.WARN, "rumprun's configuration holds one network: only '"
+                    + plan.nics().get(0).spec().name() + "' is configured, the other NICs are attached unconfigured");
+        }
+        if (flavour != Flavour.RUMPRUN && !spec.environment().isEmpty()) {
+            request.output().note(LogLevel.WARN, "the environment " + spec.environment().keySet()
+                    + " is passed only to rumprun guests; a " + flavour.id() + " kernel gets command-line words");
+        }
+
+        String qemuPath = qemu.toString();
+        QemuGuest guest = new QemuGuest(spec.name(), flavour, debugExit, request.output(),
+                accel -> QemuCommandLine.build(qemuPath, accel, options, spec.memoryMb(), spec.cpus(), spec.image(),
+                        append, plan, spec.blockDevices(), qmpSocket, debugExit),
+                qmpSocket, initial, fallback, options.gdbWait());
+        if (options.gdbPort() > 0) {
+            String attach = "gdb -ex 'target remote 127.0.0.1:" + options.gdbPort() + "' " + spec.image();
+            guest.detail("gdb", attach);
+            request.output().note(LogLevel.INFO, "gdb stub on 127.0.0.1:" + options.gdbPort()
+                    + (options.gdbWait() ? " (CPU waits for the debugger)" : "") + ": " + attach);
+        }
+        guest.start();
+        return guest;
+    }
+
+    /** rumprun's argv[0]: the image's file name without extension. */
+    private static String programName(Path image) {
+        String file = image.getFileName().toString();
+        int dot = file.indexOf('.');
+        return dot > 0 ? file.substring(0, dot) : file;
+    }
+
+    /** Unix socket paths are limited to 107 bytes: fall back to a short directory when the run directory is deep. */
+    private static Path qmpSocket(Path runDirectory, String name) {
+        Path inRun = runDirectory.resolve("qmp.sock").toAbsolutePath();
+        if (inRun.toString().length() <= 100) {
+            return inRun;
+        }
+        try {
+            return Files.createTempDirectory("umq-").resolve("qmp.sock");
+        } catch (IOException e) {
+            throw new ConfigurationException("the run directory '" + runDirectory + "' of unikernel '" + name
+                    + "' is too deep for a QMP socket and no temporary directory could be created: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package io.umonitor.rumprun;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.umonitor.rumprun.internal.QemuExecutable;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Builds the test guests; skips the calling test with the reason when a tool is missing. */
+final class GuestBuilds {
+
+    static final Path MODULE = Path.of(System.getProperty("basedir", ".")).toAbsolutePath();
+    static final Path GUESTS = MODULE.resolve("src/test/guest");
+    static final Path OUT = MODULE.resolve("target/guests");
+
+    private GuestBuilds() {
+    }
+
+    static void assumeQemu() {
+        assumeTrue(QemuExecutable.find(QemuExecutable.DEFAULT_NAME).isPresent(),
+                "qemu-system-x86_64 is not installed: apt-get install qemu-system-x86 (listed in .ci/packages.txt)");
+    }
+
+    /** The multiboot test guest, compiled freestanding: gcc -m32 needs no multilib without headers or libc. */
+    static synchronized Path multibootGuest() throws Exception {
+        assumeTrue(QemuExecutable.find("gcc").isPresent() && QemuExecutable.find("ld").isPresent(),
+                "gcc and ld are needed to build the multiboot test guest: apt-get install gcc binutils");
+        Path out = OUT.resolve("mbguest.elf");
+        Path src = GUESTS.resolve("multiboot");
+        if (Files.exists(out) && Files.getLastModifiedTime(out).compareTo(newest(src)) > 0) {
+            return out;
+        }
+        Files.createDirectories(OUT);
+        List<String> cflags = List.of("-m32", "-ffreestanding", "-fno-pic", "-fno-pie", "-fno-stack-protector",
+                "-fno-asynchronous-unwind-tables", "-nostdlib", "-O2", "-Wall", "-Wextra", "-Werror", "-c");
+        run(concat(List.of("gcc"), cflags, List.of(src.resolve("boot.S").toString(), "-o", OUT.resolve("boot.o").toString())));
+        run(concat(List.of("gcc"), cflags, List.of(src.resolve("mbguest.c").toString(), "-o",
+                OUT.resolve("mbguest.o").toString())));
+        run(List.of("ld", "-m", "elf_i386", "-nostdlib", "--no-warn-rwx-segments", "-T", src.resolve("link.ld").toString(),
+                "-o", out.toString(), OUT.resolve("boot.o").toString(), OUT.resolve("mbguest.o").toString()));
+        return out;
+    }
+
+    private static java.nio.file.attribute.FileTime newest(Path dir) throws IOException {
+        java.nio.file.attribute.FileTime newest = java.nio.file.attribute.FileTime.fromMillis(0);
+        try (var files = Files.list(dir)) {
+            for (Path p : files.toList()) {
+                java.nio.file.attribute.FileTime t = Files.getLastModifiedTime(p);
+                newest = t.compareTo(newest) > 0 ? t : newest;
+            }
+        }
+        return newest;
+    }
+
+    @SafeVarargs
+    private static List<String> concat(List<String>... parts) {
+        List<String> all = new ArrayList<>();
+        for (List<String> p : parts) {
+            all.addAll(p);
+        }
+        return all;
+    }
+
+    static String run(List<String> command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("timed out: " + command);
+        }
+        if (p.exitValue() != 0) {
+            throw new AssertionError("failed with " + p.exitValue() + ": " + command + "\n" + out);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,178 @@
+package io.umonitor.rumprun;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.umonitor.api.AttributeValue;
+import io.umonitor.api.ExitClassification;
+import io.umonitor.api.ExitInfo;
+import io.umonitor.api.LaunchException;
+import io.umonitor.api.LogLevel;
+import io.umonitor.api.UnikernelSpec;
+import io.umonitor.api.spi.LaunchRequest;
+import io.umonitor.api.spi.LaunchedUnikernel;
+import io.umonitor.protocol.ConsoleDecoder;
+import io.umonitor.protocol.Frame;
+import io.umonitor.protocol.Goodbye;
+import io.umonitor.protocol.Hello;
+import io.umonitor.protocol.RecordFrame;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The freestanding multiboot guest (src/test/guest/multiboot) under real QEMU with TCG, through the
+ * backend: console records, exit codes through isa-debug-exit and rumprun's markers, panic, halt
+ * without power-off, and stop.
+ */
+class MultibootGuestIT {
+
+    private static final String TOKEN = "0123456789abcdef0123456789abcdef";
+    private static Path guest;
+
+    @TempDir
+    Path runDirectory;
+
+    @BeforeAll
+    static void buildGuest() throws Exception {
+        GuestBuilds.assumeQemu();
+        guest = GuestBuilds.multibootGuest();
+    }
+
+    private LaunchedUnikernel launch(String name, RecordingOutput output, String append, String... options) {
+        UnikernelSpec.Builder spec = UnikernelSpec.builder(name, guest).option("qemu.accel", "tcg")
+                .option("qemu.append", append);
+        for (int i = 0; i < options.length; i += 2) {
+            spec.option(options[i], options[i + 1]);
+        }
+        QemuBackend backend = new QemuBackend();
+        return backend.launch(new LaunchRequest(spec.build(), TOKEN, List.of(), List.of(), output, runDirectory));
+    }
+
+    private static ExitInfo awaitExit(LaunchedUnikernel guest) throws Exception {
+        return guest.exit().get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void recordsArriveStructuredAndTheDebugExitCodeIsReported() throws Exception {
+        RecordingOutput output = new RecordingOutput();
+        LaunchedUnikernel vm = launch("mb-exit", output, "test.end=exit test.code=5 test.records=3");
+        ExitInfo exit = awaitExit(vm);
+
+        assertEquals(5, exit.exitCode(), output.all());
+        assertEquals(ExitClassification.FAILURE, exit.classification());
+        assertTrue(exit.description().contains("isa-debug-exit"), exit.description());
+        assertEquals(1, output.running.get(), "running reported once");
+
+        List<String> serial = output.serial();
+        assertTrue(serial.stream().anyMatch(l -> l.startsWith("mbguest: cmdline") && l.contains("umonitor.name=mb-exit")
+                && l.contains("umonitor.token=" + TOKEN)), "umonitor words on the command line:\n" + output.all());
+        assertTrue(serial.contains("mbguest: plain console line between records"), output.all());
+
+        ConsoleDecoder decoder = new ConsoleDecoder();
+        List<Frame> frames = new ArrayList<>();
+        for (String line : serial) {
+            decoder.decodeLine(line).ifPresent(frames::add);
+        }
+        assertEquals(5, frames.size(), "HELLO, 3 RECORDs, GOODBYE:\n" + output.all());
+        Hello hello = assertInstanceOf(Hello.class, frames.get(0));
+        assertEquals("mb-exit", hello.name());
+        for (int i = 0; i < 3; i++) {
+            RecordFrame record = assertInstanceOf(RecordFrame.class, frames.get(1 + i));
+            assertEquals(i, record.sequence());
+            assertEquals("record " + i + " from the multiboot guest", record.message());
+            assertEquals(i == 2 ? LogLevel.WARN : LogLevel.INFO, record.level());
+            assertEquals("function", record.attributes().get(0).key());
+            assertEquals(new AttributeValue.Int(3), record.attributes().get(1).value());
+        }
+        assertEquals(3, assertInstanceOf(Goodbye.class, frames.get(4)).produced());
+    }
+
+    @Test
+    void exitCodeZeroIsNormal() throws Exception {
+        ExitInfo exit = awaitExit(launch("mb-zero", new RecordingOutput(), "test.end=exit test.code=0 test.records=1"));
+        assertEquals(0, exit.exitCode());
+        assertEquals(ExitClassification.NORMAL, exit.classification());
+    }
+
+    @Test
+    void aGuestThatHaltsWithoutPoweringOffIsStoppedAndReportedWithItsConsoleCode() throws Exception {
+        RecordingOutput output = new RecordingOutput();
+        long started = System.nanoTime();
+        LaunchedUnikernel vm = launch("mb-halt", output, "test.end=halt test.code=3", "qemu.flavour", "rumprun");
+        ExitInfo exit = awaitExit(vm);
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+        assertEquals(3, exit.exitCode(), output.all());
+        assertEquals(ExitClassification.FAILURE, exit.classification());
+        assertTrue(exit.description().contains("halted"), exit.description());
+        assertTrue(output.serial().contains("halted"));
+        assertEquals(1, output.running.get());
+        assertFalse(ProcessHandle.of(vm.pid().orElseThrow()).map(ProcessHandle::isAlive).orElse(false),
+                "QEMU is gone");
+        assertTrue(took.compareTo(Duration.ofSeconds(10)) < 0, "stopped promptly after 'halted', took " + took);
+    }
+
+    @Test
+    void rumprunFlavourWithoutDebugExitReadsMainReturnedAndStopsAfterHalted() throws Exception {
+        RecordingOutput output = new RecordingOutput();
+        ExitInfo exit = awaitExit(launch("mb-rr", output, "test.end=exit test.code=0", "qemu.flavour", "rumprun"));
+        assertEquals(ExitClassification.NORMAL, exit.classification(), output.all());
+        assertEquals(0, exit.exitCode());
+        assertTrue(exit.description().contains("returned 0"), exit.description());
+    }
+
+    @Test
+    void panicIsACrash() throws Exception {
+        RecordingOutput output = new RecordingOutput();
+        ExitInfo exit = awaitExit(launch("mb-panic", output, "test.end=panic", "qemu.flavour", "rumprun"));
+        assertEquals(ExitClassification.CRASH, exit.classification(), output.all());
+        assertTrue(exit.description().contains("test panic requested"), exit.description());
+    }
+
+    @Test
+    void stopEndsAGuestThatIgnoresThePowerButton() throws Exception {
+        RecordingOutput output = new RecordingOutput();
+        LaunchedUnikernel vm = launch("mb-hang", output, "test.end=hang");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!output.serial().contains("mbguest: waiting to be stopped") && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+            Thread.sleep(20);
+        }
+        assertTrue(output.serial().contains("mbguest: waiting to be stopped"), output.all());
+        assertFalse(vm.exit().isDone());
+        vm.stop(Duration.ofMillis(500));
+        vm.stop(Duration.ofMillis(500));
+        ExitInfo exit = awaitExit(vm);
+        assertEquals(ExitClassification.STOPPED, exit.classification(), output.all());
+        assertTrue(vm.details().get("command").contains("-accel tcg"), vm.details().toString());
+    }
+
+    @Test
+    void aNonBootableImageIsRefusedBeforeQemuStarts() {
+        UnikernelSpec spec = UnikernelSpec.builder("bad", GuestBuilds.GUESTS.resolve("multiboot/mbguest.c"))
+                .option("qemu.accel", "tcg").build();
+        LaunchException e = assertThrows(LaunchException.class, () -> new QemuBackend().launch(
+                new LaunchRequest(spec, TOKEN, List.of(), List.of(), new RecordingOutput(), runDirectory)));
+        assertTrue(e.getMessage().contains("mbguest.c") && e.getMessage().contains("not bootable"), e.getMessage());
+    }
+
+    @Test
+    void qemuErrorsDuringStartUpBecomeALaunchExceptionWithQemusMessage() {
+        UnikernelSpec spec = UnikernelSpec.builder("nomachine", guest).option("qemu.accel", "tcg")
+                .option("qemu.machine", "no-such-machine").build();
+        LaunchException e = assertThrows(LaunchException.class, () -> new QemuBackend().launch(
+                new LaunchRequest(spec, TOKEN, List.of(), List.of(), new RecordingOutput(), runDirectory)));
+        assertTrue(e.getMessage().contains("no-such-machine") && e.getMessage().contains("start-up"), e.getMessage());
+        assertEquals(Optional.empty(), Optional.<String>empty());
+    }
+}
