@@ -1,0 +1,112 @@
+package io.umonitor.protocol;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Decodes a vector's input the way its transport says (PROTOCOL.md section 9). */
+final class VectorRunner {
+    /** What a vector's input decodes to: frames, the error after them (or null), console text lines. */
+    record Result(List<Frame> frames, ProtocolErrorCode error, List<String> consoleText) {
+    }
+
+    private VectorRunner() {
+    }
+
+    static Result run(String transport, byte[] bytes, String text) {
+        switch (transport) {
+            case "frame":
+                return stream(ByteBuffer.wrap(bytes), false);
+            case "tcp":
+                return stream(ByteBuffer.wrap(bytes), true);
+            case "udp":
+                try {
+                    Datagram d = new DatagramDecoder().decode(ByteBuffer.wrap(bytes));
+                    List<Frame> frames = new ArrayList<>();
+                    frames.add(d.hello());
+                    frames.addAll(d.frames());
+                    return new Result(frames, null, List.of());
+                } catch (FrameProtocolException e) {
+                    return new Result(List.of(), e.errorCode(), List.of());
+                }
+            case "console":
+                return console(text);
+            default:
+                throw new IllegalArgumentException("transport " + transport);
+        }
+    }
+
+    /** Feeds a whole stream in one buffer. */
+    static Result stream(ByteBuffer in, boolean tcp) {
+        List<Frame> frames = new ArrayList<>();
+        FrameDecoder plain = new FrameDecoder();
+        TcpStreamDecoder ordered = new TcpStreamDecoder();
+        try {
+            while (true) {
+                Frame f = tcp ? ordered.decode(in) : plain.decode(in);
+                if (f == null) {
+                    break;
+                }
+                frames.add(f);
+            }
+            if (tcp) {
+                ordered.endOfInput(in);
+            } else {
+                plain.endOfInput(in);
+            }
+            return new Result(frames, null, List.of());
+        } catch (FrameProtocolException e) {
+            return new Result(frames, e.errorCode(), List.of());
+        }
+    }
+
+    /** Splits text into lines at LF; a last line without LF counts when it is not empty. */
+    static List<String> lines(String text) {
+        List<String> lines = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) == '\n') {
+                lines.add(text.substring(start, i + 1));
+                start = i + 1;
+            }
+        }
+        if (start < text.length()) {
+            lines.add(text.substring(start));
+        }
+        return lines;
+    }
+
+    static Result console(String text) {
+        ConsoleDecoder decoder = new ConsoleDecoder();
+        List<Frame> frames = new ArrayList<>();
+        List<String> consoleText = new ArrayList<>();
+        ProtocolErrorCode error = null;
+        for (String line : lines(text)) {
+            try {
+                Optional<Frame> f = decoder.decodeLine(line);
+                if (f.isPresent()) {
+                    frames.add(f.get());
+                    continue;
+                }
+            } catch (FrameProtocolException e) {
+                if (error == null) {
+                    error = e.errorCode();
+                }
+            }
+            consoleText.add(stripNewline(line));
+        }
+        return new Result(frames, error, consoleText);
+    }
+
+    static String stripNewline(String line) {
+        int n = line.length();
+        if (n > 0 && line.charAt(n - 1) == '\n') {
+            n--;
+            if (n > 0 && line.charAt(n - 1) == '\r') {
+                n--;
+            }
+        }
+        return line.substring(0, n);
+    }
+}
