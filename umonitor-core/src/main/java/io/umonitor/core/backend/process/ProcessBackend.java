@@ -1,0 +1,257 @@
+package io.umonitor.core.backend.process;
+
+import com.google.auto.service.AutoService;
+import io.umonitor.api.ConfigurationException;
+import io.umonitor.api.ExitClassification;
+import io.umonitor.api.ExitInfo;
+import io.umonitor.api.LogLevel;
+import io.umonitor.api.NetworkSpec;
+import io.umonitor.api.UnikernelSpec;
+import io.umonitor.api.spi.Availability;
+import io.umonitor.api.spi.CollectorEndpoint;
+import io.umonitor.api.spi.GuestOutput;
+import io.umonitor.api.spi.LaunchRequest;
+import io.umonitor.api.spi.LaunchedUnikernel;
+import io.umonitor.api.spi.ProviderContext;
+import io.umonitor.api.spi.UnikernelBackend;
+import io.umonitor.core.process.ProcessExit;
+import io.umonitor.core.process.Signals;
+import io.umonitor.core.process.SupervisedProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Runs a unikernel application built as a Linux user-space program (as Unikraft's linuxu platform
+ * does): the development path, and the default that works on any Linux machine. Id {@code process}.
+ *
+ * <p>The spec's image is the executable, its arguments the program's arguments. The program gets this
+ * JVM's environment plus, for its log client:
+ * <ul>
+ *   <li>{@code UMONITOR_NAME}: the unikernel's name</li>
+ *   <li>{@code UMONITOR_TOKEN}: the per-launch token</li>
+ *   <li>{@code UMONITOR_TCP}, {@code UMONITOR_UDP}: {@code host:port} of the loopback collectors</li>
+ *   <li>{@code UMONITOR_BLOCK_<NAME>}: the host file of each block device</li>
+ * </ul>
+ * and then the spec's environment, which may override any of them. USER network devices need nothing
+ * (the process shares the host's network); TAP devices are refused. {@code memoryMb} and {@code cpus}
+ * are not enforced.
+ *
+ * <p>Spec options: {@code process.workingDirectory} (default: the run directory),
+ * {@code process.inheritEnvironment} ({@code true} or {@code false}, default true). Monitor settings
+ * ({@code process.KEY}): {@code maxLineBytes} (default 16384), {@code drainTimeoutMs} (default 2000).
+ *
+ * <p>Exit classification: exit code 0 is NORMAL, any other code FAILURE; a signal the program raises
+ * itself (SIGSEGV, SIGABRT, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS, SIGXCPU, SIGXFSZ) is CRASH; any
+ * other signal umonitor did not send (e.g. SIGKILL from the OOM killer or an operator) is KILLED; an end
+ * after umonitor's stop is STOPPED. {@link ExitInfo#exitCode()} is the status the host reports, which
+ * for a signal is {@code 128 + signal} as in a shell.
+ *
+ * @since 0.1
+ */
+@AutoService(UnikernelBackend.class)
+public final class ProcessBackend implements UnikernelBackend {
+
+    public static final String ID = "process";
+
+    private static final String OPTION_WORKING_DIRECTORY = ID + ".workingDirectory";
+    private static final String OPTION_INHERIT_ENVIRONMENT = ID + ".inheritEnvironment";
+    private static final List<String> OPTIONS = List.of(OPTION_WORKING_DIRECTORY, OPTION_INHERIT_ENVIRONMENT);
+
+    private volatile int maxLineBytes = 16 * 1024;
+    private volatile Duration drainTimeout = Duration.ofSeconds(2);
+
+    /** No I/O: the monitor may construct backends it never uses. */
+    public ProcessBackend() {
+    }
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    @Override
+    public Availability availability() {
+        String os = System.getProperty("os.name", "");
+        if (!os.toLowerCase(Locale.ROOT).contains("linux")) {
+            return Availability.unusable("the process backend runs Linux programs and this host runs " + os
+                    + ": use a Linux host or another backend");
+        }
+        return Availability.usable();
+    }
+
+    @Override
+    public void initialize(ProviderContext context) {
+        context.rejectUnknownProperties(ID, List.of("maxLineBytes", "drainTimeoutMs"));
+        List<String> problems = new ArrayList<>();
+        context.property("maxLineBytes").ifPresent(v -> {
+            try {
+                int n = Integer.parseInt(v.trim());
+                if (n < 4) {
+                    throw new NumberFormatException();
+                }
+                maxLineBytes = n;
+            } catch (NumberFormatException e) {
+                problems.add("process.maxLineBytes is '" + v + "': use a whole number of bytes, at least 4");
+            }
+        });
+        context.property("drainTimeoutMs").ifPresent(v -> {
+            try {
+                long n = Long.parseLong(v.trim());
+                if (n < 0) {
+                    throw new NumberFormatException();
+                }
+                drainTimeout = Duration.ofMillis(n);
+            } catch (NumberFormatException e) {
+                problems.add("process.drainTimeoutMs is '" + v + "': use a whole number of milliseconds, 0 or more");
+            }
+        });
+        if (!problems.isEmpty()) {
+            throw new ConfigurationException(String.join("; ", problems));
+        }
+    }
+
+    @Override
+    public LaunchedUnikernel launch(LaunchRequest request) {
+        UnikernelSpec spec = request.spec();
+        validate(spec);
+        GuestOutput output = request.output();
+        Path workingDirectory = spec.option(OPTION_WORKING_DIRECTORY).map(Path::of).orElse(request.runDirectory());
+        boolean inherit = spec.option(OPTION_INHERIT_ENVIRONMENT).map(Boolean::parseBoolean).orElse(true);
+
+        SupervisedProcess.Builder builder = SupervisedProcess.builder(spec.image())
+                .arguments(spec.arguments())
+                .inheritEnvironment(inherit)
+                .workingDirectory(workingDirectory)
+                .maxLineBytes(maxLineBytes)
+                .drainTimeout(drainTimeout)
+                .label(spec.name())
+                .environment("UMONITOR_NAME", spec.name())
+                .environment("UMONITOR_TOKEN", request.token());
+        request.collector(CollectorEndpoint.Transport.TCP, null)
+                .ifPresent(c -> builder.environment("UMONITOR_TCP", c.hostAndPort()));
+        request.collector(CollectorEndpoint.Transport.UDP, null)
+                .ifPresent(c -> builder.environment("UMONITOR_UDP", c.hostAndPort()));
+        spec.blockDevices().forEach(b -> builder.environment("UMONITOR_BLOCK_" + b.name().toUpperCase(Locale.ROOT),
+                b.path().toString()));
+        builder.environment(spec.environment());
+        builder.output(new SupervisedProcess.OutputConsumer() {
+            @Override
+            public void line(GuestOutput.Stream stream, String line) {
+                output.consoleLine(stream, line);
+            }
+
+            @Override
+            public void linesDropped(GuestOutput.Stream stream, long count) {
+                output.note(LogLevel.WARN, count + " " + stream.name().toLowerCase(Locale.ROOT)
+                        + " line(s) dropped: the console was read faster than the monitor could take it");
+            }
+        });
+        SupervisedProcess process = builder.start();
+        // A Linux program runs its main() as soon as it is spawned; there is no boot to wait for.
+        output.running();
+        return new Launched(process, spec.image());
+    }
+
+    private static void validate(UnikernelSpec spec) {
+        List<String> problems = new ArrayList<>();
+        for (NetworkSpec net : spec.networks()) {
+            if (net.mode() == NetworkSpec.Mode.TAP) {
+                problems.add("network device '" + net.name() + "' is a TAP device, which a Linux process cannot "
+                        + "be given: remove it (the process shares the host's network) or use the solo5 or qemu backend");
+            }
+        }
+        Path image = spec.image();
+        if (!Files.isRegularFile(image) || !Files.isExecutable(image)) {
+            problems.add("image '" + image + "' is not an executable file: for the process backend the image is the "
+                    + "Linux program to run; build it or fix the path"
+                    + (Files.isRegularFile(image) ? " (chmod +x it)" : ""));
+        }
+        for (String key : spec.options().keySet()) {
+            if (key.startsWith(ID + ".") && !OPTIONS.contains(key)) {
+                problems.add("option '" + key + "' is unknown: the process backend knows " + OPTIONS);
+            }
+        }
+        spec.option(OPTION_INHERIT_ENVIRONMENT).ifPresent(v -> {
+            if (!v.equals("true") && !v.equals("false")) {
+                problems.add("option '" + OPTION_INHERIT_ENVIRONMENT + "' is '" + v + "': use true or false");
+            }
+        });
+        spec.option(OPTION_WORKING_DIRECTORY).ifPresent(v -> {
+            if (!Files.isDirectory(Path.of(v))) {
+                problems.add("option '" + OPTION_WORKING_DIRECTORY + "' is '" + v + "', which is not a directory: "
+                        + "create it or leave the option out to use the run directory");
+            }
+        });
+        if (!problems.isEmpty()) {
+            throw new ConfigurationException("unikernel '" + spec.name() + "' cannot run with the process backend: "
+                    + String.join("; ", problems));
+        }
+    }
+
+    /** How a process's end is reported; see the class documentation. */
+    static ExitInfo classify(ProcessExit exit) {
+        int code = exit.exitValue();
+        int signal = exit.signal();
+        if (exit.stopRequested()) {
+            return ExitInfo.of(code, signal, ExitClassification.STOPPED, signal == Signals.SIGKILL
+                    ? "killed by umonitor after the stop grace period (SIGKILL)"
+                    : "stopped by umonitor (" + exit.describe() + ")");
+        }
+        if (signal == 0) {
+            return code == 0
+                    ? ExitInfo.of(0, 0, ExitClassification.NORMAL, "exited normally")
+                    : ExitInfo.of(code, 0, ExitClassification.FAILURE, "exited with code " + code);
+        }
+        if (Signals.isSelfInflicted(signal)) {
+            return ExitInfo.of(code, signal, ExitClassification.CRASH, "crashed with " + Signals.name(signal)
+                    + " (signal " + signal + ")");
+        }
+        return ExitInfo.of(code, signal, ExitClassification.KILLED, "killed by " + Signals.name(signal)
+                + " (signal " + signal + "), which umonitor did not send");
+    }
+
+    private static final class Launched implements LaunchedUnikernel {
+        private final SupervisedProcess process;
+        private final CompletableFuture<ExitInfo> exit;
+        private final Map<String, String> details;
+
+        Launched(SupervisedProcess process, Path image) {
+            this.process = process;
+            this.exit = process.exit().thenApply(ProcessBackend::classify);
+            this.details = Map.of("pid", Long.toString(process.pid()), "image", image.toString(),
+                    "gdb", "gdb -p " + process.pid());
+        }
+
+        @Override
+        public OptionalLong pid() {
+            return OptionalLong.of(process.pid());
+        }
+
+        @Override
+        public CompletableFuture<ExitInfo> exit() {
+            return exit;
+        }
+
+        @Override
+        public void stop(Duration grace) {
+            process.stop(grace);
+        }
+
+        @Override
+        public void kill() {
+            process.kill();
+        }
+
+        @Override
+        public Map<String, String> details() {
+            return details;
+        }
+    }
+}

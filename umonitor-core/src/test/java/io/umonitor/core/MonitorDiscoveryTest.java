@@ -1,0 +1,169 @@
+package io.umonitor.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.umonitor.api.BackendUnavailableException;
+import io.umonitor.api.ConfigurationException;
+import io.umonitor.api.NetworkSpec;
+import io.umonitor.api.UnikernelSpec;
+import io.umonitor.api.spi.Availability;
+import io.umonitor.api.spi.ProviderContext;
+import io.umonitor.api.spi.UnikernelBackend;
+import io.umonitor.core.backend.process.ProcessBackend;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MonitorDiscoveryTest {
+    private final RecordingFakeLogHub hub = new RecordingFakeLogHub();
+
+    private Monitor.Builder builder() {
+        return Monitor.builder().logHubFactory(config -> hub);
+    }
+
+    private static UnikernelSpec spec(String backend) {
+        return UnikernelSpec.builder("guest", Path.of("/bin/true")).backend(backend).build();
+    }
+
+    /** A second class claiming the id "process". */
+    static final class ImpostorBackend extends MarkerBackend {
+        ImpostorBackend() {
+            super("process", Availability.usable());
+        }
+    }
+
+    /** Fails in initialize, as a misconfigured backend would. */
+    static final class FailingInitBackend extends MarkerBackend {
+        FailingInitBackend() {
+            super("fragile", Availability.usable());
+        }
+
+        @Override
+        public void initialize(ProviderContext context) {
+            throw new ConfigurationException("fragile.device is missing: set it to /dev/fragile");
+        }
+    }
+
+    @Test
+    void theProcessBackendIsFoundWithServiceLoader() {
+        try (Monitor monitor = builder().build()) {
+            assertEquals(Availability.usable(), monitor.backends().get("process"));
+        }
+    }
+
+    @Test
+    void theSameClassPassedAndDiscoveredIsOneProvider() {
+        try (Monitor monitor = builder().backend(new ProcessBackend()).build()) {
+            assertEquals(List.of("process"), List.copyOf(monitor.backends().keySet()));
+        }
+    }
+
+    @Test
+    void duplicateIdsAreAnErrorNamingBothClasses() {
+        ConfigurationException e = assertThrows(ConfigurationException.class,
+                () -> builder().backend(new ImpostorBackend()).build());
+        assertTrue(e.getMessage().contains(ProcessBackend.class.getName()), e.getMessage());
+        assertTrue(e.getMessage().contains(ImpostorBackend.class.getName()), e.getMessage());
+        assertTrue(e.getMessage().contains("'process'"), e.getMessage());
+    }
+
+    @Test
+    void noUsableBackendListsEverythingFoundAndWhy() {
+        try (Monitor monitor = builder().discoverProviders(false)
+                .backend(new MarkerBackend("solo5", Availability.unusable("solo5-hvt not found on PATH: build Solo5")))
+                .backend(new MarkerBackend("qemu", Availability.unusable("qemu-system-x86_64 not found: apt-get install qemu-system-x86")))
+                .build()) {
+            BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
+                    () -> monitor.launch(spec(null)));
+            assertTrue(e.getMessage().contains("solo5 (unusable: solo5-hvt not found on PATH: build Solo5)"), e.getMessage());
+            assertTrue(e.getMessage().contains("qemu (unusable: qemu-system-x86_64 not found"), e.getMessage());
+            BackendUnavailableException named = assertThrows(BackendUnavailableException.class,
+                    () -> monitor.launch(spec("solo5")));
+            assertTrue(named.getMessage().contains("cannot run here: solo5-hvt not found"), named.getMessage());
+            BackendUnavailableException unknown = assertThrows(BackendUnavailableException.class,
+                    () -> monitor.launch(spec("xen")));
+            assertTrue(unknown.getMessage().contains("'xen'") && unknown.getMessage().contains("not installed"),
+                    unknown.getMessage());
+            assertTrue(monitor.unikernels().isEmpty());
+        }
+    }
+
+    @Test
+    void nothingInstalledSaysWhatToAdd() {
+        try (Monitor monitor = builder().discoverProviders(false).build()) {
+            BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
+                    () -> monitor.launch(spec(null)));
+            assertTrue(e.getMessage().contains("no backend at all"), e.getMessage());
+            assertTrue(e.getMessage().contains("umonitor-solo5"), e.getMessage());
+        }
+    }
+
+    @Test
+    void severalUsableBackendsNeedAChoice() {
+        try (Monitor monitor = builder().backend(new MarkerBackend()).build()) {
+            ConfigurationException e = assertThrows(ConfigurationException.class, () -> monitor.launch(spec(null)));
+            assertTrue(e.getMessage().contains("[process, marker]") || e.getMessage().contains("[marker, process]"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void aBrokenProviderIsReportedAndSkipped(@TempDir Path dir) throws Exception {
+        Path services = Files.createDirectories(dir.resolve("META-INF/services"));
+        Files.writeString(services.resolve(UnikernelBackend.class.getName()), "com.example.MissingBackend\n");
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()}, getClass().getClassLoader());
+                Monitor monitor = builder().classLoader(loader).build()) {
+            assertEquals(Availability.usable(), monitor.backends().get("process"), "the good provider still works");
+            BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
+                    () -> monitor.launch(spec("xen")));
+            assertTrue(e.getMessage().contains("com.example.MissingBackend"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aSettingForNoInstalledProviderIsRejected() {
+        ConfigurationException e = assertThrows(ConfigurationException.class,
+                () -> builder().property("solo6.tender", "hvt").property("noprefix", "x").build());
+        assertTrue(e.getMessage().contains("'solo6.tender'") && e.getMessage().contains("'noprefix'"), e.getMessage());
+    }
+
+    @Test
+    void anUnknownSettingOfAProviderIsRejectedByTheProvider() {
+        ConfigurationException e = assertThrows(ConfigurationException.class,
+                () -> builder().property("process.colour", "blue").build());
+        assertTrue(e.getMessage().contains("colour"), e.getMessage());
+    }
+
+    @Test
+    void aProviderThatFailsToInitializeIsUnusableUnlessConfigured() {
+        try (Monitor monitor = builder().backend(new FailingInitBackend()).build()) {
+            assertTrue(monitor.backends().get("fragile").reason().contains("fragile.device is missing"));
+        }
+        ConfigurationException e = assertThrows(ConfigurationException.class,
+                () -> builder().backend(new FailingInitBackend()).property("fragile.mode", "x").build());
+        assertTrue(e.getMessage().contains("fragile.device is missing"), e.getMessage());
+    }
+
+    @Test
+    void tapDevicesWithoutAProvisionerAreRefusedAtOnce() {
+        try (Monitor monitor = builder().discoverProviders(false).backend(new ProcessBackend()).build()) {
+            UnikernelSpec spec = UnikernelSpec.builder("net", Path.of("/bin/true")).network(NetworkSpec.tap("service0"))
+                    .build();
+            BackendUnavailableException e = assertThrows(BackendUnavailableException.class, () -> monitor.launch(spec));
+            assertTrue(e.getMessage().contains("TAP") && e.getMessage().contains("no network provisioner"), e.getMessage());
+        }
+    }
+
+    @Test
+    void attachModeIsPassedToTheLogging() {
+        try (Monitor monitor = builder().acceptAttachedSenders("s3cret").build()) {
+            assertEquals("s3cret", hub.attachToken);
+        }
+    }
+}
