@@ -267,7 +267,13 @@ public final class Monitor implements AutoCloseable {
                     LOG.error("could not stop {} while closing", u, e);
                 }
             }
-            // Networks are released as each run ends; what remains are the provisioners themselves.
+            // Networks are released as each run ends; what remains are the providers themselves.
+            for (NetworkProvisioner provisioner : provisioners.values()) {
+                closeProvider(provisioner, "network provisioner '" + provisioner.id() + "'");
+            }
+            for (UnikernelBackend backend : backends.values()) {
+                closeProvider(backend, "backend '" + backend.id() + "'");
+            }
             context.shutdownThreads();
             try {
                 hub.close();
@@ -279,6 +285,16 @@ public final class Monitor implements AutoCloseable {
             }
         } finally {
             closed.complete(null);
+        }
+    }
+
+    private static void closeProvider(Object provider, String what) {
+        if (provider instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                LOG.warn("closing {} failed", what, e);
+            }
         }
     }
 
