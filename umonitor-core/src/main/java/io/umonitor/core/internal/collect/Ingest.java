@@ -1,0 +1,35 @@
+package io.umonitor.core.internal.collect;
+
+import io.umonitor.api.LogOrigin;
+import io.umonitor.api.LogRecord;
+import io.umonitor.core.internal.log.SenderState;
+import io.umonitor.protocol.Hello;
+import java.util.List;
+
+/** What the collectors need from the hub. Implementations are thread-safe. */
+public interface Ingest {
+
+    /**
+     * Checks a HELLO's name and token. Returns the sender, or null after counting and reporting the
+     * rejection (the caller then closes the connection or drops the datagram).
+     */
+    SenderState authenticate(Hello hello, LogOrigin origin, String peer);
+
+    /** A protocol error or other refusal attributable to an authenticated sender. */
+    void rejected(SenderState sender, LogOrigin origin, String peer, String reason);
+
+    /** A refusal before any sender could be identified (garbage before a HELLO, unknown name). */
+    void rejectedUnattributed(LogOrigin origin, String peer, String reason);
+
+    /**
+     * Hands records to the sinks. The records have already been appended to their senders' histories.
+     * {@code flowControlled} input (TCP) is never dropped here: its collector waits for room instead.
+     */
+    void dispatch(List<LogRecord> batch, boolean flowControlled);
+
+    /**
+     * Returns true at once while the sinks have room for flow-controlled input; otherwise waits up to
+     * {@code timeoutMillis} for them to drain and says whether they did.
+     */
+    boolean awaitTcpRoom(long timeoutMillis) throws InterruptedException;
+}

@@ -1,0 +1,285 @@
+package io.umonitor.core.internal.collect;
+
+import io.umonitor.api.LogOrigin;
+import io.umonitor.api.LogRecord;
+import io.umonitor.api.ProtocolException;
+import io.umonitor.core.internal.log.SenderState;
+import io.umonitor.core.internal.log.Sequences;
+import io.umonitor.protocol.Datagram;
+import io.umonitor.protocol.DatagramDecoder;
+import io.umonitor.protocol.Frame;
+import io.umonitor.protocol.FrameDecoder;
+import io.umonitor.protocol.Goodbye;
+import io.umonitor.protocol.Hello;
+import io.umonitor.protocol.RecordFrame;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The UDP collector: one thread, one selector over every bound address. A datagram is validated
+ * whole before any of it is used; a bad one is dropped and counted. UDP has no flow control, so
+ * records over a sender's rate limit or beyond the sinks' queues are dropped and counted, and
+ * sequence gaps tell what the network lost.
+ */
+public final class UdpCollector implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(UdpCollector.class);
+    private static final int MAX_DATAGRAM = 65_535;
+    private static final int MAX_BATCH = 4096;
+
+    private final Ingest ingest;
+    private final int maxFrameLength;
+    private final int receiveBufferBytes;
+    private final DatagramDecoder decoder;
+    private final Selector selector;
+    private final Thread thread;
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final Map<InetSocketAddress, DatagramChannel> channels = new ConcurrentHashMap<>();
+    private final ByteBuffer buffer = ByteBuffer.allocate(MAX_DATAGRAM);
+    private volatile boolean closing;
+    private ArrayList<LogRecord> round = new ArrayList<>(1024);
+
+    public UdpCollector(Ingest ingest, int maxFrameLength, int receiveBufferBytes) {
+        this.ingest = ingest;
+        this.maxFrameLength = maxFrameLength;
+        this.receiveBufferBytes = receiveBufferBytes;
+        this.decoder = new DatagramDecoder(maxFrameLength);
+        try {
+            this.selector = Selector.open();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open a selector for the UDP log collector", e);
+        }
+        this.thread = new Thread(this::run, "umonitor-collect-udp");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    public InetSocketAddress listen(InetSocketAddress address) throws IOException {
+        DatagramChannel channel = DatagramChannel.open();
+        try {
+            if (receiveBufferBytes > 0) {
+                channel.setOption(StandardSocketOptions.SO_RCVBUF, receiveBufferBytes);
+            }
+            channel.bind(address);
+            channel.configureBlocking(false);
+            InetSocketAddress bound = (InetSocketAddress) channel.getLocalAddress();
+            onSelector(() -> channel.register(selector, SelectionKey.OP_READ, channel));
+            channels.put(bound, channel);
+            return bound;
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    public void stopListening(InetAddress address) {
+        channels.entrySet().removeIf(e -> {
+            if (!e.getKey().getAddress().equals(address)) {
+                return false;
+            }
+            DatagramChannel channel = e.getValue();
+            onSelector(() -> {
+                SelectionKey key = channel.keyFor(selector);
+                if (key != null) {
+                    key.cancel();
+                }
+                channel.close();
+                return null;
+            });
+            return true;
+        });
+    }
+
+    private interface SelectorTask {
+        Object run() throws IOException;
+    }
+
+    private void onSelector(SelectorTask task) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        tasks.add(() -> {
+            try {
+                task.run();
+                done.complete(null);
+            } catch (IOException | RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        selector.wakeup();
+        try {
+            done.get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while changing UDP listeners", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw new UncheckedIOException(io);
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the UDP log collector did not answer within 10 s", e);
+        }
+    }
+
+    private void run() {
+        try {
+            while (!closing) {
+                Runnable task;
+                while ((task = tasks.poll()) != null) {
+                    task.run();
+                }
+                selector.select(this::drain, 500);
+                dispatchRound();
+            }
+            // Take what is already queued in the sockets before closing.
+            for (DatagramChannel channel : channels.values()) {
+                receiveAll(channel);
+            }
+            dispatchRound();
+        } catch (IOException | RuntimeException | Error e) {
+            LOG.error("the UDP log collector failed; UDP log collection has stopped", e);
+        } finally {
+            Runnable task;
+            while ((task = tasks.poll()) != null) {
+                task.run();
+            }
+            for (DatagramChannel channel : channels.values()) {
+                try {
+                    channel.close();
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
+            }
+            try {
+                selector.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+    }
+
+    private void drain(SelectionKey key) {
+        if (key.isValid() && key.isReadable()) {
+            receiveAll((DatagramChannel) key.attachment());
+        }
+    }
+
+    private void receiveAll(DatagramChannel channel) {
+        Instant now = Instant.now();
+        for (int i = 0; i < MAX_BATCH; i++) {
+            buffer.clear();
+            SocketAddress from;
+            try {
+                from = channel.receive(buffer);
+            } catch (IOException e) {
+                LOG.debug("receiving a UDP log datagram failed", e);
+                return;
+            }
+            if (from == null) {
+                return;
+            }
+            buffer.flip();
+            datagram(from, now);
+            if (round.size() >= MAX_BATCH) {
+                dispatchRound();
+            }
+        }
+    }
+
+    private void datagram(SocketAddress from, Instant receivedAt) {
+        Datagram datagram;
+        ByteBuffer copy = buffer.duplicate();
+        try {
+            datagram = decoder.decode(buffer);
+        } catch (ProtocolException e) {
+            rejectBadDatagram(copy, from, e.getMessage());
+            return;
+        } catch (RuntimeException e) {
+            rejectBadDatagram(copy, from, "the decoder failed: " + e);
+            return;
+        }
+        Hello hello = datagram.hello();
+        SenderState sender = ingest.authenticate(hello, LogOrigin.UDP, String.valueOf(from));
+        if (sender == null) {
+            return;
+        }
+        Sequences sequences = sender.session(hello.session());
+        int start = round.size();
+        for (Frame frame : datagram.frames()) {
+            if (frame instanceof RecordFrame r) {
+                round.add(new LogRecord(sender.name(), LogOrigin.UDP, r.sequence(), r.clock(), r.timestampNanos(),
+                        receivedAt, r.level(), r.logger(), r.message(), r.attributes()));
+            } else if (frame instanceof Goodbye goodbye) {
+                sender.lost(sequences.goodbye(goodbye.produced()));
+            }
+        }
+        int end = round.size();
+        if (end == start) {
+            return;
+        }
+        sender.received(end - start);
+        sender.lost(sequences.observe(round, start, end));
+        TokenBucket limit = sender.rateLimit();
+        if (limit != null && !limit.tryTake(end - start)) {
+            sender.dropped(end - start);
+            round.subList(start, end).clear();
+            return;
+        }
+        sender.append(round, start, end);
+    }
+
+    /** Attributes a bad datagram to its sender when its HELLO at least is intact and authentic. */
+    private void rejectBadDatagram(ByteBuffer datagram, SocketAddress from, String reason) {
+        String peer = String.valueOf(from);
+        Frame first = null;
+        try {
+            first = new FrameDecoder(maxFrameLength).decode(datagram);
+        } catch (RuntimeException ignored) {
+            // the HELLO itself is broken: nobody to attribute it to
+        }
+        if (first instanceof Hello hello) {
+            SenderState sender = ingest.authenticate(hello, LogOrigin.UDP, peer);
+            if (sender != null) {
+                ingest.rejected(sender, LogOrigin.UDP, peer, "datagram dropped: " + reason);
+            }
+            return;
+        }
+        ingest.rejectedUnattributed(LogOrigin.UDP, peer, "datagram dropped: " + reason);
+    }
+
+    private void dispatchRound() {
+        if (!round.isEmpty()) {
+            ArrayList<LogRecord> batch = round;
+            round = new ArrayList<>(1024);
+            ingest.dispatch(batch, false);
+        }
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        selector.wakeup();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

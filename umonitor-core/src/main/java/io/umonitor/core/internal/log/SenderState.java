@@ -1,0 +1,193 @@
+package io.umonitor.core.internal.log;
+
+import io.umonitor.api.LogFilter;
+import io.umonitor.api.LogRecord;
+import io.umonitor.api.LogStats;
+import io.umonitor.core.internal.collect.TokenBucket;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Everything the hub keeps about one sender name: its token, its history ring, its followers, its
+ * counters and its sessions' loss accounting. Collector threads, console callers and sink threads
+ * all touch it, so every field is either atomic or guarded by {@code this}.
+ */
+public final class SenderState {
+    private static final int MAX_SESSIONS = 16;
+
+    private final String name;
+    private volatile byte[] token;
+    private final LogRecord[] ring;
+    private int ringNext;
+    private int ringSize;
+    private Follower[] followers = new Follower[0];
+    private final TokenBucket rateLimit;
+    private final Map<Long, Sequences> sessions = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Sequences> eldest) {
+            return size() > MAX_SESSIONS;
+        }
+    };
+
+    final AtomicLong received = new AtomicLong();
+    final AtomicLong lost = new AtomicLong();
+    final AtomicLong rejected = new AtomicLong();
+    final AtomicLong dropped = new AtomicLong();
+    final AtomicLong pendingLost = new AtomicLong();
+    final AtomicLong pendingDropped = new AtomicLong();
+    final AtomicLong pendingRejected = new AtomicLong();
+    /** Detailed rejection reports sent in the current report interval (the rest are summed). */
+    final AtomicInteger detailedReports = new AtomicInteger();
+
+    /** Console decoding state: guarded by itself. */
+    final ConsoleState console = new ConsoleState();
+
+    SenderState(String name, int historySize, long rateLimitPerSecond, Follower[] initialFollowers) {
+        this.name = name;
+        this.ring = new LogRecord[historySize];
+        this.rateLimit = rateLimitPerSecond > 0 ? new TokenBucket(rateLimitPerSecond) : null;
+        this.followers = initialFollowers;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The sender's rate limit, or null when unlimited. */
+    public TokenBucket rateLimit() {
+        return rateLimit;
+    }
+
+    void token(String newToken) {
+        token = newToken == null ? null : newToken.getBytes(StandardCharsets.UTF_8);
+    }
+
+    boolean isRegistered() {
+        return token != null;
+    }
+
+    /** Constant-time comparison with the registered token; false when not registered. */
+    boolean tokenMatches(byte[] presented) {
+        byte[] expected = token;
+        return expected != null && MessageDigest.isEqual(expected, presented);
+    }
+
+    /** The loss accounting of one session, shared by every connection and datagram of it. */
+    public Sequences session(long session) {
+        synchronized (sessions) {
+            return sessions.computeIfAbsent(session, Sequences::new);
+        }
+    }
+
+    /** Adds a change of the lost count, as {@link Sequences} reports it. */
+    public void lost(long delta) {
+        if (delta != 0) {
+            lost.addAndGet(delta);
+            pendingLost.addAndGet(delta);
+        }
+    }
+
+    /** Records accepted but not stored (rate limit, queue overflow, sink failure). */
+    public void dropped(long n) {
+        dropped.addAndGet(n);
+        pendingDropped.addAndGet(n);
+    }
+
+    /** Counts records accepted from the sender itself (not monitor records). */
+    public void received(long n) {
+        received.addAndGet(n);
+    }
+
+    /**
+     * Appends records {@code from..to-1} (all of this sender) to the history and hands them to the
+     * followers, under one lock so that a follower registering concurrently sees each record exactly
+     * once, either in its replay or live.
+     */
+    public synchronized void append(List<LogRecord> records, int from, int to) {
+        LogRecord[] r = ring;
+        int next = ringNext;
+        for (int i = from; i < to; i++) {
+            r[next] = records.get(i);
+            if (++next == r.length) {
+                next = 0;
+            }
+        }
+        ringNext = next;
+        ringSize = Math.min(r.length, ringSize + (to - from));
+        Follower[] fs = followers;
+        if (fs.length > 0) {
+            for (int i = from; i < to; i++) {
+                LogRecord record = records.get(i);
+                for (Follower f : fs) {
+                    f.offer(record);
+                }
+            }
+        }
+    }
+
+    public synchronized void append(LogRecord record) {
+        ring[ringNext] = record;
+        if (++ringNext == ring.length) {
+            ringNext = 0;
+        }
+        ringSize = Math.min(ring.length, ringSize + 1);
+        for (Follower f : followers) {
+            f.offer(record);
+        }
+    }
+
+    synchronized List<LogRecord> history(LogFilter filter) {
+        List<LogRecord> out = new ArrayList<>(filter == LogFilter.ALL ? ringSize : 16);
+        int start = ringNext - ringSize;
+        if (start < 0) {
+            start += ring.length;
+        }
+        for (int i = 0; i < ringSize; i++) {
+            LogRecord record = ring[(start + i) % ring.length];
+            if (filter.matches(record)) {
+                out.add(record);
+            }
+        }
+        return out;
+    }
+
+    /** Replays the whole history into {@code follower} and subscribes it, atomically. */
+    synchronized void subscribe(Follower follower) {
+        follower.replay(history(LogFilter.ALL));
+        Follower[] fs = Arrays.copyOf(followers, followers.length + 1);
+        fs[fs.length - 1] = follower;
+        followers = fs;
+    }
+
+    synchronized void unsubscribe(Follower follower) {
+        followers = Arrays.stream(followers).filter(f -> f != follower).toArray(Follower[]::new);
+    }
+
+    LogStats stats() {
+        return new LogStats(received.get(), lost.get(), rejected.get(), dropped.get());
+    }
+
+    /** Console lines of one unikernel carry at most one session at a time (the last console HELLO's). */
+    static final class ConsoleState {
+        long session;
+        Sequences sequences;
+        io.umonitor.protocol.ConsoleDecoder decoder;
+    }
+
+    void closeFollowers() {
+        Follower[] fs;
+        synchronized (this) {
+            fs = followers;
+        }
+        for (Follower f : fs) {
+            f.close();
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package io.umonitor.core.sink;
+
+/** The text format's escaping as a String function, for sinks that hand text to other libraries. */
+final class Escaping {
+    private Escaping() {
+    }
+
+    static String escape(String s) {
+        int n = s.length();
+        int i = 0;
+        while (i < n) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == '\\' || (c >= 0x7f && c <= 0x9f) || (c >= 0x2028 && c <= 0x202e)
+                    || (c >= 0x2066 && c <= 0x2069) || c == 0xfeff) {
+                break;
+            }
+            i++;
+        }
+        if (i == n) {
+            return s;
+        }
+        StringBuilder out = new StringBuilder(n + 16).append(s, 0, i);
+        for (; i < n; i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
+                        out.append(String.format("\\x%02x", (int) c));
+                    } else if ((c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c == 0xfeff) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.toString();
+    }
+}

@@ -1,0 +1,512 @@
+package io.umonitor.core.sink;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.io.SerializedString;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import com.google.auto.service.AutoService;
+import io.umonitor.api.Attribute;
+import io.umonitor.api.AttributeValue;
+import io.umonitor.api.ConfigurationException;
+import io.umonitor.api.LogRecord;
+import io.umonitor.api.Names;
+import io.umonitor.api.spi.LogSink;
+import io.umonitor.api.spi.ProviderContext;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Writes one file per unikernel under a directory: {@code NAME.log} (text) or {@code NAME.jsonl}
+ * (JSON Lines), rotated by size to {@code NAME.log.1} .. {@code NAME.log.KEEP}.
+ *
+ * <p>Settings (provider properties, keys without the {@code file.} prefix, or the constructor):
+ * <ul>
+ *   <li>{@code directory}: where the files go; created if missing. Default: {@code logs} under the
+ *       monitor's work directory.</li>
+ *   <li>{@code format}: {@code text} (default) or {@code json}.</li>
+ *   <li>{@code maxBytes}: size at which a file is rotated (default 64 MiB; 0 never rotates).</li>
+ *   <li>{@code keep}: rotated files kept per unikernel (default 5; 0 keeps none).</li>
+ * </ul>
+ *
+ * <p>File names come only from valid unikernel names ({@link Names}); any other name is replaced by
+ * a stable hash, and every path is checked to stay inside the directory. Text lines escape control
+ * characters and terminal escapes (see the text format in {@code TextLineEncoder}); JSON Lines escape
+ * them as JSON {@code \\u} escapes. Writes are buffered per file and reach the disk when a buffer
+ * fills, on {@link #flush()} (the monitor calls it whenever the sink's queue runs empty) and on close;
+ * records are never flushed one at a time.
+ *
+ * <p>Errors (disk full, directory removed) are thrown from {@link #accept} or {@link #flush}; the
+ * buffer that could not be written is discarded and counted in the message, and the next write tries
+ * again, so writing resumes by itself when space returns.
+ *
+ * @since 0.1
+ */
+@AutoService(LogSink.class)
+public final class FileSink implements LogSink {
+
+    /** The file format. */
+    public enum Format {
+        /** One readable, escaped line per record; files end in {@code .log}. */
+        TEXT(".log"),
+        /** One JSON object per line; files end in {@code .jsonl}. */
+        JSON(".jsonl");
+
+        private final String extension;
+
+        Format(String extension) {
+            this.extension = extension;
+        }
+
+        public String extension() {
+            return extension;
+        }
+    }
+
+    public static final String ID = "file";
+    public static final long DEFAULT_MAX_BYTES = 64L * 1024 * 1024;
+    public static final int DEFAULT_KEEP = 5;
+    private static final int FILE_BUFFER = 64 * 1024;
+    private static final List<String> KNOWN = List.of("directory", "format", "maxBytes", "keep");
+
+    private Path directory;
+    private Format format;
+    private long maxBytes;
+    private int keep;
+
+    private final Map<String, LogFile> files = new HashMap<>();
+    private final TextLineEncoder text = new TextLineEncoder();
+    private JsonLineEncoder json;
+    private String lastName;
+    private LogFile lastFile;
+    private boolean opened;
+
+    /** For {@link java.util.ServiceLoader}: configured in {@link #open} from the provider properties. */
+    public FileSink() {
+        this(null, Format.TEXT, DEFAULT_MAX_BYTES, DEFAULT_KEEP);
+    }
+
+    /** Text files under {@code directory} with the default rotation. */
+    public FileSink(Path directory) {
+        this(directory, Format.TEXT, DEFAULT_MAX_BYTES, DEFAULT_KEEP);
+    }
+
+    /**
+     * @param directory where the files go (null: decided in {@link #open})
+     * @param format text or JSON Lines
+     * @param maxBytes size at which a file is rotated, 0 for never
+     * @param keep rotated files kept per unikernel
+     */
+    public FileSink(Path directory, Format format, long maxBytes, int keep) {
+        this.directory = directory;
+        this.format = Objects.requireNonNull(format, "format");
+        this.maxBytes = maxBytes;
+        this.keep = keep;
+    }
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    /** Opens without a provider context, for programmatic use outside a monitor. */
+    public FileSink open() {
+        if (directory == null) {
+            throw new ConfigurationException("file sink has no directory: pass one to the constructor or set "
+                    + "the 'file.directory' setting");
+        }
+        validateAndCreate(new ArrayList<>());
+        return this;
+    }
+
+    @Override
+    public void open(ProviderContext context) {
+        context.rejectUnknownProperties(ID, KNOWN);
+        List<String> problems = new ArrayList<>();
+        context.property("directory").ifPresent(d -> directory = Path.of(d));
+        if (directory == null) {
+            directory = context.workDirectory().resolve("logs");
+        }
+        context.property("format").ifPresent(f -> {
+            switch (f.trim().toLowerCase(Locale.ROOT)) {
+                case "text" -> format = Format.TEXT;
+                case "json", "jsonl", "json-lines" -> format = Format.JSON;
+                default -> problems.add("format '" + f + "' is unknown: use 'text' or 'json'");
+            }
+        });
+        context.property("maxBytes").ifPresent(v -> maxBytes = parseLong("maxBytes", v, problems));
+        context.property("keep").ifPresent(v -> keep = (int) parseLong("keep", v, problems));
+        validateAndCreate(problems);
+    }
+
+    private static long parseLong(String key, String value, List<String> problems) {
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            problems.add(key + " '" + value + "' is not a whole number");
+            return 0;
+        }
+    }
+
+    private void validateAndCreate(List<String> problems) {
+        if (maxBytes < 0) {
+            problems.add("maxBytes " + maxBytes + " is negative: use 0 (never rotate) or a size in bytes");
+        }
+        if (keep < 0 || keep > 1000) {
+            problems.add("keep " + keep + " is outside 0..1000");
+        }
+        if (problems.isEmpty()) {
+            directory = directory.toAbsolutePath().normalize();
+            try {
+                Files.createDirectories(directory);
+            } catch (IOException e) {
+                problems.add("directory '" + directory + "' cannot be created (" + e + ")");
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigurationException("file sink settings are invalid: " + String.join("; ", problems)
+                    + ": fix the 'file.*' settings");
+        }
+        if (format == Format.JSON) {
+            json = new JsonLineEncoder();
+        }
+        opened = true;
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    public Format format() {
+        return format;
+    }
+
+    /** The current file of unikernel {@code name} (it may not exist yet). */
+    public Path fileOf(String name) {
+        return resolveInside(directory, fileBaseName(name) + format.extension());
+    }
+
+    @Override
+    public void accept(LogRecord record) {
+        if (!opened) {
+            throw new IllegalStateException("file sink used before open(): call open() first");
+        }
+        byte[] bytes;
+        int length;
+        if (format == Format.TEXT) {
+            text.encode(record);
+            bytes = text.buf;
+            length = text.len;
+        } else {
+            json.encode(record);
+            bytes = json.bytes();
+            length = json.length();
+        }
+        String name = record.unikernel();
+        LogFile file = lastFile;
+        if (file == null || !name.equals(lastName)) {
+            file = files.get(name);
+            if (file == null) {
+                file = new LogFile(fileOf(name));
+                files.put(name, file);
+            }
+            lastName = name;
+            lastFile = file;
+        }
+        file.write(bytes, length);
+    }
+
+    @Override
+    public void flush() {
+        RuntimeException first = null;
+        for (LogFile f : files.values()) {
+            try {
+                f.flush();
+            } catch (RuntimeException e) {
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            flush();
+        } finally {
+            for (LogFile f : files.values()) {
+                f.closeQuietly();
+            }
+            files.clear();
+            lastFile = null;
+            lastName = null;
+        }
+    }
+
+    /** A file name for {@code unikernel} that cannot leave the directory. */
+    static String fileBaseName(String unikernel) {
+        if (Names.isValidUnikernelName(unikernel)) {
+            return unikernel;
+        }
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(
+                    String.valueOf(unikernel).getBytes(StandardCharsets.UTF_8));
+            return "invalid-name-" + HexFormat.of().formatHex(hash, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    static Path resolveInside(Path directory, String fileName) {
+        Path path = directory.resolve(fileName).normalize();
+        if (!directory.equals(path.getParent())) {
+            throw new IllegalStateException("log file name '" + fileName + "' would leave " + directory);
+        }
+        return path;
+    }
+
+    /** One unikernel's file: a write buffer, its size on disk, and rotation. */
+    private final class LogFile {
+        private final Path path;
+        private FileOutputStream out;
+        private final byte[] buffer = new byte[FILE_BUFFER];
+        private int buffered;
+        private long size = -1;
+
+        LogFile(Path path) {
+            this.path = path;
+        }
+
+        void write(byte[] bytes, int length) {
+            if (maxBytes > 0 && size >= 0 && size + buffered + length > maxBytes && size + buffered > 0) {
+                rotate();
+            }
+            if (buffered + length > buffer.length) {
+                writeOut();
+                if (length > buffer.length) {
+                    writeDirect(bytes, length);
+                    return;
+                }
+            }
+            System.arraycopy(bytes, 0, buffer, buffered, length);
+            buffered += length;
+            if (size < 0) {
+                // First record for this file: learn the size on disk so rotation counts what is there.
+                ensureOpen();
+            }
+        }
+
+        private void ensureOpen() {
+            if (out != null) {
+                return;
+            }
+            try {
+                out = new FileOutputStream(path.toFile(), true);
+                size = out.getChannel().size();
+            } catch (IOException e) {
+                int lost = buffered;
+                buffered = 0;
+                throw new UncheckedIOException("cannot open log file " + path + " (" + lost
+                        + " buffered byte(s) discarded): " + e.getMessage(), e);
+            }
+        }
+
+        private void writeDirect(byte[] bytes, int length) {
+            ensureOpen();
+            try {
+                out.write(bytes, 0, length);
+                size += length;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write " + length + " byte(s) to log file " + path + ": "
+                        + e.getMessage(), e);
+            }
+        }
+
+        void writeOut() {
+            if (buffered == 0) {
+                return;
+            }
+            ensureOpen();
+            int n = buffered;
+            buffered = 0;
+            try {
+                out.write(buffer, 0, n);
+                size += n;
+            } catch (IOException e) {
+                closeQuietly();
+                throw new UncheckedIOException("cannot write to log file " + path + " (" + n
+                        + " buffered byte(s) discarded): " + e.getMessage(), e);
+            }
+        }
+
+        void flush() {
+            writeOut();
+        }
+
+        private void rotate() {
+            writeOut();
+            closeQuietly();
+            try {
+                if (keep == 0) {
+                    Files.deleteIfExists(path);
+                } else {
+                    Files.deleteIfExists(rotated(keep));
+                    for (int i = keep - 1; i >= 1; i--) {
+                        Path from = rotated(i);
+                        if (Files.exists(from)) {
+                            Files.move(from, rotated(i + 1), StandardCopyOption.REPLACE_EXISTING);
+                        }
+                    }
+                    if (Files.exists(path)) {
+                        Files.move(path, rotated(1), StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot rotate log file " + path + ": " + e.getMessage(), e);
+            } finally {
+                size = 0;
+            }
+        }
+
+        private Path rotated(int index) {
+            return resolveInside(directory, path.getFileName() + "." + index);
+        }
+
+        void closeQuietly() {
+            if (out != null) {
+                try {
+                    out.close();
+                } catch (IOException ignored) {
+                    // the data is already counted as written or reported as lost
+                }
+                out = null;
+                size = -1;
+            }
+        }
+    }
+
+    /** JSON Lines through Jackson's streaming generator, with terminal controls escaped too. */
+    private static final class JsonLineEncoder {
+        private final ByteArrayBuilder out = new ByteArrayBuilder(1024);
+        private final JsonGenerator generator;
+        private byte[] bytes = new byte[1024];
+        private int length;
+
+        JsonLineEncoder() {
+            try {
+                generator = new JsonFactory().createGenerator(out);
+                generator.setCharacterEscapes(new TerminalSafeEscapes());
+                generator.setRootValueSeparator(null);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        void encode(LogRecord r) {
+            out.reset();
+            try {
+                generator.writeStartObject();
+                generator.writeStringField("time", r.receivedAt().toString());
+                generator.writeStringField("unikernel", r.unikernel());
+                generator.writeStringField("level", r.level().name());
+                generator.writeStringField("origin", r.origin().name());
+                if (r.sequence() >= 0) {
+                    generator.writeNumberField("sequence", r.sequence());
+                }
+                if (r.guestClock() != io.umonitor.api.GuestClock.NONE) {
+                    generator.writeStringField("guestClock", r.guestClock().name());
+                    generator.writeNumberField("guestNanos", r.guestNanos());
+                }
+                generator.writeStringField("logger", r.logger());
+                generator.writeStringField("message", r.message());
+                if (!r.attributes().isEmpty()) {
+                    generator.writeArrayFieldStart("attributes");
+                    for (Attribute a : r.attributes()) {
+                        generator.writeStartObject();
+                        generator.writeStringField("key", a.key());
+                        AttributeValue v = a.value();
+                        if (v instanceof AttributeValue.Str s) {
+                            generator.writeStringField("value", s.value());
+                        } else if (v instanceof AttributeValue.Int n) {
+                            generator.writeNumberField("value", n.value());
+                        } else if (v instanceof AttributeValue.Float f) {
+                            generator.writeNumberField("value", f.value());
+                        } else if (v instanceof AttributeValue.Bool b) {
+                            generator.writeBooleanField("value", b.value());
+                        } else if (v instanceof AttributeValue.Null) {
+                            generator.writeNullField("value");
+                        } else {
+                            generator.writeStringField("value", v.render());
+                        }
+                        generator.writeStringField("type", v.getClass().getSimpleName().toLowerCase(Locale.ROOT));
+                        generator.writeEndObject();
+                    }
+                    generator.writeEndArray();
+                }
+                generator.writeEndObject();
+                generator.writeRaw('\n');
+                generator.flush();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot encode a record as JSON: " + e.getMessage(), e);
+            }
+            length = out.size();
+            if (bytes.length < length) {
+                bytes = new byte[Math.max(length, bytes.length * 2)];
+            }
+            // ByteArrayBuilder hands out a copy; reuse our array to keep the file path allocation-light.
+            byte[] written = out.toByteArray();
+            System.arraycopy(written, 0, bytes, 0, length);
+        }
+
+        byte[] bytes() {
+            return bytes;
+        }
+
+        int length() {
+            return length;
+        }
+    }
+
+    /** JSON's own escapes plus DEL, C1 controls, line separators and bidi overrides. */
+    private static final class TerminalSafeEscapes extends CharacterEscapes {
+        private final int[] ascii;
+
+        TerminalSafeEscapes() {
+            ascii = standardAsciiEscapesForJSON();
+            ascii[0x7f] = ESCAPE_STANDARD;
+        }
+
+        @Override
+        public int[] getEscapeCodesForAscii() {
+            return ascii;
+        }
+
+        @Override
+        public SerializableString getEscapeSequence(int ch) {
+            if ((ch >= 0x80 && ch <= 0x9f) || ch == 0x2028 || ch == 0x2029 || (ch >= 0x202a && ch <= 0x202e)
+                    || (ch >= 0x2066 && ch <= 0x2069) || ch == 0xfeff) {
+                return new SerializedString(String.format("\\u%04x", ch));
+            }
+            return null;
+        }
+    }
+}
