@@ -191,7 +191,7 @@ class DefaultLogHubTest {
         hub.registerSender("web", token(1));
         InetSocketAddress tcp = endpoint(hub, Transport.TCP);
         TestSenders.sendTcp(tcp, "web", token(9), 10);
-        TestSenders.sendUdp(endpoint(hub, Transport.UDP), "web", token(9), 10, 5, d -> false);
+        TestSenders.sendUdp(endpoint(hub, Transport.UDP), "web", token(9), 10, 10, d -> false);
         await("two rejections", WAIT, () -> hub.stats("web").rejected() == 2);
         assertEquals(0, hub.stats("web").received());
         await("reports", WAIT, () -> sink.records(r -> r.origin() == LogOrigin.MONITOR
