@@ -310,9 +310,52 @@ public final class LinuxTapProvisioner implements NetworkProvisioner, AutoClosea
             if (pool == null) {
                 pool = bridgeSide[0];
             }
+        } else {
+            String problem = checkPoolAgainstHostNetworks(commands, pool, prefix, namespace);
+            if (problem != null) {
+                problems.add(problem);
+                throw invalid(problems);
+            }
         }
         return new Config(pool, bridge, namespace, prefix, mtu, ip.get(), commands, store, bridgeAddress,
                 bridgePrefixLength);
+    }
+
+    /**
+     * A pool inside a network the host already uses (e.g. the default pool on a host in 10.0.0.0/8) could
+     * never hand out an address, so it is a configuration error; a partial overlap only costs the overlapping
+     * addresses and is logged.
+     */
+    private String checkPoolAgainstHostNetworks(IpCommand commands, Ipv4Subnet pool, String prefix, String namespace) {
+        IpCommand.Result shown = commands.run("-j", "-4", "addr", "show");
+        if (!shown.ok()) {
+            return "cannot list the addresses in use" + (namespace == null ? "" : " in namespace '" + namespace + "'")
+                    + ": " + shown.describe();
+        }
+        for (JsonNode link : parseJson(shown)) {
+            String ifname = link.path("ifname").asText();
+            if (ifname.startsWith(prefix)) {
+                continue;
+            }
+            for (JsonNode info : link.path("addr_info")) {
+                if (!"inet".equals(info.path("family").asText())) {
+                    continue;
+                }
+                int prefixLength = info.path("prefixlen").asInt();
+                Ipv4Subnet used = Ipv4Subnet.containing(Ipv4Subnet.parseAddress(info.path("local").asText()),
+                        prefixLength);
+                if (used.prefixLength() < 30 && used.contains(pool)) {
+                    return "tap.pool " + pool + " lies inside " + info.path("local").asText() + "/" + prefixLength
+                            + " of interface " + ifname + ", so no address in it is free: choose a pool that does "
+                            + "not overlap the host's networks (e.g. 10.77.0.0/16 or 172.30.0.0/16)";
+                }
+                if (used.overlaps(pool)) {
+                    LOG.warn("tap.pool {} overlaps {}/{} of interface {}; those addresses are skipped", pool,
+                            info.path("local").asText(), prefixLength, ifname);
+                }
+            }
+        }
+        return null;
     }
 
     /** Returns a problem sentence, or null with the bridge's subnet and address filled in. */

@@ -10,7 +10,7 @@ import java.util.List;
  * A stand-in monitor for leftover tests: provisions taps, prints their names, then waits to be killed
  * with SIGKILL so that nothing is released.
  *
- * <p>Arguments: state directory, network namespace, number of devices.
+ * <p>Arguments: state directory, network namespace, unikernel name prefix, number of devices.
  */
 public final class CrashingMonitorMain {
     private CrashingMonitorMain() {
@@ -20,8 +20,8 @@ public final class CrashingMonitorMain {
         LinuxTapProvisioner provisioner = LinuxTapProvisioner.builder().namespace(args[1]).build();
         provisioner.initialize(Path.of(args[0]));
         List<String> names = new ArrayList<>();
-        for (int i = 0; i < Integer.parseInt(args[2]); i++) {
-            ProvisionedNetwork network = provisioner.provision("crashing-" + i, NetworkSpec.tap("service0"));
+        for (int i = 0; i < Integer.parseInt(args[3]); i++) {
+            ProvisionedNetwork network = provisioner.provision(args[2] + "-" + i, NetworkSpec.tap("service0"));
             names.add(network.hostInterface());
         }
         System.out.println("PROVISIONED " + String.join(" ", names));

@@ -241,49 +241,117 @@ class LinuxTapProvisionerIT {
     }
 
     @Test
-    void removesTheTapsOfAMonitorKilledWithSigkillButNotThoseOfALiveOne() throws Exception {
+    void removesTheTapsOfAMonitorKilledWithSigkillButNotThoseOfLiveMonitors() throws Exception {
         LinuxTapProvisioner live = provisioner();
         ProvisionedNetwork liveNetwork = live.provision("alive", NetworkSpec.tap("service0"));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Path childErrors = stateDirectory.resolve("child-stderr.txt");
-        Process crashing = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                CrashingMonitorMain.class.getName(), stateDirectory.toString(), namespace, "2")
-                .redirectError(childErrors.toFile())
-                .start();
-        List<String> leftovers;
+        StandInMonitor killed = StandInMonitor.start(stateDirectory, namespace, "killed", 2);
+        StandInMonitor running = StandInMonitor.start(stateDirectory, namespace, "running", 1);
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(crashing.getInputStream(),
-                    StandardCharsets.UTF_8));
+            List<String> killedTaps = killed.awaitProvisioned();
+            List<String> runningTaps = running.awaitProvisioned();
+            killed.process.destroyForcibly();
+            assertTrue(killed.process.waitFor(30, TimeUnit.SECONDS), "the stand-in monitor did not die on SIGKILL");
+            assertEquals(137, killed.process.exitValue(), "killed by SIGKILL");
+            assertTrue(interfaceNames().containsAll(killedTaps), "the killed monitor left its taps behind");
+            assertEquals(4, stateRecords());
+
+            LinuxTapProvisioner restarted = provisioner();
+            assertEquals(2, restarted.removeLeftovers());
+
+            List<String> remaining = interfaceNames();
+            assertTrue(killedTaps.stream().noneMatch(remaining::contains), "leftovers still there: " + remaining);
+            assertTrue(remaining.contains(liveNetwork.hostInterface()), "the tap of a live instance in this JVM was removed");
+            assertTrue(remaining.containsAll(runningTaps), "the tap of a live monitor process was removed");
+            assertEquals(2, stateRecords());
+            assertEquals(0, restarted.removeLeftovers(), "nothing left to remove the second time");
+
+            // A monitor that ends without releasing (here: its stdin closes) leaves leftovers too.
+            running.process.getOutputStream().close();
+            assertTrue(running.process.waitFor(30, TimeUnit.SECONDS), "the stand-in monitor did not exit on EOF");
+            assertEquals(1, restarted.removeLeftovers());
+            assertFalse(interfaceNames().containsAll(runningTaps));
+
+            live.close();
+            assertFalse(interfaceNames().contains(liveNetwork.hostInterface()), "close() releases what it holds");
+            assertEquals(0, stateRecords());
+        } finally {
+            killed.process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            running.process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A {@link CrashingMonitorMain} in a JVM of its own. */
+    private record StandInMonitor(Process process, BufferedReader stdout, Path stderr) {
+        static StandInMonitor start(Path stateDirectory, String namespace, String name, int devices)
+                throws IOException {
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            Path stderr = stateDirectory.resolve(name + "-stderr.txt");
+            Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                    CrashingMonitorMain.class.getName(), stateDirectory.toString(), namespace, name,
+                    String.valueOf(devices))
+                    .redirectError(stderr.toFile())
+                    .start();
+            return new StandInMonitor(process, new BufferedReader(new InputStreamReader(process.getInputStream(),
+                    StandardCharsets.UTF_8)), stderr);
+        }
+
+        List<String> awaitProvisioned() throws Exception {
             String line = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return out.readLine();
+                    return stdout.readLine();
                 } catch (IOException e) {
                     throw new IllegalStateException(e);
                 }
             }).get(60, TimeUnit.SECONDS);
             assertTrue(line != null && line.startsWith("PROVISIONED "),
-                    "child said " + line + "; its stderr: " + Files.readString(childErrors));
-            leftovers = List.of(line.substring("PROVISIONED ".length()).split(" "));
-        } finally {
-            crashing.destroyForcibly();
-            assertTrue(crashing.waitFor(30, TimeUnit.SECONDS), "the stand-in monitor did not die on SIGKILL");
+                    "stand-in monitor said " + line + "; its stderr: " + Files.readString(stderr));
+            return List.of(line.substring("PROVISIONED ".length()).split(" "));
         }
-        assertEquals(137, crashing.exitValue(), "killed by SIGKILL");
-        assertTrue(interfaceNames().containsAll(leftovers), "the killed monitor left its taps behind");
-        assertEquals(3, stateRecords());
+    }
 
-        LinuxTapProvisioner restarted = provisioner();
-        assertEquals(2, restarted.removeLeftovers());
+    @Test
+    void leftoverRecordsWhoseInterfaceOrNamespaceIsGoneAreDroppedAndOnlyRecordedTapsAreDeleted() throws Exception {
+        Process finished = new ProcessBuilder("true").start();
+        assertTrue(finished.waitFor(30, TimeUnit.SECONDS));
+        long deadPid = finished.pid();
+        run("ip", "-n", namespace, "tuntap", "add", "umtdead", "mode", "tap");
+        run("ip", "-n", namespace, "link", "add", "umtnotap", "type", "bridge");
+        run("ip", "-n", namespace, "tuntap", "add", "umtunrec", "mode", "tap");
+        DeviceStateStore store = new DeviceStateStore(stateDirectory);
+        // Crashed between recording and creating (index -1): the tap exists and is deleted.
+        store.write(deadRecord("umtdead", namespace, deadPid));
+        // The namespace is gone, and with it the interface.
+        store.write(deadRecord("umtgone", namespace + "-gone", deadPid));
+        // Never created.
+        store.write(deadRecord("umtnever", namespace, deadPid));
+        // The name now belongs to an interface that is not a tap: not ours.
+        store.write(deadRecord("umtnotap", namespace, deadPid));
+
+        assertEquals(1, provisioner().removeLeftovers());
 
         List<String> remaining = interfaceNames();
-        assertTrue(leftovers.stream().noneMatch(remaining::contains), "leftovers still there: " + remaining);
-        assertTrue(remaining.contains(liveNetwork.hostInterface()), "the live monitor's tap was removed");
-        assertEquals(1, stateRecords());
-        assertEquals(0, restarted.removeLeftovers(), "nothing left to remove the second time");
-
-        live.close();
-        assertFalse(interfaceNames().contains(liveNetwork.hostInterface()), "close() releases what it holds");
+        assertFalse(remaining.contains("umtdead"));
+        assertTrue(remaining.contains("umtnotap"), "an interface that is not a tap must survive");
+        assertTrue(remaining.contains("umtunrec"), "an unrecorded tap with our prefix must survive");
         assertEquals(0, stateRecords());
+    }
+
+    private static DeviceRecord deadRecord(String name, String namespace, long pid) {
+        return new DeviceRecord(name, namespace, null, "crashed", "service0", "02:00:00:00:00:01",
+                "10.77.0.1", "10.77.0.2", 30, pid, 0, "gone", -1, "2026-01-01T00:00:00Z");
+    }
+
+    @Test
+    void aPoolInsideANetworkTheHostAlreadyUsesIsRejected() throws Exception {
+        run("ip", "-n", namespace, "link", "add", "lan0", "type", "bridge");
+        run("ip", "-n", namespace, "addr", "add", "10.0.0.1/8", "dev", "lan0");
+        LinuxTapProvisioner provisioner = LinuxTapProvisioner.builder().namespace(namespace).build();
+
+        ConfigurationException e = assertThrows(ConfigurationException.class,
+                () -> provisioner.initialize(stateDirectory));
+
+        assertTrue(e.getMessage().contains("tap.pool 10.77.0.0/16 lies inside 10.0.0.1/8 of interface lan0"),
+                e.getMessage());
     }
 
     @Test
