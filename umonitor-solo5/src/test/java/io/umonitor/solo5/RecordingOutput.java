@@ -14,6 +14,18 @@ final class RecordingOutput implements GuestOutput {
     final CountDownLatch running = new CountDownLatch(1);
     volatile int runningCalls;
 
+    /** Waits (polling, with a deadline) until a stdout line contains {@code text}. */
+    boolean awaitLine(String text, java.time.Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (lines.stream().anyMatch(l -> l.contains(text))) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return false;
+    }
+
     @Override
     public void consoleLine(Stream stream, String line) {
         (stream == Stream.STDERR ? stderr : lines).add(line);
