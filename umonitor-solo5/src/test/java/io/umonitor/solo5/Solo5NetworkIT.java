@@ -1,0 +1,132 @@
+package io.umonitor.solo5;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.umonitor.api.ExitClassification;
+import io.umonitor.api.ExitInfo;
+import io.umonitor.api.NetworkSpec;
+import io.umonitor.api.UnikernelSpec;
+import io.umonitor.api.spi.LaunchRequest;
+import io.umonitor.api.spi.LaunchedUnikernel;
+import io.umonitor.api.spi.NetworkProvisioner;
+import io.umonitor.api.spi.ProviderContext;
+import io.umonitor.api.spi.ProvisionedNetwork;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Solo5's test_net (answers ARP and ping at the fixed address 10.0.0.2 on service0) on a tap the tap
+ * provisioner creates inside a network namespace this test creates and deletes. spt first; hvt too,
+ * since test_net uses no FPU.
+ */
+class Solo5NetworkIT {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    @TempDir
+    Path dir;
+
+    private final Solo5Backend backend = new Solo5Backend();
+
+    private static NetworkProvisioner tapProvisioner() {
+        Optional<NetworkProvisioner> tap = ServiceLoader.load(NetworkProvisioner.class).stream()
+                .map(ServiceLoader.Provider::get).filter(p -> p.id().equals("tap")).findFirst();
+        assumeTrue(tap.isPresent(), "the tap NetworkProvisioner (umonitor-core) is not on the classpath");
+        return tap.get();
+    }
+
+    /** test_net's fixed guest address 10.0.0.2 is the second address of the /30 pool 10.0.0.0/30. */
+    private NetworkProvisioner provisioner(TestNamespace ns) throws Exception {
+        NetworkProvisioner tap = tapProvisioner();
+        assumeTrue(tap.availability().isUsable(), tap.availability().reason());
+        Path state = Files.createDirectories(dir.resolve("state"));
+        tap.initialize(new ProviderContext(Map.of("pool", "10.0.0.0/30", "namespace", ns.name, "prefix", "us5"),
+                state, dir));
+        return tap;
+    }
+
+    private LaunchedUnikernel launch(Path kernel, String name, ProvisionedNetwork net, RecordingOutput output,
+            String... arguments) {
+        UnikernelSpec spec = UnikernelSpec.builder(name, kernel).network(NetworkSpec.tap("service0"))
+                .arguments(List.of(arguments)).memoryMb(16).option("solo5.umonitor-arguments", "false").build();
+        return backend.launch(new LaunchRequest(spec, "t", List.of(net), List.of(), output, dir));
+    }
+
+    @Test
+    void pingOnSpt() throws Exception {
+        pingServe(Tender.SPT);
+    }
+
+    @Test
+    void pingOnHvt() throws Exception {
+        pingServe(Tender.HVT);
+    }
+
+    private void pingServe(Tender tender) throws Exception {
+        Path kernel = Solo5TestKernels.requireKernel("test_net", tender);
+        try (TestNamespace ns = TestNamespace.create()) {
+            NetworkProvisioner tap = provisioner(ns);
+            ProvisionedNetwork net = tap.provision("ping-" + tender.target(), NetworkSpec.tap("service0"));
+            try {
+                RecordingOutput output = new RecordingOutput();
+                LaunchedUnikernel u = launch(kernel, "ping-" + tender.target(), net, output);
+                assertTrue(output.awaitLine("Serving ping on 10.0.0.2", TIMEOUT), output.lines + " " + output.stderr);
+                assertTrue(output.lines.stream().anyMatch(l -> l.contains("with MAC: "
+                        + net.mac().replace(":", "").toLowerCase(java.util.Locale.ROOT))), output.lines.toString());
+                ToolRunner.Result ping = ns.exec(TIMEOUT, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.0.0.2");
+                System.out.println("[ping-" + tender.target() + "] " + ping.stdout());
+                assertEquals(0, ping.exitCode(), ping.output());
+                Map<String, String> details = u.details();
+                System.out.println("[ping-" + tender.target() + "] details " + details);
+                assertTrue(Long.parseLong(details.get("net.service0.guest-tx-bytes")) > 0, details.toString());
+                assertTrue(Long.parseLong(details.get("rss-kb")) > 0, details.toString());
+                assertEquals(ns.name, details.get("namespace"));
+
+                // a second tender cannot take a tap in use
+                RecordingOutput second = new RecordingOutput();
+                ExitInfo busy = launch(kernel, "busy-" + tender.target(), net, second).exit()
+                        .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+                System.out.println("[busy-" + tender.target() + "] " + busy);
+                assertEquals(ExitClassification.LAUNCHER_ERROR, busy.classification());
+                assertTrue(busy.description().contains("Device or resource busy"), busy.description());
+
+                u.stop(Duration.ofSeconds(5));
+                ExitInfo exit = u.exit().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+                System.out.println("[ping-" + tender.target() + "] " + exit + " stderr " + output.stderr);
+                assertEquals(ExitClassification.STOPPED, exit.classification());
+            } finally {
+                tap.release(net);
+            }
+        }
+    }
+
+    @Test
+    void aBadCommandLineIsAnApplicationFailure() throws Exception {
+        Path kernel = Solo5TestKernels.requireKernel("test_net", Tender.SPT);
+        try (TestNamespace ns = TestNamespace.create()) {
+            NetworkProvisioner tap = provisioner(ns);
+            ProvisionedNetwork net = tap.provision("badargs", NetworkSpec.tap("service0"));
+            try {
+                RecordingOutput output = new RecordingOutput();
+                ExitInfo exit = launch(kernel, "badargs", net, output, "x").exit()
+                        .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+                System.out.println("[badargs] " + exit + " " + output.lines);
+                assertEquals(ExitClassification.FAILURE, exit.classification());
+                assertEquals(1, exit.exitCode());
+                assertTrue(output.lines.contains("Error in command line."), output.lines.toString());
+            } finally {
+                tap.release(net);
+            }
+        }
+    }
+}
