@@ -138,7 +138,10 @@ public final class SupervisedProcess {
             return;
         }
         LOG.debug("{}: SIGTERM, SIGKILL in {}", label, grace);
-        process.destroy();
+        // Through the handle: Process.destroy() also closes our ends of stdout and stderr, which loses
+        // what the process prints while it ends (solo5-hvt's "Exiting on signal 15") and can leave a
+        // tender blocked writing to a closed pipe.
+        process.toHandle().destroy();
         escalation = ESCALATION.schedule(() -> {
             if (process.isAlive()) {
                 LOG.debug("{}: still alive {} after SIGTERM, killing", label, grace);
@@ -155,7 +158,7 @@ public final class SupervisedProcess {
         signalledWhileAlive = true;
         // Snapshot first: once the parent is dead its children are re-parented and no longer found.
         List<ProcessHandle> descendants = process.descendants().toList();
-        process.destroyForcibly();
+        process.toHandle().destroyForcibly();
         descendants.forEach(ProcessHandle::destroyForcibly);
         LOG.debug("{}: SIGKILL to process and {} descendant(s)", label, descendants.size());
     }
