@@ -132,7 +132,7 @@ final class ConsoleParser {
         Matcher signal = EXITING_ON_SIGNAL.matcher(message);
         if (signal.find()) {
             tenderExitSignal = Integer.parseInt(signal.group(1));
-        } else if (TENDER_INFO.stream().noneMatch(message::startsWith)) {
+        } else if (TENDER_INFO.stream().noneMatch(message::startsWith) && !tenderErrors.contains(message)) {
             tenderErrors.add(message);
         }
     }

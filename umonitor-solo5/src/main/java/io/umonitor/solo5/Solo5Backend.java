@@ -181,7 +181,7 @@ public final class Solo5Backend implements UnikernelBackend {
         details.put("tender", tenderPath.toString());
         details.put("tender-version", version.version());
         details.put("abi", tender.target() + " " + image.abiVersion());
-        details.put("command", command.display(request.token()));
+        details.put("command", command.display());
         command.namespace().ifPresent(ns -> details.put("namespace", ns));
         options.cpus().ifPresent(cpus -> details.put("cpus", cpus));
         command.gdbCommand().ifPresent(gdb -> details.put("gdb", gdb));

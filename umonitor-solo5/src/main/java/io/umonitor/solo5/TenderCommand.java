@@ -10,7 +10,6 @@ import io.umonitor.solo5.Solo5Image.Device;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -34,6 +33,8 @@ record TenderCommand(
         List<String> guestArguments,
         Optional<String> namespace,
         Optional<String> gdbCommand) {
+
+    static final String TOKEN_KEY = "--umonitor-token=";
 
     TenderCommand {
         argv = List.copyOf(argv);
@@ -130,7 +131,7 @@ record TenderCommand(
         }
         if (options.umonitorArguments()) {
             args.add("--umonitor-name=" + spec.name());
-            args.add("--umonitor-token=" + request.token());
+            args.add(TOKEN_KEY + request.token());
             String device = first.map(ProvisionedNetwork::deviceName).orElse(null);
             if (device != null) {
                 request.collector(CollectorEndpoint.Transport.UDP, device)
@@ -142,11 +143,11 @@ record TenderCommand(
         return args;
     }
 
-    /** The command as one shell-like line for logs and details (the token is masked). */
-    String display(String token) {
+    /** The command as one line for logs and details, with the token masked. */
+    String display() {
         List<String> shown = new ArrayList<>();
         for (String a : argv) {
-            shown.add(Objects.equals(token, "") ? a : a.replace(token, "***"));
+            shown.add(a.startsWith(TOKEN_KEY) ? TOKEN_KEY + "***" : a);
         }
         return String.join(" ", shown);
     }

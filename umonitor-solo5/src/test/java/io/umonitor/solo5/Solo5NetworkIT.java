@@ -104,6 +104,11 @@ class Solo5NetworkIT {
                 ExitInfo exit = u.exit().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
                 System.out.println("[ping-" + tender.target() + "] " + exit + " stderr " + output.stderr);
                 assertEquals(ExitClassification.STOPPED, exit.classification());
+                // hvt handles SIGTERM and says so on stderr; that last line must not be lost
+                assertEquals(tender == Tender.HVT ? 1 : 143, exit.exitCode());
+                assertEquals(15, exit.signal());
+                assertTrue(tender == Tender.SPT || output.stderr.contains("solo5-hvt: Exiting on signal 15"),
+                        output.stderr.toString());
             } finally {
                 tap.release(net);
             }
