@@ -17,12 +17,21 @@ module Pump = struct
     { session; queue = Queue.create (); limit = max 1 queue; running = false; closed = false;
       idle = Lwt_condition.create (); console }
 
-  (* [drain p] sends everything queued; it runs until the queue is empty, then signals idle. *)
+  let drop_all p =
+    Session.note_dropped p.session (Queue.length p.queue);
+    Queue.clear p.queue
+
+  (* [drain p] sends everything queued; it runs until the queue is empty, then signals idle. A
+     sender that fails unexpectedly drops (and counts) what waits rather than stopping for good. *)
   let kick p drain =
     if not p.running then begin
       p.running <- true;
       Lwt.async (fun () ->
-          Lwt.catch (fun () -> drain ()) (fun _ -> Lwt.return_unit) >|= fun () ->
+          Lwt.catch drain (fun e ->
+              p.console (Printf.sprintf "umonitor: log sender failed: %s\n" (Printexc.to_string e));
+              drop_all p;
+              Lwt.return_unit)
+          >|= fun () ->
           p.running <- false;
           Lwt_condition.broadcast p.idle ())
     end
@@ -38,9 +47,6 @@ module Pump = struct
     if (not p.running) && Queue.is_empty p.queue then Lwt.return_unit
     else Lwt_condition.wait p.idle >>= fun () -> flush p
 
-  let drop_all p =
-    Session.note_dropped p.session (Queue.length p.queue);
-    Queue.clear p.queue
 end
 
 module Udp (S : Net_stack.UDP_STACK) = struct
@@ -48,9 +54,16 @@ module Udp (S : Net_stack.UDP_STACK) = struct
 
   let send t frames =
     let payload = String.concat "" (t.hello :: frames) in
-    S.UDP.write ~dst:t.dst ~dst_port:t.port (S.udp t.stack) (Cstruct.of_string payload) >|= function
-    | Ok () -> ()
-    | Error _ -> Session.note_dropped t.pump.session (List.length frames)
+    let dropped why =
+      Option.iter (fun m -> t.pump.console ("umonitor: UDP send failed: " ^ m ^ "\n")) why;
+      Session.note_dropped t.pump.session (List.length frames)
+    in
+    Lwt.catch
+      (fun () ->
+        S.UDP.write ~dst:t.dst ~dst_port:t.port (S.udp t.stack) (Cstruct.of_string payload) >|= function
+        | Ok () -> ()
+        | Error _ -> dropped None)
+      (fun e -> dropped (Some (Printexc.to_string e)); Lwt.return_unit)
 
   (* Takes queued records while they fit in one datagram beside the HELLO; a record too big for
      [max_datagram] goes alone, as big as UDP allows. *)
@@ -97,7 +110,11 @@ module Tcp (S : Net_stack.TCP_STACK) = struct
     mutable flow : S.TCP.flow option;
   }
 
-  let connect t =
+  let rec connect t =
+    Lwt.catch (fun () -> connect_exn t) (fun e ->
+        Lwt.return (Error (Fmt.str "umonitor: connecting to %a:%d raised %s" Ipaddr.pp t.dst t.port (Printexc.to_string e))))
+
+  and connect_exn t =
     S.TCP.create_connection (S.tcp t.stack) (t.dst, t.port) >>= function
     | Error e -> Lwt.return (Error (Fmt.str "umonitor: cannot connect to %a:%d: %a" Ipaddr.pp t.dst t.port S.TCP.pp_error e))
     | Ok flow -> (
@@ -118,9 +135,9 @@ module Tcp (S : Net_stack.TCP_STACK) = struct
         Pump.drop_all t.pump;
         Lwt.return_unit
     | Ok flow -> (
-        S.TCP.write flow bytes >>= function
-        | Ok () -> Lwt.return_unit
-        | Error _ ->
+        Lwt.catch (fun () -> S.TCP.write flow bytes >|= Result.is_ok) (fun _ -> Lwt.return false) >>= function
+        | true -> Lwt.return_unit
+        | false ->
             t.flow <- None;
             Session.note_dropped t.pump.session count;
             S.TCP.close flow)

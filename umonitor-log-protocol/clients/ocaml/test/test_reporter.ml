@@ -217,10 +217,42 @@ let test_udp_packing () =
   check "several records per datagram" (List.length stack.datagrams < 11) (lazy (string_of_int (List.length stack.datagrams)));
   check "GOODBYE last" (match List.rev all with Frame.Goodbye { produced = 10L; dropped = 0L; _ } :: _ -> true | _ -> false) (lazy "goodbye")
 
+(* A stack that raises instead of returning an error must not stop the reporter for good. *)
+module Raising_udp = struct
+  type t = { mutable raise_next : bool; mutable datagrams : int }
+  module UDP = struct
+    type nonrec t = t
+    type error = unit
+    let pp_error ppf () = Fmt.string ppf "error"
+    let write ?src:_ ?src_port:_ ?ttl:_ ~dst:_ ~dst_port:_ t _ =
+      Lwt.pause () >>= fun () ->
+      if t.raise_next then (t.raise_next <- false; Lwt.fail_with "boom")
+      else (t.datagrams <- t.datagrams + 1; Lwt.return (Ok ()))
+  end
+  let udp t = t
+end
+
+module R = Net.Udp (Raising_udp)
+
+let test_sender_exception () =
+  let stack = { Raising_udp.raise_next = true; datagrams = 0 } in
+  let session = Session.create ~name:"udp-unit" () in
+  let console = Buffer.create 64 in
+  let t = R.create ~console:(Buffer.add_string console) stack session Ipaddr.(V4 V4.localhost) ~port:1 in
+  with_reporter (R.reporter t) (fun () ->
+      Lwt_main.run
+        ( L.info (fun m -> m "lost");
+          R.flush t >>= fun () ->
+          L.info (fun m -> m "sent");
+          R.flush t ));
+  check "the failure is on the console" (contains (Buffer.contents console) "boom") (lazy (Buffer.contents console));
+  check "the lost record is counted" (Session.dropped session = 1L) (lazy (Int64.to_string (Session.dropped session)));
+  check "the next record is sent" (stack.datagrams = 1) (lazy (string_of_int stack.datagrams))
+
 let () =
   List.iter
     (fun (name, f) -> Check.run name f)
     [ ("levels", test_levels); ("level function", test_level_function); ("nested guard", test_nested_guard);
       ("limits", test_limits); ("primitives", test_primitives); ("tcp", test_tcp_connect);
-      ("tcp write error", test_tcp_write_error); ("udp packing", test_udp_packing) ];
+      ("tcp write error", test_tcp_write_error); ("udp packing", test_udp_packing); ("sender exception", test_sender_exception) ];
   Check.finish "reporter"
