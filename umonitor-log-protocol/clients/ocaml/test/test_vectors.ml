@@ -18,9 +18,8 @@ let vectors_dir () =
       match find_vectors (Sys.getcwd ()) with
       | Some d -> d
       | None ->
-          (* TEMPORARY until the shared vectors land on main (helper "protocol"): then this must fail. *)
-          print_endline "test_vectors: SKIPPED, no vectors directory beside PROTOCOL.md above the working directory (set UMONITOR_VECTORS to umonitor-log-protocol/vectors)";
-          exit 0)
+          prerr_endline "test_vectors: no vectors directory beside PROTOCOL.md above the working directory; set UMONITOR_VECTORS to umonitor-log-protocol/vectors";
+          exit 2)
 
 let show frames = Yojson.Safe.to_string (`List frames)
 
