@@ -387,6 +387,19 @@ class LinuxTapProvisionerIT {
     }
 
     @Test
+    void provisioningWithoutDevNetTun_simulatedByHidingItInAMountNamespace_failsNamingModprobeTun() throws Exception {
+        Assumptions.assumeTrue(commandExists("unshare"), "unshare (util-linux) is needed to hide /dev/net/tun");
+        LinuxTapProvisioner provisioner = provisioner(LinuxTapProvisioner.builder().commandPrefix(
+                List.of("unshare", "-m", "sh", "-c", "mount -t tmpfs none /dev/net && exec \"$0\" \"$@\"")));
+
+        ProvisioningException e = assertThrows(ProvisioningException.class,
+                () -> provisioner.provision("web-1", NetworkSpec.tap("service0")));
+
+        assertTrue(e.getMessage().contains("tuntap add") && e.getMessage().contains("modprobe tun"), e.getMessage());
+        assertEquals(0, stateRecords(), "a failed provision leaves no record");
+    }
+
+    @Test
     void aNamespaceThatDoesNotExistIsReportedWithTheCommandToCreateIt() {
         LinuxTapProvisioner provisioner = LinuxTapProvisioner.builder().namespace(namespace + "-missing").build();
 
