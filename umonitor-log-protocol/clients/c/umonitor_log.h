@@ -308,6 +308,36 @@ int umon_log_at(umon_level level, const char *function, const char *file, int li
     umon_log_at((level), __func__, __FILE__, __LINE__, (const umon_attr[]){ __VA_ARGS__ },        \
                 sizeof((const umon_attr[]){ __VA_ARGS__ }) / sizeof(umon_attr), "%s", (message))
 
+/* ---------------------------------------------------------------------------------------------- */
+/* Automatic function tracing (umonitor_trace.c, build/libumonitor-trace.a)                       */
+/* ---------------------------------------------------------------------------------------------- */
+
+/*
+ * Compile the program with -finstrument-functions and link libumonitor-trace.a before
+ * libumonitor-log.a: every function entry and exit becomes a TRACE record on the process-wide client
+ * (opened from the environment on the first call if the program did not call umon_init), logger
+ * "trace", message "enter" or "exit", attributes
+ *   trace.event STRING enter|exit, trace.fn UINT64, trace.caller UINT64, trace.depth INT64.
+ * Addresses are relative to the image's start (the linker symbol __executable_start, which moves
+ * with a PIE's load address); where that symbol does not exist they are absolute. A host adds the
+ * symbol's value from the ELF file to get link-time addresses (io.umonitor.protocol.trace).
+ *
+ * Cheap exclusion at compile time: -finstrument-functions-exclude-file-list=... and
+ * -finstrument-functions-exclude-function-list=... (GCC). At run time:
+ */
+/* Stops tracing calls of the function at this address (cast the function: (uintptr_t)fn). Its
+ * callees are still traced. Up to 64 exclusions; returns UMON_OK or UMON_E_FULL. */
+int umon_trace_exclude_address(uintptr_t function_address);
+/* Per-thread limit of trace records per second (0 = unlimited; default 20000, or UMONITOR_TRACE_RATE).
+ * Over the limit whole calls are skipped, enter and exit together, so the call tree stays consistent. */
+void umon_trace_set_rate(unsigned records_per_second);
+/* Calls deeper than this are not traced (0 = unlimited, the default; or UMONITOR_TRACE_MAX_DEPTH). */
+void umon_trace_set_max_depth(unsigned depth);
+/* Tracing on (1, the default) or off (0) for the whole process. */
+void umon_trace_enable(int on);
+/* Trace records skipped by the rate limit, over all threads. */
+uint64_t umon_trace_skipped(void);
+
 #ifdef __cplusplus
 }
 #endif

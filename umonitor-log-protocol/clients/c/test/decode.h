@@ -18,6 +18,12 @@ typedef struct {
     uint64_t session;       /* HELLO */
     uint64_t produced, dropped; /* GOODBYE */
     unsigned attr_count;
+    struct {
+        char key[64];
+        unsigned type;
+        uint64_t number;    /* INT64, UINT64, BOOL */
+        char text[64];      /* STRING */
+    } attrs[8];             /* the first 8 attributes */
 } test_frame;
 
 static inline uint64_t be(const uint8_t *p, int n)
@@ -69,6 +75,22 @@ static inline size_t parse_frame(const uint8_t *p, size_t avail, test_frame *f)
         copy_str(f->message, sizeof f->message, p + pos + 2, n);
         pos += 2 + n;
         f->attr_count = (unsigned)be(p + pos, 2);
+        pos += 2;
+        for (n = 0; n < f->attr_count && n < 8; n++) {
+            unsigned type;
+            pos += 1 + copy_str(f->attrs[n].key, sizeof f->attrs[n].key, p + pos + 1, p[pos]);
+            type = f->attrs[n].type = p[pos++];
+            if (type == UMON_ATTR_STRING || type == UMON_ATTR_BYTES) {
+                size_t len = (size_t)be(p + pos, 2);
+                copy_str(f->attrs[n].text, sizeof f->attrs[n].text, p + pos + 2, len);
+                pos += 2 + len;
+            } else if (type == UMON_ATTR_BOOL) {
+                f->attrs[n].number = p[pos++];
+            } else if (type != UMON_ATTR_NULL) {
+                f->attrs[n].number = be(p + pos, 8);
+                pos += 8;
+            }
+        }
     } else if (f->type == UMON_FRAME_GOODBYE) {
         f->produced = be(p + pos, 8);
         f->dropped = be(p + pos + 8, 8);
