@@ -919,7 +919,7 @@ umon_client *umon_client_open(const umon_config *config, char *errmsg, size_t er
     return c;
 }
 
-/* Sends GOODBYE and closes the transport; the memory stays valid (closed = 1). */
+/* Sends GOODBYE and closes the transport; the struct stays valid (closed = 1) for late callers. */
 static int client_finish(umon_client *c, const char *reason)
 {
     umon_goodbye g;
@@ -949,6 +949,12 @@ static int client_finish(umon_client *c, const char *reason)
         rc = (int)n;
     transport_close(c);
     c->closed = 1;
+    /* Only the small struct must outlive a closed process-wide client; the buffers can go. */
+    free(c->buf);
+    free(c->scratch);
+    c->buf = NULL;
+    c->scratch = NULL;
+    c->head = c->tail = c->cap = 0;
     unlock(c);
     return rc;
 }
