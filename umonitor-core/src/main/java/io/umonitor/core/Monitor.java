@@ -20,12 +20,14 @@ import io.umonitor.api.spi.LogSink;
 import io.umonitor.api.spi.NetworkProvisioner;
 import io.umonitor.api.spi.ProviderContext;
 import io.umonitor.api.spi.UnikernelBackend;
+import io.umonitor.core.internal.DefaultLogHubFactory;
 import io.umonitor.core.internal.Discovery;
 import io.umonitor.core.internal.LogHubFactory;
 import io.umonitor.core.internal.ManagedUnikernel;
 import io.umonitor.core.internal.MonitorContext;
 import io.umonitor.core.internal.log.LogHub;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -281,7 +283,7 @@ public final class Monitor implements AutoCloseable {
                 LOG.error("closing the log hub failed", e);
             }
             if (deleteWorkDirectory) {
-                deleteRecursively(workDirectory);
+                deleteScratch();
             }
         } finally {
             closed.complete(null);
@@ -361,6 +363,24 @@ public final class Monitor implements AutoCloseable {
             return text + "; the console was empty";
         }
         return text + "; last console lines:\n  " + String.join("\n  ", exit.lastConsoleLines());
+    }
+
+    /** Removes the temporary work directory, except log files a sink wrote there by default. */
+    private void deleteScratch() {
+        Path logs = workDirectory.resolve("logs");
+        boolean hasLogs;
+        try (var entries = Files.exists(logs) ? Files.list(logs) : java.util.stream.Stream.<Path>empty()) {
+            hasLogs = entries.findAny().isPresent();
+        } catch (IOException e) {
+            hasLogs = true;
+        }
+        if (!hasLogs) {
+            deleteRecursively(workDirectory);
+            return;
+        }
+        deleteRecursively(workDirectory.resolve("runs"));
+        deleteRecursively(workDirectory.resolve("providers"));
+        LOG.info("log files of this monitor are kept in {}", logs);
     }
 
     private static void deleteRecursively(Path root) {
@@ -510,6 +530,32 @@ public final class Monitor implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Where the TCP log collector listens (default: loopback, any free port; null: no TCP collector).
+         * Same as the setting {@code log.tcpAddress}.
+         */
+        public Builder tcpCollector(InetSocketAddress address) {
+            return property("log.tcpAddress", address == null ? "off" : hostAndPort(address));
+        }
+
+        /**
+         * Where the UDP log collector listens (default: loopback, any free port; null: no UDP collector).
+         * Same as the setting {@code log.udpAddress}.
+         */
+        public Builder udpCollector(InetSocketAddress address) {
+            return property("log.udpAddress", address == null ? "off" : hostAndPort(address));
+        }
+
+        /** How many records of each unikernel {@link Monitor#logs} and {@link Monitor#follow} keep in memory. */
+        public Builder historySize(int records) {
+            return property("log.historySize", Integer.toString(records));
+        }
+
+        private static String hostAndPort(InetSocketAddress address) {
+            String host = address.getAddress() != null ? address.getAddress().getHostAddress() : address.getHostString();
+            return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
+        }
+
         /** Replaces the logging half (tests use a recording fake). */
         Builder logHubFactory(LogHubFactory factory) {
             this.logHubFactory = factory;
@@ -640,9 +686,10 @@ public final class Monitor implements AutoCloseable {
 
             Map<LogSink, ProviderContext> sinkContexts = new LinkedHashMap<>();
             for (LogSink sink : foundSinks.values()) {
-                sinkContexts.put(sink, providerContext(sink.id(), state, work));
+                // Sinks get the monitor's work directory itself: the file sink's default is logs/ in it.
+                sinkContexts.put(sink, sinkContext(sink.id(), state, work));
             }
-            LogHubFactory factory = logHubFactory != null ? logHubFactory : Builder::defaultLogHub;
+            LogHubFactory factory = logHubFactory != null ? logHubFactory : new DefaultLogHubFactory();
             LogHub hub = factory.create(new LogHubFactory.Config(sinkContexts, propertiesOf("log"), work));
             try {
                 if (attachToken != null) {
@@ -701,6 +748,15 @@ public final class Monitor implements AutoCloseable {
             }
         }
 
+        private ProviderContext sinkContext(String id, Path state, Path work) {
+            try {
+                return new ProviderContext(propertiesOf(id), Files.createDirectories(state.resolve(id)), work);
+            } catch (IOException e) {
+                throw new ConfigurationException("cannot create the state directory of log sink '" + id + "' under "
+                        + state + ": " + e.getMessage(), e);
+            }
+        }
+
         private Map<String, String> propertiesOf(String id) {
             String prefix = id + ".";
             Map<String, String> own = new LinkedHashMap<>();
@@ -712,8 +768,5 @@ public final class Monitor implements AutoCloseable {
             return own;
         }
 
-        private static LogHub defaultLogHub(LogHubFactory.Config config) {
-            throw new UmonitorException("the logging half of umonitor-core (DefaultLogHub) is not built yet");
-        }
     }
 }
