@@ -112,9 +112,9 @@ final class BodyDecoder {
                 }
                 break;
             default:
-                throw corrupt(String.format("flags 0x%02x at body offset %d are invalid: bits 2..7 are reserved "
-                        + "and must be 0, and 0x01 (monotonic) and 0x02 (no timestamp) exclude each other",
-                        flags, flagsAt));
+                throw corrupt("flags " + Frames.hex(flags, 2) + " at body offset " + flagsAt + " are invalid: bits "
+                        + "2..7 are reserved and must be 0, and 0x01 (monotonic) and 0x02 (no timestamp) exclude each "
+                        + "other");
         }
         int levelAt = pos - bodyStart;
         int levelCode = u8("level");
@@ -192,8 +192,8 @@ final class BodyDecoder {
                 break;
             }
             default:
-                throw corrupt(String.format("attribute '%s' has unknown type 0x%02x at body offset %d: version 1 "
-                        + "has types 0x00 to 0x06 only", escape(key), type, typeAt));
+                throw corrupt("attribute '" + escape(key) + "' has unknown type " + Frames.hex(type, 2)
+                        + " at body offset " + typeAt + ": version 1 has types 0x00 to 0x06 only");
         }
         return new Attribute(key, value);
     }
@@ -311,7 +311,7 @@ final class BodyDecoder {
         for (int i = 0; i < s.length() && i < 80; i++) {
             char c = s.charAt(i);
             if (c < 0x20 || c == 0x7F) {
-                sb.append(String.format("\\x%02x", (int) c));
+                sb.append("\\x").append(Frames.hex(c, 2), 2, 4);
             } else {
                 sb.append(c);
             }

@@ -77,10 +77,10 @@ public final class ConsoleDecoder {
         for (int i = 0; i < chars; i++) {
             char c = line.charAt(MARKER.length() + i);
             if (!isBase64(c)) {
-                throw new CorruptFrameException(String.format("console line payload has %s at character %d, which is "
-                        + "not base64: the sender must use the RFC 4648 alphabet A-Z a-z 0-9 + / with '=' padding and "
-                        + "no line breaks", c < 0x20 || c > 0x7E ? String.format("U+%04X", (int) c) : "'" + c + "'",
-                        MARKER.length() + i));
+                throw new CorruptFrameException("console line payload has "
+                        + (c < 0x20 || c > 0x7E ? "U+" + Frames.hex(c, 4).substring(2) : "'" + c + "'")
+                        + " at character " + (MARKER.length() + i) + ", which is not base64: the sender must use the "
+                        + "RFC 4648 alphabet A-Z a-z 0-9 + / with '=' padding and no line breaks");
             }
             ascii[i] = (byte) c;
         }

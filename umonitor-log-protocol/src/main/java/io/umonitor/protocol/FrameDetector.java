@@ -37,9 +37,9 @@ final class FrameDetector {
         int m0 = in.get(start) & 0xFF;
         int m1 = in.get(start + 1) & 0xFF;
         if (m0 != WireFormat.MAGIC_0 || m1 != WireFormat.MAGIC_1) {
-            throw new CorruptFrameException(String.format("bad magic 0x%02x%02x at %s offset %d (expected 0x554d, "
-                    + "ASCII 'UM'): the sender must start every frame with 'UM' and must not send anything "
-                    + "between frames", m0, m1, input, offset));
+            throw new CorruptFrameException("bad magic " + Frames.hex(m0 << 8 | m1, 4) + " at " + input + " offset "
+                    + offset + " (expected 0x554d, ASCII 'UM'): the sender must start every frame with 'UM' and must "
+                    + "not send anything between frames");
         }
         int version = in.get(start + 2) & 0xFF;
         if (version != WireFormat.VERSION) {
@@ -61,15 +61,15 @@ final class FrameDetector {
         long expected = readU32(in, crcAt);
         long actual = crc(in, start, crcAt - start);
         if (expected != actual) {
-            throw new CorruptFrameException(String.format("CRC-32 mismatch in the %d-byte frame at %s offset %d: "
-                    + "the frame says 0x%08x, its bytes give 0x%08x; the sender must compute CRC-32 (zlib) over "
-                    + "magic through body, or the bytes were damaged in transit", frameLength, input, offset,
-                    expected, actual));
+            throw new CorruptFrameException("CRC-32 mismatch in the " + frameLength + "-byte frame at " + input
+                    + " offset " + offset + ": the frame says " + Frames.hex(expected, 8) + ", its bytes give "
+                    + Frames.hex(actual, 8) + "; the sender must compute CRC-32 (zlib) over magic through body, or "
+                    + "the bytes were damaged in transit");
         }
         int type = in.get(start + 3) & 0xFF;
         if (type < WireFormat.TYPE_HELLO || type > WireFormat.TYPE_GOODBYE) {
-            throw new CorruptFrameException(String.format("unknown frame type 0x%02x at %s offset %d: version 1 "
-                    + "has 0x01 HELLO, 0x02 RECORD and 0x03 GOODBYE only", type, input, offset));
+            throw new CorruptFrameException("unknown frame type " + Frames.hex(type, 2) + " at " + input + " offset "
+                    + offset + ": version 1 has 0x01 HELLO, 0x02 RECORD and 0x03 GOODBYE only");
         }
         return (int) frameLength;
     }
