@@ -297,6 +297,10 @@ public final class FileSink implements LogSink {
         }
 
         void write(byte[] bytes, int length) {
+            if (size < 0) {
+                // Learn the size already on disk before the first record, so rotation counts it.
+                ensureOpen();
+            }
             if (maxBytes > 0 && size >= 0 && size + buffered + length > maxBytes && size + buffered > 0) {
                 rotate();
             }
@@ -309,10 +313,6 @@ public final class FileSink implements LogSink {
             }
             System.arraycopy(bytes, 0, buffer, buffered, length);
             buffered += length;
-            if (size < 0) {
-                // First record for this file: learn the size on disk so rotation counts what is there.
-                ensureOpen();
-            }
         }
 
         private void ensureOpen() {
