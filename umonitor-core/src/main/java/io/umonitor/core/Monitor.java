@@ -198,6 +198,23 @@ public final class Monitor implements AutoCloseable {
     }
 
     /**
+     * Facts about the current run of a unikernel for operators, from its backend: e.g. {@code pid}, and
+     * {@code gdb}, the command that attaches a debugger. Empty when it is not running or unknown.
+     */
+    public Map<String, String> details(String name) {
+        ManagedUnikernel unikernel;
+        synchronized (unikernels) {
+            unikernel = unikernels.get(name);
+        }
+        if (unikernel == null) {
+            return Map.of();
+        }
+        Map<String, String> details = new LinkedHashMap<>(unikernel.details());
+        unikernel.pid().ifPresent(pid -> details.putIfAbsent("pid", Long.toString(pid)));
+        return Collections.unmodifiableMap(details);
+    }
+
+    /**
      * The in-memory log history of a unikernel or attached sender that matches {@code filter}, oldest
      * first. Unknown names give an empty list.
      */

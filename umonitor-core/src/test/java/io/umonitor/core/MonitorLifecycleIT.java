@@ -20,7 +20,6 @@ import io.umonitor.api.UnikernelHandle;
 import io.umonitor.api.UnikernelSpec;
 import io.umonitor.api.UnikernelState;
 import io.umonitor.core.backend.process.ProcessBackend;
-import io.umonitor.core.internal.ManagedUnikernel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -143,9 +142,9 @@ class MonitorLifecycleIT {
         try (Monitor monitor = monitor()) {
             UnikernelHandle handle = monitor.launch(shGuest("victim", "echo ready; exec sleep 30").build());
             await(() -> hub.console("victim").contains("ready"), "the guest's ready line");
-            ManagedUnikernel managed = (ManagedUnikernel) handle;
-            await(() -> managed.pid().isPresent(), "the pid");
-            long pid = managed.pid().getAsLong();
+            await(() -> monitor.details("victim").containsKey("pid"), "the pid");
+            long pid = Long.parseLong(monitor.details("victim").get("pid"));
+            assertTrue(monitor.details("victim").get("gdb").contains(Long.toString(pid)));
             assertTrue(new ProcessBuilder("kill", "-KILL", Long.toString(pid)).start().waitFor(10, TimeUnit.SECONDS));
             ExitInfo exit = termination(handle);
             assertEquals(ExitClassification.KILLED, exit.classification());
@@ -258,6 +257,18 @@ class MonitorLifecycleIT {
             }
             assertEquals(3, new HashSet<>(tokens).size());
             assertNotEquals(tokens.get(0), tokens.get(1));
+        }
+    }
+
+    @Test
+    void aRelativeImagePathWorksAlthoughTheGuestStartsInItsRunDirectory() throws Exception {
+        Path relative = Path.of("").toAbsolutePath().relativize(SH);
+        assertFalse(relative.isAbsolute());
+        try (Monitor monitor = monitor()) {
+            UnikernelHandle handle = monitor.launch(UnikernelSpec.builder("relative", relative)
+                    .argument("-c").argument("pwd").build());
+            assertEquals(ExitClassification.NORMAL, termination(handle).classification());
+            assertTrue(hub.console("relative").get(0).endsWith("/runs/relative-0"), hub.console("relative").toString());
         }
     }
 

@@ -125,7 +125,8 @@ public final class ProcessBackend implements UnikernelBackend {
         Path workingDirectory = spec.option(OPTION_WORKING_DIRECTORY).map(Path::of).orElse(request.runDirectory());
         boolean inherit = spec.option(OPTION_INHERIT_ENVIRONMENT).map(Boolean::parseBoolean).orElse(true);
 
-        SupervisedProcess.Builder builder = SupervisedProcess.builder(spec.image())
+        // Absolute: the program starts in the run directory, where a relative path would not resolve.
+        SupervisedProcess.Builder builder = SupervisedProcess.builder(spec.image().toAbsolutePath())
                 .arguments(spec.arguments())
                 .inheritEnvironment(inherit)
                 .workingDirectory(workingDirectory)
