@@ -1,5 +1,6 @@
 (* Logs a fixed script through the umonitor reporter, the way an unmodified Logs user would, so
-   that a receiver can check every record: log_demo (tcp|udp|console) HOST PORT NAME TOKEN.
+   that a receiver can check every record: log_demo (tcp|udp|console|console+tcp) HOST PORT NAME
+   TOKEN. console+tcp logs one record to the console before the TCP reporter takes over.
    The script (sequence, level, logger, message, attributes) is in OcamlClientLoopbackIT. *)
 open Lwt.Infix
 
@@ -45,7 +46,12 @@ let () =
             Logs.set_reporter (Umonitor_log_unix.Udp.reporter r);
             script ();
             Umonitor_log_unix.Udp.close ~reason:"exit" r
-        | "tcp" -> (
+        | "tcp" | "console+tcp" -> (
+            if transport = "console+tcp" then begin
+              (* As a unikernel does before its network is up: the same session on the console. *)
+              Logs.set_reporter (Umonitor_log.Reporter.console session);
+              Logs.info (fun m -> m "network not up yet")
+            end;
             let stack = Umonitor_log_unix.Stack.connect () in
             Umonitor_log_unix.Tcp.create stack session dst ~port >>= function
             | Error msg -> prerr_endline msg; exit 3
@@ -53,9 +59,9 @@ let () =
                 Logs.set_reporter (Umonitor_log_unix.Tcp.reporter r);
                 script ();
                 Umonitor_log_unix.Tcp.close ~reason:"exit" r)
-        | t -> prerr_endline ("log_demo: unknown transport " ^ t ^ "; use tcp, udp or console"); exit 2
+        | t -> prerr_endline ("log_demo: unknown transport " ^ t ^ "; use tcp, udp, console or console+tcp"); exit 2
       in
       Lwt_main.run run
   | _ ->
-      prerr_endline "usage: log_demo (tcp|udp|console) HOST PORT NAME TOKEN";
+      prerr_endline "usage: log_demo (tcp|udp|console|console+tcp) HOST PORT NAME TOKEN";
       exit 2

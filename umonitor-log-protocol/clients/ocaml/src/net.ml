@@ -90,7 +90,8 @@ module Udp (S : Net_stack.UDP_STACK) = struct
     { pump = Pump.create ?console ?queue session; stack; dst; port; max_datagram;
       hello = Frame.encode (Session.hello session) }
 
-  let reporter t = Pump.reporter t.pump (drain t)
+  (* Yielding once before the first send lets a burst of records share datagrams. *)
+  let reporter t = Pump.reporter t.pump (fun () -> Lwt.pause () >>= drain t)
   let flush t = Pump.flush t.pump
 
   let close ?reason t =
