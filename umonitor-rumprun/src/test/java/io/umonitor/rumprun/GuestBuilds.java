@@ -46,6 +46,33 @@ final class GuestBuilds {
         return out;
     }
 
+    /** Kernel and initramfs of the stand-in Linux guest, built by its script (the kernel is cached). */
+    record LinuxGuest(Path kernel, Path initrd, String kernelVersion) {
+    }
+
+    static synchronized LinuxGuest linuxGuest() throws Exception {
+        for (String tool : List.of("gcc", "cpio", "gzip", "apt-get", "dpkg")) {
+            assumeTrue(QemuExecutable.find(tool).isPresent(), tool + " is needed to build the stand-in Linux guest: "
+                    + "apt-get install cpio gcc libc6-dev (see .ci/packages.txt)");
+        }
+        Path out = OUT.resolve("linux");
+        Process p = new ProcessBuilder(GUESTS.resolve("linux/build-linux-guest.sh").toString(), out.toString())
+                .redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(300, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("build-linux-guest.sh timed out:\n" + log);
+        }
+        // 2: a tool is missing, 3: the kernel package cannot be downloaded; both are environment, not code.
+        assumeTrue(p.exitValue() != 2 && p.exitValue() != 3, "the stand-in Linux guest cannot be built here: " + log);
+        if (p.exitValue() != 0) {
+            throw new AssertionError("build-linux-guest.sh failed with " + p.exitValue() + ":\n" + log);
+        }
+        return new LinuxGuest(out.resolve("vmlinuz"), out.resolve("initramfs.cpio.gz"),
+                Files.readString(out.resolve("kernel-version")).strip());
+    }
+
     private static java.nio.file.attribute.FileTime newest(Path dir) throws IOException {
         java.nio.file.attribute.FileTime newest = java.nio.file.attribute.FileTime.fromMillis(0);
         try (var files = Files.list(dir)) {
