@@ -81,7 +81,9 @@ public final class FileSink implements LogSink {
     public static final String ID = "file";
     public static final long DEFAULT_MAX_BYTES = 64L * 1024 * 1024;
     public static final int DEFAULT_KEEP = 5;
-    private static final int FILE_BUFFER = 64 * 1024;
+    private static final int FILE_BUFFER = 32 * 1024;
+    /** Open files kept at most; beyond it idle ones are flushed and closed (they reopen on their next record). */
+    private static final int MAX_OPEN_FILES = 256;
     private static final List<String> KNOWN = List.of("directory", "format", "maxBytes", "keep");
 
     private Path directory;
@@ -222,6 +224,9 @@ public final class FileSink implements LogSink {
         if (file == null || !name.equals(lastName)) {
             file = files.get(name);
             if (file == null) {
+                if (files.size() >= MAX_OPEN_FILES) {
+                    closeAllFiles();
+                }
                 file = new LogFile(fileOf(name));
                 files.put(name, file);
             }
@@ -250,6 +255,10 @@ public final class FileSink implements LogSink {
 
     @Override
     public void close() {
+        closeAllFiles();
+    }
+
+    private void closeAllFiles() {
         try {
             flush();
         } finally {

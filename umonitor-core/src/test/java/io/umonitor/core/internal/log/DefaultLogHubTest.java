@@ -412,4 +412,26 @@ class DefaultLogHubTest {
         await("everything stored", WAIT, () -> slow.count("patient", LogOrigin.TCP) == 20_000);
         assertEquals(0, hub.stats("patient").dropped());
     }
+
+    @Test
+    void udpFloodOverTheRateLimitIsDroppedCountedAndReportedWhileOthersKeepFlowing() throws Exception {
+        CollectingSink sink = new CollectingSink("collect");
+        DefaultLogHub hub = hub(fast().withSenderRateLimit(500), sink);
+        hub.registerSender("flood", token(1));
+        hub.registerSender("calm", token(2));
+        InetSocketAddress udp = endpoint(hub, Transport.UDP);
+        TestSenders.sendUdp(udp, "flood", token(1), 5000, 50, d -> false);
+        TestSenders.sendUdp(udp, "calm", token(2), 100, 10, d -> false);
+        await("calm records all stored", WAIT, () -> sink.count("calm", LogOrigin.UDP) == 100);
+        await("flood accounted for", WAIT, () -> {
+            LogStats s = hub.stats("flood");
+            return s.received() + s.lost() == 5000;
+        });
+        LogStats flood = hub.stats("flood");
+        assertTrue(flood.dropped() > 0, "the flood over its share is dropped: " + flood);
+        assertEquals(flood.received() - flood.dropped(), sink.count("flood", LogOrigin.UDP));
+        assertEquals(0, hub.stats("calm").dropped());
+        await("drops reported", WAIT, () -> sink.records(r -> r.unikernel().equals("flood")
+                && r.origin() == LogOrigin.MONITOR && r.attribute("dropped").isPresent()).size() >= 1);
+    }
 }
