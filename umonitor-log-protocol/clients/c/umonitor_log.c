@@ -482,7 +482,7 @@ static void errmsg_set(char *dst, size_t size, const char *fmt, ...)
 }
 
 /* Transport primitives, section 3 (or stubs with UMON_NO_POSIX). */
-static uint64_t now_ms(void);
+static uint64_t now_ms(umon_client *c);
 static int64_t clock_now(umon_client *c);
 static uint64_t random_session(void);
 static int resolve_address(umon_client *c, const char *address, char *errmsg, size_t errmsg_size);
@@ -589,14 +589,14 @@ static int everything_sent(umon_client *c)
 
 static int flush_locked(umon_client *c, unsigned timeout_ms)
 {
-    uint64_t deadline = now_ms() + timeout_ms;
+    uint64_t deadline = now_ms(c) + timeout_ms;
     unsigned rounds = 0;
     for (;;) {
         uint64_t now;
         pump(c);
         if (everything_sent(c))
             return UMON_OK;
-        now = now_ms();
+        now = now_ms(c);
         /* Without a clock (UMON_NO_POSIX) bound the attempts instead of the time. */
         if (now >= deadline || (now == 0 && ++rounds > 1000))
             return UMON_E_TIMEOUT;
@@ -980,9 +980,10 @@ int umon_client_close(umon_client *c, const char *reason)
 #define UMON_SEND_FLAGS 0  /* SO_NOSIGPIPE is set on the socket instead */
 #endif
 
-static uint64_t now_ms(void)
+static uint64_t now_ms(umon_client *c)
 {
     struct timespec ts;
+    (void)c;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
@@ -1097,7 +1098,7 @@ static int open_socket(umon_client *c, int type)
 
 static void tcp_disconnect(umon_client *c)
 {
-    uint64_t now = now_ms();
+    uint64_t now = now_ms(c);
     if (c->fd >= 0)
         close(c->fd);
     c->fd = -1;
@@ -1125,7 +1126,7 @@ static void tcp_connected(umon_client *c)
     int one = 1;
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     c->state = TCP_CONNECTED;
-    c->connected_at_ms = now_ms();
+    c->connected_at_ms = now_ms(c);
     c->connects++;
     c->hello_left = c->hello_len;
 }
@@ -1155,7 +1156,7 @@ static int send_would_block(void)
 static void tcp_pump(umon_client *c)
 {
     if (c->state == TCP_DISCONNECTED) {
-        if (now_ms() < c->next_attempt_ms)
+        if (now_ms(c) < c->next_attempt_ms)
             return;
         c->fd = open_socket(c, SOCK_STREAM);
         if (c->fd < 0) {
@@ -1291,7 +1292,7 @@ static void transport_wait(umon_client *c, uint64_t remaining_ms)
     struct pollfd p;
     int timeout = remaining_ms > 50 ? 50 : (int)remaining_ms;
     if (c->cfg.transport == UMON_TRANSPORT_TCP && c->state == TCP_DISCONNECTED) {
-        uint64_t now = now_ms();
+        uint64_t now = now_ms(c);
         if (c->next_attempt_ms > now && c->next_attempt_ms - now < (uint64_t)timeout)
             timeout = (int)(c->next_attempt_ms - now);
         poll(NULL, 0, timeout);
@@ -1320,9 +1321,9 @@ static void transport_close(umon_client *c)
 
 #else /* UMON_NO_POSIX: only callback transports */
 
-static uint64_t now_ms(void)
+static uint64_t now_ms(umon_client *c)
 {
-    return 0;
+    return c->cfg.monotonic_ms != NULL ? c->cfg.monotonic_ms() : 0;
 }
 
 static int64_t clock_now(umon_client *c)
@@ -1384,8 +1385,8 @@ static int console_write_all(umon_client *c, const char *line, size_t len)
 
 static void transport_wait(umon_client *c, uint64_t remaining_ms)
 {
-    (void)c;
-    (void)remaining_ms;
+    if (c->cfg.wait_ms != NULL)
+        c->cfg.wait_ms(remaining_ms > 10 ? 10 : (unsigned)remaining_ms);
 }
 
 static void transport_close(umon_client *c)

@@ -241,6 +241,12 @@ typedef struct umon_config {
      * (CLOCK_REALTIME or CLOCK_MONOTONIC); with UMON_NO_POSIX, NULL means UMON_CLOCK_NONE. */
     int64_t (*clock_ns)(void);
     umon_clock clock_kind;
+
+    /* Freestanding targets (UMON_NO_POSIX) only: how flush and shutdown measure their timeout and
+     * pause between attempts (Solo5: solo5_clock_monotonic, solo5_yield). Without monotonic_ms a
+     * timeout counts 1000 attempts instead; without wait_ms attempts follow each other at once. */
+    uint64_t (*monotonic_ms)(void);
+    void (*wait_ms)(unsigned ms);
 } umon_config;
 
 typedef struct umon_stats {
