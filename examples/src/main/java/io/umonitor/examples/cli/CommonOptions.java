@@ -1,0 +1,42 @@
+package io.umonitor.examples.cli;
+
+import io.umonitor.core.Monitor;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** Options every command that holds a monitor shares. */
+final class CommonOptions {
+    @Option(names = "--home", paramLabel = "DIR",
+            description = "Where logs, state and control sockets live (default: $UMONITOR_HOME or ~/.local/state/umonitor).")
+    Path home;
+
+    @Option(names = "--log-dir", paramLabel = "DIR", description = "Per-unikernel log files (default: HOME/logs).")
+    Path logDirectory;
+
+    @Option(names = "--json-files", description = "Write the log files as JSON Lines instead of text.")
+    boolean jsonFiles;
+
+    @Option(names = {"-D", "--set"}, paramLabel = "ID.KEY=VALUE",
+            description = "A provider setting, e.g. -D tap.pool=10.77.0.0/16 or -D qemu.accel=tcg.")
+    Map<String, String> settings = new LinkedHashMap<>();
+
+    UmonitorHome home() {
+        return UmonitorHome.resolve(home);
+    }
+
+    Path logDirectory() {
+        return logDirectory != null ? logDirectory.toAbsolutePath() : home().logs();
+    }
+
+    /** A monitor with the file sink on the log directory plus whatever the classpath provides. */
+    Monitor.Builder monitorBuilder() {
+        UmonitorHome h = home();
+        return Monitor.builder()
+                .stateDirectory(h.state())
+                .property("file.directory", logDirectory().toString())
+                .property("file.format", jsonFiles ? "json" : "text")
+                .properties(settings);
+    }
+}

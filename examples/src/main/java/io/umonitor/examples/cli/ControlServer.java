@@ -1,0 +1,187 @@
+package io.umonitor.examples.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.umonitor.api.ExitInfo;
+import io.umonitor.api.LogFilter;
+import io.umonitor.api.LogLevel;
+import io.umonitor.api.LogStats;
+import io.umonitor.api.UnikernelHandle;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Lets {@code umonitor ps}, {@code logs} and {@code stop} in another terminal reach the monitor that a
+ * {@code run}, {@code listen} or {@code shell} command holds. One Unix domain socket per running command
+ * (so only local users with access to the state directory can use it), JSON lines in both directions.
+ *
+ * <p>Requests: {@code {"op":"ps"}}, {@code {"op":"stop","name":N}},
+ * {@code {"op":"logs","name":N,"level":L,"grep":T,"follow":bool}}. Replies: one JSON object per line;
+ * a logs reply is a stream of {@code {"record":{...}}} lines ending with {@code {"end":true}} unless following.
+ */
+final class ControlServer implements AutoCloseable {
+    private final Path socketPath;
+    private final ServerSocketChannel server;
+    private final ControlTarget target;
+    private final ExecutorService connections = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "umonitor-control");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private ControlServer(Path socketPath, ServerSocketChannel server, ControlTarget target) {
+        this.socketPath = socketPath;
+        this.server = server;
+        this.target = target;
+    }
+
+    static ControlServer start(Path controlDirectory, ControlTarget target) {
+        try {
+            Files.createDirectories(controlDirectory);
+            Files.setPosixFilePermissions(controlDirectory, PosixFilePermissions.fromString("rwx------"));
+            Path socket = controlDirectory.resolve(ProcessHandle.current().pid() + ".sock");
+            Files.deleteIfExists(socket);
+            ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            server.bind(UnixDomainSocketAddress.of(socket));
+            ControlServer control = new ControlServer(socket, server, target);
+            control.connections.execute(control::acceptLoop);
+            return control;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the control socket in " + controlDirectory
+                    + ": make it writable or set UMONITOR_HOME to a writable directory", e);
+        }
+    }
+
+    private void acceptLoop() {
+        while (server.isOpen()) {
+            try {
+                SocketChannel channel = server.accept();
+                connections.execute(() -> serve(channel));
+            } catch (IOException e) {
+                return; // closed
+            }
+        }
+    }
+
+    private void serve(SocketChannel channel) {
+        try (channel;
+             BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
+             OutputStream out = Channels.newOutputStream(channel)) {
+            String line = in.readLine();
+            if (line == null) {
+                return;
+            }
+            JsonNode request = RecordJson.MAPPER.readTree(line);
+            switch (request.path("op").asText()) {
+                case "ps" -> send(out, ps());
+                case "stop" -> send(out, stop(request.path("name").asText()));
+                case "logs" -> logs(request, out);
+                default -> send(out, error("unknown request '" + request.path("op").asText()
+                        + "': use ps, stop or logs"));
+            }
+        } catch (IOException | RuntimeException e) {
+            // the client went away or sent garbage; nothing else is affected
+        }
+    }
+
+    private ObjectNode ps() {
+        ObjectNode reply = RecordJson.MAPPER.createObjectNode();
+        ArrayNode list = reply.putArray("unikernels");
+        for (UnikernelHandle h : target.unikernels()) {
+            ObjectNode n = list.addObject();
+            n.put("name", h.name());
+            n.put("backend", h.backendId());
+            n.put("state", h.state().name());
+            n.put("restarts", h.restarts());
+            LogStats s = h.logStats();
+            n.put("received", s.received()).put("lost", s.lost()).put("rejected", s.rejected()).put("dropped", s.dropped());
+            h.exitInfo().ifPresent(x -> putExit(n, x));
+        }
+        return reply;
+    }
+
+    private ObjectNode stop(String name) {
+        return target.find(name).map(h -> {
+            ExitInfo exit = h.stop(Duration.ofSeconds(5));
+            ObjectNode reply = RecordJson.MAPPER.createObjectNode().put("ok", true);
+            putExit(reply, exit);
+            return reply;
+        }).orElseGet(() -> error("no unikernel named '" + name + "' in this monitor"));
+    }
+
+    private void logs(JsonNode request, OutputStream out) throws IOException {
+        String name = request.path("name").asText();
+        LogFilter filter = new LogFilter(LogLevel.parse(request.path("level").asText("TRACE")), null, null,
+                request.path("grep").asText(null));
+        if (target.find(name).isEmpty() && !target.logs(name, LogFilter.ALL).iterator().hasNext()) {
+            send(out, error("no unikernel named '" + name + "' in this monitor"));
+            return;
+        }
+        if (!request.path("follow").asBoolean(false)) {
+            for (var r : target.logs(name, filter)) {
+                send(out, RecordJson.MAPPER.createObjectNode().set("record", RecordJson.toJson(r)));
+            }
+            send(out, RecordJson.MAPPER.createObjectNode().put("end", true));
+            return;
+        }
+        CountDownLatch gone = new CountDownLatch(1);
+        try (AutoCloseable ignored = target.follow(name, filter, r -> {
+            try {
+                send(out, RecordJson.MAPPER.createObjectNode().set("record", RecordJson.toJson(r)));
+            } catch (IOException e) {
+                gone.countDown();
+            }
+        })) {
+            // A client that hung up is noticed on the next write: reading here at the same time would
+            // share the channel's blocking lock with the writer.
+            gone.await();
+        } catch (Exception e) {
+            // stop following
+        }
+    }
+
+    private static void putExit(ObjectNode n, ExitInfo x) {
+        n.putObject("exit").put("code", x.exitCode()).put("classification", x.classification().name())
+                .put("description", x.description());
+    }
+
+    private static ObjectNode error(String message) {
+        return RecordJson.MAPPER.createObjectNode().put("error", message);
+    }
+
+    private static void send(OutputStream out, JsonNode reply) throws IOException {
+        synchronized (out) {
+            out.write(RecordJson.MAPPER.writeValueAsBytes(reply));
+            out.write('\n');
+            out.flush();
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.close();
+            Files.deleteIfExists(socketPath);
+        } catch (IOException e) {
+            // best effort: a stale socket is detected and removed by the next client
+        }
+        connections.shutdownNow();
+    }
+}

@@ -1,0 +1,136 @@
+package io.umonitor.examples.cli;
+
+import io.umonitor.api.ExitInfo;
+import io.umonitor.api.LaunchException;
+import io.umonitor.api.LogFilter;
+import io.umonitor.api.LogStats;
+import io.umonitor.api.RestartPolicy;
+import io.umonitor.api.UnikernelHandle;
+import io.umonitor.api.UnikernelSpec;
+import io.umonitor.core.Monitor;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "demo", description = {
+        "Build sample guests with gcc and the C log client, run them with the process backend, and show",
+        "their logs: several guests log at once at different levels, one crashes and is restarted."})
+final class DemoCommand implements Callable<Integer> {
+    private static final String[] C_SOURCES = {"umonitor_log.c", "umonitor_log.h"};
+
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--cc", defaultValue = "gcc", description = "C compiler for the sample guests (default: ${DEFAULT-VALUE}).")
+    String compiler;
+
+    @Override
+    public Integer call() throws Exception {
+        Path build = common.home().root().resolve("demo");
+        Path guest = buildGuest(build);
+        Path logs = common.logDirectory();
+        System.err.println("demo: guests built in " + build + "; logs go to " + logs);
+
+        RecordPrinter printer = new RecordPrinter(System.out, RecordPrinter.terminalSupportsColour(), true);
+        List<UnikernelHandle> handles = new ArrayList<>();
+        try (Monitor monitor = common.monitorBuilder().stopGrace(Duration.ofSeconds(2)).build();
+             ControlServer control = ControlServer.start(common.home().control(), new MonitorControlTarget(monitor))) {
+            try (AutoCloseable following = monitor.follow(null, LogFilter.ALL, printer::print)) {
+                handles.add(monitor.launch(spec("sensor-1", guest, "sensor", "20").build()));
+                handles.add(monitor.launch(spec("sensor-2", guest, "sensor", "16").build()));
+                handles.add(monitor.launch(spec("web-1", guest, "web", "24").build()));
+                handles.add(monitor.launch(spec("console-1", guest, "console", "10").build()));
+                handles.add(monitor.launch(spec("crashy", guest, "crashy", "0")
+                        .restartPolicy(RestartPolicy.onFailure(2, Duration.ofMillis(500), Duration.ofSeconds(2))).build()));
+                CompletableFuture.allOf(handles.stream().map(UnikernelHandle::termination).toArray(CompletableFuture[]::new))
+                        .get(60, TimeUnit.SECONDS);
+            }
+            System.out.println();
+            System.out.printf("%-10s %-8s %-8s %-40s %8s %8s %5s%n", "NAME", "STATE", "RESTARTS", "EXIT", "RECORDS", "LOST", "");
+            for (UnikernelHandle h : handles) {
+                ExitInfo exit = h.termination().join();
+                LogStats s = h.logStats();
+                System.out.printf("%-10s %-8s %8d %-40s %8d %8d%n", h.name(), h.state(), h.restarts(),
+                        truncate(exit.exitCode() + " " + exit.classification() + ": " + exit.description(), 40),
+                        s.received(), s.lost());
+            }
+        }
+        String jar = "java -jar examples/target/umonitor.jar";
+        System.out.println();
+        System.out.println("Per-guest log files are in " + logs + ":");
+        try (var files = Files.list(logs)) {
+            files.sorted().forEach(f -> System.out.println("  " + f.getFileName()));
+        }
+        System.out.println("Look at them with:");
+        System.out.println("  " + jar + " logs crashy                 # one guest's whole story: launches, records, crash, restarts");
+        System.out.println("  " + jar + " logs web-1 --level WARN     # only warnings and errors");
+        System.out.println("  " + jar + " logs sensor-1 --grep 23.    # text search");
+        System.out.println("  " + jar + " shell                       # run guests interactively and switch between their logs");
+        return 0;
+    }
+
+    private UnikernelSpec.Builder spec(String name, Path guest, String role, String rounds) {
+        return UnikernelSpec.builder(name, guest).backend("process").argument(role).argument(rounds);
+    }
+
+    private static String truncate(String s, int max) {
+        String escaped = TerminalText.escape(s);
+        return escaped.length() <= max ? escaped : escaped.substring(0, max - 3) + "...";
+    }
+
+    /** Writes the guest and C client sources out of the jar and compiles them, unless already built. */
+    private Path buildGuest(Path build) throws IOException, InterruptedException {
+        Files.createDirectories(build);
+        boolean changed = extract("demo/guest.c", build.resolve("guest.c"));
+        for (String source : C_SOURCES) {
+            changed |= extract("demo/c/" + source, build.resolve(source));
+        }
+        Path binary = build.resolve("demo-guest");
+        if (!changed && Files.isExecutable(binary)) {
+            return binary;
+        }
+        List<String> command = List.of(compiler, "-std=c99", "-D_POSIX_C_SOURCE=200809L", "-O2", "-Wall",
+                "-o", binary.toString(), build.resolve("guest.c").toString(), build.resolve("umonitor_log.c").toString(),
+                "-lpthread");
+        Process cc;
+        try {
+            cc = new ProcessBuilder(command).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new LaunchException("the demo compiles its sample guests with '" + compiler
+                    + "', which cannot be run (" + e.getMessage() + "): install gcc (apt-get install gcc) or pass --cc");
+        }
+        String output = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (cc.waitFor() != 0) {
+            throw new LaunchException("compiling the demo guests failed (" + String.join(" ", command) + "):\n" + output);
+        }
+        return binary;
+    }
+
+    private static boolean extract(String resource, Path target) throws IOException {
+        try (InputStream in = DemoCommand.class.getClassLoader().getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IOException("resource " + resource + " is missing from the umonitor jar: rebuild it with mvn package");
+            }
+            byte[] bytes = in.readAllBytes();
+            if (Files.exists(target) && java.util.Arrays.equals(Files.readAllBytes(target), bytes)) {
+                return false;
+            }
+            Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+            Files.write(tmp, bytes);
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return true;
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package io.umonitor.examples.cli;
+
+import io.umonitor.api.LogFilter;
+import io.umonitor.api.LogLevel;
+import io.umonitor.api.spi.CollectorEndpoint;
+import io.umonitor.core.Monitor;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "listen", description = {
+        "Attach mode: collect logs from unikernels umonitor did not launch.",
+        "Start it, then point each unikernel's log client at the printed addresses (UMONITOR_TCP / UMONITOR_UDP)."})
+final class ListenCommand implements Callable<Integer> {
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--token", defaultValue = "", description = "Token senders must present (default: none; collectors stay on loopback).")
+    String token;
+
+    @Option(names = "--level", defaultValue = "TRACE", description = "Show records at least this severe.")
+    String level;
+
+    @Option(names = "--json", description = "Print records as JSON lines.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        Monitor monitor = common.monitorBuilder().acceptAttachedSenders(token).build();
+        CountDownLatch interrupted = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            monitor.close();
+            interrupted.countDown();
+        }, "umonitor-shutdown"));
+        try (monitor; ControlServer control = ControlServer.start(common.home().control(), new MonitorControlTarget(monitor))) {
+            for (CollectorEndpoint e : monitor.endpoints()) {
+                System.err.printf("listening: UMONITOR_%s=%s%n", e.transport(), e.hostAndPort());
+            }
+            System.err.println("logs are written to " + common.logDirectory() + "; Ctrl-C to stop");
+            RecordPrinter printer = new RecordPrinter(System.out, !json && RecordPrinter.terminalSupportsColour(), true);
+            try (AutoCloseable following = monitor.follow(null, LogFilter.atLeast(LogLevel.parse(level)), r -> {
+                if (json) {
+                    System.out.println(RecordJson.toJson(r));
+                } else {
+                    printer.print(r);
+                }
+            })) {
+                interrupted.await();
+            }
+        }
+        return 0;
+    }
+}

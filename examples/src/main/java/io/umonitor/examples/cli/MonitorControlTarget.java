@@ -1,0 +1,32 @@
+package io.umonitor.examples.cli;
+
+import io.umonitor.api.LogFilter;
+import io.umonitor.api.LogRecord;
+import io.umonitor.api.UnikernelHandle;
+import io.umonitor.core.Monitor;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/** Exposes an in-process {@link Monitor} on the control socket. */
+record MonitorControlTarget(Monitor monitor) implements ControlTarget {
+    @Override
+    public List<UnikernelHandle> unikernels() {
+        return monitor.unikernels();
+    }
+
+    @Override
+    public Optional<UnikernelHandle> find(String name) {
+        return monitor.find(name);
+    }
+
+    @Override
+    public List<LogRecord> logs(String name, LogFilter filter) {
+        return monitor.logs(name, filter);
+    }
+
+    @Override
+    public AutoCloseable follow(String name, LogFilter filter, Consumer<LogRecord> consumer) {
+        return monitor.follow(name, filter, consumer);
+    }
+}
