@@ -40,9 +40,10 @@ final class ShellCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        monitor = common.monitorBuilder().build();
-        try (monitor;
-             ControlServer control = ControlServer.start(common.home().control(), new MonitorControlTarget(monitor));
+        Monitor held = common.monitorBuilder().build();
+        monitor = held;
+        try (held;
+             ControlServer control = ControlServer.start(common.home().control(), new MonitorControlTarget(held));
              Terminal terminal = TerminalBuilder.builder().name("umonitor").build()) {
             boolean colour = !"dumb".equals(terminal.getType()) && System.getenv("NO_COLOR") == null;
             printer = new RecordPrinter(System.out, colour, true);
