@@ -12,6 +12,9 @@ import picocli.CommandLine.Command;
 public final class UmonitorCli {
 
     public static void main(String[] args) {
+        // The command prints records itself; the SLF4J sink (for host applications) would print them twice.
+        System.setProperty("org.slf4j.simpleLogger.log.umonitor.guest", System.getProperty("org.slf4j.simpleLogger.log.umonitor.guest", "off"));
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
         System.exit(commandLine().execute(args));
     }
 
