@@ -58,12 +58,12 @@ final class DemoCommand implements Callable<Integer> {
                         .get(60, TimeUnit.SECONDS);
             }
             System.out.println();
-            System.out.printf("%-10s %-8s %-8s %-40s %8s %8s %5s%n", "NAME", "STATE", "RESTARTS", "EXIT", "RECORDS", "LOST", "");
+            System.out.printf("%-10s %-8s %8s %-52s %8s %6s%n", "NAME", "STATE", "RESTARTS", "EXIT", "RECORDS", "LOST");
             for (UnikernelHandle h : handles) {
                 ExitInfo exit = h.termination().join();
                 LogStats s = h.logStats();
-                System.out.printf("%-10s %-8s %8d %-40s %8d %8d%n", h.name(), h.state(), h.restarts(),
-                        truncate(exit.exitCode() + " " + exit.classification() + ": " + exit.description(), 40),
+                System.out.printf("%-10s %-8s %8d %-52s %8d %6d%n", h.name(), h.state(), h.restarts(),
+                        truncate(exit.exitCode() + " " + exit.classification() + ": " + exit.description(), 52),
                         s.received(), s.lost());
             }
         }
