@@ -109,6 +109,7 @@ module Tcp (S : Net_stack.TCP_STACK) = struct
     dst : Ipaddr.t;
     port : int;
     mutable flow : S.TCP.flow option;
+    mutable said_down : bool;  (* the console has the reason the collector is unreachable *)
   }
 
   let rec connect t =
@@ -120,7 +121,7 @@ module Tcp (S : Net_stack.TCP_STACK) = struct
     | Error e -> Lwt.return (Error (Fmt.str "umonitor: cannot connect to %a:%d: %a" Ipaddr.pp t.dst t.port S.TCP.pp_error e))
     | Ok flow -> (
         S.TCP.write flow (Cstruct.of_string (Frame.encode (Session.hello t.pump.session))) >>= function
-        | Ok () -> t.flow <- Some flow; Lwt.return (Ok flow)
+        | Ok () -> t.flow <- Some flow; t.said_down <- false; Lwt.return (Ok flow)
         | Error e ->
             S.TCP.close flow >|= fun () ->
             Error (Fmt.str "umonitor: cannot send HELLO to %a:%d: %a" Ipaddr.pp t.dst t.port S.TCP.pp_write_error e))
@@ -130,8 +131,9 @@ module Tcp (S : Net_stack.TCP_STACK) = struct
     let bytes = Cstruct.of_string (String.concat "" (List.map Frame.encode frames)) in
     (match t.flow with Some flow -> Lwt.return (Ok flow) | None -> connect t) >>= function
     | Error msg ->
-        (* The collector is unreachable: drop what waits; the next record tries again. *)
-        t.pump.console (msg ^ "\n");
+        (* The collector is unreachable: drop what waits; the next record tries again. Say so
+           once per outage, not once per record. *)
+        if not t.said_down then (t.said_down <- true; t.pump.console (msg ^ "\n"));
         Session.note_dropped t.pump.session count;
         Pump.drop_all t.pump;
         Lwt.return_unit
@@ -153,7 +155,7 @@ module Tcp (S : Net_stack.TCP_STACK) = struct
       write t (take [] 64) >>= drain t
 
   let create ?console ?queue stack session dst ~port =
-    let t = { pump = Pump.create ?console ?queue session; stack; dst; port; flow = None } in
+    let t = { pump = Pump.create ?console ?queue session; stack; dst; port; flow = None; said_down = false } in
     connect t >|= function Ok _ -> Ok t | Error msg -> Error msg
 
   let reporter t = Pump.reporter t.pump (drain t)

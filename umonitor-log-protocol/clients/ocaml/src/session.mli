@@ -13,7 +13,8 @@ val create :
   unit -> t
 (** [create ~name ()] starts a session for the unikernel [name] (1..63 ASCII letters, digits, [.],
     [_], [-]), with the [token] the monitor handed it (default empty) and a random session id
-    unless [session] is given. [clock] defaults to [`None].
+    unless [session] is given (on MirageOS, where [Random.self_init] may have little entropy at
+    boot, pass one from the unikernel's RNG). [clock] defaults to [`None].
     @raise Invalid_argument if [name] breaks the rule or [token] is longer than 255 bytes. *)
 
 val name : t -> string

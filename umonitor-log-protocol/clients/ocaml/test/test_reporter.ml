@@ -186,6 +186,37 @@ let test_tcp_write_error () =
          (lazy (String.concat "," (List.map (fun f -> Yojson.Safe.to_string (Vector_json.to_json f)) c2)))
    | _ -> check "connections decode" false (lazy "decode error"))
 
+(* With the collector gone, each record is dropped and counted, the reason said once, and the
+   reporter reconnects when the collector is back. *)
+let test_tcp_outage () =
+  let stack = { Fake_tcp.connections = []; fail_next_write = false; refuse = false } in
+  let session = Session.create ~name:"tcp-unit" () in
+  let console = Buffer.create 64 in
+  match Lwt_main.run (F.create ~console:(Buffer.add_string console) stack session Ipaddr.(V4 V4.localhost) ~port:1) with
+  | Error m -> check "connect" false (lazy m)
+  | Ok t ->
+      with_reporter (F.reporter t) (fun () ->
+          Lwt_main.run
+            ( Flaky.fail_writes := 1;
+              stack.refuse <- true;
+              L.info (fun m -> m "lost in the failed write");
+              F.flush t >>= fun () ->
+              L.info (fun m -> m "refused 1");
+              F.flush t >>= fun () ->
+              L.info (fun m -> m "refused 2");
+              F.flush t >>= fun () ->
+              stack.refuse <- false;
+              L.info (fun m -> m "back");
+              F.flush t ));
+      let lines = List.filter (( <> ) "") (String.split_on_char '\n' (Buffer.contents console)) in
+      check "outage said once" (List.length lines = 1 && contains (List.hd lines) "refused") (lazy (Buffer.contents console));
+      check "three records dropped" (Session.dropped session = 3L) (lazy (Int64.to_string (Session.dropped session)));
+      check "reconnected with HELLO and the next record"
+        (match Frame.decode_stream ~tcp:true (Buffer.contents (List.nth stack.connections 1)) with
+         | [ Frame.Hello _; Frame.Record { sequence = 3L; message = "back"; _ } ], None -> true
+         | _ -> false)
+        (lazy "second connection")
+
 module Fake_udp = struct
   type t = { mutable datagrams : string list }
   module UDP = struct
@@ -254,5 +285,5 @@ let () =
     (fun (name, f) -> Check.run name f)
     [ ("levels", test_levels); ("level function", test_level_function); ("nested guard", test_nested_guard);
       ("limits", test_limits); ("primitives", test_primitives); ("tcp", test_tcp_connect);
-      ("tcp write error", test_tcp_write_error); ("udp packing", test_udp_packing); ("sender exception", test_sender_exception) ];
+      ("tcp write error", test_tcp_write_error); ("tcp outage", test_tcp_outage); ("udp packing", test_udp_packing); ("sender exception", test_sender_exception) ];
   Check.finish "reporter"
