@@ -242,24 +242,25 @@ public final class ManagedUnikernel implements UnikernelHandle {
             runEnded(run, info, !(e instanceof ConfigurationException));
             return;
         }
-        boolean stopNow;
-        Duration grace;
-        synchronized (this) {
-            run.launched = launched;
-            stopNow = stopRequested;
-            grace = requestedGrace;
-        }
         List<Attribute> attributes = new ArrayList<>();
         launched.pid().ifPresent(pid -> attributes.add(Attribute.of("pid", pid)));
         attributes.add(Attribute.of("backend", backend.id()));
         String pidText = launched.pid().isPresent() ? " as pid " + launched.pid().getAsLong() : "";
-        if (attempt == 0) {
-            context.publish(name(), LogLevel.INFO, "launched", "launched with backend '" + backend.id() + "'" + pidText,
-                    attributes);
-        } else {
-            attributes.add(Attribute.of("restart", attempt));
-            context.publish(name(), LogLevel.WARN, "restarted", "restarted (restart " + attempt + " of "
-                    + spec.restartPolicy().maxRestarts() + ")" + pidText, attributes);
+        boolean stopNow;
+        Duration grace;
+        synchronized (this) {
+            // Under the lock that markRunning takes, so "launched" is always logged before "running".
+            run.launched = launched;
+            stopNow = stopRequested;
+            grace = requestedGrace;
+            if (attempt == 0) {
+                context.publish(name(), LogLevel.INFO, "launched", "launched with backend '" + backend.id() + "'"
+                        + pidText, attributes);
+            } else {
+                attributes.add(Attribute.of("restart", attempt));
+                context.publish(name(), LogLevel.WARN, "restarted", "restarted (restart " + attempt + " of "
+                        + spec.restartPolicy().maxRestarts() + ")" + pidText, attributes);
+            }
         }
         if (stopNow) {
             launched.stop(grace);
