@@ -65,8 +65,9 @@ import org.slf4j.LoggerFactory;
  * pid and process start time), and never anything else. {@link #close()} releases what this instance
  * still holds.
  *
- * <p>Thread-safe after {@link #initialize}: allocation runs under a lock shared by all instances of this JVM
- * using the same state directory and a file lock shared with other processes.
+ * <p>Thread-safe after {@link #initialize}. Choosing and configuring addresses runs under a host-wide lock
+ * ({@code /run/lock/umonitor-tap.lock}, else in {@code java.io.tmpdir}) so that monitors with different state
+ * directories never pick the same addresses; a state directory's records are guarded by a file lock in it.
  *
  * @since 0.1
  */
@@ -456,20 +457,23 @@ public final class LinuxTapProvisioner implements NetworkProvisioner, AutoClosea
                 .orElseGet(() -> stableMac(unikernel, spec.name()));
         ProvisioningException lastClash = null;
         for (int attempt = 1; attempt <= CREATE_ATTEMPTS; attempt++) {
-            DeviceRecord record = c.store().locked(() -> allocate(c, unikernel, spec.name(), mac));
             try {
-                DeviceRecord created = create(c, record);
+                DeviceRecord created = HostWideLock.run(() -> {
+                    DeviceRecord record = c.store().locked(() -> allocate(c, unikernel, spec.name(), mac));
+                    try {
+                        return create(c, record);
+                    } catch (RuntimeException e) {
+                        forget(c, record);
+                        throw e;
+                    }
+                });
                 ownDevices.put(key(created.name(), created.namespace()), created);
                 LOG.debug("created tap {} for device {} of unikernel {}: host {}, guest {}/{}", created.name(),
                         spec.name(), unikernel, created.hostAddress(), created.guestAddress(), created.prefixLength());
                 return toNetwork(created);
             } catch (NameClash clash) {
-                // Another process took the name between our check and our create; pick another.
+                // A tool outside umonitor took the name between our check and our create; pick another.
                 lastClash = clash.failure;
-                forget(c, record);
-            } catch (RuntimeException e) {
-                forget(c, record);
-                throw e;
             }
         }
         throw lastClash;

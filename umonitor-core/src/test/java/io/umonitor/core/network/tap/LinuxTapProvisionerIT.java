@@ -167,6 +167,31 @@ class LinuxTapProvisionerIT {
     }
 
     @Test
+    void monitorsWithDifferentStateDirectoriesProvisioningAtOnceNeverShareAnAddress(@TempDir Path otherState)
+            throws Exception {
+        LinuxTapProvisioner first = provisioner();
+        LinuxTapProvisioner second = LinuxTapProvisioner.builder().namespace(namespace).build();
+        second.initialize(otherState);
+        provisioners.add(second);
+        ExecutorService threads = Executors.newFixedThreadPool(8);
+        Set<String> guestAddresses = new HashSet<>();
+        try {
+            List<Future<ProvisionedNetwork>> futures = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                LinuxTapProvisioner provisioner = i % 2 == 0 ? first : second;
+                String unikernel = "uk-" + i;
+                futures.add(threads.submit(() -> provisioner.provision(unikernel, NetworkSpec.tap("service0"))));
+            }
+            for (Future<ProvisionedNetwork> future : futures) {
+                guestAddresses.add(future.get(60, TimeUnit.SECONDS).guestAddress().getHostAddress());
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        assertEquals(16, guestAddresses.size(), guestAddresses.toString());
+    }
+
+    @Test
     void releaseRemovesTheTapFreesItsAddressAndIsIdempotent() throws Exception {
         LinuxTapProvisioner provisioner = provisioner();
         ProvisionedNetwork network = provisioner.provision("web-1", NetworkSpec.tap("service0"));
