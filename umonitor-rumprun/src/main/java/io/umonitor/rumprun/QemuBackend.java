@@ -33,7 +33,9 @@ import java.util.OptionalInt;
  * executable (default {@code qemu-system-x86_64} on PATH); {@code accel} the default acceleration.
  *
  * <p><b>Spec options</b>: {@code qemu.accel} = {@code auto} (KVM when /dev/kvm is usable, else TCG; if KVM
- * fails to start or run the guest, it is started again with TCG and a WARN note says so), {@code kvm}
+ * fails to start or run the guest - an error on QEMU's stderr, the VM stopping in {@code internal-error},
+ * or no console output within {@code qemu.kvmWatchdog} seconds, default 10 - it is started again with
+ * TCG and a WARN note says so), {@code kvm}
  * (fail when KVM is unusable) or {@code tcg}; {@code qemu.flavour} = {@code auto} (detected from the
  * image: rumprun's and Unikraft's own strings, else multiboot), {@code rumprun}, {@code multiboot},
  * {@code unikraft}; {@code qemu.initrd}; {@code qemu.append} (extra command-line words);
@@ -136,7 +138,7 @@ public final class QemuBackend implements UnikernelBackend {
         QemuGuest guest = new QemuGuest(spec.name(), flavour, debugExit, request.output(),
                 accel -> QemuCommandLine.build(qemuPath, accel, options, spec.memoryMb(), spec.cpus(), spec.image(),
                         append, plan, spec.blockDevices(), qmpSocket, debugExit),
-                qmpSocket, initial, fallback, options.gdbWait());
+                qmpSocket, initial, fallback, options.gdbWait(), options.kvmWatchdog());
         if (options.gdbPort() > 0) {
             String attach = "gdb -ex 'target remote 127.0.0.1:" + options.gdbPort() + "' " + spec.image();
             guest.detail("gdb", attach);

@@ -176,6 +176,38 @@ class LinuxGuestIT {
         }
     }
 
+    /**
+     * {@code qemu.accel=auto} must end up with a guest that runs, whatever this host's KVM is: absent
+     * (TCG straight away), hardware (KVM), or a software hypervisor such as kvm_pvm on which Linux
+     * guests never get going (detected, then TCG with a WARN note).
+     */
+    @Test
+    void autoAccelerationFallsBackToTcgWhenKvmCannotRunTheGuest() throws Exception {
+        RecordingOutput output = new RecordingOutput();
+        UnikernelSpec spec = UnikernelSpec.builder("linux-auto", guest.kernel()).memoryMb(256)
+                .arguments(List.of("--records", "1", "--exit", "0"))
+                .option("qemu.accel", "auto").option("qemu.kvmWatchdog", "5").option("qemu.flavour", "rumprun")
+                .option("qemu.initrd", guest.initrd().toString()).build();
+        long started = System.nanoTime();
+        LaunchedUnikernel vm = new QemuBackend().launch(new LaunchRequest(spec, TOKEN, List.of(), List.of(), output,
+                runDirectory));
+        ExitInfo exit = vm.exit().get(120, TimeUnit.SECONDS);
+        String accel = vm.details().get("accel");
+        System.out.printf("linux guest (auto): ran with %s after %d ms; notes %s%n", accel,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), output.notes);
+
+        assertEquals(ExitClassification.NORMAL, exit.classification(), output.all() + "\n" + output.notes);
+        assertEquals(0, exit.exitCode());
+        boolean kvmUsable = QemuExecutable.kvmProblem().isEmpty();
+        if (!kvmUsable) {
+            assertEquals("tcg", accel);
+            assertTrue(output.notes.stream().anyMatch(n -> n.startsWith("INFO using TCG")), output.notes.toString());
+        } else if (accel.equals("tcg")) {
+            assertTrue(output.notes.stream().anyMatch(n -> n.startsWith("WARN KVM") && n.contains("with TCG")),
+                    "a fallback is announced: " + output.notes);
+        }
+    }
+
     /** One frame as a receiver saw it: transport, HELLO name and token, and what it was. */
     record Seen(String transport, String name, String token, String what) {
     }

@@ -60,6 +60,7 @@ public final class QemuGuest implements LaunchedUnikernel {
     private final Path qmpSocket;
     private final boolean mayFallBackToTcg;
     private final boolean waitForDebugger;
+    private final Duration kvmWatchdog;
     private final Map<String, String> details = new java.util.concurrent.ConcurrentHashMap<>();
     private final CompletableFuture<ExitInfo> exit = new CompletableFuture<>();
     private final AtomicBoolean runningReported = new AtomicBoolean();
@@ -101,20 +102,38 @@ public final class QemuGuest implements LaunchedUnikernel {
                         stderr.removeFirst();
                     }
                 }
-                if (accel == Accel.KVM && kvmFailure == null && KVM_FAILURE.matcher(line).find()) {
-                    kvmFailure = line.strip();
-                    // A guest KVM cannot emulate is paused, not ended: end it so the failure is reported.
-                    SupervisedProcess p = process;
-                    if (p != null) {
-                        p.kill();
-                    }
+                if (accel == Accel.KVM && KVM_FAILURE.matcher(line).find()) {
+                    kvmFailed(line.strip());
                 }
             }
         }
 
         void event(JsonNode event) {
-            if ("SHUTDOWN".equals(event.path("event").asText())) {
+            String type = event.path("event").asText();
+            if ("SHUTDOWN".equals(type)) {
                 shutdownReason = event.path("data").path("reason").asText(null);
+            } else if ("STOP".equals(type) && accel == Accel.KVM && !stopRequested.get()) {
+                // Nobody asked the VM to pause: KVM stops it in "internal-error" when it cannot emulate the guest.
+                QmpClient q = qmp;
+                if (q != null) {
+                    q.execute("query-status").thenAccept(status -> {
+                        String state = status.path("return").path("status").asText();
+                        if ("internal-error".equals(state)) {
+                            kvmFailed("the VM stopped in state internal-error");
+                        }
+                    });
+                }
+            }
+        }
+
+        /** KVM cannot run this guest: a paused or stuck VM never ends by itself, so end it and report why. */
+        void kvmFailed(String why) {
+            if (kvmFailure == null) {
+                kvmFailure = why;
+            }
+            SupervisedProcess p = process;
+            if (p != null) {
+                p.kill();
             }
         }
 
@@ -138,8 +157,9 @@ public final class QemuGuest implements LaunchedUnikernel {
 
     public QemuGuest(String name, Flavour flavour, OptionalInt debugExitPort, GuestOutput output,
             Function<Accel, List<String>> commandFor, Path qmpSocket, Accel initialAccel, boolean mayFallBackToTcg,
-            boolean waitForDebugger) {
+            boolean waitForDebugger, Duration kvmWatchdog) {
         this.name = name;
+        this.kvmWatchdog = kvmWatchdog;
         this.waitForDebugger = waitForDebugger;
         this.flavour = flavour;
         this.debugExitPort = debugExitPort;
@@ -210,6 +230,7 @@ public final class QemuGuest implements LaunchedUnikernel {
             // QEMU started with -S: the guest runs from here, with its SHUTDOWN event sure to reach us.
             if (!waitForDebugger) {
                 attempt.qmp.execute("cont");
+                watchKvm(attempt);
             }
             return StartResult.UP;
         }
@@ -219,6 +240,21 @@ public final class QemuGuest implements LaunchedUnikernel {
             return StartResult.TIMEOUT;
         }
         return StartResult.ENDED;
+    }
+
+    /**
+     * Some KVMs (a software hypervisor such as kvm_pvm) neither fail nor run a guest: it just never
+     * prints. With auto acceleration, silence for the watchdog period counts as a KVM failure.
+     */
+    private void watchKvm(Run attempt) {
+        if (attempt.accel != Accel.KVM || !mayFallBackToTcg || kvmWatchdog.isZero()) {
+            return;
+        }
+        TIMERS.schedule(() -> {
+            if (run == attempt && !attempt.serialSeen && attempt.process.isAlive() && !stopRequested.get()) {
+                attempt.kvmFailed("no console output within " + kvmWatchdog.toSeconds() + " s under KVM");
+            }
+        }, kvmWatchdog.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void onExit(Run ended, ProcessExit pe) {
@@ -231,7 +267,8 @@ public final class QemuGuest implements LaunchedUnikernel {
             }
             if (ended.accel == Accel.KVM && ended.kvmFailure != null && mayFallBackToTcg && !stopRequested.get()) {
                 output.note(LogLevel.WARN, "KVM failed while running the guest (" + ended.kvmFailure
-                        + "); running it again with TCG (qemu.accel=auto). Output so far came from the KVM attempt.");
+                        + "); running it again with TCG (qemu.accel=auto)"
+                        + (ended.serialSeen ? "; the console output so far came from the KVM attempt" : ""));
                 Run retry = new Run(Accel.TCG);
                 run = retry;
                 StartResult result = startRun(retry);

@@ -23,6 +23,9 @@ import java.util.OptionalInt;
  * @param gdbPort a loopback port for QEMU's gdb stub, or 0 for none ({@code qemu.gdb})
  * @param gdbWait start the CPU stopped until a debugger continues it ({@code qemu.gdbWait})
  * @param machine the QEMU machine type ({@code qemu.machine}, default {@code pc})
+ * @param kvmWatchdog with auto acceleration, how long a guest may stay silent under KVM before KVM is
+ *     deemed unable to run it and the guest is started again with TCG ({@code qemu.kvmWatchdog} in
+ *     seconds, default 10, 0 to wait forever)
  */
 public record QemuOptions(
         Accel accel,
@@ -32,11 +35,12 @@ public record QemuOptions(
         Boolean debugExit,
         int gdbPort,
         boolean gdbWait,
-        String machine) {
+        String machine,
+        java.time.Duration kvmWatchdog) {
 
     public static final String PREFIX = "qemu.";
     public static final List<String> KEYS = List.of("qemu.accel", "qemu.flavour", "qemu.initrd", "qemu.append",
-            "qemu.debugExit", "qemu.gdb", "qemu.gdbWait", "qemu.machine");
+            "qemu.debugExit", "qemu.gdb", "qemu.gdbWait", "qemu.machine", "qemu.kvmWatchdog");
 
     public Optional<Flavour> requestedFlavour() {
         return Optional.ofNullable(flavour);
@@ -128,6 +132,19 @@ public record QemuOptions(
         if (gdbWait && gdbPort == 0) {
             problems.add("qemu.gdbWait=true needs qemu.gdb=PORT: without a debugger stub nothing could start the CPU");
         }
+        java.time.Duration kvmWatchdog = java.time.Duration.ofSeconds(10);
+        String watchdogValue = options.get("qemu.kvmWatchdog");
+        if (watchdogValue != null) {
+            try {
+                long seconds = Long.parseLong(watchdogValue.trim());
+                if (seconds < 0) {
+                    throw new NumberFormatException();
+                }
+                kvmWatchdog = java.time.Duration.ofSeconds(seconds);
+            } catch (NumberFormatException e) {
+                problems.add("qemu.kvmWatchdog='" + watchdogValue + "' is not a number of seconds: use 0 or more");
+            }
+        }
         String machine = options.getOrDefault("qemu.machine", "pc").trim();
         if (!machine.matches("[A-Za-z0-9._-]+")) {
             problems.add("qemu.machine='" + machine + "' is invalid: use a machine type such as pc or q35");
@@ -137,6 +154,6 @@ public record QemuOptions(
                     + String.join("; ", problems));
         }
         return new QemuOptions(accel, flavour, initrd, options.getOrDefault("qemu.append", "").trim(), debugExit,
-                gdbPort, gdbWait, machine);
+                gdbPort, gdbWait, machine, kvmWatchdog);
     }
 }
