@@ -28,7 +28,20 @@ final class TextLineEncoder {
     private static final byte[][] LEVELS = new byte[io.umonitor.api.LogLevel.values().length][];
     private static final byte[][] ORIGINS = new byte[io.umonitor.api.LogOrigin.values().length][];
 
+    /** Printable ASCII that needs no escaping, outside and inside quotes. */
+    private static final boolean[] PLAIN = new boolean[128];
+    private static final boolean[] PLAIN_QUOTED = new boolean[128];
+    private static final byte[] DIGIT_PAIRS = new byte[200];
+
     static {
+        for (int c = 0x20; c < 0x7f; c++) {
+            PLAIN[c] = c != '\\';
+            PLAIN_QUOTED[c] = c != '\\' && c != '"';
+        }
+        for (int i = 0; i < 100; i++) {
+            DIGIT_PAIRS[2 * i] = (byte) ('0' + i / 10);
+            DIGIT_PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
+        }
         for (io.umonitor.api.LogLevel l : io.umonitor.api.LogLevel.values()) {
             LEVELS[l.ordinal()] = String.format("%-5s ", l.name()).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         }
@@ -39,6 +52,7 @@ final class TextLineEncoder {
     }
 
     byte[] buf = new byte[1024];
+    private char[] chars = new char[256];
     int len;
     private long cachedSecond = Long.MIN_VALUE;
     private byte[] cachedPrefix;
@@ -109,9 +123,18 @@ final class TextLineEncoder {
         raw(cachedPrefix);
         ensure(8);
         int micros = t.getNano() / 1000;
-        for (int div = 100_000; div > 0; div /= 10) {
-            buf[len++] = (byte) ('0' + (micros / div) % 10);
-        }
+        int hi = micros / 10_000;
+        int mid = (micros / 100) % 100;
+        int lo = micros % 100;
+        byte[] b = buf;
+        int p = len;
+        b[p] = DIGIT_PAIRS[2 * hi];
+        b[p + 1] = DIGIT_PAIRS[2 * hi + 1];
+        b[p + 2] = DIGIT_PAIRS[2 * mid];
+        b[p + 3] = DIGIT_PAIRS[2 * mid + 1];
+        b[p + 4] = DIGIT_PAIRS[2 * lo];
+        b[p + 5] = DIGIT_PAIRS[2 * lo + 1];
+        len = p + 6;
         buf[len++] = 'Z';
         buf[len++] = ' ';
     }
@@ -150,21 +173,34 @@ final class TextLineEncoder {
     /** Writes {@code s} as UTF-8 with untrusted characters escaped; {@code quoted} also escapes '"'. */
     private void escaped(String s, boolean quoted) {
         int n = s.length();
+        if (chars.length < n) {
+            chars = new char[Math.max(n, chars.length * 2)];
+        }
+        // getChars copies (or inflates) in bulk; scanning a char[] is cheaper than charAt per character.
+        char[] c = chars;
+        s.getChars(0, n, c, 0);
         ensure(n);
         byte[] b = buf;
         int p = len;
         int i = 0;
         // Fast path: printable ASCII only, enough room guaranteed by ensure(n).
+        boolean[] plain = quoted ? PLAIN_QUOTED : PLAIN;
         for (; i < n; i++) {
-            char c = s.charAt(i);
-            if (c < 0x20 || c >= 0x7f || c == '\\' || (quoted && c == '"')) {
+            char ch = c[i];
+            if (ch >= 128 || !plain[ch]) {
                 break;
             }
-            b[p++] = (byte) c;
+            b[p++] = (byte) ch;
         }
         len = p;
-        for (; i < n; i++) {
-            char c = s.charAt(i);
+        if (i < n) {
+            escapedSlow(c, i, n, quoted);
+        }
+    }
+
+    private void escapedSlow(char[] s, int from, int n, boolean quoted) {
+        for (int i = from; i < n; i++) {
+            char c = s[i];
             if (c >= 0x20 && c < 0x7f && c != '\\' && !(quoted && c == '"')) {
                 ensure(1);
                 buf[len++] = (byte) c;
@@ -193,8 +229,8 @@ final class TextLineEncoder {
                 buf[len++] = HEX[(c >> 8) & 0xf];
                 buf[len++] = HEX[(c >> 4) & 0xf];
                 buf[len++] = HEX[c & 0xf];
-            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
-                utf8(Character.toCodePoint(c, s.charAt(++i)));
+            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s[i + 1])) {
+                utf8(Character.toCodePoint(c, s[++i]));
             } else if (Character.isSurrogate(c)) {
                 ensure(1);
                 buf[len++] = '?';

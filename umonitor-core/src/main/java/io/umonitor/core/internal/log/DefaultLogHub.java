@@ -137,7 +137,7 @@ public final class DefaultLogHub implements LogHub {
         public static Settings defaults() {
             InetAddress loopback = InetAddress.getLoopbackAddress();
             return new Settings(new InetSocketAddress(loopback, 0), new InetSocketAddress(loopback, 0), 65_535,
-                    4096, 262_144, 0, 65_536, Duration.ofSeconds(1), 10_000, 4096, 4 * 1024 * 1024);
+                    4096, 32_768, 0, 65_536, Duration.ofSeconds(1), 10_000, 4096, 4 * 1024 * 1024);
         }
 
         public Settings withTcpAddress(InetSocketAddress address) {
