@@ -196,8 +196,9 @@ public final class Solo5Backend implements UnikernelBackend {
                 .workingDirectory(request.runDirectory())
                 .label(spec.name())
                 .output((stream, line) -> {
-                    parser.accept(stream, line);
+                    // The line first: "running" then follows the last banner line in the log.
                     output.consoleLine(stream, line);
+                    parser.accept(stream, line);
                 })
                 .start();
         output.note(LogLevel.INFO, tender.executableName() + " " + version.version() + " (ABI "
