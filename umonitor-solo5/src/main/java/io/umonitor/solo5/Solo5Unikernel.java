@@ -27,7 +27,7 @@ final class Solo5Unikernel implements LaunchedUnikernel {
     Solo5Unikernel(SupervisedProcess process, ConsoleParser parser, Solo5Options options, int memoryMb,
             Map<String, String> staticDetails, Map<String, String> taps) {
         this.process = process;
-        this.staticDetails = Map.copyOf(staticDetails);
+        this.staticDetails = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(staticDetails));
         this.taps = Map.copyOf(taps);
         this.exit = process.exit().thenApply(end -> ExitClassifier.classify(end.exitValue(), end.signal(),
                 end.stopRequested(), parser.facts(), options.mirage(), memoryMb));

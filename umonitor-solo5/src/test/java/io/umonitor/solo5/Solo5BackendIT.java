@@ -173,4 +173,32 @@ class Solo5BackendIT {
         assertEquals(ExitClassification.STOPPED, exit.classification());
         System.out.println("[debug-hvt] " + exit + " " + output.stderr);
     }
+
+    @Test
+    void pinnedToACpuWithResourceAccounting() throws Exception {
+        Solo5TestKernels.requireKernel("test_hello", Tender.SPT);
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(Path.of("/usr/bin/taskset")),
+                "taskset not found: install util-linux");
+        RecordingOutput output = new RecordingOutput();
+        LaunchedUnikernel u = backend.launch(new LaunchRequest(UnikernelSpec.builder("pinned",
+                TestGuest.withoutNetwork(Tender.SPT)).argument("serve").option("solo5.cpus", "0").build(), "t",
+                List.of(), List.of(), output, run));
+        try {
+            assertTrue(output.awaitLine("umt_guest: waiting", TIMEOUT), output.lines.toString());
+            long pid = u.pid().orElseThrow();
+            String status = java.nio.file.Files.readString(Path.of("/proc/" + pid + "/status"));
+            assertTrue(status.contains("Cpus_allowed_list:\t0\n"), status);
+            assertTrue(java.nio.file.Files.readString(Path.of("/proc/" + pid + "/comm")).startsWith("solo5-spt"),
+                    "taskset execs the tender, so the pid is the tender's");
+            java.util.Map<String, String> details = u.details();
+            System.out.println("[pinned] details " + details);
+            assertEquals("0", details.get("cpus"));
+            assertTrue(details.get("command").startsWith("taskset -c 0 "), details.get("command"));
+            assertTrue(Long.parseLong(details.get("rss-kb")) > 0, details.toString());
+            assertTrue(details.containsKey("cpu-time-ms"), details.toString());
+        } finally {
+            u.stop(Duration.ofSeconds(5));
+        }
+        assertEquals(ExitClassification.STOPPED, u.exit().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).classification());
+    }
 }
