@@ -60,7 +60,10 @@ class MonitorEndToEndIT {
                 for (i = 0; i < count; i++) {
                     umon_attr attrs[1];
                     attrs[0] = UMON_A_I64("i", i);
-                    send_log_attrs((umon_level)(1 + i % 6), attrs, 1, "record %d", i);
+                    if (strcmp(mode, "named") == 0)
+                        send_log_attrs(UMON_INFO, attrs, 1, "%s record %d", getenv("UMONITOR_NAME"), i);
+                    else
+                        send_log_attrs((umon_level)(1 + i % 6), attrs, 1, "record %d", i);
                 }
                 umon_shutdown("done");
                 if (strcmp(mode, "crash") == 0) {
@@ -156,6 +159,48 @@ class MonitorEndToEndIT {
             // "record 4" matches records 4 and 40..49; of those, 4, 40, 41, 44..47 are INFO or above.
             assertEquals(7, monitor.logs("tcp-guest", LogFilter.atLeast(LogLevel.INFO).withText("record 4")).stream()
                     .filter(r -> r.origin() == LogOrigin.TCP).count());
+        }
+    }
+
+    @Test
+    void fiftyGuestsAtOnceOverTcpAndUdpGetOnlyTheirOwnRecords() throws Exception {
+        int guests = 50;
+        int records = 200;
+        try (Monitor monitor = monitor()) {
+            List<UnikernelHandle> handles = new java.util.ArrayList<>();
+            for (int g = 0; g < guests; g++) {
+                UnikernelSpec.Builder spec = guestSpec("many-" + g, records, "named");
+                if (g % 2 == 1) {
+                    spec.environment("UMONITOR_TCP", "");
+                }
+                handles.add(monitor.launch(spec.build()));
+            }
+            for (UnikernelHandle h : handles) {
+                assertEquals(ExitClassification.NORMAL, h.termination().get(WAIT.toSeconds(), TimeUnit.SECONDS)
+                        .classification(), h.name());
+            }
+            for (int g = 0; g < guests; g++) {
+                String name = "many-" + g;
+                LogOrigin origin = g % 2 == 0 ? LogOrigin.TCP : LogOrigin.UDP;
+                List<LogRecord> got = g % 2 == 0
+                        ? await(() -> ofOrigin(monitor, name, origin), l -> l.size() >= records, records + " TCP records of " + name)
+                        : ofOrigin(monitor, name, origin);
+                for (LogRecord r : got) {
+                    assertTrue(r.message().startsWith(name + " record "), "record of " + name + ": " + r.message());
+                }
+                if (origin == LogOrigin.TCP) {
+                    assertEquals(records, got.size(), "no TCP record of " + name + " may be lost");
+                    for (int i = 0; i < records; i++) {
+                        assertEquals(name + " record " + i, got.get(i).message());
+                    }
+                }
+            }
+            long udpReceived = 0;
+            for (int g = 1; g < guests; g += 2) {
+                udpReceived += ofOrigin(monitor, "many-" + g, LogOrigin.UDP).size();
+            }
+            System.out.printf("MonitorEndToEndIT: %d guests x %d records; UDP records received %d of %d%n", guests,
+                    records, udpReceived, guests / 2 * records);
         }
     }
 
