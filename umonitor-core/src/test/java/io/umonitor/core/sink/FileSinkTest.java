@@ -85,7 +85,8 @@ class FileSinkTest {
         try (Stream<Path> files = Files.list(logs)) {
             List<Path> list = files.toList();
             assertEquals(7, list.size(), list.toString());
-            assertTrue(list.stream().allMatch(p -> p.getFileName().toString().startsWith("invalid-name-")), list.toString());
+            assertTrue(list.stream().allMatch(p -> p.getFileName().toString().startsWith("invalid-name-")),
+                    list.toString());
         }
     }
 

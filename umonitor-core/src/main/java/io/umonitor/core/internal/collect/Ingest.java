@@ -6,20 +6,23 @@ import io.umonitor.core.internal.log.SenderState;
 import io.umonitor.protocol.Hello;
 import java.util.List;
 
-/** What the collectors need from the hub. Implementations are thread-safe. */
+/**
+ * What the collectors need from the hub. Implementations are thread-safe. A {@code peer} (a socket
+ * address) is turned into text only when something is reported, never on the hot path.
+ */
 public interface Ingest {
 
     /**
      * Checks a HELLO's name and token. Returns the sender, or null after counting and reporting the
      * rejection (the caller then closes the connection or drops the datagram).
      */
-    SenderState authenticate(Hello hello, LogOrigin origin, String peer);
+    SenderState authenticate(Hello hello, LogOrigin origin, Object peer);
 
     /** A protocol error or other refusal attributable to an authenticated sender. */
-    void rejected(SenderState sender, LogOrigin origin, String peer, String reason);
+    void rejected(SenderState sender, LogOrigin origin, Object peer, String reason);
 
     /** A refusal before any sender could be identified (garbage before a HELLO, unknown name). */
-    void rejectedUnattributed(LogOrigin origin, String peer, String reason);
+    void rejectedUnattributed(LogOrigin origin, Object peer, String reason);
 
     /**
      * Hands records to the sinks. The records have already been appended to their senders' histories.

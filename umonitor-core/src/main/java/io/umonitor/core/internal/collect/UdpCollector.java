@@ -205,18 +205,18 @@ public final class UdpCollector implements AutoCloseable {
 
     private void datagram(SocketAddress from, Instant receivedAt) {
         Datagram datagram;
-        ByteBuffer copy = buffer.duplicate();
+        int start0 = buffer.position();
         try {
             datagram = decoder.decode(buffer);
         } catch (ProtocolException e) {
-            rejectBadDatagram(copy, from, e.getMessage());
+            rejectBadDatagram(buffer.position(start0), from, e.getMessage());
             return;
         } catch (RuntimeException e) {
-            rejectBadDatagram(copy, from, "the decoder failed: " + e);
+            rejectBadDatagram(buffer.position(start0), from, "the decoder failed: " + e);
             return;
         }
         Hello hello = datagram.hello();
-        SenderState sender = ingest.authenticate(hello, LogOrigin.UDP, String.valueOf(from));
+        SenderState sender = ingest.authenticate(hello, LogOrigin.UDP, from);
         if (sender == null) {
             return;
         }
@@ -247,7 +247,7 @@ public final class UdpCollector implements AutoCloseable {
 
     /** Attributes a bad datagram to its sender when its HELLO at least is intact and authentic. */
     private void rejectBadDatagram(ByteBuffer datagram, SocketAddress from, String reason) {
-        String peer = String.valueOf(from);
+        SocketAddress peer = from;
         Frame first = null;
         try {
             first = new FrameDecoder(maxFrameLength).decode(datagram);

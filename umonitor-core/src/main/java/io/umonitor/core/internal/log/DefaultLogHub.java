@@ -660,7 +660,7 @@ public final class DefaultLogHub implements LogHub {
 
     private final class IngestImpl implements Ingest {
         @Override
-        public SenderState authenticate(Hello hello, LogOrigin origin, String peer) {
+        public SenderState authenticate(Hello hello, LogOrigin origin, Object peer) {
             String name = hello.name();
             byte[] presented = hello.token().getBytes(StandardCharsets.UTF_8);
             SenderState s = senders.get(name);
@@ -692,7 +692,7 @@ public final class DefaultLogHub implements LogHub {
         }
 
         @Override
-        public void rejected(SenderState sender, LogOrigin origin, String peer, String reason) {
+        public void rejected(SenderState sender, LogOrigin origin, Object peer, String reason) {
             sender.rejected.incrementAndGet();
             if (sender.detailedReports.incrementAndGet() <= DETAILED_REPORTS_PER_INTERVAL) {
                 monitorRecord(sender, LogLevel.WARN, "rejected " + origin + " input from " + peer + ": " + reason,
@@ -703,7 +703,7 @@ public final class DefaultLogHub implements LogHub {
         }
 
         @Override
-        public void rejectedUnattributed(LogOrigin origin, String peer, String reason) {
+        public void rejectedUnattributed(LogOrigin origin, Object peer, String reason) {
             unattributedRejections.incrementAndGet();
             if (unattributedLogged.incrementAndGet() <= DETAILED_REPORTS_PER_INTERVAL) {
                 LOG.warn("rejected {} log input from {}: {}", origin, peer, reason);
