@@ -8,6 +8,7 @@
  *   test.end=panic   "PANIC: ..." and "halted", then stops the CPU
  *   test.end=hang    keeps running until the monitor stops it
  *   test.code=N      the exit code (default 0);  test.records=K  how many records (default 3)
+ *   test.port=P      the isa-debug-exit port, decimal (default 244 = 0xf4; Unikraft's is 1281 = 0x501)
  *
  * Words umonitor adds (umonitor.name=...) are echoed so tests can check what the backend passed.
  * No libc, no headers: it is built with gcc -m32 -ffreestanding and ld -m elf_i386 alone.
@@ -19,7 +20,6 @@ typedef unsigned int u32;
 typedef unsigned long long u64;
 
 #define COM1 0x3f8
-#define DEBUG_EXIT_PORT 0xf4
 
 static inline void outb(u16 port, u8 value) { __asm__ volatile("outb %0, %1" : : "a"(value), "Nd"(port)); }
 static inline void outl(u16 port, u32 value) { __asm__ volatile("outl %0, %1" : : "a"(value), "Nd"(port)); }
@@ -206,6 +206,7 @@ void guest_main(u32 magic, u32 *info) {
     }
     u32 code = word_uint("test.code", 0);
     u32 records = word_uint("test.records", 3);
+    u32 port = word_uint("test.port", 0xf4);
 
     /* In two pieces so that the image does not contain rumprun's marker and is detected as multiboot. */
     puts_serial("=== calling ");
@@ -230,7 +231,7 @@ void guest_main(u32 magic, u32 *info) {
         stop_cpu();
     }
     puts_serial("=== main() of \"mbguest\" returned "); put_uint(code); puts_serial(" ===\n");
-    outl(DEBUG_EXIT_PORT, code);
+    outl((u16)port, code);
     puts_serial("mbguest: isa-debug-exit absent, halting\n");
     puts_serial("halted\n");
     stop_cpu();

@@ -138,7 +138,8 @@ public final class QemuBackend implements UnikernelBackend {
         QemuGuest guest = new QemuGuest(spec.name(), flavour, debugExit, request.output(),
                 accel -> QemuCommandLine.build(qemuPath, accel, options, spec.memoryMb(), spec.cpus(), spec.image(),
                         append, plan, spec.blockDevices(), qmpSocket, debugExit),
-                qmpSocket, initial, fallback, options.gdbWait(), options.kvmWatchdog());
+                qmpSocket, initial, fallback, options.gdbWait(), options.kvmWatchdog(),
+                request.token());
         if (options.gdbPort() > 0) {
             String attach = "gdb -ex 'target remote 127.0.0.1:" + options.gdbPort() + "' " + spec.image();
             guest.detail("gdb", attach);

@@ -132,6 +132,20 @@ class MultibootGuestIT {
     }
 
     @Test
+    void unikraftExitCodesAtItsOwnPort() throws Exception {
+        RecordingOutput output = new RecordingOutput();
+        ExitInfo halt = awaitExit(launch("uk-halt", output, "test.end=exit test.code=41 test.port=1281",
+                "qemu.flavour", "unikraft"));
+        assertEquals(ExitClassification.NORMAL, halt.classification(), output.all());
+        assertTrue(halt.description().contains("Unikraft halted"), halt.description());
+        assertTrue(output.serial().stream().anyMatch(l -> l.startsWith("mbguest: cmdline") && l.contains("umonitor.name=uk-halt")),
+                output.all());
+        ExitInfo crash = awaitExit(launch("uk-crash", new RecordingOutput(), "test.end=exit test.code=42 test.port=1281",
+                "qemu.flavour", "unikraft"));
+        assertEquals(ExitClassification.CRASH, crash.classification());
+    }
+
+    @Test
     void panicIsACrash() throws Exception {
         RecordingOutput output = new RecordingOutput();
         ExitInfo exit = awaitExit(launch("mb-panic", output, "test.end=panic", "qemu.flavour", "rumprun"));
@@ -155,6 +169,7 @@ class MultibootGuestIT {
         ExitInfo exit = awaitExit(vm);
         assertEquals(ExitClassification.STOPPED, exit.classification(), output.all());
         assertTrue(vm.details().get("command").contains("-accel tcg"), vm.details().toString());
+        assertFalse(vm.details().get("command").contains(TOKEN), "the token is a secret: " + vm.details());
     }
 
     @Test

@@ -61,6 +61,7 @@ public final class QemuGuest implements LaunchedUnikernel {
     private final boolean mayFallBackToTcg;
     private final boolean waitForDebugger;
     private final Duration kvmWatchdog;
+    private final String token;
     private final Map<String, String> details = new java.util.concurrent.ConcurrentHashMap<>();
     private final CompletableFuture<ExitInfo> exit = new CompletableFuture<>();
     private final AtomicBoolean runningReported = new AtomicBoolean();
@@ -157,8 +158,9 @@ public final class QemuGuest implements LaunchedUnikernel {
 
     public QemuGuest(String name, Flavour flavour, OptionalInt debugExitPort, GuestOutput output,
             Function<Accel, List<String>> commandFor, Path qmpSocket, Accel initialAccel, boolean mayFallBackToTcg,
-            boolean waitForDebugger, Duration kvmWatchdog) {
+            boolean waitForDebugger, Duration kvmWatchdog, String token) {
         this.name = name;
+        this.token = token;
         this.kvmWatchdog = kvmWatchdog;
         this.waitForDebugger = waitForDebugger;
         this.flavour = flavour;
@@ -203,16 +205,22 @@ public final class QemuGuest implements LaunchedUnikernel {
                             + STARTUP_TIMEOUT.toSeconds() + " s; it was killed"
                     : "QEMU ended during start-up with " + pe.describe();
             throw new LaunchException("unikernel '" + name + "' could not be started: " + why
-                    + "; QEMU said: " + attempt.stderrLines() + "; command: " + String.join(" ", commandFor.apply(accel)));
+                    + "; QEMU said: " + attempt.stderrLines() + "; command: " + printable(commandFor.apply(accel)));
         }
     }
 
     private enum StartResult { UP, ENDED, TIMEOUT }
 
+    /** The command line for messages and details, with the log token (a secret) left out. */
+    private String printable(List<String> command) {
+        String line = String.join(" ", command);
+        return token.isEmpty() ? line : line.replace(token, "<token>");
+    }
+
     private StartResult startRun(Run attempt) {
         List<String> command = commandFor.apply(attempt.accel);
         details.put("accel", attempt.accel.qemuName());
-        details.put("command", String.join(" ", command));
+        details.put("command", printable(command));
         attempt.process = SupervisedProcess.builder(Path.of(command.get(0)))
                 .arguments(command.subList(1, command.size()))
                 .label("qemu-" + name)
@@ -283,11 +291,25 @@ public final class QemuGuest implements LaunchedUnikernel {
                     ended.console.exitCode(), ended.console.exitLine(), ended.console.panic(),
                     ended.haltHandled.get(), stopRequested.get(), ended.shutdownReason, pe.exitValue(),
                     ended.qemuError(), mayFallBackToTcg ? null : ended.kvmFailure));
+            removeQmpSocket();
             exit.complete(info);
         } catch (RuntimeException e) {
             LOG.warn("unikernel '{}': classifying the end of QEMU failed", name, e);
             exit.complete(ExitInfo.of(-1, 0, ExitClassification.LAUNCHER_ERROR,
                     "QEMU ended with " + pe.describe() + " and umonitor could not restart or classify it: " + e.getMessage()));
+        }
+    }
+
+    /** QEMU leaves its socket behind when killed; a fallback directory for a deep run directory is ours too. */
+    private void removeQmpSocket() {
+        try {
+            java.nio.file.Files.deleteIfExists(qmpSocket);
+            Path parent = qmpSocket.getParent();
+            if (parent != null && parent.getFileName().toString().startsWith("umq-")) {
+                java.nio.file.Files.deleteIfExists(parent);
+            }
+        } catch (java.io.IOException e) {
+            LOG.debug("could not remove QMP socket {}", qmpSocket, e);
         }
     }
 
