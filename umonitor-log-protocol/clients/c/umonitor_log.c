@@ -3,17 +3,36 @@
  *   1. encoder (pure, no I/O)           3. POSIX transports: TCP, UDP sockets, console fd
  *   2. client core (buffer, numbering)  4. process-wide client (send_log)
  * Only section 3 touches sockets; with -DUMON_NO_POSIX it is left out and a freestanding target
- * supplies console_write / datagram_send callbacks instead (umonitor_solo5.c).
+ * supplies console_write / datagram_send callbacks instead (umonitor_solo5.c). With
+ * -DUMON_FREESTANDING (implies both NO_ switches) not even a C library is assumed: only memcpy,
+ * memmove, memset and memcmp, which every freestanding C environment must provide; formatting and
+ * memory (a static arena of UMON_ARENA_SIZE bytes) come from section 0.
  */
+#ifdef UMON_FREESTANDING
+#ifndef UMON_NO_POSIX
+#define UMON_NO_POSIX
+#endif
+#ifndef UMON_NO_THREADS
+#define UMON_NO_THREADS
+#endif
+#endif
+
 #if !defined(UMON_NO_POSIX) && !defined(_POSIX_C_SOURCE)
 #define _POSIX_C_SOURCE 200809L
 #endif
 
 #include "umonitor_log.h"
 
+#ifndef UMON_FREESTANDING
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#define u_strlen strlen
+#define u_vsnprintf vsnprintf
+#define u_malloc malloc
+#define u_calloc calloc
+#define u_free free
+#endif
 
 #ifndef UMON_NO_POSIX
 #include <errno.h>
@@ -27,6 +46,287 @@
 #include <time.h>
 #include <unistd.h>
 #endif
+
+/* ============================================================================================== */
+/* 0. Freestanding support: string length, formatting, a static arena (UMON_FREESTANDING only)    */
+/* ============================================================================================== */
+#ifdef UMON_FREESTANDING
+
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+
+#ifndef UMON_ARENA_SIZE
+#define UMON_ARENA_SIZE (96 * 1024)  /* one client with the default 64 KiB buffer */
+#endif
+
+static union {
+    uint64_t align_u64;
+    double align_double;
+    void *align_pointer;
+    unsigned char bytes[UMON_ARENA_SIZE];
+} arena;
+static size_t arena_used;
+
+static size_t u_strlen(const char *s)
+{
+    size_t n = 0;
+    while (s[n] != '\0')
+        n++;
+    return n;
+}
+
+/* Never returns memory to the arena: clients are opened once per boot. */
+static void *u_malloc(size_t n)
+{
+    void *p;
+    n = (n + 15) & ~(size_t)15;
+    if (n > sizeof arena.bytes - arena_used)
+        return NULL;
+    p = arena.bytes + arena_used;
+    arena_used += n;
+    memset(p, 0, n);
+    return p;
+}
+
+static void *u_calloc(size_t count, size_t size)
+{
+    return size != 0 && count > (size_t)-1 / size ? NULL : u_malloc(count * size);
+}
+
+static void u_free(void *p)
+{
+    (void)p;
+}
+
+typedef struct fmt_out {
+    char *p;
+    size_t size;
+    size_t len;
+} fmt_out;
+
+static void fmt_char(fmt_out *o, char c)
+{
+    if (o->len + 1 < o->size)
+        o->p[o->len] = c;
+    o->len++;
+}
+
+static void fmt_field(fmt_out *o, const char *prefix, const char *body, size_t n, int width, int left,
+                      int zero)
+{
+    size_t prefix_len = u_strlen(prefix), i;
+    int pad = width - (int)(prefix_len + n);
+    if (!left && !zero)
+        for (; pad > 0; pad--)
+            fmt_char(o, ' ');
+    for (i = 0; i < prefix_len; i++)
+        fmt_char(o, prefix[i]);
+    if (!left && zero)
+        for (; pad > 0; pad--)
+            fmt_char(o, '0');
+    for (i = 0; i < n; i++)
+        fmt_char(o, body[i]);
+    for (; pad > 0; pad--)
+        fmt_char(o, ' ');
+}
+
+/* Digits of v in base, at least min_digits of them, into the end of buf; returns the first. */
+static char *fmt_digits(char *end, unsigned long long v, unsigned base, int upper, int min_digits)
+{
+    const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+    char *p = end;
+    do {
+        *--p = digits[v % base];
+        v /= base;
+        min_digits--;
+    } while (v != 0 || min_digits > 0);
+    return p;
+}
+
+static void fmt_double(fmt_out *o, double v, int precision, int width, int left, int zero, const char *sign)
+{
+    char buf[64];
+    char *end = buf + sizeof buf, *p;
+    unsigned long long whole, frac;
+    unsigned long long scale = 1;
+    int i;
+    if (v != v) {
+        fmt_field(o, "", "nan", 3, width, left, 0);
+        return;
+    }
+    if (v < 0) {
+        v = -v;
+        sign = "-";
+    }
+    if (v > 1e18) {
+        fmt_field(o, sign, "inf", 3, width, left, 0);  /* beyond what this formatter spells out */
+        return;
+    }
+    if (precision < 0)
+        precision = 6;
+    if (precision > 9)
+        precision = 9;
+    for (i = 0; i < precision; i++)
+        scale *= 10;
+    whole = (unsigned long long)v;
+    {
+        /* round half to even, as C libraries do in the default rounding mode */
+        double scaled = (v - (double)whole) * (double)scale;
+        double rest;
+        frac = (unsigned long long)scaled;
+        rest = scaled - (double)frac;
+        if (rest > 0.5 || (rest == 0.5 && (frac & 1)))
+            frac++;
+    }
+    if (frac >= scale) {
+        whole++;
+        frac -= scale;
+    }
+    p = end;
+    if (precision > 0) {
+        p = fmt_digits(p, frac, 10, 0, precision);
+        *--p = '.';
+    }
+    p = fmt_digits(p, whole, 10, 0, 1);
+    fmt_field(o, sign, p, (size_t)(end - p), width, left, zero);
+}
+
+/* The printf subset a log message needs: flags - 0 + space #, width and precision (or *), length
+ * hh h l ll z j t, conversions d i u x X o c s p f F e E g G %. Floats print in fixed notation. */
+static int u_vsnprintf(char *out, size_t size, const char *fmt, va_list ap)
+{
+    fmt_out o;
+    o.p = out;
+    o.size = size;
+    o.len = 0;
+    while (*fmt != '\0') {
+        int left = 0, zero = 0, plus = 0, space = 0, alt = 0, width = 0, precision = -1;
+        int length = 0;  /* 0 int, 1 long, 2 long long, 3 size_t, -1 short, -2 char */
+        char conv, buf[72];
+        char *end = buf + sizeof buf, *p;
+        if (*fmt != '%') {
+            fmt_char(&o, *fmt++);
+            continue;
+        }
+        fmt++;
+        for (;; fmt++) {
+            if (*fmt == '-') left = 1;
+            else if (*fmt == '0') zero = 1;
+            else if (*fmt == '+') plus = 1;
+            else if (*fmt == ' ') space = 1;
+            else if (*fmt == '#') alt = 1;
+            else break;
+        }
+        if (*fmt == '*') {
+            width = va_arg(ap, int);
+            if (width < 0) {
+                left = 1;
+                width = -width;
+            }
+            fmt++;
+        } else {
+            while (*fmt >= '0' && *fmt <= '9')
+                width = width * 10 + (*fmt++ - '0');
+        }
+        if (*fmt == '.') {
+            fmt++;
+            precision = 0;
+            if (*fmt == '*') {
+                precision = va_arg(ap, int);
+                fmt++;
+            } else {
+                while (*fmt >= '0' && *fmt <= '9')
+                    precision = precision * 10 + (*fmt++ - '0');
+            }
+        }
+        for (;; fmt++) {
+            if (*fmt == 'l') length = length == 1 ? 2 : 1;
+            else if (*fmt == 'h') length = length == -1 ? -2 : -1;
+            else if (*fmt == 'z' || *fmt == 'j' || *fmt == 't') length = 3;
+            else if (*fmt == 'L') length = 0;
+            else break;
+        }
+        conv = *fmt;
+        if (conv == '\0')
+            break;
+        fmt++;
+        if (left || precision >= 0)
+            zero = 0;
+        switch (conv) {
+        case 'd':
+        case 'i': {
+            long long v = length == 2 ? va_arg(ap, long long)
+                          : length == 1 ? va_arg(ap, long)
+                          : length == 3 ? (long long)va_arg(ap, size_t)
+                                        : va_arg(ap, int);
+            unsigned long long magnitude;
+            if (length == -1) v = (short)v;
+            if (length == -2) v = (signed char)v;
+            magnitude = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+            p = fmt_digits(end, magnitude, 10, 0, precision < 0 ? 1 : precision);
+            if (precision == 0 && v == 0)
+                p = end;
+            fmt_field(&o, v < 0 ? "-" : plus ? "+" : space ? " " : "", p, (size_t)(end - p), width, left, zero);
+            break;
+        }
+        case 'u':
+        case 'x':
+        case 'X':
+        case 'o': {
+            unsigned long long v = length == 2 ? va_arg(ap, unsigned long long)
+                                   : length == 1 ? va_arg(ap, unsigned long)
+                                   : length == 3 ? va_arg(ap, size_t)
+                                                 : va_arg(ap, unsigned int);
+            unsigned base = conv == 'u' ? 10 : conv == 'o' ? 8 : 16;
+            if (length == -1) v = (unsigned short)v;
+            if (length == -2) v = (unsigned char)v;
+            p = fmt_digits(end, v, base, conv == 'X', precision < 0 ? 1 : precision);
+            if (precision == 0 && v == 0)
+                p = end;
+            fmt_field(&o, alt && v != 0 && base == 16 ? (conv == 'X' ? "0X" : "0x") : alt && base == 8 ? "0" : "",
+                      p, (size_t)(end - p), width, left, zero);
+            break;
+        }
+        case 'p': {
+            uintptr_t v = (uintptr_t)va_arg(ap, void *);
+            p = fmt_digits(end, v, 16, 0, 1);
+            fmt_field(&o, "0x", p, (size_t)(end - p), width, left, 0);
+            break;
+        }
+        case 'c':
+            buf[0] = (char)va_arg(ap, int);
+            fmt_field(&o, "", buf, 1, width, left, 0);
+            break;
+        case 's': {
+            const char *str = va_arg(ap, const char *);
+            size_t n = 0;
+            if (str == NULL)
+                str = "(null)";
+            while (str[n] != '\0' && (precision < 0 || n < (size_t)precision))
+                n++;
+            fmt_field(&o, "", str, n, width, left, 0);
+            break;
+        }
+        case 'f': case 'F': case 'e': case 'E': case 'g': case 'G':
+            fmt_double(&o, va_arg(ap, double), precision, width, left, zero, plus ? "+" : space ? " " : "");
+            break;
+        case '%':
+            fmt_char(&o, '%');
+            break;
+        default:  /* unknown conversion: show it rather than guess at its argument */
+            fmt_char(&o, '%');
+            fmt_char(&o, conv);
+            break;
+        }
+    }
+    if (size > 0)
+        out[o.len < size ? o.len : size - 1] = '\0';
+    return (int)o.len;
+}
+
+#endif /* UMON_FREESTANDING */
 
 #if !defined(UMON_NO_THREADS) && !defined(UMON_NO_POSIX)
 #include <pthread.h>
@@ -164,7 +464,7 @@ static void str_resolve(umon_str s, const uint8_t **p, size_t *n)
     if (s.ptr == NULL)
         *n = 0;
     else if (s.len == UMON_STRLEN)
-        *n = strlen(s.ptr);
+        *n = u_strlen(s.ptr);
     else
         *n = s.len;
 }
@@ -477,7 +777,7 @@ static void errmsg_set(char *dst, size_t size, const char *fmt, ...)
     if (dst == NULL || size == 0)
         return;
     va_start(ap, fmt);
-    vsnprintf(dst, size, fmt, ap);
+    u_vsnprintf(dst, size, fmt, ap);
     va_end(ap);
 }
 
@@ -686,7 +986,7 @@ int umon_client_vlog(umon_client *c, umon_level level, const char *logger, const
     umon_str logger_str = { logger, UMON_STRLEN };
     umon_str message_str;
     if (fmt != NULL) {
-        int n = vsnprintf(message, sizeof message, fmt, ap);
+        int n = u_vsnprintf(message, sizeof message, fmt, ap);
         if (n > 0) {
             len = (size_t)n;
             if (len >= sizeof message)
@@ -753,9 +1053,9 @@ static void client_free(umon_client *c)
 #ifdef UMON_HAVE_THREADS
     pthread_mutex_destroy(&c->lock);
 #endif
-    free(c->buf);
-    free(c->scratch);
-    free(c);
+    u_free(c->buf);
+    u_free(c->scratch);
+    u_free(c);
 }
 
 umon_client *umon_client_open(const umon_config *config, char *errmsg, size_t errmsg_size)
@@ -775,7 +1075,7 @@ umon_client *umon_client_open(const umon_config *config, char *errmsg, size_t er
                    (int)config->transport);
         return NULL;
     }
-    name_len = config->name ? strlen(config->name) : 0;
+    name_len = config->name ? u_strlen(config->name) : 0;
     if (!umon_valid_name(config->name, name_len)) {
         errmsg_set(errmsg, errmsg_size,
                    "umonitor: unikernel name \"%.80s\" is invalid: use 1 to 63 letters, digits, '.', "
@@ -783,13 +1083,13 @@ umon_client *umon_client_open(const umon_config *config, char *errmsg, size_t er
                    config->name ? config->name : "(null)");
         return NULL;
     }
-    if (config->token != NULL && strlen(config->token) > 255) {
+    if (config->token != NULL && u_strlen(config->token) > 255) {
         errmsg_set(errmsg, errmsg_size,
                    "umonitor: token is %lu bytes long: a token has at most 255 bytes (umonitor issues 32)",
-                   (unsigned long)strlen(config->token));
+                   (unsigned long)u_strlen(config->token));
         return NULL;
     }
-    c = calloc(1, sizeof *c);
+    c = u_calloc(1, sizeof *c);
     if (c == NULL) {
         errmsg_set(errmsg, errmsg_size, "umonitor: out of memory allocating the client");
         return NULL;
@@ -798,8 +1098,10 @@ umon_client *umon_client_open(const umon_config *config, char *errmsg, size_t er
     c->fd = -1;
     memcpy(c->name, config->name, name_len + 1);
     if (config->logger != NULL) {
-        strncpy(c->logger, config->logger, sizeof c->logger - 1);
-        c->logger[sizeof c->logger - 1] = '\0';
+        size_t n = u_strlen(config->logger);
+        if (n > sizeof c->logger - 1)
+            n = sizeof c->logger - 1;  /* the encoder cuts it at a character boundary anyway */
+        memcpy(c->logger, config->logger, n);
     }
     c->cfg.name = c->name;
     c->cfg.logger = c->logger;
@@ -822,7 +1124,7 @@ umon_client *umon_client_open(const umon_config *config, char *errmsg, size_t er
     c->backoff_ms = c->cfg.reconnect_min_ms;
 #ifdef UMON_HAVE_THREADS
     if (pthread_mutex_init(&c->lock, NULL) != 0) {
-        free(c);
+        u_free(c);
         errmsg_set(errmsg, errmsg_size, "umonitor: cannot create the client's mutex");
         return NULL;
     }
@@ -885,8 +1187,8 @@ umon_client *umon_client_open(const umon_config *config, char *errmsg, size_t er
         c->scratch_cap = sizeof(UMON_CONSOLE_MARKER) + (frame + 2) / 3 * 4 + 2;
     }
     c->cap = c->cfg.buffer_size;
-    c->buf = malloc(c->cap);
-    c->scratch = c->scratch_cap ? malloc(c->scratch_cap) : NULL;
+    c->buf = u_malloc(c->cap);
+    c->scratch = c->scratch_cap ? u_malloc(c->scratch_cap) : NULL;
     if (c->buf == NULL || (c->scratch_cap && c->scratch == NULL)) {
         errmsg_set(errmsg, errmsg_size, "umonitor: out of memory for a %lu-byte buffer: lower buffer_size",
                    (unsigned long)c->cap);
@@ -913,7 +1215,7 @@ umon_client *umon_client_open(const umon_config *config, char *errmsg, size_t er
     case UMON_TRANSPORT_CONSOLE:
         /* The HELLO line announces the session to the console reader (informational there). */
         if (umon_console_line((char *)c->scratch, c->scratch_cap, c->hello, c->hello_len) > 0)
-            console_write_all(c, (const char *)c->scratch, strlen((const char *)c->scratch));
+            console_write_all(c, (const char *)c->scratch, u_strlen((const char *)c->scratch));
         break;
     }
     return c;
@@ -950,8 +1252,8 @@ static int client_finish(umon_client *c, const char *reason)
     transport_close(c);
     c->closed = 1;
     /* Only the small struct must outlive a closed process-wide client; the buffers can go. */
-    free(c->buf);
-    free(c->scratch);
+    u_free(c->buf);
+    u_free(c->scratch);
     c->buf = NULL;
     c->scratch = NULL;
     c->head = c->tail = c->cap = 0;
@@ -1377,10 +1679,16 @@ static int console_write_all(umon_client *c, const char *line, size_t len)
         c->cfg.console_write(line, len);
         return UMON_OK;
     }
+#ifdef UMON_FREESTANDING
+    (void)line;
+    (void)len;
+    return UMON_E_UNSUPPORTED;  /* no stdout without a C library: set console_write */
+#else
     if (fwrite(line, 1, len, stdout) != len)
         return UMON_E_SYSTEM;
     fflush(stdout);
     return UMON_OK;
+#endif
 }
 
 static void transport_wait(umon_client *c, uint64_t remaining_ms)
@@ -1420,8 +1728,13 @@ int umon_init(const umon_config *config)
     if (default_client != NULL)
         client_finish(default_client, "reinit");
     default_client = c;
+#ifndef UMON_FREESTANDING
     if (!atexit_registered && atexit(shutdown_at_exit) == 0)
         atexit_registered = 1;
+#else
+    (void)atexit_registered;
+    (void)shutdown_at_exit;  /* no atexit: the unikernel calls umon_shutdown() before it returns */
+#endif
     return UMON_OK;
 }
 
@@ -1505,7 +1818,11 @@ int umon_log_at(umon_level level, const char *function, const char *file, int li
     va_list ap;
     int rc;
     if (n > sizeof local / sizeof local[0]) {
+#ifdef UMON_FREESTANDING
+        all = NULL;  /* the arena is for clients, not for every call */
+#else
         all = malloc(n * sizeof *all);
+#endif
         if (all == NULL) {  /* the record matters more than its location */
             all = (umon_attr *)attrs;
             n = attr_count;
@@ -1521,7 +1838,9 @@ int umon_log_at(umon_level level, const char *function, const char *file, int li
     va_start(ap, fmt);
     rc = umon_client_vlog(default_client, level, NULL, all, n, fmt, ap);
     va_end(ap);
+#ifndef UMON_FREESTANDING
     if (all != local && all != attrs)
         free(all);
+#endif
     return rc;
 }

@@ -2,7 +2,14 @@
  * UDP (RFC 768), checksums RFC 1071. */
 #include "umonitor_net.h"
 
+#ifdef UMON_FREESTANDING
+/* provided by every freestanding C environment */
+void *memcpy(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+#else
 #include <string.h>
+#endif
 
 #include "umonitor_log.h"
 

@@ -3,9 +3,9 @@
  * the console through solo5_console_write, and UDP as hand-built Ethernet frames (umonitor_net.c)
  * through solo5_net_write / solo5_net_read. Written against Solo5's public solo5.h API only.
  *
- * Build it only for Solo5, with the client compiled freestanding:
- *   cc -DUMON_NO_POSIX -DUMON_NO_THREADS -I$SOLO5/include -c umonitor_log.c umonitor_net.c umonitor_solo5.c
- * (Solo5's toolchain wrappers supply the flags; `make solo5-objects SOLO5_INCLUDE=...` is a compile check.)
+ * Build it only for Solo5, with the client freestanding (Solo5 has no C library):
+ *   x86_64-solo5-none-static-cc -DUMON_FREESTANDING -c umonitor_log.c umonitor_net.c umonitor_solo5.c
+ * (`make solo5-demo SOLO5_HOME=...` builds test/solo5_demo.c that way, for solo5-spt and solo5-hvt.)
  */
 #include "solo5.h"
 
@@ -13,7 +13,6 @@
 #include "umonitor_net.h"
 #include "umonitor_solo5.h"
 
-#include <string.h>
 
 static umon_net solo5_net;
 static solo5_handle_t solo5_net_handle;
@@ -53,7 +52,8 @@ static long read_frame(void *ctx, uint8_t *buf, size_t cap)
 
 static void solo5_defaults(umon_config *config, const char *name, const char *token, uint64_t session)
 {
-    memset(config, 0, sizeof *config);
+    static const umon_config empty;
+    *config = empty;
     config->name = name;
     config->token = token;
     /* No entropy source in the Solo5 API: the wall clock at boot separates two runs well enough. */

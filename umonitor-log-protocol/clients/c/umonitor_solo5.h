@@ -1,6 +1,6 @@
 /*
  * umonitor_solo5.h - open the process-wide client (send_log) in a Solo5 unikernel. See
- * umonitor_solo5.c; link umonitor_log.c and umonitor_net.c built with -DUMON_NO_POSIX -DUMON_NO_THREADS.
+ * umonitor_solo5.c; link umonitor_log.c and umonitor_net.c built with -DUMON_FREESTANDING.
  */
 #ifndef UMONITOR_SOLO5_H
 #define UMONITOR_SOLO5_H
