@@ -23,8 +23,12 @@ import org.junit.jupiter.api.io.TempDir;
 class MonitorDiscoveryTest {
     private final RecordingFakeLogHub hub = new RecordingFakeLogHub();
 
+    @TempDir
+    Path state;
+
     private Monitor.Builder builder() {
-        return Monitor.builder().logHubFactory(config -> hub);
+        // Its own state directory: the discovered tap provisioner looks there for leftovers of other monitors.
+        return Monitor.builder().logHubFactory(config -> hub).stateDirectory(state);
     }
 
     private static UnikernelSpec spec(String backend) {

@@ -32,6 +32,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The monitor's lifecycle with real processes, and a recording fake in place of the logging half. */
 @Timeout(60)
@@ -39,13 +40,16 @@ class MonitorLifecycleIT {
     private static final Path SH = Path.of("/bin/sh");
     private static final Duration WAIT = Duration.ofSeconds(20);
 
+    @TempDir
+    Path state;
+
     private final List<String> eventLog = new CopyOnWriteArrayList<>();
     private final RecordingFakeLogHub hub = new RecordingFakeLogHub(eventLog);
     private final List<LifecycleEvent> events = new CopyOnWriteArrayList<>();
 
     private Monitor monitor(Consumer<Monitor.Builder> configure) {
         Monitor.Builder builder = Monitor.builder().discoverProviders(false).backend(new ProcessBackend())
-                .logHubFactory(config -> hub).senderLinger(Duration.ZERO);
+                .logHubFactory(config -> hub).senderLinger(Duration.ZERO).stateDirectory(state);
         configure.accept(builder);
         Monitor monitor = builder.build();
         monitor.addLifecycleListener(events::add);
