@@ -50,7 +50,13 @@ final class GuestBuilds {
     record LinuxGuest(Path kernel, Path initrd, String kernelVersion) {
     }
 
+    private static LinuxGuest linuxGuest;
+
+    /** Built once per test JVM: /init is rebuilt by the script each time, which takes seconds. */
     static synchronized LinuxGuest linuxGuest() throws Exception {
+        if (linuxGuest != null) {
+            return linuxGuest;
+        }
         for (String tool : List.of("gcc", "cpio", "gzip", "apt-get", "dpkg")) {
             assumeTrue(QemuExecutable.find(tool).isPresent(), tool + " is needed to build the stand-in Linux guest: "
                     + "apt-get install cpio gcc libc6-dev (see .ci/packages.txt)");
@@ -69,8 +75,9 @@ final class GuestBuilds {
         if (p.exitValue() != 0) {
             throw new AssertionError("build-linux-guest.sh failed with " + p.exitValue() + ":\n" + log);
         }
-        return new LinuxGuest(out.resolve("vmlinuz"), out.resolve("initramfs.cpio.gz"),
+        linuxGuest = new LinuxGuest(out.resolve("vmlinuz"), out.resolve("initramfs.cpio.gz"),
                 Files.readString(out.resolve("kernel-version")).strip());
+        return linuxGuest;
     }
 
     private static java.nio.file.attribute.FileTime newest(Path dir) throws IOException {

@@ -77,8 +77,8 @@ class LinuxGuestIT {
             LaunchedUnikernel vm = new QemuBackend().launch(new LaunchRequest(spec, TOKEN, List.of(),
                     collector.endpoints(null), output, runDirectory));
             ExitInfo exit = vm.exit().get(120, TimeUnit.SECONDS);
-            System.out.printf("linux guest (user net): launch to exit %d ms%n",
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            System.out.printf("linux guest (user net): launch to running %d ms, to exit %d ms%n",
+                    output.runningAfterMillis, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
 
             assertExit(exit, output);
             assertTrue(output.serial().contains("standin: network up: eth0 10.0.2.15/24 via 10.0.2.2"), output.all());
@@ -159,8 +159,8 @@ class LinuxGuestIT {
                     runDirectory));
             assertTrue(vm.details().get("command").startsWith("ip netns exec " + namespace + " "), vm.details().toString());
             ExitInfo exit = vm.exit().get(120, TimeUnit.SECONDS);
-            System.out.printf("linux guest (tap in %s): launch to exit %d ms%n", namespace,
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            System.out.printf("linux guest (tap in %s): launch to running %d ms, to exit %d ms%n", namespace,
+                    output.runningAfterMillis, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
 
             assertExit(exit, output);
             assertTrue(output.serial().contains("standin: network up: eth0 " + tap.guestAddress().getHostAddress() + "/"

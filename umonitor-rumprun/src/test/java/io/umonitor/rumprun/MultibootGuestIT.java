@@ -173,6 +173,28 @@ class MultibootGuestIT {
     }
 
     @Test
+    void gdbWaitHoldsTheCpuUntilADebuggerContinuesIt() throws Exception {
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        RecordingOutput output = new RecordingOutput();
+        LaunchedUnikernel vm = launch("mb-gdb", output, "test.end=exit test.code=0", "qemu.gdb", Integer.toString(port),
+                "qemu.gdbWait", "true");
+        assertTrue(vm.details().get("gdb").contains("target remote 127.0.0.1:" + port), vm.details().toString());
+        assertTrue(output.notes.stream().anyMatch(n -> n.contains("gdb stub on 127.0.0.1:" + port)), output.notes.toString());
+        Thread.sleep(500); // nothing to wait for: the point is that nothing happens
+        assertTrue(output.serial().isEmpty(), "the CPU waits for the debugger: " + output.all());
+        // What gdb sends to continue, in the remote serial protocol: "c" with its checksum.
+        try (java.net.Socket gdb = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+            gdb.getOutputStream().write("+$c#63".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            gdb.getOutputStream().flush();
+            ExitInfo exit = awaitExit(vm);
+            assertEquals(ExitClassification.NORMAL, exit.classification(), output.all());
+        }
+    }
+
+    @Test
     void aNonBootableImageIsRefusedBeforeQemuStarts() {
         UnikernelSpec spec = UnikernelSpec.builder("bad", GuestBuilds.GUESTS.resolve("multiboot/mbguest.c"))
                 .option("qemu.accel", "tcg").build();

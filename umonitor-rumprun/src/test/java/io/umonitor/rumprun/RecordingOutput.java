@@ -15,6 +15,8 @@ final class RecordingOutput implements GuestOutput {
     final List<Line> lines = new CopyOnWriteArrayList<>();
     final List<String> notes = new CopyOnWriteArrayList<>();
     final AtomicInteger running = new AtomicInteger();
+    final long created = System.nanoTime();
+    volatile long runningAfterMillis = -1;
 
     @Override
     public void consoleLine(Stream stream, String line) {
@@ -23,7 +25,9 @@ final class RecordingOutput implements GuestOutput {
 
     @Override
     public void running() {
-        running.incrementAndGet();
+        if (running.getAndIncrement() == 0) {
+            runningAfterMillis = (System.nanoTime() - created) / 1_000_000;
+        }
     }
 
     @Override
