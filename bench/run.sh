@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# bench/run.sh - umonitor's collector and rsyslog side by side on the same loopback workload.
+# See bench/README.md. Knobs (environment): N (records per run, 1000000), REPS (3), KS ("1 16 256"),
+# UDP_K (16), UDP_RATES ("100000 200000"), WARMUP (300000 records before each timed run),
+# EXTRAS (1: also latency, 1,000 senders, launch overhead, C client cost), LAB (/tmp/umonitor-bench),
+# JAVA_OPTS (collector JVM options), GEN_TIMEOUT (s, 120).
+set -u -o pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+LAB=${LAB:-/tmp/umonitor-bench}
+N=${N:-1000000}
+REPS=${REPS:-3}
+KS=${KS:-"1 16 256"}
+UDP_K=${UDP_K:-16}
+UDP_RATES=${UDP_RATES:-"100000 200000"}
+WARMUP=${WARMUP:-300000}
+EXTRAS=${EXTRAS:-1}
+GEN_TIMEOUT=${GEN_TIMEOUT:-120}
+JAVA_OPTS=${JAVA_OPTS:-"-Xms256m -Xmx512m -XX:+UseParallelGC"}
+CLK_TCK=$(getconf CLK_TCK)
+RES=$LAB/results/$(date +%Y%m%dT%H%M%S)
+RAW=$RES/raw.txt
+OUT=$LAB/out
+STARTED=()
+
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+alive() { local st; st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1; [ -n "$st" ] && [ "$st" != Z ]; }
+
+stop_pid() {   # TERM, then KILL after 30 s; only pids this script started
+    local p=$1 i keep=() q
+    [ -z "$p" ] && return 0
+    if alive "$p"; then
+        kill -TERM "$p" 2>/dev/null
+        for i in $(seq 300); do alive "$p" || break; sleep 0.1; done
+        alive "$p" && { log "pid $p ignored TERM for 30 s: KILL"; kill -KILL "$p" 2>/dev/null; }
+    fi
+    wait "$p" 2>/dev/null
+    for q in "${STARTED[@]}"; do [ "$q" != "$p" ] && keep+=("$q"); done
+    STARTED=("${keep[@]}")
+}
+cleanup() { local p; for p in "${STARTED[@]}"; do stop_pid "$p"; done; }
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT TERM
+
+# ---------------------------------------------------------------- setup
+mkdir -p "$RES" "$OUT" "$LAB/bin" "$LAB/work"
+if ! command -v rsyslogd >/dev/null; then
+    log "rsyslog is missing: installing the Debian package (apt-get install rsyslog); it is only ever run by this script"
+    apt-get update -q >/dev/null && apt-get install -y -q -o DPkg::Lock::Timeout=600 --no-install-recommends rsyslog \
+        >"$LAB/apt.log" 2>&1 || { log "apt-get install rsyslog failed, see $LAB/apt.log"; exit 1; }
+fi
+for t in gcc java mvn ss; do command -v $t >/dev/null || { log "$t is required"; exit 1; }; done
+C=$ROOT/umonitor-log-protocol/clients/c
+gcc -O2 -Wall -pthread -I"$C" -o "$LAB/bin/loadgen" "$HERE/c/loadgen.c" "$C/umonitor_log.c" || exit 1
+gcc -O2 -Wall -pthread -I"$C" -o "$LAB/bin/clientcost" "$HERE/c/clientcost.c" "$C/umonitor_log.c" || exit 1
+JAR=$HERE/target/umonitor-bench.jar
+log "building the collector under test (mvn -Pbench -pl bench -am package -DskipTests)"
+(cd "$ROOT" && mvn -B -q -Pbench -pl bench -am package -DskipTests) || { log "maven build failed"; exit 1; }
+
+free_port() {   # a port free for both TCP and UDP on loopback
+    local p
+    while :; do
+        p=$((20000 + RANDOM % 20000))
+        ss -Hltn "sport = :$p" | grep -q . || ss -Hlun "sport = :$p" | grep -q . || { echo "$p"; return; }
+    done
+}
+
+# ---------------------------------------------------------------- daemons
+start_daemon() {   # $1 umonitor|rsyslog; sets DPID, TCP, UDP
+    local d=$1 i
+    TCP=$(free_port); UDP=$(free_port); while [ "$UDP" = "$TCP" ]; do UDP=$(free_port); done
+    rm -rf "$OUT"; mkdir -p "$OUT"
+    case $d in
+    umonitor)
+        java $JAVA_OPTS -cp "$JAR" io.umonitor.bench.BenchCollector "$OUT" "$TCP" "$UDP" src \
+            >"$RES/umonitor.stdout" 2>>"$RES/umonitor.stderr" &
+        DPID=$! ;;
+    rsyslog)
+        rm -rf "$LAB/work/rsyslog"; mkdir -p "$LAB/work/rsyslog"
+        sed -e "s#@OUT@#$OUT#g" -e "s#@WORK@#$LAB/work/rsyslog#g" -e "s#@TCP@#$TCP#g" -e "s#@UDP@#$UDP#g" \
+            "$HERE/conf/rsyslog.conf" >"$LAB/work/rsyslog.conf"
+        rsyslogd -n -f "$LAB/work/rsyslog.conf" -i "$LAB/work/rsyslog.pid" >>"$RES/rsyslog.stdout" 2>&1 &
+        DPID=$! ;;
+    esac
+    STARTED+=("$DPID")
+    for i in $(seq 200); do
+        alive "$DPID" || { log "$d exited during startup"; return 1; }
+        ss -Hltn "sport = :$TCP" | grep -q . && ss -Hlun "sport = :$UDP" | grep -q . && return 0
+        sleep 0.05
+    done
+    log "$d did not listen within 10 s"; stop_pid "$DPID"; return 1
+}
+
+fmt_of() { [ "$1" = umonitor ] && echo umon || echo syslog; }
+cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+sys_busy() { awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat; }
+kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
+
+warm() {   # the same warm-up for both daemons: long-running collectors are measured warm
+    [ "$WARMUP" -gt 0 ] || return 0
+    timeout -k 5 "$GEN_TIMEOUT" "$LAB/bin/loadgen" -f "$(fmt_of "$1")" -m tcp -p "$TCP" -k 4 -n "$WARMUP" \
+        -S warm -w "$OUT" -q 5 -s 0.2 >/dev/null 2>>"$RES/gen.stderr" || log "warm-up of $1 failed"
+}
+
+run_one() {   # daemon mode k rep [rate]
+    local d=$1 mode=$2 k=$3 rep=$4 rate=${5:-0} q line c0 c1 s0 s1 w0 w1 hwm stats=""
+    start_daemon "$d" || return 1
+    local pid=$DPID
+    warm "$d"
+    if [ "$mode" = udp ]; then q=3; else q=15; fi
+    c0=$(cpu_ticks "$pid"); s0=$(sys_busy); w0=$(date +%s.%N)
+    line=$(timeout -k 5 "$GEN_TIMEOUT" "$LAB/bin/loadgen" -f "$(fmt_of "$d")" -m "$mode" -p "$([ "$mode" = udp ] && echo "$UDP" || echo "$TCP")" \
+        -k "$k" -n "$N" -w "$OUT" -q "$q" -T $((GEN_TIMEOUT - 10)) -r "$rate" 2>>"$RES/gen.stderr") \
+        || log "loadgen failed ($d $mode k=$k rep=$rep)"
+    c1=$(cpu_ticks "$pid"); s1=$(sys_busy); w1=$(date +%s.%N)
+    hwm=$(awk '/VmHWM/{print $2}' "/proc/$pid/status" 2>/dev/null)
+    alive "$pid" || log "warning: $d died during the run"
+    stop_pid "$pid"
+    [ "$d" = umonitor ] && stats=$(grep '^umon_senders=' "$RES/umonitor.stdout" | tail -1)
+    local dcpu foreign
+    dcpu=$(awk -v a="$c0" -v b="$c1" -v t="$CLK_TCK" 'BEGIN{printf "%.2f",(b-a)/t}')
+    foreign=$(awk -v a="$s0" -v b="$s1" -v w0="$w0" -v w1="$w1" -v t="$CLK_TCK" -v dc="$dcpu" -v gc="$(kv gen_cpu_s "$line")" \
+        'BEGIN{printf "%.2f", ((b-a)/t - dc - gc)/(w1-w0)}')
+    echo "daemon=$d case=$mode k=$k rate=$rate rep=$rep $line daemon_cpu_s=$dcpu daemon_hwm_kb=${hwm:-0} foreign_cores=$foreign $stats" \
+        | tee -a "$RAW" >&2
+}
+
+median() { sort -g | awk '{a[NR]=$1} END{ if(NR==0){print "nan"; exit} if(NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2 }'; }
+col() {   # daemon case k rate field -> median over reps (field may be an awk expression over kv names)
+    local sel; sel=$(grep "^daemon=$1 case=$2 k=$3 rate=$4 " "$RAW")
+    [ -z "$sel" ] && { echo nan; return; }
+    while read -r l; do
+        case $5 in
+            usrec) awk -v c="$(kv daemon_cpu_s "$l")" -v r="$(kv received "$l")" 'BEGIN{printf "%.3f\n", (r>0?1e6*c/r:0)}' ;;
+            rssmb) awk -v h="$(kv daemon_hwm_kb "$l")" 'BEGIN{printf "%.0f\n", h/1024}' ;;
+            loss) awk -v r="$(kv received "$l")" -v s="$(kv n "$l")" 'BEGIN{printf "%.4f\n", (s>0?100*(s-r)/s:0)}' ;;
+            missing) awk -v r="$(kv received "$l")" -v s="$(kv n "$l")" 'BEGIN{print s-r}' ;;
+            accounted) awk -v a="$(kv umon_lost "$l")" -v b="$(kv umon_dropped "$l")" 'BEGIN{print a+b}' ;;
+            *) kv "$5" "$l" ;;
+        esac
+    done <<<"$sel" | median
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b+0 == 0) print "-"; else printf "%.2f", a/b }'; }
+
+# ---------------------------------------------------------------- ingest cases
+CASES=""
+for k in $KS; do CASES="$CASES tcp:$k:0"; done
+for r in $UDP_RATES; do CASES="$CASES udp:$UDP_K:$r"; done
+for rep in $(seq "$REPS"); do
+    for c in $CASES; do
+        IFS=: read -r mode k r <<<"$c"
+        for d in umonitor rsyslog; do log "$d $mode k=$k rate=$r rep=$rep"; run_one "$d" "$mode" "$k" "$rep" "$r"; done
+    done
+done
+
+# ---------------------------------------------------------------- extras
+if [ "$EXTRAS" = 1 ]; then
+    for rep in $(seq "$REPS"); do
+        for d in umonitor rsyslog; do   # latency at 100k records/s, TCP, one connection
+            start_daemon "$d" || continue
+            warm "$d"
+            l=$(timeout -k 5 "$GEN_TIMEOUT" "$LAB/bin/loadgen" -f "$(fmt_of "$d")" -m lat -p "$TCP" -k 1 -n 300000 \
+                -r 100000 -B 10 -P 100 -w "$OUT" -q 3 2>>"$RES/gen.stderr")
+            stop_pid "$DPID"
+            echo "latency daemon=$d rep=$rep $l" | tee -a "$RAW" >&2
+        done
+        start_daemon umonitor && {   # 1,000 senders connected at once
+            warm umonitor
+            c0=$(cpu_ticks "$DPID")
+            l=$(timeout -k 5 "$GEN_TIMEOUT" "$LAB/bin/loadgen" -f umon -m tcp -p "$TCP" -k 1000 -n "$N" -w "$OUT" -q 15 \
+                2>>"$RES/gen.stderr")
+            c1=$(cpu_ticks "$DPID"); hwm=$(awk '/VmHWM/{print $2}' "/proc/$DPID/status")
+            stop_pid "$DPID"
+            echo "senders1000 rep=$rep $l daemon_cpu_s=$(awk -v a="$c0" -v b="$c1" -v t="$CLK_TCK" 'BEGIN{printf "%.2f",(b-a)/t}') daemon_hwm_kb=$hwm $(grep '^umon_senders=' "$RES/umonitor.stdout" | tail -1)" \
+                | tee -a "$RAW" >&2
+        }
+    done
+    log "launch overhead (process backend vs ProcessBuilder, /bin/true)"
+    java $JAVA_OPTS -cp "$JAR" io.umonitor.bench.LaunchOverhead 40 | tee -a "$RAW" >&2
+    log "C client cost per call"
+    "$LAB/bin/clientcost" 2000000 | tee -a "$RAW" >&2
+fi
+
+# ---------------------------------------------------------------- table
+{
+echo
+echo "umonitor vs rsyslog $(rsyslogd -v | head -1 | awk '{print $2}'): N=$N records/run (~104 B on the wire each), median of $REPS runs, warm-up $WARMUP records"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r); collector JVM: $JAVA_OPTS"
+printf "%-14s | %10s %10s %5s | %6s %6s | %7s %7s %5s | %6s %6s | %8s %8s | %s\n" case "umon rec/s" "rsys rec/s" ratio \
+    "u MB/s" "r MB/s" "u us/rec" "r us/rec" ratio "u RSS" "r RSS" "u loss%" "r loss%" "umon lost: accounted/actual"
+for c in $CASES; do
+    IFS=: read -r mode k r <<<"$c"
+    label="$mode K=$k"; [ "$mode" = udp ] && label="udp @$((r / 1000))k/s"
+    ur=$(col umonitor "$mode" "$k" "$r" e2e_rate); rr=$(col rsyslog "$mode" "$k" "$r" e2e_rate)
+    uc=$(col umonitor "$mode" "$k" "$r" usrec); rc=$(col rsyslog "$mode" "$k" "$r" usrec)
+    acc="$(col umonitor "$mode" "$k" "$r" accounted)/$(col umonitor "$mode" "$k" "$r" missing)"
+    printf "%-14s | %10.0f %10.0f %5s | %6.1f %6.1f | %7.3f %7.3f %5s | %5sM %5sM | %8s %8s | %s\n" "$label" "$ur" "$rr" \
+        "$(ratio "$ur" "$rr")" "$(col umonitor "$mode" "$k" "$r" e2e_MBps)" "$(col rsyslog "$mode" "$k" "$r" e2e_MBps)" \
+        "$uc" "$rc" "$(ratio "$uc" "$rc")" "$(col umonitor "$mode" "$k" "$r" rssmb)" "$(col rsyslog "$mode" "$k" "$r" rssmb)" \
+        "$(col umonitor "$mode" "$k" "$r" loss)" "$(col rsyslog "$mode" "$k" "$r" loss)" "$acc"
+done
+echo "(rec/s: first send until the last record is in the files; us/rec: collector process CPU / records written;"
+echo " RSS: peak (VmHWM); umon lost accounted = lost (sequence gaps, GOODBYE) + dropped, from the monitor's counters)"
+if [ "$EXTRAS" = 1 ]; then
+    for d in umonitor rsyslog; do
+        sel=$(grep "^latency daemon=$d " "$RAW")
+        [ -z "$sel" ] && continue
+        m() { while read -r l; do kv "$1" "$l"; done <<<"$sel" | median; }
+        printf "latency %-8s TCP 1 conn @100k rec/s (300k records): p50 %s us, p99 %s us, p99.9 %s us, max %s us (seen %s)\n" \
+            "$d" "$(m lat_p50_us)" "$(m lat_p99_us)" "$(m lat_p999_us)" "$(m lat_max_us)" "$(m lat_n)"
+    done
+    sel=$(grep "^senders1000 " "$RAW")
+    if [ -n "$sel" ]; then
+        m() { while read -r l; do kv "$1" "$l"; done <<<"$sel" | median; }
+        printf "1,000 senders at once (umonitor, N=%s): %s rec/s, complete %s, CPU %s s, peak RSS %s MB, peak heap %s MB\n" "$N" \
+            "$(m e2e_rate)" "$(m complete)" "$(m daemon_cpu_s)" "$(awk -v h="$(m daemon_hwm_kb)" 'BEGIN{printf "%.0f", h/1024}')" "$(m heap_peak_mb)"
+    fi
+    grep '^launch ' "$RAW" | tail -1
+    grep '^clientcost ' "$RAW" | tail -1
+fi
+} | tee "$RES/table.txt"
+log "raw results: $RAW"

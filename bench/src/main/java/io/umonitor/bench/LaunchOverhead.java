@@ -1,0 +1,55 @@
+package io.umonitor.bench;
+
+import io.umonitor.api.UnikernelHandle;
+import io.umonitor.api.UnikernelSpec;
+import io.umonitor.core.Monitor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Launch overhead of the process backend: the same short program ({@code /bin/true}) started and
+ * waited for through {@code Monitor.launch(...).termination()} and directly with {@link ProcessBuilder}.
+ * Both are warmed up first, then alternated; prints the medians and their ratio on one line.
+ *
+ * <p>Usage: {@code LaunchOverhead [RUNS]} (default 40).
+ */
+public final class LaunchOverhead {
+    private LaunchOverhead() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int runs = args.length > 0 ? Integer.parseInt(args[0]) : 40;
+        Path program = Path.of("/bin/true");
+        Path work = Files.createTempDirectory("umonitor-bench-launch-");
+        double[] viaMonitor = new double[runs];
+        double[] direct = new double[runs];
+        try (Monitor monitor = Monitor.builder().workDirectory(work).stateDirectory(work.resolve("state")).build()) {
+            for (int i = -5; i < runs; i++) {   // the first five of each warm up class loading and JIT
+                long t0 = System.nanoTime();
+                UnikernelHandle h = monitor.launch(UnikernelSpec.builder("launch" + (i + 5), program)
+                        .backend("process").build());
+                h.termination().get(30, TimeUnit.SECONDS);
+                long t1 = System.nanoTime();
+                Process p = new ProcessBuilder(program.toString()).start();
+                p.waitFor(30, TimeUnit.SECONDS);
+                long t2 = System.nanoTime();
+                if (i >= 0) {
+                    viaMonitor[i] = (t1 - t0) / 1e6;
+                    direct[i] = (t2 - t1) / 1e6;
+                }
+            }
+        }
+        double m = median(viaMonitor);
+        double d = median(direct);
+        System.out.printf("launch program=%s runs=%d monitor_median_ms=%.2f direct_median_ms=%.2f ratio=%.2f%n",
+                program, runs, m, d, m / d);
+    }
+
+    private static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+}
