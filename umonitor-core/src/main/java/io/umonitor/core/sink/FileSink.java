@@ -345,6 +345,7 @@ public final class FileSink implements LogSink {
                 out.write(bytes, 0, length);
                 size += length;
             } catch (IOException e) {
+                undoPartialWrite();
                 throw new UncheckedIOException("cannot write " + length + " byte(s) to log file " + path + ": "
                         + e.getMessage(), e);
             }
@@ -361,7 +362,7 @@ public final class FileSink implements LogSink {
                 out.write(buffer, 0, n);
                 size += n;
             } catch (IOException e) {
-                closeQuietly();
+                undoPartialWrite();
                 throw new UncheckedIOException("cannot write to log file " + path + " (" + n
                         + " buffered byte(s) discarded): " + e.getMessage(), e);
             }
@@ -369,6 +370,18 @@ public final class FileSink implements LogSink {
 
         void flush() {
             writeOut();
+        }
+
+        /**
+         * A write that failed half way (disk full) may have left part of a line; cut the file back to
+         * its last whole line so that, once writing resumes, no line is glued to a fragment.
+         */
+        private void undoPartialWrite() {
+            try {
+                out.getChannel().truncate(size);
+            } catch (IOException | RuntimeException e) {
+                closeQuietly();
+            }
         }
 
         private void rotate() {
