@@ -743,6 +743,9 @@ struct umon_client {
 #endif
 #ifdef UMON_HAVE_THREADS
     pthread_mutex_t lock;
+    pthread_cond_t wake_flusher;
+    pthread_t flusher;
+    int flusher_running, flusher_stop;
 #endif
 };
 
@@ -787,6 +790,7 @@ static int64_t clock_now(umon_client *c);
 static uint64_t random_session(void);
 static int resolve_address(umon_client *c, const char *address, char *errmsg, size_t errmsg_size);
 static void tcp_pump(umon_client *c);
+static void tcp_wait_connected(umon_client *c, unsigned timeout_ms);
 static int udp_open(umon_client *c, const char *address, char *errmsg, size_t errmsg_size);
 static int udp_send(umon_client *c, const uint8_t *payload, size_t len);
 static int console_write_all(umon_client *c, const char *line, size_t len);
@@ -1046,12 +1050,47 @@ void umon_client_stats(umon_client *c, umon_stats *stats)
     unlock(c);
 }
 
+#ifdef UMON_HAVE_THREADS
+static void *flusher_main(void *arg)
+{
+    umon_client *c = arg;
+    lock(c);
+    while (!c->flusher_stop) {
+        struct timespec wake;
+        clock_gettime(CLOCK_REALTIME, &wake);
+        wake.tv_sec += c->cfg.flush_interval_ms / 1000;
+        wake.tv_nsec += (long)(c->cfg.flush_interval_ms % 1000) * 1000000L;
+        if (wake.tv_nsec >= 1000000000L) {
+            wake.tv_sec++;
+            wake.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&c->wake_flusher, &c->lock, &wake);
+        if (!c->flusher_stop && !c->closed && !everything_sent(c))
+            pump(c);
+    }
+    unlock(c);
+    return NULL;
+}
+
+static void stop_flusher(umon_client *c)
+{
+    lock(c);
+    c->flusher_stop = 1;
+    pthread_cond_signal(&c->wake_flusher);
+    unlock(c);
+    if (c->flusher_running && !pthread_equal(pthread_self(), c->flusher))
+        pthread_join(c->flusher, NULL);
+    c->flusher_running = 0;
+}
+#endif
+
 static void client_free(umon_client *c)
 {
     if (c == NULL)
         return;
 #ifdef UMON_HAVE_THREADS
     pthread_mutex_destroy(&c->lock);
+    pthread_cond_destroy(&c->wake_flusher);
 #endif
     u_free(c->buf);
     u_free(c->scratch);
@@ -1126,6 +1165,12 @@ umon_client *umon_client_open(const umon_config *config, char *errmsg, size_t er
     if (pthread_mutex_init(&c->lock, NULL) != 0) {
         u_free(c);
         errmsg_set(errmsg, errmsg_size, "umonitor: cannot create the client's mutex");
+        return NULL;
+    }
+    if (pthread_cond_init(&c->wake_flusher, NULL) != 0) {
+        pthread_mutex_destroy(&c->lock);
+        u_free(c);
+        errmsg_set(errmsg, errmsg_size, "umonitor: cannot create the client's condition variable");
         return NULL;
     }
 #endif
@@ -1205,6 +1250,8 @@ umon_client *umon_client_open(const umon_config *config, char *errmsg, size_t er
         c->state = TCP_DISCONNECTED;
         c->next_attempt_ms = 0;
         tcp_pump(c);  /* starts the connection */
+        /* A collector that is up should get the first records at once, not at the next call. */
+        tcp_wait_connected(c, c->cfg.connect_wait_ms ? c->cfg.connect_wait_ms : 200);
         break;
     case UMON_TRANSPORT_UDP:
         if (udp_open(c, config->address, errmsg, errmsg_size) != UMON_OK) {
@@ -1218,6 +1265,10 @@ umon_client *umon_client_open(const umon_config *config, char *errmsg, size_t er
             console_write_all(c, (const char *)c->scratch, u_strlen((const char *)c->scratch));
         break;
     }
+#ifdef UMON_HAVE_THREADS
+    if (c->cfg.flush_interval_ms > 0 && pthread_create(&c->flusher, NULL, flusher_main, c) == 0)
+        c->flusher_running = 1;  /* without it the client still works, only less promptly */
+#endif
     return c;
 }
 
@@ -1228,6 +1279,10 @@ static int client_finish(umon_client *c, const char *reason)
     uint8_t frame[UMON_FRAME_OVERHEAD + 16 + 1 + 255];
     long n;
     int rc;
+#ifdef UMON_HAVE_THREADS
+    if (c->flusher_running)
+        stop_flusher(c);
+#endif
     lock(c);
     if (c->closed) {
         unlock(c);
@@ -1531,6 +1586,22 @@ static void tcp_pump(umon_client *c)
     }
 }
 
+static void tcp_wait_connected(umon_client *c, unsigned timeout_ms)
+{
+    uint64_t deadline = now_ms(c) + timeout_ms;
+    while (c->state == TCP_CONNECTING) {
+        struct pollfd p;
+        uint64_t now = now_ms(c);
+        if (now >= deadline)
+            return;
+        p.fd = c->fd;
+        p.events = POLLOUT;
+        p.revents = 0;
+        poll(&p, 1, (int)(deadline - now));
+        tcp_pump(c);
+    }
+}
+
 static int udp_open(umon_client *c, const char *address, char *errmsg, size_t errmsg_size)
 {
     int rc;
@@ -1657,6 +1728,12 @@ static void tcp_pump(umon_client *c)
     (void)c;
 }
 
+static void tcp_wait_connected(umon_client *c, unsigned timeout_ms)
+{
+    (void)c;
+    (void)timeout_ms;
+}
+
 static int udp_open(umon_client *c, const char *address, char *errmsg, size_t errmsg_size)
 {
     if (c->cfg.datagram_send != NULL)
@@ -1749,6 +1826,7 @@ int umon_init_from_env(void)
     const char *tcp = getenv("UMONITOR_TCP");
     const char *udp = getenv("UMONITOR_UDP");
     memset(&config, 0, sizeof config);
+    config.flush_interval_ms = 100;
     config.name = getenv("UMONITOR_NAME");
     config.token = getenv("UMONITOR_TOKEN");
     if (config.name == NULL || config.name[0] == '\0') {

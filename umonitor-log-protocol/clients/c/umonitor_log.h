@@ -20,7 +20,9 @@
  * Thread safety: every umon_client_* call on one client may come from any thread at the same time;
  * a mutex guards the buffer, the sequence counter and the socket (build with -DUMON_NO_THREADS for
  * single-threaded targets without pthreads). Formatting happens outside the lock. umon_init(),
- * umon_init_from_env() and umon_shutdown() must not race with each other.
+ * umon_init_from_env() and umon_shutdown() must not race with each other. Without the background
+ * thread (flush_interval_ms), records that could not leave at once go out on a later log call,
+ * umon_client_poll() or flush.
  *
  * Never blocks, never crashes on network errors: records that do not fit in the buffer are dropped,
  * counted, and still consume a sequence number (PROTOCOL.md section 7); SIGPIPE is suppressed
@@ -227,6 +229,11 @@ typedef struct umon_config {
     unsigned flush_timeout_ms;  /* shutdown and blocking-mode wait; 0 = 2000 */
     unsigned reconnect_min_ms;  /* first TCP reconnect delay; 0 = 100, doubled up to the max */
     unsigned reconnect_max_ms;  /* 0 = 5000 */
+    unsigned connect_wait_ms;   /* TCP: how long opening waits for the first connection; 0 = 200 */
+    /* POSIX builds with threads: when > 0, a background thread sends what waits (a record logged
+     * while disconnected, a socket that was full) every this many ms, so nothing sits in the buffer
+     * until the next log call. 0 = no thread; umon_init_from_env() uses 100. */
+    unsigned flush_interval_ms;
 
     /* Console: lines go to console_write when set, else to console_fd (0 = standard output). */
     void (*console_write)(const char *buf, size_t len);  /* e.g. solo5_console_write */
@@ -291,7 +298,8 @@ int umon_client_close(umon_client *client, const char *reason);
  * GOODBYE "exit". Returns UMON_OK or an error code; umon_init_error() then says why. */
 int umon_init(const umon_config *config);
 /* umon_init() from UMONITOR_NAME, UMONITOR_TOKEN and UMONITOR_TCP or UMONITOR_UDP (host:port; TCP
- * wins when both are set); neither set means the console encoding on standard output. */
+ * wins when both are set); neither set means the console encoding on standard output. Starts the
+ * background flush thread (flush_interval_ms 100) where threads exist. */
 int umon_init_from_env(void);
 const char *umon_init_error(void);
 /* The process-wide client, or NULL. */

@@ -407,6 +407,45 @@ static void test_reconnect_same_session(void)
     close(listener);
 }
 
+/* With the background thread, a record logged while the collector was down arrives once it is up,
+ * without any further call from the program. */
+static void test_background_flush_delivers_without_further_calls(void)
+{
+    unsigned short port;
+    int listener = loopback_socket(SOCK_STREAM, &port), conn;
+    char address[64];
+    umon_config cfg = base_config(UMON_TRANSPORT_TCP);
+    umon_client *c;
+    static uint8_t buf[65536];
+    size_t len, n;
+    snprintf(address, sizeof address, "127.0.0.1:%u", port);
+    cfg.address = address;
+    cfg.reconnect_min_ms = 10;
+    cfg.reconnect_max_ms = 20;
+    cfg.connect_wait_ms = 1;
+    cfg.flush_interval_ms = 10;
+    c = umon_client_open(&cfg, NULL, 0);
+    CHECK(c != NULL);
+    CHECK_EQ_LONG(umon_client_log(c, UMON_INFO, NULL, NULL, 0, "logged while down"), UMON_OK);
+    CHECK(listen(listener, 4) == 0);
+    conn = accept_within(listener, 3000);
+    CHECK(conn >= 0);
+    /* read until the record is there; the client is not touched meanwhile */
+    len = 0;
+    n = 0;
+    while (n < 2) {
+        size_t got = read_all(conn, buf + len, sizeof buf - len, 50);
+        len += got;
+        n = parse_stream(buf, len, frames, 10);
+        if (got == 0 && n < 2)
+            break;
+    }
+    CHECK(n == 2 && frames[1].type == UMON_FRAME_RECORD && strcmp(frames[1].message, "logged while down") == 0);
+    CHECK_EQ_LONG(umon_client_close(c, "exit"), UMON_OK);
+    close(conn);
+    close(listener);
+}
+
 static umon_client *shared_client;
 
 static void *log_many(void *arg)
@@ -506,6 +545,7 @@ int main(void)
     test_udp_packing_with_callback();
     test_full_buffer_then_connect();
     test_reconnect_same_session();
+    test_background_flush_delivers_without_further_calls();
     test_threads();
     test_env_init();
     test_bad_config_messages();
