@@ -25,6 +25,11 @@ import io.umonitor.core.internal.Discovery;
 import io.umonitor.core.internal.LogHubFactory;
 import io.umonitor.core.internal.ManagedUnikernel;
 import io.umonitor.core.internal.MonitorContext;
+import io.umonitor.core.gateway.GatewayOptions;
+import io.umonitor.core.gateway.InvocationGateway;
+import io.umonitor.core.gateway.Invocations;
+import io.umonitor.core.internal.gateway.DefaultInvocationGateway;
+import io.umonitor.core.internal.gateway.GatewayLogHub;
 import io.umonitor.core.internal.log.LogHub;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -88,6 +93,7 @@ public final class Monitor implements AutoCloseable {
     private final Map<String, ManagedUnikernel> unikernels = new LinkedHashMap<>();
     private final AtomicBoolean closeStarted = new AtomicBoolean();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private DefaultInvocationGateway gateway;
 
     private Monitor(MonitorContext context, Map<String, UnikernelBackend> backends,
             Map<String, Availability> backendAvailability, List<String> brokenProviders,
@@ -245,6 +251,28 @@ public final class Monitor implements AutoCloseable {
         return hub.loopbackEndpoints();
     }
 
+    /**
+     * The invocation gateway, when {@link Builder#invocationGateway(GatewayOptions)} enabled it: where
+     * unikernels connect, the live log stream and the web page.
+     */
+    public Optional<InvocationGateway> gateway() {
+        return Optional.ofNullable(gateway);
+    }
+
+    /**
+     * Calls into the unikernel {@code name} through the invocation gateway; valid before it launches and
+     * across its restarts. See {@link Invocations}.
+     *
+     * @throws ConfigurationException when the monitor was built without an invocation gateway
+     */
+    public Invocations invocations(String name) {
+        if (gateway == null) {
+            throw new ConfigurationException("cannot invoke unikernel '" + name + "': this monitor has no invocation "
+                    + "gateway; build it with Monitor.builder().invocationGateway(GatewayOptions.defaults())");
+        }
+        return gateway.invocations(name);
+    }
+
     /** Every backend found, with whether it can run here and, if not, why. */
     public Map<String, Availability> backends() {
         return backendAvailability;
@@ -294,6 +322,13 @@ public final class Monitor implements AutoCloseable {
                 closeProvider(backend, "backend '" + backend.id() + "'");
             }
             context.shutdownThreads();
+            if (gateway != null) {
+                try {
+                    gateway.close();
+                } catch (RuntimeException e) {
+                    LOG.error("closing the invocation gateway failed", e);
+                }
+            }
             try {
                 hub.close();
             } catch (RuntimeException e) {
@@ -443,8 +478,20 @@ public final class Monitor implements AutoCloseable {
         private String networkProvisionerId;
         private String attachToken;
         private LogHubFactory logHubFactory;
+        private GatewayOptions gatewayOptions;
 
         private Builder() {
+        }
+
+        /**
+         * Starts an {@link InvocationGateway} with the monitor: a WebSocket server unikernels connect to so
+         * the platform can invoke them ({@link Monitor#invocations}), the live log stream and a read-only web
+         * page. Off by default. Backends tell each guest where it listens in the guest parameter
+         * {@code UMONITOR_WS}.
+         */
+        public Builder invocationGateway(GatewayOptions options) {
+            this.gatewayOptions = Objects.requireNonNull(options, "options");
+            return this;
         }
 
         /** Adds a backend besides those found on the classpath. */
@@ -708,7 +755,12 @@ public final class Monitor implements AutoCloseable {
             }
             LogHubFactory factory = logHubFactory != null ? logHubFactory : new DefaultLogHubFactory();
             LogHub hub = factory.create(new LogHubFactory.Config(sinkContexts, propertiesOf("log"), work));
+            DefaultInvocationGateway gateway = null;
             try {
+                if (gatewayOptions != null) {
+                    gateway = DefaultInvocationGateway.start(gatewayOptions, hub);
+                    hub = new GatewayLogHub(hub, gateway);
+                }
                 if (attachToken != null) {
                     hub.acceptUnregisteredSenders(attachToken);
                 }
@@ -716,10 +768,21 @@ public final class Monitor implements AutoCloseable {
                         provisionerProblem, stopGrace, consoleLinesKept, senderLinger, work.resolve("runs"));
                 LOG.debug("monitor built: backends {}, provisioners {}, sinks {}", availability,
                         usableProvisioners.keySet(), foundSinks.keySet());
-                return new Monitor(context, Collections.unmodifiableMap(initializedBackends),
+                Monitor monitor = new Monitor(context, Collections.unmodifiableMap(initializedBackends),
                         Collections.unmodifiableMap(availability), List.copyOf(broken),
                         Map.copyOf(usableProvisioners), work, deleteWork);
+                if (gateway != null) {
+                    DefaultInvocationGateway g = gateway;
+                    context.guestParameters(g::guestParameters);
+                    g.attach(monitor::unikernels, monitor::find);
+                    monitor.addLifecycleListener(g);
+                    monitor.gateway = g;
+                }
+                return monitor;
             } catch (RuntimeException e) {
+                if (gateway != null) {
+                    gateway.close();
+                }
                 hub.close();
                 throw e;
             }

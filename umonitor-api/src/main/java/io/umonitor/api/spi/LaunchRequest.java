@@ -3,6 +3,7 @@ package io.umonitor.api.spi;
 import io.umonitor.api.UnikernelSpec;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -17,6 +18,10 @@ import java.util.Optional;
  * @param collectors where the guest sends its logs
  * @param output where the backend reports console lines and the running state
  * @param runDirectory a directory for this launch's files (consoles, generated configs); exists
+ * @param guestParameters further settings the monitor hands to the guest, by name in upper snake case
+ *     (e.g. {@code UMONITOR_WS}, the invocation gateway's address as the guest dials it); the backend
+ *     passes each to the guest as its documentation says (the process backend as environment variables,
+ *     a VM backend e.g. as boot arguments); never null, often empty. Since 0.2.
  * @since 0.1
  */
 public record LaunchRequest(
@@ -25,7 +30,14 @@ public record LaunchRequest(
         List<ProvisionedNetwork> networks,
         List<CollectorEndpoint> collectors,
         GuestOutput output,
-        Path runDirectory) {
+        Path runDirectory,
+        Map<String, String> guestParameters) {
+
+    /** A request without guest parameters (the 0.1 form). */
+    public LaunchRequest(UnikernelSpec spec, String token, List<ProvisionedNetwork> networks,
+            List<CollectorEndpoint> collectors, GuestOutput output, Path runDirectory) {
+        this(spec, token, networks, collectors, output, runDirectory, Map.of());
+    }
 
     public LaunchRequest {
         Objects.requireNonNull(spec, "spec");
@@ -34,6 +46,7 @@ public record LaunchRequest(
         collectors = List.copyOf(collectors);
         Objects.requireNonNull(output, "output");
         Objects.requireNonNull(runDirectory, "runDirectory");
+        guestParameters = guestParameters == null ? Map.of() : Map.copyOf(guestParameters);
     }
 
     /** The collector of this transport reached through {@code networkDevice} (null: loopback). */

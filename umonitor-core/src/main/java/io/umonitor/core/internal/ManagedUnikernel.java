@@ -304,7 +304,8 @@ public final class ManagedUnikernel implements UnikernelHandle {
             throw new UncheckedIOException("cannot create run directory " + runDirectory + ": " + e.getMessage()
                     + ": check the monitor's work directory is writable", e);
         }
-        LaunchRequest request = new LaunchRequest(spec, run.token, run.networks, collectors, run, runDirectory);
+        LaunchRequest request = new LaunchRequest(spec, run.token, run.networks, collectors, run, runDirectory,
+                context.guestParameters(name(), run.networks));
         LaunchedUnikernel launched = backend.launch(request);
         if (launched == null) {
             throw new LaunchException("backend '" + backend.id() + "' returned no unikernel for '" + name()

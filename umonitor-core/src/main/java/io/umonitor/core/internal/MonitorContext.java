@@ -47,6 +47,13 @@ public final class MonitorContext {
     private final ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, daemon("umonitor-timer"));
     private final Map<String, Object> senderOwners = new java.util.HashMap<>();
     private volatile boolean closing;
+    private volatile GuestParameters guestParameters = (unikernel, networks) -> Map.of();
+
+    /** Further settings for a launch's guest (e.g. where the invocation gateway listens). */
+    @FunctionalInterface
+    public interface GuestParameters {
+        Map<String, String> forLaunch(String unikernel, List<io.umonitor.api.spi.ProvisionedNetwork> networks);
+    }
 
     public MonitorContext(LogHub hub, Map<String, NetworkProvisioner> usableProvisioners, NetworkProvisioner chosen,
             String provisionerChoiceProblem, Duration stopGrace, int consoleLinesKept, Duration senderLinger,
@@ -60,6 +67,14 @@ public final class MonitorContext {
         this.senderLinger = senderLinger;
         this.runsDirectory = runsDirectory;
         scheduler.setRemoveOnCancelPolicy(true);
+    }
+
+    public void guestParameters(GuestParameters value) {
+        this.guestParameters = value;
+    }
+
+    Map<String, String> guestParameters(String unikernel, List<io.umonitor.api.spi.ProvisionedNetwork> networks) {
+        return guestParameters.forLaunch(unikernel, networks);
     }
 
     public LogHub hub() {

@@ -426,14 +426,17 @@ public final class FileSink implements LogSink {
         }
     }
 
-    /** JSON Lines through Jackson's streaming generator, with terminal controls escaped too. */
-    private static final class JsonLineEncoder {
+    /**
+     * JSON Lines through Jackson's streaming generator, with terminal controls escaped too. Public so the
+     * live log stream sends the very shape the files hold. Not thread-safe: one per writer thread.
+     */
+    public static final class JsonLineEncoder {
         private final ByteArrayBuilder out = new ByteArrayBuilder(1024);
         private final JsonGenerator generator;
         private byte[] bytes = new byte[1024];
         private int length;
 
-        JsonLineEncoder() {
+        public JsonLineEncoder() {
             try {
                 generator = new JsonFactory().createGenerator(out);
                 generator.setCharacterEscapes(new TerminalSafeEscapes());
@@ -443,7 +446,8 @@ public final class FileSink implements LogSink {
             }
         }
 
-        void encode(LogRecord r) {
+        /** Encodes one record as a line ending in '\n'; read it with {@link #bytes()} and {@link #length()}. */
+        public void encode(LogRecord r) {
             out.reset();
             try {
                 generator.writeStartObject();
@@ -499,11 +503,11 @@ public final class FileSink implements LogSink {
             System.arraycopy(written, 0, bytes, 0, length);
         }
 
-        byte[] bytes() {
+        public byte[] bytes() {
             return bytes;
         }
 
-        int length() {
+        public int length() {
             return length;
         }
     }

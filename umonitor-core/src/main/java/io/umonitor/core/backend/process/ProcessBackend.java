@@ -38,6 +38,8 @@ import java.util.concurrent.CompletableFuture;
  *   <li>{@code UMONITOR_TOKEN}: the per-launch token</li>
  *   <li>{@code UMONITOR_TCP}, {@code UMONITOR_UDP}: {@code host:port} of the loopback collectors</li>
  *   <li>{@code UMONITOR_BLOCK_<NAME>}: the host file of each block device</li>
+ *   <li>each of the request's {@link LaunchRequest#guestParameters() guest parameters}, e.g.
+ *       {@code UMONITOR_WS=ws://127.0.0.1:PORT/invoke} when the monitor runs an invocation gateway</li>
  * </ul>
  * and then the spec's environment, which may override any of them. USER network devices need nothing
  * (the process shares the host's network); TAP devices are refused. {@code memoryMb} and {@code cpus}
@@ -141,6 +143,7 @@ public final class ProcessBackend implements UnikernelBackend {
                 .ifPresent(c -> builder.environment("UMONITOR_UDP", c.hostAndPort()));
         spec.blockDevices().forEach(b -> builder.environment("UMONITOR_BLOCK_" + b.name().toUpperCase(Locale.ROOT),
                 b.path().toString()));
+        request.guestParameters().forEach(builder::environment);
         builder.environment(spec.environment());
         builder.output(new SupervisedProcess.OutputConsumer() {
             @Override
