@@ -24,7 +24,9 @@ public final class SenderState {
 
     private final String name;
     private volatile byte[] token;
-    private final LogRecord[] ring;
+    /** Grows by doubling up to {@code historySize}, so thousands of quiet senders cost little memory. */
+    private LogRecord[] ring;
+    private final int historySize;
     private int ringNext;
     private int ringSize;
     private Follower[] followers = new Follower[0];
@@ -51,7 +53,8 @@ public final class SenderState {
 
     SenderState(String name, int historySize, long rateLimitPerSecond, Follower[] initialFollowers) {
         this.name = name;
-        this.ring = new LogRecord[historySize];
+        this.historySize = historySize;
+        this.ring = new LogRecord[Math.min(historySize, 64)];
         this.rateLimit = rateLimitPerSecond > 0 ? new TokenBucket(rateLimitPerSecond) : null;
         this.followers = initialFollowers;
     }
@@ -111,6 +114,7 @@ public final class SenderState {
      * once, either in its replay or live.
      */
     public synchronized void append(List<LogRecord> records, int from, int to) {
+        ensureRoom(to - from);
         LogRecord[] r = ring;
         int next = ringNext;
         for (int i = from; i < to; i++) {
@@ -133,6 +137,7 @@ public final class SenderState {
     }
 
     public synchronized void append(LogRecord record) {
+        ensureRoom(1);
         ring[ringNext] = record;
         if (++ringNext == ring.length) {
             ringNext = 0;
@@ -141,6 +146,26 @@ public final class SenderState {
         for (Follower f : followers) {
             f.offer(record);
         }
+    }
+
+    private void ensureRoom(int more) {
+        if (ringSize + more <= ring.length || ring.length == historySize) {
+            return;
+        }
+        int capacity = ring.length;
+        while (capacity < ringSize + more && capacity < historySize) {
+            capacity = (int) Math.min((long) capacity * 2, historySize);
+        }
+        LogRecord[] grown = new LogRecord[capacity];
+        int start = ringNext - ringSize;
+        if (start < 0) {
+            start += ring.length;
+        }
+        for (int i = 0; i < ringSize; i++) {
+            grown[i] = ring[(start + i) % ring.length];
+        }
+        ring = grown;
+        ringNext = ringSize == capacity ? 0 : ringSize;
     }
 
     synchronized List<LogRecord> history(LogFilter filter) {

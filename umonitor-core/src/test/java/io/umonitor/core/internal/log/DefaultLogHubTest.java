@@ -434,4 +434,25 @@ class DefaultLogHubTest {
         await("drops reported", WAIT, () -> sink.records(r -> r.unikernel().equals("flood")
                 && r.origin() == LogOrigin.MONITOR && r.attribute("dropped").isPresent()).size() >= 1);
     }
+
+    @Test
+    void historyKeepsTheNewestRecordsInOrderUpToItsSize() {
+        DefaultLogHub hub = hub(fast().withHistorySize(1000));
+        for (int i = 0; i < 2500; i++) {
+            hub.consoleLine("h", GuestOutput.Stream.STDOUT, "line " + i);
+            if (i == 99) {
+                List<LogRecord> early = hub.history("h", LogFilter.ALL);
+                assertEquals(100, early.size());
+                assertEquals("line 0", early.get(0).message());
+            }
+        }
+        List<LogRecord> h = hub.history("h", LogFilter.ALL);
+        assertEquals(1000, h.size());
+        for (int i = 0; i < 1000; i++) {
+            assertEquals("line " + (1500 + i), h.get(i).message());
+        }
+        assertEquals(List.of("line 2499"), hub.history("h", LogFilter.ALL.withText("LINE 2499")).stream()
+                .map(LogRecord::message).toList());
+        assertTrue(hub.history("nobody", LogFilter.ALL).isEmpty());
+    }
 }
