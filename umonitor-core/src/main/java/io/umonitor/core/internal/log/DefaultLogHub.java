@@ -426,7 +426,7 @@ public final class DefaultLogHub implements LogHub {
         dispatch(List.of(record), false);
     }
 
-    /** Decodes a console-encoded frame; null when the line is to be kept as text (bad frame, HELLO, GOODBYE). */
+    /** Decodes a console-encoded frame; null when the line is to be kept as text (not a frame, bad frame). */
     private LogRecord consoleFrame(SenderState s, String line) {
         SenderState.ConsoleState console = s.console;
         synchronized (console) {
@@ -453,14 +453,25 @@ public final class DefaultLogHub implements LogHub {
                 return new LogRecord(s.name(), LogOrigin.CONSOLE, r.sequence(), r.clock(), r.timestampNanos(),
                         Instant.now(), r.level(), r.logger(), r.message(), r.attributes());
             }
+            // Session frames carry no record of their own. Say in words what the guest printed (never the raw
+            // base64, and never the HELLO's token), so the line is neither lost nor unreadable.
+            String message;
             if (frame instanceof Hello hello) {
                 console.session = hello.session();
                 console.sequences = s.session(hello.session());
+                message = "log client " + hello.clientName() + " " + hello.clientVersion() + " started session "
+                        + Long.toUnsignedString(hello.session()) + " on the console";
             } else if (frame instanceof Goodbye goodbye) {
                 s.lost(console.sequences.goodbye(goodbye.produced()));
+                message = "log client ended session " + Long.toUnsignedString(console.session)
+                        + " on the console: " + Long.toUnsignedString(goodbye.produced()) + " record(s) produced, "
+                        + Long.toUnsignedString(goodbye.dropped()) + " dropped by the client"
+                        + (goodbye.reason().isEmpty() ? "" : " (" + goodbye.reason() + ")");
+            } else {
+                message = "console frame " + frame.getClass().getSimpleName();
             }
-            // Session frames carry no record; keep the line as text so nothing the guest printed vanishes.
-            return null;
+            return new LogRecord(s.name(), LogOrigin.CONSOLE, -1, GuestClock.NONE, 0, Instant.now(), LogLevel.DEBUG,
+                    "console", message, List.of());
         }
     }
 

@@ -14,6 +14,8 @@ import io.umonitor.api.LogStats;
 import io.umonitor.api.spi.CollectorEndpoint.Transport;
 import io.umonitor.api.spi.GuestOutput;
 import io.umonitor.protocol.FrameEncoder;
+import io.umonitor.protocol.Goodbye;
+import io.umonitor.protocol.Hello;
 import io.umonitor.protocol.RecordFrame;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -282,6 +284,34 @@ class DefaultLogHubTest {
         assertEquals(3, h.get(2).sequence());
         assertEquals("@UM1:not base64!!", h.get(3).message());
         assertEquals(1, hub.stats("con").rejected());
+    }
+
+    @Test
+    void consoleHelloAndGoodbyeBecomeShortDebugRecordsInWordsWithoutTheToken() {
+        CollectingSink sink = new CollectingSink("collect");
+        DefaultLogHub hub = hub(fast(), sink);
+        FrameEncoder encoder = new FrameEncoder();
+        String token = "0123456789abcdef0123456789abcdef";
+        hub.consoleLine("sess", GuestOutput.Stream.SERIAL,
+                encoder.encodeConsoleLine(new Hello("sess", token, "umon-c", "1.2", 77)));
+        hub.consoleLine("sess", GuestOutput.Stream.SERIAL, encoder.encodeConsoleLine(
+                new RecordFrame(0, io.umonitor.api.GuestClock.MONOTONIC, 1, LogLevel.INFO, "app", "one", List.of())));
+        hub.consoleLine("sess", GuestOutput.Stream.SERIAL,
+                encoder.encodeConsoleLine(new Goodbye(3, 1, "exit")));
+        List<LogRecord> h = hub.history("sess", LogFilter.ALL).stream()
+                .filter(r -> r.origin() == LogOrigin.CONSOLE).toList();
+        assertEquals(3, h.size(), h.toString());
+        assertEquals(LogLevel.DEBUG, h.get(0).level());
+        assertEquals("log client umon-c 1.2 started session 77 on the console", h.get(0).message());
+        assertEquals("one", h.get(1).message());
+        assertEquals(LogLevel.DEBUG, h.get(2).level());
+        assertEquals("log client ended session 77 on the console: 3 record(s) produced, 1 dropped by the client (exit)",
+                h.get(2).message());
+        for (LogRecord r : h) {
+            assertFalse(r.message().contains("@UM1:") || r.message().contains(token), r.message());
+        }
+        assertEquals(2, hub.stats("sess").lost(), "the GOODBYE's count reveals records 1 and 2 as lost");
+        assertEquals(0, hub.stats("sess").rejected());
     }
 
     @Test
