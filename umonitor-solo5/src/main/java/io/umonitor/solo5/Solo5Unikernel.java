@@ -16,6 +16,7 @@ final class Solo5Unikernel implements LaunchedUnikernel {
     private static final Path PROC = Path.of("/proc");
 
     private final SupervisedProcess process;
+    private final ConsoleParser parser;
     private final Map<String, String> staticDetails;
     private final Map<String, String> taps;
     private final CompletableFuture<ExitInfo> exit;
@@ -27,6 +28,7 @@ final class Solo5Unikernel implements LaunchedUnikernel {
     Solo5Unikernel(SupervisedProcess process, ConsoleParser parser, Solo5Options options, int memoryMb,
             Map<String, String> staticDetails, Map<String, String> taps) {
         this.process = process;
+        this.parser = parser;
         this.staticDetails = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(staticDetails));
         this.taps = Map.copyOf(taps);
         this.exit = process.exit().thenApply(end -> ExitClassifier.classify(end.exitValue(), end.signal(),
@@ -59,13 +61,17 @@ final class Solo5Unikernel implements LaunchedUnikernel {
 
     /**
      * Launch facts ({@code tender}, {@code tender-version}, {@code abi}, {@code command} with the token
-     * masked, {@code gdb} in debug mode, {@code namespace}, {@code cpus}) and, while the tender runs, its
+     * masked, {@code gdb} in debug mode, {@code namespace}, {@code cpus}), what the console said
+     * ({@code bindings-version}, {@code memory-mb} from Solo5's banner) and, while the tender runs, its
      * resource use ({@code cpu-time-ms}, {@code rss-kb}, {@code net.DEVICE.guest-rx-bytes},
      * {@code net.DEVICE.guest-tx-bytes}).
      */
     @Override
     public Map<String, String> details() {
         Map<String, String> details = new LinkedHashMap<>(staticDetails);
+        ConsoleParser.Facts facts = parser.facts();
+        facts.bindingsVersion().ifPresent(v -> details.put("bindings-version", v));
+        facts.memoryMb().ifPresent(mb -> details.put("memory-mb", Integer.toString(mb)));
         if (process.isAlive()) {
             details.putAll(ResourceUsage.read(PROC, process.pid(), taps));
         }

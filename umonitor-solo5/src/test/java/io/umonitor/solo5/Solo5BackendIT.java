@@ -193,6 +193,8 @@ class Solo5BackendIT {
             java.util.Map<String, String> details = u.details();
             System.out.println("[pinned] details " + details);
             assertEquals("0", details.get("cpus"));
+            assertEquals("512", details.get("memory-mb"));
+            assertTrue(details.get("bindings-version").startsWith("v"), details.toString());
             assertTrue(details.get("command").startsWith("taskset -c 0 "), details.get("command"));
             assertTrue(Long.parseLong(details.get("rss-kb")) > 0, details.toString());
             assertTrue(details.containsKey("cpu-time-ms"), details.toString());
