@@ -56,6 +56,9 @@ public interface InvocationGateway {
     /** Calls into the unikernel {@code name}; works before it has launched or connected. */
     Invocations invocations(String name);
 
+    /** Live log subscribers (web pages, services) connected now. */
+    int viewers();
+
     /** Live log subscribers skipped ahead or dropped because they did not keep up, since the start. */
     long slowSubscriberEvents();
 }

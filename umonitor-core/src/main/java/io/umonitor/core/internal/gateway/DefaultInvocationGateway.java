@@ -53,6 +53,7 @@ public final class DefaultInvocationGateway implements InvocationGateway, Lifecy
     private final Map<String, Channel> channels = new ConcurrentHashMap<>();
     private final Map<InetAddress, GatewayServer> tapServers = new ConcurrentHashMap<>();
     private final AtomicLong slowSubscriberEvents = new AtomicLong();
+    private final java.util.Set<LogSubscription> viewers = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final GatewayServer server;
     private volatile Function<String, Optional<UnikernelHandle>> lookup = name -> Optional.empty();
@@ -228,6 +229,7 @@ public final class DefaultInvocationGateway implements InvocationGateway, Lifecy
             LogLevel level = request.first("level").isEmpty() ? LogLevel.TRACE : LogLevel.parse(request.first("level"));
             LogSubscription subscription = new LogSubscription(this, conn, request.all("name"), level);
             conn.setAttachment(subscription);
+            viewers.add(subscription);
             subscription.start();
             return;
         }
@@ -243,6 +245,7 @@ public final class DefaultInvocationGateway implements InvocationGateway, Lifecy
         if (attachment instanceof Channel channel) {
             channel.detached(conn, code, reason);
         } else if (attachment instanceof LogSubscription subscription) {
+            viewers.remove(subscription);
             subscription.close();
         }
     }
@@ -349,6 +352,11 @@ public final class DefaultInvocationGateway implements InvocationGateway, Lifecy
     @Override
     public Invocations invocations(String name) {
         return channel(java.util.Objects.requireNonNull(name, "name"));
+    }
+
+    @Override
+    public int viewers() {
+        return viewers.size();
     }
 
     @Override
