@@ -94,6 +94,7 @@ public final class Monitor implements AutoCloseable {
     private final AtomicBoolean closeStarted = new AtomicBoolean();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private DefaultInvocationGateway gateway;
+    private volatile Thread shutdownHook;
 
     private Monitor(MonitorContext context, Map<String, UnikernelBackend> backends,
             Map<String, Availability> backendAvailability, List<String> brokenProviders,
@@ -298,6 +299,7 @@ public final class Monitor implements AutoCloseable {
             closed.join();
             return;
         }
+        removeShutdownHook();
         try {
             context.markClosing();
             List<ManagedUnikernel> all;
@@ -339,6 +341,17 @@ public final class Monitor implements AutoCloseable {
             }
         } finally {
             closed.complete(null);
+        }
+    }
+
+    private void removeShutdownHook() {
+        Thread hook = shutdownHook;
+        if (hook != null && hook != Thread.currentThread()) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // The JVM is already shutting down; the hook runs or has run close().
+            }
         }
     }
 
@@ -477,6 +490,7 @@ public final class Monitor implements AutoCloseable {
         private Duration senderLinger = Duration.ofSeconds(1);
         private String networkProvisionerId;
         private String attachToken;
+        private boolean closeOnJvmExit = true;
         private LogHubFactory logHubFactory;
         private GatewayOptions gatewayOptions;
 
@@ -618,6 +632,15 @@ public final class Monitor implements AutoCloseable {
         private static String hostAndPort(InetSocketAddress address) {
             String host = address.getAddress() != null ? address.getAddress().getHostAddress() : address.getHostString();
             return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
+        }
+
+        /**
+         * Whether the monitor closes itself (stopping its unikernels) when the JVM exits without
+         * {@link Monitor#close()} having been called, so no guest outlives its monitor (default true).
+         */
+        public Builder closeOnJvmExit(boolean value) {
+            this.closeOnJvmExit = value;
+            return this;
         }
 
         /** Replaces the logging half (tests use a recording fake). */
@@ -777,6 +800,11 @@ public final class Monitor implements AutoCloseable {
                     g.attach(monitor::unikernels, monitor::find);
                     monitor.addLifecycleListener(g);
                     monitor.gateway = g;
+                }
+                if (closeOnJvmExit) {
+                    Thread hook = new Thread(monitor::close, "umonitor-close-on-exit");
+                    monitor.shutdownHook = hook;
+                    Runtime.getRuntime().addShutdownHook(hook);
                 }
                 return monitor;
             } catch (RuntimeException e) {

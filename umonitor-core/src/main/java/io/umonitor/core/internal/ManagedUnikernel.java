@@ -271,8 +271,14 @@ public final class ManagedUnikernel implements UnikernelHandle {
             ExitInfo info = exit != null ? exit
                     : ExitInfo.of(-1, 0, ExitClassification.LAUNCHER_ERROR, "backend '" + backend.id()
                             + "' could not report the exit: " + failure);
-            cleanUp(run, true);
-            runEnded(run, info.withLastConsoleLines(run.tail.snapshot()), true);
+            try {
+                cleanUp(run, true);
+                runEnded(run, info.withLastConsoleLines(run.tail.snapshot()), true);
+            } catch (RuntimeException | Error e) {
+                // Whatever went wrong, whoever waits for the end must not wait forever.
+                LOG.error("handling the end of {} failed", name(), e);
+                termination.complete(info);
+            }
         });
     }
 
