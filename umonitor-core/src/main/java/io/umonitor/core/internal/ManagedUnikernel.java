@@ -293,6 +293,13 @@ public final class ManagedUnikernel implements UnikernelHandle {
             synchronized (run) {
                 run.networks.add(provisioned);
             }
+            if (provisioned.networkNamespace().isPresent()) {
+                // The tap's host address lives in another network namespace, where this JVM's collectors
+                // cannot bind: the guest gets no collector through this device and logs on its console.
+                LOG.info("{}: device {} is in network namespace {}; no collector listens on {}", name(), net.name(),
+                        provisioned.namespace(), provisioned.hostAddress().getHostAddress());
+                continue;
+            }
             List<CollectorEndpoint> endpoints = context.hub().listenOn(provisioned.hostAddress(), net.name());
             synchronized (run) {
                 run.listening.add(provisioned.hostAddress());
