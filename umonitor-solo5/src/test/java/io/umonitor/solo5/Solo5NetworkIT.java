@@ -134,4 +134,37 @@ class Solo5NetworkIT {
             }
         }
     }
+
+    @Test
+    void pingThroughTheMonitorOnATapInANamespace() throws Exception {
+        Path kernel = Solo5TestKernels.requireKernel("test_net", Tender.SPT);
+        try (TestNamespace ns = TestNamespace.create()) {
+            NetworkProvisioner tap = tapProvisioner();
+            assumeTrue(tap.availability().isUsable(), tap.availability().reason());
+            UnikernelSpec spec = UnikernelSpec.builder("m-ping", kernel).backend("solo5").memoryMb(16)
+                    .network(NetworkSpec.tap("service0")).option("solo5.umonitor-arguments", "false").build();
+            try (io.umonitor.core.Monitor monitor = io.umonitor.core.Monitor.builder().discoverProviders(false)
+                    .backend(backend).networkProvisioner(tap)
+                    .property("solo5.home", Solo5TestKernels.home().orElseThrow().toString())
+                    .property("tap.pool", "10.0.0.0/30").property("tap.namespace", ns.name).property("tap.prefix", "us5")
+                    .stateDirectory(dir.resolve("state")).workDirectory(dir.resolve("work")).build()) {
+                io.umonitor.api.UnikernelHandle handle = monitor.launchAndAwaitRunning(spec, TIMEOUT);
+                ProvisionedNetwork net = handle.networks().get(0);
+                assertEquals(Optional.of(ns.name), net.networkNamespace());
+                long deadline = System.nanoTime() + TIMEOUT.toNanos();
+                while (monitor.logs("m-ping", io.umonitor.api.LogFilter.ALL.withText("Serving ping on 10.0.0.2"))
+                        .isEmpty() && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                ToolRunner.Result ping = ns.exec(TIMEOUT, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.0.0.2");
+                System.out.println("[m-ping] " + net.hostInterface() + " " + ping.stdout());
+                assertEquals(0, ping.exitCode(), ping.output() + " " + monitor.logs("m-ping", io.umonitor.api.LogFilter.ALL));
+                ExitInfo exit = handle.stop(Duration.ofSeconds(5));
+                System.out.println("[m-ping] " + exit);
+                assertEquals(ExitClassification.STOPPED, exit.classification());
+            }
+            ToolRunner.Result links = ns.exec(TIMEOUT, "ip", "-o", "link", "show");
+            assertTrue(!links.stdout().contains("us5"), "the monitor removed its tap: " + links.stdout());
+        }
+    }
 }
