@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.SerializableString;
 import com.fasterxml.jackson.core.io.CharacterEscapes;
 import com.fasterxml.jackson.core.io.SerializedString;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.google.auto.service.AutoService;
 import io.umonitor.api.Attribute;
 import io.umonitor.api.AttributeValue;
@@ -431,10 +430,27 @@ public final class FileSink implements LogSink {
      * live log stream sends the very shape the files hold. Not thread-safe: one per writer thread.
      */
     public static final class JsonLineEncoder {
-        private final ByteArrayBuilder out = new ByteArrayBuilder(1024);
+        private static final int TIME_LENGTH = 27;
+        private final LineOutput out = new LineOutput();
         private final JsonGenerator generator;
-        private byte[] bytes = new byte[1024];
-        private int length;
+        private final TimeFormat time = new TimeFormat();
+
+        private static String typeName(AttributeValue v) {
+            if (v instanceof AttributeValue.Str) {
+                return "str";
+            } else if (v instanceof AttributeValue.Int) {
+                return "int";
+            } else if (v instanceof AttributeValue.UInt) {
+                return "uint";
+            } else if (v instanceof AttributeValue.Float) {
+                return "float";
+            } else if (v instanceof AttributeValue.Bool) {
+                return "bool";
+            } else if (v instanceof AttributeValue.Bytes) {
+                return "bytes";
+            }
+            return "null";
+        }
 
         public JsonLineEncoder() {
             try {
@@ -451,7 +467,8 @@ public final class FileSink implements LogSink {
             out.reset();
             try {
                 generator.writeStartObject();
-                generator.writeStringField("time", r.receivedAt().toString());
+                generator.writeFieldName("time");
+                generator.writeString(time.format(r.receivedAt()), 0, TIME_LENGTH);
                 generator.writeStringField("unikernel", r.unikernel());
                 generator.writeStringField("level", r.level().name());
                 generator.writeStringField("origin", r.origin().name());
@@ -483,7 +500,7 @@ public final class FileSink implements LogSink {
                         } else {
                             generator.writeStringField("value", v.render());
                         }
-                        generator.writeStringField("type", v.getClass().getSimpleName().toLowerCase(Locale.ROOT));
+                        generator.writeStringField("type", typeName(v));
                         generator.writeEndObject();
                     }
                     generator.writeEndArray();
@@ -494,21 +511,65 @@ public final class FileSink implements LogSink {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot encode a record as JSON: " + e.getMessage(), e);
             }
-            length = out.size();
-            if (bytes.length < length) {
-                bytes = new byte[Math.max(length, bytes.length * 2)];
-            }
-            // ByteArrayBuilder hands out a copy; reuse our array to keep the file path allocation-light.
-            byte[] written = out.toByteArray();
-            System.arraycopy(written, 0, bytes, 0, length);
         }
 
         public byte[] bytes() {
-            return bytes;
+            return out.buf;
         }
 
         public int length() {
-            return length;
+            return out.count;
+        }
+    }
+
+    /** {@code 2026-11-25T07:44:34.123456Z} into a reused char array, formatting each second only once. */
+    private static final class TimeFormat {
+        private static final java.time.format.DateTimeFormatter SECONDS = java.time.format.DateTimeFormatter
+                .ofPattern("yyyy-MM-dd'T'HH:mm:ss.").withZone(java.time.ZoneOffset.UTC);
+        private final char[] chars = new char[27];
+        private long second = Long.MIN_VALUE;
+
+        char[] format(java.time.Instant t) {
+            if (t.getEpochSecond() != second) {
+                second = t.getEpochSecond();
+                SECONDS.format(t).getChars(0, 20, chars, 0);
+                chars[26] = 'Z';
+            }
+            int micros = t.getNano() / 1000;
+            for (int i = 25; i >= 20; i--) {
+                chars[i] = (char) ('0' + micros % 10);
+                micros /= 10;
+            }
+            return chars;
+        }
+    }
+
+    /** A reusable in-memory stream the JSON generator writes one line into. */
+    private static final class LineOutput extends java.io.OutputStream {
+        byte[] buf = new byte[1024];
+        int count;
+
+        void reset() {
+            count = 0;
+        }
+
+        private void ensure(int more) {
+            if (count + more > buf.length) {
+                buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, count + more));
+            }
+        }
+
+        @Override
+        public void write(int b) {
+            ensure(1);
+            buf[count++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            ensure(len);
+            System.arraycopy(b, off, buf, count, len);
+            count += len;
         }
     }
 
