@@ -217,7 +217,7 @@ public final class SupervisedProcess {
         private Path workingDirectory;
         private OutputConsumer output = (stream, line) -> { };
         private int maxLineBytes = 16 * 1024;
-        private long queueCapacityChars = 4L * 1024 * 1024;
+        private long queueCapacityChars = 1024L * 1024;
         private Duration drainTimeout = Duration.ofSeconds(2);
         private String label;
 
@@ -277,7 +277,7 @@ public final class SupervisedProcess {
 
         /**
          * How many characters of output may wait for a slow consumer before lines are dropped (default
-         * 4 Mi characters, both streams together).
+         * 1 Mi characters, both streams together: about 2 MiB of memory per process at most).
          */
         public Builder queueCapacityChars(long value) {
             if (value < 1) {
@@ -366,7 +366,8 @@ public final class SupervisedProcess {
 
         private static final Item END = new Item(null, null);
 
-        private final ArrayDeque<Item> items = new ArrayDeque<>();
+        private ArrayDeque<Item> items = new ArrayDeque<>();
+        private boolean deliveryWaiting;
         private final long capacityChars;
         private final OutputConsumer consumer;
         private final String label;
@@ -375,7 +376,7 @@ public final class SupervisedProcess {
         private final CompletableFuture<Void> delivered = new CompletableFuture<>();
         private final List<Thread> readers = new ArrayList<>();
         private final List<InputStream> streams = new ArrayList<>();
-        private long queuedChars;
+        private final AtomicLong queuedChars = new AtomicLong();
         private int openReaders;
         private boolean abandoned;
 
@@ -457,14 +458,16 @@ public final class SupervisedProcess {
             if (abandoned) {
                 return;
             }
-            if (queuedChars + line.length() > capacityChars && !items.isEmpty()) {
+            if (queuedChars.get() + line.length() > capacityChars && queuedChars.get() > 0) {
                 pendingDrops.get(stream).incrementAndGet();
                 droppedTotal.incrementAndGet();
                 return;
             }
-            queuedChars += line.length();
+            queuedChars.addAndGet(line.length());
             items.addLast(new Item(stream, line));
-            notifyAll();
+            if (deliveryWaiting) {
+                notifyAll();
+            }
         }
 
         private synchronized void readerEnded() {
@@ -477,34 +480,42 @@ public final class SupervisedProcess {
             }
         }
 
-        private synchronized Item take() throws InterruptedException {
+        /** Takes everything queued at once, so the readers and the delivery meet once per batch, not per line. */
+        private synchronized ArrayDeque<Item> takeAll() throws InterruptedException {
             while (items.isEmpty()) {
-                wait();
+                deliveryWaiting = true;
+                try {
+                    wait();
+                } finally {
+                    deliveryWaiting = false;
+                }
             }
-            Item item = items.removeFirst();
-            if (item != END) {
-                queuedChars -= item.line().length();
-            }
-            return item;
+            ArrayDeque<Item> batch = items;
+            items = new ArrayDeque<>();
+            return batch;
         }
 
         private void deliverUntilEnd() {
             try {
                 while (true) {
-                    Item item;
+                    ArrayDeque<Item> batch;
                     try {
-                        item = take();
+                        batch = takeAll();
                     } catch (InterruptedException e) {
                         continue;
                     }
-                    reportDrops();
-                    if (item == END) {
-                        return;
-                    }
-                    try {
-                        consumer.line(item.stream(), item.line());
-                    } catch (RuntimeException e) {
-                        LOG.warn("{}: output consumer failed on a {} line; continuing", label, item.stream(), e);
+                    for (Item item : batch) {
+                        reportDrops();
+                        if (item == END) {
+                            return;
+                        }
+                        // Counted until handed over, so a stuck consumer holds at most the capacity.
+                        queuedChars.addAndGet(-item.line().length());
+                        try {
+                            consumer.line(item.stream(), item.line());
+                        } catch (RuntimeException e) {
+                            LOG.warn("{}: output consumer failed on a {} line; continuing", label, item.stream(), e);
+                        }
                     }
                 }
             } finally {

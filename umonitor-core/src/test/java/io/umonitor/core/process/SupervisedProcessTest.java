@@ -110,12 +110,14 @@ class SupervisedProcessTest {
     }
 
     @Test
-    void deliversFiftyMegabytesCompletely() throws Exception {
+    void deliversFiftyMegabytesCompletelyWhenTheQueueHasRoom() throws Exception {
         AtomicLong count = new AtomicLong();
         AtomicLong bad = new AtomicLong();
         String line = "y".repeat(99);
         SupervisedProcess p = SupervisedProcess.builder(SH)
                 .arguments(List.of("-c", "yes " + line + " | head -n 500000"))
+                // Room for everything: on a busy machine the delivery thread may be descheduled for a while.
+                .queueCapacityChars(64L * 1024 * 1024)
                 .output((stream, l) -> {
                     count.incrementAndGet();
                     if (!l.equals(line)) {
