@@ -277,6 +277,29 @@ class MonitorLifecycleIT {
     }
 
     @Test
+    void launchToRunningAndToTheEndTakeMilliseconds() throws Exception {
+        int runs = 20;
+        long[] toRunning = new long[runs];
+        long[] toEnd = new long[runs];
+        try (Monitor monitor = monitor()) {
+            for (int i = 0; i < runs; i++) {
+                long start = System.nanoTime();
+                UnikernelHandle handle = monitor.launchAndAwaitRunning(UnikernelSpec.builder("quick-" + i,
+                        Path.of("/bin/true")).build(), WAIT);
+                toRunning[i] = System.nanoTime() - start;
+                assertEquals(ExitClassification.NORMAL, termination(handle).classification());
+                toEnd[i] = System.nanoTime() - start;
+            }
+        }
+        java.util.Arrays.sort(toRunning);
+        java.util.Arrays.sort(toEnd);
+        System.out.printf("MonitorLifecycleIT: process backend, /bin/true x %d: launch->RUNNING median %.2f ms, "
+                + "launch->EXITED median %.2f ms (max %.2f ms)%n", runs, toRunning[runs / 2] / 1e6, toEnd[runs / 2] / 1e6,
+                toEnd[runs - 1] / 1e6);
+        assertTrue(toEnd[runs / 2] < TimeUnit.SECONDS.toNanos(5), "a trivial guest should not take seconds");
+    }
+
+    @Test
     void providerSettingsReachTheBackendWithoutPrefix() throws Exception {
         try (Monitor monitor = monitor(b -> b.property("process.maxLineBytes", "10"))) {
             UnikernelHandle handle = monitor.launch(shGuest("narrow", "echo 0123456789abcdefghij").build());
