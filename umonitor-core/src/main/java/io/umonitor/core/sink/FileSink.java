@@ -50,9 +50,9 @@ import java.util.Objects;
  * fills, on {@link #flush()} (the monitor calls it whenever the sink's queue runs empty) and on close;
  * records are never flushed one at a time.
  *
- * <p>Errors (disk full, directory removed) are thrown from {@link #accept} or {@link #flush}; the
- * buffer that could not be written is discarded and counted in the message, and the next write tries
- * again, so writing resumes by itself when space returns.
+ * <p>Errors (disk full, directory removed) are thrown from {@link #accept} or {@link #flush} as a
+ * {@link RecordsLostException} that says how many buffered records were lost; a partly written line
+ * is cut off again, and the next write tries again, so writing resumes by itself when space returns.
  *
  * @since 0.1
  */
@@ -226,7 +226,7 @@ public final class FileSink implements LogSink {
                 if (files.size() >= MAX_OPEN_FILES) {
                     closeAllFiles();
                 }
-                file = new LogFile(fileOf(name));
+                file = new LogFile(name, fileOf(name));
                 files.put(name, file);
             }
             lastName = name;
@@ -294,33 +294,50 @@ public final class FileSink implements LogSink {
 
     /** One unikernel's file: a write buffer, its size on disk, and rotation. */
     private final class LogFile {
+        private final String unikernel;
         private final Path path;
         private FileOutputStream out;
         private final byte[] buffer = new byte[FILE_BUFFER];
         private int buffered;
+        private int bufferedRecords;
         private long size = -1;
 
-        LogFile(Path path) {
+        LogFile(String unikernel, Path path) {
+            this.unikernel = unikernel;
             this.path = path;
         }
 
         void write(byte[] bytes, int length) {
-            if (size < 0) {
-                // Learn the size already on disk before the first record, so rotation counts it.
-                ensureOpen();
-            }
-            if (maxBytes > 0 && size >= 0 && size + buffered + length > maxBytes && size + buffered > 0) {
-                rotate();
-            }
-            if (buffered + length > buffer.length) {
-                writeOut();
-                if (length > buffer.length) {
-                    writeDirect(bytes, length);
-                    return;
+            try {
+                if (size < 0) {
+                    // Learn the size already on disk before the first record, so rotation counts it.
+                    ensureOpen();
                 }
+                if (maxBytes > 0 && size >= 0 && size + buffered + length > maxBytes && size + buffered > 0) {
+                    rotate();
+                }
+                if (buffered + length > buffer.length) {
+                    writeOut();
+                    if (length > buffer.length) {
+                        writeDirect(bytes, length);
+                        return;
+                    }
+                }
+            } catch (RecordsLostException e) {
+                // The record in hand is lost with the buffer.
+                throw new RecordsLostException(unikernel, e.records() + 1, e.getMessage(), e.getCause());
             }
             System.arraycopy(bytes, 0, buffer, buffered, length);
             buffered += length;
+            bufferedRecords++;
+        }
+
+        /** Empties the buffer and says how many records it held. */
+        private int discard() {
+            int records = bufferedRecords;
+            buffered = 0;
+            bufferedRecords = 0;
+            return records;
         }
 
         private void ensureOpen() {
@@ -331,10 +348,9 @@ public final class FileSink implements LogSink {
                 out = new FileOutputStream(path.toFile(), true);
                 size = out.getChannel().size();
             } catch (IOException e) {
-                int lost = buffered;
-                buffered = 0;
-                throw new UncheckedIOException("cannot open log file " + path + " (" + lost
-                        + " buffered byte(s) discarded): " + e.getMessage(), e);
+                int lost = discard();
+                throw new RecordsLostException(unikernel, lost, "cannot open log file " + path + " (" + lost
+                        + " buffered record(s) lost): " + e.getMessage(), e);
             }
         }
 
@@ -345,8 +361,8 @@ public final class FileSink implements LogSink {
                 size += length;
             } catch (IOException e) {
                 undoPartialWrite();
-                throw new UncheckedIOException("cannot write " + length + " byte(s) to log file " + path + ": "
-                        + e.getMessage(), e);
+                throw new RecordsLostException(unikernel, 0, "cannot write a " + length + "-byte record to log file "
+                        + path + ": " + e.getMessage(), e);
             }
         }
 
@@ -356,14 +372,15 @@ public final class FileSink implements LogSink {
             }
             ensureOpen();
             int n = buffered;
-            buffered = 0;
             try {
                 out.write(buffer, 0, n);
                 size += n;
+                discard();
             } catch (IOException e) {
                 undoPartialWrite();
-                throw new UncheckedIOException("cannot write to log file " + path + " (" + n
-                        + " buffered byte(s) discarded): " + e.getMessage(), e);
+                int lost = discard();
+                throw new RecordsLostException(unikernel, lost, "cannot write to log file " + path + " (" + lost
+                        + " buffered record(s) lost): " + e.getMessage(), e);
             }
         }
 

@@ -48,6 +48,9 @@ class FileSinkDiskFullTest {
             }
             assertNotNull(failure, "a 256 KiB file system fills up");
             assertTrue(failure.getMessage().contains("full.log"), failure.getMessage());
+            RecordsLostException lost = (RecordsLostException) failure;
+            assertEquals("full", lost.unikernel());
+            assertTrue(lost.records() > 1, "the whole discarded buffer is counted: " + lost.records());
             // Space returns (the file is emptied): the sink writes again by itself, on a fresh line.
             Path log = mount.resolve("logs").resolve("full.log");
             long before = Files.size(log);

@@ -608,10 +608,10 @@ public final class DefaultLogHub implements LogHub {
         }
     }
 
-    void sinkDropped(String unikernel) {
+    void sinkDropped(String unikernel, long records) {
         SenderState s = senders.get(unikernel);
         if (s != null) {
-            s.dropped(1);
+            s.dropped(records);
         }
     }
 

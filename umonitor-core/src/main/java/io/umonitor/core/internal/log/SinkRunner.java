@@ -160,8 +160,10 @@ final class SinkRunner {
             lastFailedUnikernel = unikernel;
             first = failuresSinceReport++ == 0 ? lastFailure : null;
         }
-        if (unikernel != null) {
-            hub.sinkDropped(unikernel);
+        if (e instanceof io.umonitor.core.sink.RecordsLostException lost && lost.unikernel() != null) {
+            hub.sinkDropped(lost.unikernel(), lost.records());
+        } else if (unikernel != null) {
+            hub.sinkDropped(unikernel, 1);
         }
         if (first != null) {
             LOG.warn("sink '{}' failed to store a record of '{}'; it keeps being fed", sink.id(), unikernel, e);
