@@ -47,8 +47,8 @@ import java.util.Objects;
  * a stable hash, and every path is checked to stay inside the directory. Text lines escape control
  * characters and terminal escapes (see the text format in {@code TextLineEncoder}); JSON Lines escape
  * them as JSON {@code \\u} escapes. Writes are buffered per file and reach the disk when a buffer
- * fills, on {@link #flush()} (the monitor calls it whenever the sink's queue runs empty) and on close;
- * records are never flushed one at a time.
+ * fills, on {@link #flush()} (the monitor calls it once the sink's queue has run empty, at most 0.5 ms
+ * after the first unflushed record) and on close; records are never flushed one at a time.
  *
  * <p>Errors (disk full, directory removed) are thrown from {@link #accept} or {@link #flush} as a
  * {@link RecordsLostException} that says how many buffered records were lost; a partly written line

@@ -18,6 +18,12 @@ import org.slf4j.LoggerFactory;
  */
 final class SinkRunner {
     private static final Logger LOG = LoggerFactory.getLogger(SinkRunner.class);
+    /**
+     * How long records may wait unflushed once the queue has run empty. Trickling input (paced UDP, a
+     * quiet sender) would otherwise cost one flush, i.e. one write system call, per small batch; waiting
+     * this long lets the batches that arrive meanwhile share one.
+     */
+    static final long FLUSH_LINGER_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
 
     private final LogSink sink;
     private final int capacity;
@@ -93,6 +99,7 @@ final class SinkRunner {
 
     private void run() {
         boolean dirty = false;
+        long dirtySince = 0;
         while (true) {
             List<LogRecord> batch;
             lock.lock();
@@ -103,6 +110,16 @@ final class SinkRunner {
                         break;
                     }
                     if (dirty) {
+                        long linger = FLUSH_LINGER_NANOS - (System.nanoTime() - dirtySince);
+                        if (linger > 0) {
+                            // Not marked waiting, so offer() does not wake us: what arrives meanwhile shares one flush.
+                            try {
+                                notEmpty.awaitNanos(linger);
+                            } catch (InterruptedException e) {
+                                closing = true;
+                            }
+                            continue;
+                        }
                         // Flush outside the lock, then look again.
                         batch = null;
                     } else {
@@ -127,6 +144,9 @@ final class SinkRunner {
                 continue;
             }
             hub.sinkProgress();
+            if (!dirty) {
+                dirtySince = System.nanoTime();
+            }
             for (int i = 0, n = batch.size(); i < n; i++) {
                 LogRecord record = batch.get(i);
                 try {
