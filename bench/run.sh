@@ -17,7 +17,7 @@ UDP_RATES=${UDP_RATES:-"100000 200000"}
 WARMUP=${WARMUP:-300000}
 EXTRAS=${EXTRAS:-1}
 GEN_TIMEOUT=${GEN_TIMEOUT:-120}
-JAVA_OPTS=${JAVA_OPTS:-"-Xms256m -Xmx512m -XX:+UseParallelGC"}
+JAVA_OPTS=${JAVA_OPTS:-"-Xms256m -Xmx1g -XX:+UseParallelGC -XX:MaxTenuringThreshold=2"}
 CLK_TCK=$(getconf CLK_TCK)
 RES=$LAB/results/$(date +%Y%m%dT%H%M%S)
 RAW=$RES/raw.txt

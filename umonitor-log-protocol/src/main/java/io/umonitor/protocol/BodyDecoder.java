@@ -25,11 +25,16 @@ final class BodyDecoder {
     private static final AttributeValue NULL = new AttributeValue.Null();
     private static final AttributeValue TRUE = new AttributeValue.Bool(true);
     private static final AttributeValue FALSE = new AttributeValue.Bool(false);
+    /** Logger names up to this many bytes are remembered for the next record. */
+    private static final int LOGGER_CACHE = 64;
 
     private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT);
     private byte[] scratch = new byte[256];
+    private final byte[] lastLoggerBytes = new byte[LOGGER_CACHE];
+    private int lastLoggerLength = -1;
+    private String lastLogger;
     private CharBuffer chars = CharBuffer.allocate(256);
 
     private ByteBuffer in;
@@ -122,7 +127,7 @@ final class BodyDecoder {
             throw corrupt("level " + levelCode + " at body offset " + levelAt + " is invalid: the sender must use "
                     + "1 (TRACE) to 6 (FATAL)");
         }
-        String logger = str8("logger");
+        String logger = logger();
         String message = str16("message");
         int countAt = pos - bodyStart;
         int count = u16("attribute count");
@@ -144,6 +149,37 @@ final class BodyDecoder {
             attributes = List.of(array);
         }
         return new RecordFrame(sequence, clock, timestamp, LEVELS[levelCode], logger, message, attributes);
+    }
+
+    /**
+     * The logger name, shared with the previous record's when the bytes are the same: a sender repeats a
+     * few logger names, and every record kept in a history would otherwise hold its own copy.
+     */
+    private String logger() {
+        int n = u8("logger");
+        require(n, "logger");
+        String last = lastLogger;
+        if (last != null && n == lastLoggerLength && n <= LOGGER_CACHE) {
+            for (int i = 0; i < n; i++) {
+                if (in.get(pos + i) != lastLoggerBytes[i]) {
+                    return rememberLogger(n);
+                }
+            }
+            pos += n;
+            return last;
+        }
+        return rememberLogger(n);
+    }
+
+    private String rememberLogger(int n) {
+        int at = pos;
+        String logger = str(n, "logger");
+        if (n <= LOGGER_CACHE) {
+            in.get(at, lastLoggerBytes, 0, n);
+            lastLoggerLength = n;
+            lastLogger = logger;
+        }
+        return logger;
     }
 
     private Attribute attribute(int index) {
