@@ -15,6 +15,7 @@ import io.umonitor.api.spi.ProviderContext;
 import io.umonitor.api.spi.ProvisionedNetwork;
 import io.umonitor.protocol.ConsoleDecoder;
 import io.umonitor.protocol.Frame;
+import io.umonitor.protocol.RecordFrame;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -120,6 +121,57 @@ class Solo5ManyIT {
                 pool.shutdownNow();
                 if (tap instanceof AutoCloseable closeable) {
                     closeable.close();
+                }
+            }
+            ToolRunner.Result links = ns.exec(TIMEOUT, "ip", "-o", "link", "show");
+            assertTrue(!links.stdout().contains("us5"), "taps left behind: " + links.stdout());
+        }
+    }
+
+    @Test
+    void tenAtOnceThroughTheMonitorEachDeliveringItsRecords() throws Exception {
+        Solo5TestKernels.requireKernel("test_hello", Tender.SPT);
+        Path kernel = TestGuest.withNetwork(Tender.SPT);
+        NetworkProvisioner tap = ServiceLoader.load(NetworkProvisioner.class).stream().map(ServiceLoader.Provider::get)
+                .filter(p -> p.id().equals("tap")).findFirst().orElse(null);
+        assumeTrue(tap != null, "the tap NetworkProvisioner (umonitor-core) is not on the classpath");
+        try (TestNamespace ns = TestNamespace.create()) {
+            assumeTrue(tap.availability().isUsable(), tap.availability().reason());
+            try (io.umonitor.core.Monitor monitor = io.umonitor.core.Monitor.builder().discoverProviders(false)
+                    .backend(new Solo5Backend()).networkProvisioner(tap)
+                    .property("solo5.home", Solo5TestKernels.home().orElseThrow().toString())
+                    .property("tap.pool", "10.204.0.0/24").property("tap.namespace", ns.name).property("tap.prefix", "us5")
+                    .stateDirectory(dir.resolve("state")).workDirectory(dir.resolve("work")).build()) {
+                List<io.umonitor.api.UnikernelHandle> handles = new ArrayList<>();
+                for (int i = 0; i < COUNT; i++) {
+                    handles.add(monitor.launch(UnikernelSpec.builder("monitored-" + i, kernel).backend("solo5")
+                            .memoryMb(8).network(NetworkSpec.tap("service0")).argument("serve")
+                            .option("solo5.mirage", "true").build()));
+                }
+                long deadline = System.nanoTime() + TIMEOUT.toNanos();
+                for (io.umonitor.api.UnikernelHandle h : handles) {
+                    while (monitor.logs(h.name(), io.umonitor.api.LogFilter.ALL.withText("serving ping")).isEmpty()
+                            && System.nanoTime() < deadline) {
+                        Thread.sleep(20);
+                    }
+                }
+                assertEquals(COUNT, new HashSet<>(handles.stream().map(h -> h.networks().get(0).guestAddress())
+                        .toList()).size());
+                for (io.umonitor.api.UnikernelHandle h : handles) {
+                    assertEquals(io.umonitor.api.UnikernelState.RUNNING, h.state(), h.name());
+                    String address = h.networks().get(0).guestAddress().getHostAddress();
+                    ToolRunner.Result ping = ns.exec(TIMEOUT, "ping", "-c", "1", "-W", "2", address);
+                    assertEquals(0, ping.exitCode(), h.name() + " at " + address + ": " + ping.output());
+                    List<io.umonitor.api.LogRecord> records = monitor.logs(h.name(), io.umonitor.api.LogFilter.ALL)
+                            .stream().filter(r -> r.sequence() >= 0).toList();
+                    System.out.println("[" + h.name() + "] " + h.networks().get(0).guestCidr() + " ping ok, records "
+                            + records.stream().map(r -> r.level() + " " + r.message()).toList());
+                    assertEquals(TestGuest.RECORDS.stream().map(RecordFrame::message).toList(),
+                            records.stream().map(io.umonitor.api.LogRecord::message).toList(), h.name());
+                    assertTrue(records.stream().allMatch(r -> r.unikernel().equals(h.name())));
+                }
+                for (io.umonitor.api.UnikernelHandle h : handles) {
+                    assertEquals(ExitClassification.STOPPED, h.stop(Duration.ofSeconds(5)).classification(), h.name());
                 }
             }
             ToolRunner.Result links = ns.exec(TIMEOUT, "ip", "-o", "link", "show");
