@@ -30,7 +30,7 @@ class HubToFilesTest {
     @Test
     void tcpIntoRotatingFilesLosesNothingAndKeepsOrder() throws Exception {
         FileSink files = new FileSink(dir, FileSink.Format.TEXT, 256 * 1024, 1000).open();
-        int senders = 20;
+        int senders = 100; // 100 x 10,000 = 10^6 records (issue 9)
         int perSender = 10_000;
         DefaultLogHub hub = DefaultLogHub.start(DefaultLogHub.Settings.defaults().withSinkQueueCapacity(4096),
                 List.of(files));
