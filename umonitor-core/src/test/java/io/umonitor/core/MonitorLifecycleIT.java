@@ -157,6 +157,83 @@ class MonitorLifecycleIT {
         }
     }
 
+    /** Wall-clock nanoseconds when {@code handle}'s termination completes (a callback registered up front). */
+    private static java.util.concurrent.CompletableFuture<Long> detectedAtNanos(UnikernelHandle handle) {
+        return handle.termination().thenApply(exit -> {
+            java.time.Instant now = java.time.Instant.now();
+            return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        });
+    }
+
+    private static long printedNanos(ExitInfo exit) {
+        return exit.lastConsoleLines().stream().filter(l -> l.startsWith("t=")).mapToLong(l -> Long.parseLong(
+                l.substring(2))).findFirst().orElseThrow(() -> new AssertionError("no t= line: " + exit));
+    }
+
+    @Test
+    void aSigkillAnAbortAndANonZeroExitAreEachDetectedWithin200MillisecondsWithClassificationAndLastLines()
+            throws Exception {
+        long limitNanos = TimeUnit.MILLISECONDS.toNanos(200);
+        try (Monitor monitor = monitor()) {
+            // Each guest prints its own wall-clock time just before it dies; the latency is from that line.
+            UnikernelHandle aborts = monitor.launch(shGuest("aborts",
+                    "echo first words; echo t=$(date +%s%N); kill -ABRT $$").build());
+            var abortsAt = detectedAtNanos(aborts);
+            ExitInfo abort = termination(aborts);
+            long abortLatency = abortsAt.get() - printedNanos(abort);
+            assertEquals(ExitClassification.CRASH, abort.classification());
+            assertEquals(6, abort.signal());
+            assertEquals("first words", abort.lastConsoleLines().get(0));
+
+            UnikernelHandle fails = monitor.launch(shGuest("fails",
+                    "echo about to fail >&2; echo t=$(date +%s%N); exit 7").build());
+            var failsAt = detectedAtNanos(fails);
+            ExitInfo failure = termination(fails);
+            long failLatency = failsAt.get() - printedNanos(failure);
+            assertEquals(ExitClassification.FAILURE, failure.classification());
+            assertEquals(7, failure.exitCode());
+            assertTrue(failure.lastConsoleLines().contains("about to fail"), failure.toString());
+
+            // SIGKILL from outside: the latency is measured from the kill call.
+            UnikernelHandle victim = monitor.launch(shGuest("killed", "echo last line before kill; exec sleep 30")
+                    .build());
+            await(() -> hub.console("killed").contains("last line before kill"), "the guest's line");
+            await(() -> monitor.details("killed").containsKey("pid"), "the pid");
+            ProcessHandle process = ProcessHandle.of(Long.parseLong(monitor.details("killed").get("pid")))
+                    .orElseThrow();
+            var killedAt = victim.termination().thenApply(exit -> System.nanoTime());
+            long killCall = System.nanoTime();
+            assertTrue(process.destroyForcibly(), "SIGKILL sent");
+            ExitInfo killed = termination(victim);
+            long killLatency = killedAt.get() - killCall;
+            assertEquals(ExitClassification.KILLED, killed.classification());
+            assertEquals(9, killed.signal());
+            assertEquals(List.of("last line before kill"), killed.lastConsoleLines());
+
+            System.out.printf("death detected after: abort %d ms, exit 7 %d ms, SIGKILL %d ms%n",
+                    abortLatency / 1_000_000, failLatency / 1_000_000, killLatency / 1_000_000);
+            assertTrue(abortLatency < limitNanos, "abort detected after " + abortLatency / 1_000_000 + " ms");
+            assertTrue(failLatency < limitNanos, "exit 7 detected after " + failLatency / 1_000_000 + " ms");
+            assertTrue(killLatency < limitNanos, "SIGKILL detected after " + killLatency / 1_000_000 + " ms");
+        }
+    }
+
+    @Test
+    void restartBackoffDoublesUntilItsMaximumAndStaysThere() throws Exception {
+        try (Monitor monitor = monitor()) {
+            RestartPolicy policy = RestartPolicy.onFailure(5, Duration.ofMillis(50), Duration.ofMillis(150));
+            UnikernelHandle handle = monitor.launch(shGuest("capped", "exit 1").restartPolicy(policy).build());
+            ExitInfo exit = termination(handle);
+            assertEquals(5, handle.restarts());
+            assertEquals(ExitClassification.FAILURE, exit.classification());
+            List<Long> backoffs = hub.records.stream().filter(r -> r.unikernel().equals("capped"))
+                    .filter(r -> r.attribute("backoff_ms").isPresent())
+                    .map(r -> ((io.umonitor.api.AttributeValue.Int) r.attribute("backoff_ms").get()).value()).toList();
+            assertEquals(List.of(50L, 100L, 150L, 150L, 150L), backoffs);
+            await(() -> hub.monitorEvents("capped").contains("gave-up"), "gave-up");
+        }
+    }
+
     @Test
     void stopEscalatesToKillAfterTheGracePeriod() throws Exception {
         try (Monitor monitor = monitor(b -> b.stopGrace(Duration.ofMillis(300)))) {
