@@ -331,7 +331,8 @@ int umon_log_at(umon_level level, const char *function, const char *file, int li
  * libumonitor-log.a: every function entry and exit becomes a TRACE record on the process-wide client
  * (opened from the environment on the first call if the program did not call umon_init), logger
  * "trace", message "enter" or "exit", attributes
- *   trace.event STRING enter|exit, trace.fn UINT64, trace.caller UINT64, trace.depth INT64.
+ *   trace.event STRING enter|exit, trace.fn UINT64, trace.caller UINT64, trace.depth INT64, and
+ *   trace.thread UINT64 (1, 2, ... in the order threads first make a traced call; depth is per thread).
  * Addresses are relative to the image's start (the linker symbol __executable_start, which moves
  * with a PIE's load address); where that symbol does not exist they are absolute. A host adds the
  * symbol's value from the ELF file to get link-time addresses (io.umonitor.protocol.trace).

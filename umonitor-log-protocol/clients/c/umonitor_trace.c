@@ -41,6 +41,8 @@ static __thread unsigned depth;
 static __thread unsigned skipping_root;
 static __thread uint64_t window_start_ms;
 static __thread unsigned window_count;
+static __thread uint64_t thread_number;  /* 1, 2, ... in the order threads first make a traced call */
+static uint64_t threads_seen;
 
 NO_INSTR int umon_trace_exclude_address(uintptr_t function_address)
 {
@@ -120,15 +122,18 @@ static NO_INSTR void emit(const char *event, void *fn, void *call_site, unsigned
 {
     umon_client *c = umon_default_client();
     uintptr_t base = (uintptr_t)__executable_start;
-    umon_attr attrs[4];
+    umon_attr attrs[5];
     if (c == NULL)
         return;
+    if (thread_number == 0)
+        thread_number = __sync_add_and_fetch(&threads_seen, 1);
     attrs[0] = UMON_A_STR("trace.event", event);
     attrs[1] = UMON_A_U64("trace.fn", (uintptr_t)fn - base);
     attrs[2] = UMON_A_U64("trace.caller", (uintptr_t)call_site - base);
     attrs[3] = UMON_A_I64("trace.depth", d);
+    attrs[4] = UMON_A_U64("trace.thread", thread_number);
     window_count++;
-    umon_client_log_record(c, UMON_TRACE, UMON_S("trace"), UMON_S(event), attrs, 4);
+    umon_client_log_record(c, UMON_TRACE, UMON_S("trace"), UMON_S(event), attrs, 5);
 }
 
 void __cyg_profile_func_enter(void *this_fn, void *call_site)

@@ -43,7 +43,7 @@ NO_INSTR static trace_summary summarize(uintptr_t excluded_rel)
         const char *nl = memchr(captured + pos, '\n', captured_len - pos);
         size_t len = (size_t)(nl - (captured + pos)) + 1;
         if (parse_console_line(captured + pos, len, &frame) && frame.type == UMON_FRAME_RECORD &&
-            frame.attr_count == 4 && strcmp(frame.attrs[0].key, "trace.event") == 0) {
+            frame.attr_count == 5 && frame.attrs[4].number == 1 && strcmp(frame.attrs[0].key, "trace.event") == 0) {
             unsigned d = (unsigned)frame.attrs[3].number;
             s.records++;
             if ((int)d > s.max_depth)

@@ -4,16 +4,19 @@ import io.umonitor.protocol.RecordFrame;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.LongFunction;
 
 /**
- * The call tree that TRACE records describe, for one thread of one session, records in sequence
- * order. Lost records do not derail it: the depth each record carries puts the next call back in
- * its place, and a call whose exit never came is kept and marked.
+ * The call trees that TRACE records describe, one per guest thread ({@code trace.thread}), from one
+ * session's records in sequence order. Lost records do not derail it: the depth each record carries
+ * puts the next call back in its place, and a call whose exit never came is kept and marked.
  *
  * <pre>{@code
  * CallTree tree = CallTree.build(records, AddressSymbolizer.forImage(image));
@@ -30,11 +33,13 @@ public final class CallTree {
      * One call.
      *
      * @param function what was called
+     * @param thread the guest thread that made the call (0 when the records do not say)
      * @param enterNanos timestamp of the entry record
      * @param exitNanos timestamp of the exit record, empty when it never arrived
      * @param children the calls it made, in order
      */
-    public record Call(ResolvedAddress function, long enterNanos, Optional<Long> exitNanos, List<Call> children) {
+    public record Call(ResolvedAddress function, long thread, long enterNanos, Optional<Long> exitNanos,
+            List<Call> children) {
         public Call {
             children = List.copyOf(children);
         }
@@ -70,8 +75,9 @@ public final class CallTree {
 
     private static CallTree fromEvents(List<TraceEvent> events, LongFunction<ResolvedAddress> resolver) {
         List<Open> roots = new ArrayList<>();
-        Deque<Open> stack = new ArrayDeque<>();
+        Map<Long, Deque<Open>> stacks = new HashMap<>();
         for (TraceEvent e : events) {
+            Deque<Open> stack = stacks.computeIfAbsent(e.thread(), t -> new ArrayDeque<>());
             if (e.enter()) {
                 while (!stack.isEmpty() && stack.peek().event.depth() >= e.depth()) {
                     stack.pop();  // its exit was lost
@@ -90,19 +96,25 @@ public final class CallTree {
                 // else: an exit whose entry was lost; nothing to attach it to
             }
         }
-        List<Call> calls = new ArrayList<>();
+        // Each thread's calls together, threads in the order they first appear.
+        Map<Long, List<Call>> byThread = new LinkedHashMap<>();
         for (Open o : roots) {
-            calls.add(o.freeze(resolver));
+            byThread.computeIfAbsent(o.event.thread(), t -> new ArrayList<>()).add(o.freeze(resolver));
         }
+        List<Call> calls = new ArrayList<>();
+        byThread.values().forEach(calls::addAll);
         return new CallTree(calls);
     }
 
-    /** The outermost calls, in order. */
+    /** The outermost calls: each thread's in order, threads in the order they first appear. */
     public List<Call> roots() {
         return roots;
     }
 
-    /** One line per call, indented two spaces per level, with source locations where known. */
+    /**
+     * One line per call, indented two spaces per level, with source locations where known; with more
+     * than one thread, each thread's calls follow a {@code thread N} line.
+     */
     public String render() {
         return render(true);
     }
@@ -110,8 +122,14 @@ public final class CallTree {
     /** As {@link #render()}; {@code withLocations = false} prints function names only. */
     public String render(boolean withLocations) {
         StringBuilder out = new StringBuilder();
+        boolean threaded = roots.stream().map(Call::thread).distinct().count() > 1;
+        Long current = null;
         for (Call c : roots) {
-            render(c, 0, withLocations, out);
+            if (threaded && (current == null || current != c.thread())) {
+                current = c.thread();
+                out.append("thread ").append(current).append('\n');
+            }
+            render(c, threaded ? 1 : 0, withLocations, out);
         }
         return out.toString();
     }
@@ -142,8 +160,8 @@ public final class CallTree {
             for (Open o : children) {
                 kids.add(o.freeze(resolver));
             }
-            return new Call(resolver.apply(event.function()), event.timestampNanos(), Optional.ofNullable(exitNanos),
-                    kids);
+            return new Call(resolver.apply(event.function()), event.thread(), event.timestampNanos(),
+                    Optional.ofNullable(exitNanos), kids);
         }
     }
 }

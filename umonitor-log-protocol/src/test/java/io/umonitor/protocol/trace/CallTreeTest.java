@@ -21,12 +21,17 @@ class CallTreeTest {
     private final List<RecordFrame> records = new ArrayList<>();
 
     private void event(String kind, long fn, long depth) {
+        event(kind, fn, depth, 1);
+    }
+
+    private void event(String kind, long fn, long depth, long thread) {
         records.add(new RecordFrame(records.size(), GuestClock.MONOTONIC, records.size() * 100L, LogLevel.TRACE,
                 "trace", kind, List.of(
                         Attribute.of("trace.event", kind),
                         new Attribute("trace.fn", new AttributeValue.UInt(fn)),
                         new Attribute("trace.caller", new AttributeValue.UInt(fn + 1)),
-                        new Attribute("trace.depth", new AttributeValue.Int(depth)))));
+                        new Attribute("trace.depth", new AttributeValue.Int(depth)),
+                        new Attribute("trace.thread", new AttributeValue.UInt(thread)))));
     }
 
     private String render() {
@@ -77,6 +82,19 @@ class CallTreeTest {
         assertEquals("main (x.c:7)\n", tree.render());
         assertEquals(1, tree.roots().size());
         assertTrue(tree.roots().get(0).exitNanos().isPresent());
+    }
+
+    @Test
+    void interleavedThreadsGetATreeEach() {
+        event("enter", 0x10, 0, 1);
+        event("enter", 0x20, 0, 2);
+        event("enter", 0x30, 1, 1);
+        event("enter", 0x40, 1, 2);
+        event("exit", 0x30, 1, 1);
+        event("exit", 0x40, 1, 2);
+        event("exit", 0x20, 0, 2);
+        event("exit", 0x10, 0, 1);
+        assertEquals("thread 1\n  main\n    parse\nthread 2\n  handle\n    leaf\n", render());
     }
 
     @Test

@@ -59,14 +59,19 @@ class TraceCallTreeIT {
             AddressSymbolizer symbolizer = AddressSymbolizer.forImage(DEMO);
             CallTree tree = CallTree.build(rx.records(), symbolizer);
             assertEquals("""
-                    main
-                      handle_request
+                    thread 1
+                      main
+                        handle_request
+                          parse
+                            leaf
+                        handle_request
+                          parse
+                            leaf
+                    thread 2
+                      worker
                         parse
                           leaf
-                      handle_request
-                        parse
-                          leaf
-                    """, tree.render(false), "call tree of trace_demo.c (noisy is excluded at run time)");
+                    """, tree.render(false), "call trees of trace_demo.c (noisy is excluded at run time)");
 
             // Source lines come from addr2line (binutils, which gcc depends on): the function's line.
             if (symbolizer.hasSourceLines()) {
