@@ -129,7 +129,8 @@ class OcamlClientLoopbackIT {
         long before = System.currentTimeMillis() * 1_000_000L - Duration.ofMinutes(1).toNanos();
         Goodbye goodbye = rx.awaitGoodbye(WAIT);
         List<RecordFrame> records = rx.awaitRecords(SCRIPT.size(), WAIT);
-        long after = System.currentTimeMillis() * 1_000_000L;
+        // Milliseconds round down: a record stamped later in the same millisecond is still "now".
+        long after = (System.currentTimeMillis() + 1) * 1_000_000L;
         assertEquals(List.of(), rx.errors(), "protocol errors");
         assertEquals(SCRIPT.size(), records.size(), () -> "records: " + records);
         for (int i = 0; i < SCRIPT.size(); i++) {

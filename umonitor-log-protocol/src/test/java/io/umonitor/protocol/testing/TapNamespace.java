@@ -48,12 +48,40 @@ public final class TapNamespace implements AutoCloseable {
     /** True when this host can create namespaces and taps (root, /dev/net/tun, ip). */
     public static boolean available() {
         return "root".equals(System.getProperty("user.name")) && Files.exists(Path.of("/dev/net/tun"))
-                && onPath("ip");
+                && onPath("ip") && NamespaceProbe.FAILURE == null;
     }
 
     /** How to make {@link #available()} true, for skip messages. */
     public static final String REQUIREMENT =
-            "needs root, /dev/net/tun and ip (iproute2) to create a network namespace with a tap device";
+            "needs root, /dev/net/tun and ip (iproute2) to create and enter a network namespace with a tap device"
+                    + (NamespaceProbe.FAILURE == null ? "" : "; here: " + NamespaceProbe.FAILURE);
+
+    /**
+     * Whether a namespace can be entered here, tried once: inside a chroot (as on a debootstrap "fresh
+     * machine") {@code ip -n} fails because / is not a mount point, while creating one still works.
+     */
+    private static final class NamespaceProbe {
+        static final String FAILURE = probe();
+
+        private static String probe() {
+            if (!"root".equals(System.getProperty("user.name")) || !onPath("ip")) {
+                return "not root or no ip command";
+            }
+            String name = "umt-probe-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+            try {
+                run("ip", "netns", "add", name);
+                try {
+                    run("ip", "-n", name, "link", "set", "lo", "up");
+                    return null;
+                } finally {
+                    runQuietly("ip", "netns", "del", name);
+                }
+            } catch (RuntimeException | AssertionError e) {
+                return "network namespaces cannot be entered (" + e.getMessage().strip()
+                        + "): run the tests on a real host or VM, not in a chroot";
+            }
+        }
+    }
 
     /**
      * Creates namespace {@code umt-OWNER-RANDOM} with tap {@code umtRANDOM} carrying {@code hostCidr}
