@@ -237,6 +237,15 @@ public final class Monitor implements AutoCloseable {
         return hub.follow(name, Objects.requireNonNull(filter, "filter"), Objects.requireNonNull(consumer, "consumer"));
     }
 
+    /**
+     * Adds a record to the log of {@code record.unikernel()}, as if umonitor had written it: history,
+     * followers and sinks get it. For what a platform does on a unikernel's behalf, e.g. the output of
+     * the build that produced its image, so that one log tells the whole story.
+     */
+    public void publish(LogRecord record) {
+        hub.publish(Objects.requireNonNull(record, "record"));
+    }
+
     /** Counters of one log stream (received, lost, rejected, dropped), across restarts. */
     public LogStats logStats(String name) {
         return hub.stats(name);

@@ -49,7 +49,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code --ipv4-gateway=HOST} of the first network device (unless the arguments already set them), then
  * umonitor's own keys {@code --umonitor-name=NAME --umonitor-token=TOKEN --umonitor-udp=HOST:PORT
  * --umonitor-tcp=HOST:PORT} (the collectors reachable through the first network device; the address keys
- * are left out without a tap). Unikernels that reject unknown keys turn these off with
+ * are left out without a tap), then each of the request's guest parameters as a key of its own
+ * ({@code UMONITOR_WS} becomes {@code --umonitor-ws=ws://HOST:PORT/invoke} when the monitor runs an
+ * invocation gateway). Unikernels that reject unknown keys turn these off with
  * {@code solo5.umonitor-arguments=false}. The token is visible in the host's process list.
  *
  * <p><b>Spec options</b> ({@code solo5.*}; unknown ones are refused):

@@ -139,6 +139,10 @@ record TenderCommand(
                 request.collector(CollectorEndpoint.Transport.TCP, device)
                         .ifPresent(c -> args.add("--umonitor-tcp=" + c.hostAndPort()));
             }
+            // Guest parameters (e.g. UMONITOR_WS, the invocation gateway) as --umonitor-ws=... boot keys.
+            request.guestParameters().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
+                    .forEach(e -> args.add("--" + e.getKey().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + "="
+                            + e.getValue()));
         }
         return args;
     }

@@ -51,6 +51,15 @@ class TenderCommandTest {
     }
 
     @Test
+    void guestParametersBecomeUmonitorKeys() {
+        LaunchRequest plain = webRequest(UnikernelSpec.builder("web", IMAGE), null);
+        LaunchRequest request = new LaunchRequest(plain.spec(), plain.token(), plain.networks(), plain.collectors(),
+                plain.output(), plain.runDirectory(), java.util.Map.of("UMONITOR_WS", "ws://10.77.0.1:4242/invoke"));
+        TenderCommand c = TenderCommand.build(TENDER, WEB, request, Solo5Options.of(request.spec()), 0);
+        assertEquals("--umonitor-ws=ws://10.77.0.1:4242/invoke", c.argv().get(c.argv().size() - 1));
+    }
+
+    @Test
     void defaultMemoryNoMirageNoUmonitorKeys() {
         LaunchRequest request = webRequest(UnikernelSpec.builder("web", IMAGE).argument("verbose")
                 .option("solo5.umonitor-arguments", "false"), null);
