@@ -331,7 +331,7 @@ public final class SupervisedProcess {
             } catch (IOException e) {
                 LOG.debug("{}: closing stdin failed", name, e);
             }
-            LineQueue queue = new LineQueue(queueCapacityChars, output, name);
+            LineQueue queue = new LineQueue(queueCapacityChars, output, name, 2);
             SupervisedProcess supervised = new SupervisedProcess(process, name, queue);
             String threadPrefix = "umonitor-" + name + "-" + process.pid();
             CompletableFuture<Void> stdoutDone = queue.startReader(process.getInputStream(),
@@ -380,8 +380,13 @@ public final class SupervisedProcess {
         private int openReaders;
         private boolean abandoned;
 
-        LineQueue(long capacityChars, OutputConsumer consumer, String label) {
+        /**
+         * @param readers how many readers will feed the queue; counted up front, because a reader that
+         *     ends before the next one starts must not look like the last one
+         */
+        LineQueue(long capacityChars, OutputConsumer consumer, String label, int readers) {
             this.capacityChars = capacityChars;
+            this.openReaders = readers;
             this.consumer = consumer;
             this.label = label;
             for (GuestOutput.Stream s : GuestOutput.Stream.values()) {
@@ -392,7 +397,6 @@ public final class SupervisedProcess {
         CompletableFuture<Void> startReader(InputStream in, GuestOutput.Stream stream, int maxLineBytes, String name) {
             CompletableFuture<Void> done = new CompletableFuture<>();
             synchronized (this) {
-                openReaders++;
                 streams.add(in);
             }
             Thread reader = new Thread(() -> {

@@ -77,6 +77,17 @@ class SupervisedProcessTest {
     }
 
     @Test
+    void aLineOnOneStreamIsNotLostWhenTheOtherStreamEndsFirst() throws Exception {
+        // Regression: the stdout reader used to end before the stderr reader was counted, ending delivery early.
+        for (int i = 0; i < 100; i++) {
+            Lines lines = new Lines();
+            ProcessExit exit = exitOf(sh("exec 1>&-; echo late >&2; exit 2", lines));
+            assertEquals(2, exit.exitValue());
+            assertEquals(List.of("late"), lines.stderr, "run " + i);
+        }
+    }
+
+    @Test
     void zeroExitIsNotASignal() throws Exception {
         ProcessExit exit = exitOf(sh("true", new Lines()));
         assertEquals(0, exit.exitValue());
