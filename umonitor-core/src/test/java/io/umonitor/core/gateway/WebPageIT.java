@@ -84,6 +84,12 @@ class WebPageIT {
                     && dom.contains("level-WARN"), "the guest's stderr record, coloured as WARN:\n" + dom);
             assertFalse(dom.contains("<b id=\"injected\">"), "guest text must never become markup:\n" + dom);
 
+            // The filter box (prefilled from the address) hides the rows that do not match.
+            String filtered = render(chromium, dir, URI.create(page + "&filter=err%200&level=TRACE"), "--dump-dom");
+            assertTrue(rowOf(filtered, "bold&lt;/b&gt; err 0").contains("class=\"rec level-WARN\"")
+                    && !rowOf(filtered, "bold&lt;/b&gt; err 0").contains("hidden"), "the matching row shows:\n" + filtered);
+            assertTrue(rowOf(filtered, "bold&lt;/b&gt; out 1").contains("hidden"), "other rows are hidden:\n" + filtered);
+
             Path screenshot = dir.resolve("page.png");
             render(chromium, dir, page, "--screenshot=" + screenshot, "--window-size=1280,900");
             assertTrue(Files.size(screenshot) > 1000, "a screenshot was written");
@@ -91,6 +97,14 @@ class WebPageIT {
             Files.copy(screenshot, kept, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             System.out.println("web page screenshot: " + kept.toAbsolutePath());
         }
+    }
+
+    /** The record row (the div) whose text contains {@code text}. */
+    private static String rowOf(String dom, String text) {
+        int at = dom.indexOf(text);
+        assertTrue(at >= 0, "no row with '" + text + "' in:\n" + dom);
+        int start = dom.lastIndexOf("<div", at);
+        return dom.substring(start, dom.indexOf("</div>", at));
     }
 
     private static String render(Path chromium, Path dir, URI page, String... what) throws Exception {

@@ -84,6 +84,10 @@
     };
   }
 
+  // The address may carry the initial filter and level (?filter=...&level=WARN), e.g. in a shared link.
+  const params = new URLSearchParams(location.search);
+  if (params.get("filter")) filter.value = params.get("filter");
+  if (LEVELS.includes(params.get("level"))) level.value = params.get("level");
   filter.addEventListener("input", applyFilter);
   level.addEventListener("change", applyFilter);
   poll();
