@@ -23,7 +23,8 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -80,9 +81,11 @@ public final class FileSink implements LogSink {
     public static final String ID = "file";
     public static final long DEFAULT_MAX_BYTES = 64L * 1024 * 1024;
     public static final int DEFAULT_KEEP = 5;
-    private static final int FILE_BUFFER = 32 * 1024;
-    /** Open files kept at most; beyond it idle ones are flushed and closed (they reopen on their next record). */
-    private static final int MAX_OPEN_FILES = 256;
+    /** A quiet unikernel's file buffers little; a busy one's grows so it is written in large pieces. */
+    private static final int FILE_BUFFER = 4 * 1024;
+    private static final int BUSY_FILE_BUFFER = 64 * 1024;
+    /** Files kept open at most; beyond it the least recently used is flushed and closed (it reopens when needed). */
+    static final int MAX_OPEN_FILES = 1024;
     private static final List<String> KNOWN = List.of("directory", "format", "maxBytes", "keep");
 
     private Path directory;
@@ -90,7 +93,7 @@ public final class FileSink implements LogSink {
     private long maxBytes;
     private int keep;
 
-    private final Map<String, LogFile> files = new HashMap<>();
+    private final Map<String, LogFile> files = new LinkedHashMap<>(64, 0.75f, true);
     private final TextLineEncoder text = new TextLineEncoder();
     private JsonLineEncoder json;
     private String lastName;
@@ -224,7 +227,7 @@ public final class FileSink implements LogSink {
             file = files.get(name);
             if (file == null) {
                 if (files.size() >= MAX_OPEN_FILES) {
-                    closeAllFiles();
+                    evictLeastRecentlyUsed();
                 }
                 file = new LogFile(name, fileOf(name));
                 files.put(name, file);
@@ -255,6 +258,17 @@ public final class FileSink implements LogSink {
     @Override
     public void close() {
         closeAllFiles();
+    }
+
+    private void evictLeastRecentlyUsed() {
+        Iterator<LogFile> eldest = files.values().iterator();
+        LogFile victim = eldest.next();
+        eldest.remove();
+        try {
+            victim.flush();
+        } finally {
+            victim.closeQuietly();
+        }
     }
 
     private void closeAllFiles() {
@@ -297,7 +311,7 @@ public final class FileSink implements LogSink {
         private final String unikernel;
         private final Path path;
         private FileOutputStream out;
-        private final byte[] buffer = new byte[FILE_BUFFER];
+        private byte[] buffer = new byte[FILE_BUFFER];
         private int buffered;
         private int bufferedRecords;
         private long size = -1;
@@ -318,6 +332,9 @@ public final class FileSink implements LogSink {
                 }
                 if (buffered + length > buffer.length) {
                     writeOut();
+                    if (buffer.length < BUSY_FILE_BUFFER) {
+                        buffer = new byte[Math.min(buffer.length * 4, BUSY_FILE_BUFFER)];
+                    }
                     if (length > buffer.length) {
                         writeDirect(bytes, length);
                         return;

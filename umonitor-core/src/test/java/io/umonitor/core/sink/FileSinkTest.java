@@ -175,4 +175,21 @@ class FileSinkTest {
         assertEquals(1, lines.size());
         assertTrue(lines.get(0).contains("kept"));
     }
+
+    @Test
+    void moreUnikernelsThanOpenFilesStillGetEveryRecord() throws IOException {
+        FileSink sink = new FileSink(dir).open();
+        int names = FileSink.MAX_OPEN_FILES + 100;
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < names; i++) {
+                sink.accept(record("u" + i, "round " + round));
+            }
+        }
+        sink.close();
+        for (int i = 0; i < names; i += 97) {
+            List<String> lines = lines(dir.resolve("u" + i + ".log"));
+            assertEquals(2, lines.size(), "u" + i);
+            assertTrue(lines.get(1).contains("round 1"));
+        }
+    }
 }

@@ -39,8 +39,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The TCP collector: one selector thread serves every listening address and every connection.
  *
- * <p>Each connection owns one read buffer that starts small and grows to the maximum frame length
- * only when a frame needs it, so memory per connection is bounded by that length. Every selected
+ * <p>Each connection owns one read buffer: 4 KiB for a quiet connection, grown to 64 KiB once reads
+ * fill it (a busy sender is read in large pieces) and to the maximum frame length only when a frame
+ * needs it, so memory per connection is bounded by the larger of 64 KiB and that length. Every selected
  * connection gets one read per round, which shares the collector fairly between senders. Records
  * decoded in a round are appended to their senders' histories at once and handed to the sinks as
  * one batch. When the sinks fall behind, the collector stops reading altogether: the senders' TCP
@@ -49,7 +50,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class TcpCollector implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TcpCollector.class);
-    private static final int INITIAL_BUFFER = 32 * 1024;
+    /** A quiet connection costs this much; a busy one grows its buffer (fewer, larger reads). */
+    private static final int INITIAL_BUFFER = 4 * 1024;
+    private static final int BUSY_BUFFER = 64 * 1024;
     private static final int FRAME_OVERHEAD = 12;
 
     private final Ingest ingest;
@@ -248,6 +251,7 @@ public final class TcpCollector implements AutoCloseable {
     /** Reads once from {@code c}; returns the bytes read, or -1 once the connection is closed. */
     private int read(Connection c) {
         ByteBuffer buf = c.buffer;
+        int readRoom = buf.remaining();
         int n;
         try {
             n = c.channel.read(buf);
@@ -305,19 +309,26 @@ public final class TcpCollector implements AutoCloseable {
         }
         finishChunk(c, start);
         buf.compact();
+        int max = maxFrameLength + FRAME_OVERHEAD;
         if (!buf.hasRemaining()) {
-            int max = maxFrameLength + FRAME_OVERHEAD;
             if (buf.capacity() >= max) {
                 reject(c, "a frame does not fit the " + max + "-byte connection buffer (FRAME_TOO_LONG)");
                 close(c);
                 return -1;
             }
-            ByteBuffer bigger = ByteBuffer.allocate(max);
-            buf.flip();
-            bigger.put(buf);
-            c.buffer = bigger;
+            grow(c, max);
+        } else if (n == readRoom && buf.capacity() < BUSY_BUFFER) {
+            // The read filled the buffer: more is waiting, so read in larger pieces from now on.
+            grow(c, Math.min(buf.capacity() * 4, Math.max(BUSY_BUFFER, max)));
         }
         return n;
+    }
+
+    private static void grow(Connection c, int capacity) {
+        ByteBuffer bigger = ByteBuffer.allocate(capacity);
+        c.buffer.flip();
+        bigger.put(c.buffer);
+        c.buffer = bigger;
     }
 
     private int finishChunk(Connection c, int start) {

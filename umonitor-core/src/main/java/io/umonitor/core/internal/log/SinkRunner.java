@@ -24,6 +24,8 @@ final class SinkRunner {
      * this long lets the batches that arrive meanwhile share one.
      */
     static final long FLUSH_LINGER_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
+    /** The longest a record waits for a flush while the queue never runs empty (sustained load). */
+    static final long MAX_FLUSH_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final LogSink sink;
     private final int capacity;
@@ -160,6 +162,11 @@ final class SinkRunner {
                 }
             }
             dirty = true;
+            if (System.nanoTime() - dirtySince >= MAX_FLUSH_DELAY_NANOS) {
+                // A quiet sender's records must not sit in a buffer while busy ones keep the queue full.
+                flush();
+                dirty = false;
+            }
         }
         flush();
     }
