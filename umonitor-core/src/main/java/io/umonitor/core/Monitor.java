@@ -75,7 +75,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe. {@link #close()} is idempotent and stops everything in order: refuse new launches, stop
  * unikernels (grace period, then kill), remove network devices, drain the collectors, flush and close the
- * sinks.
+ * sinks. A monitor the application never closes is closed when the JVM exits (see
+ * {@link Builder#closeOnJvmExit}), so no guest outlives it.
  *
  * @since 0.1
  */
