@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Lets {@code umonitor ps}, {@code logs} and {@code stop} in another terminal reach the monitor that a
@@ -96,8 +97,15 @@ final class ControlServer implements AutoCloseable {
                 default -> send(out, error("unknown request '" + request.path("op").asText()
                         + "': use ps, stop or logs"));
             }
-        } catch (IOException | RuntimeException e) {
-            // the client went away or sent garbage; nothing else is affected
+        } catch (IOException e) {
+            // the client went away; nothing else is affected
+        } catch (RuntimeException e) {
+            // A bad request or a failure here ends this one connection, with the reason for the client.
+            try {
+                send(Channels.newOutputStream(channel), error("request failed: " + e));
+            } catch (IOException | RuntimeException ignored) {
+                // the client went away as well
+            }
         }
     }
 
@@ -181,6 +189,14 @@ final class ControlServer implements AutoCloseable {
             Files.deleteIfExists(socketPath);
         } catch (IOException e) {
             // best effort: a stale socket is detected and removed by the next client
+        }
+        // Let answers in flight finish (a `stop` that ended the last unikernel is answered while `run`
+        // shuts down), then end connections that only follow logs.
+        connections.shutdown();
+        try {
+            connections.awaitTermination(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         connections.shutdownNow();
     }

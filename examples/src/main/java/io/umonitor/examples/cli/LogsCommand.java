@@ -45,8 +45,10 @@ final class LogsCommand implements Callable<Integer> {
         RecordPrinter printer = new RecordPrinter(System.out, !json && RecordPrinter.terminalSupportsColour(), false);
         UmonitorHome h = UmonitorHome.resolve(home);
         ControlClient client = new ControlClient(h.control());
+        String serverError = null;
         for (Path socket : client.liveSockets()) {
             boolean[] found = {false};
+            String[] error = {null};
             client.request(socket, RecordJson.MAPPER.createObjectNode().put("op", "logs").put("name", name)
                     .put("level", filter.minimumLevel().name()).put("grep", grep).put("follow", follow), reply -> {
                         if (reply.has("record")) {
@@ -55,11 +57,18 @@ final class LogsCommand implements Callable<Integer> {
                             return true;
                         }
                         found[0] |= reply.has("end");
+                        error[0] = reply.path("error").asText(null);
                         return false;
                     });
             if (found[0]) {
                 return 0;
             }
+            if (error[0] != null && !error[0].startsWith("no unikernel named")) {
+                serverError = error[0];
+            }
+        }
+        if (serverError != null) {
+            System.err.println("umonitor: the running monitor could not answer: " + serverError);
         }
         return fromFile(logDirectory != null ? logDirectory : h.logs(), filter, printer);
     }

@@ -25,11 +25,11 @@ class ControlSocketIT {
             assertTrue(ps.output().matches("(?s).*napper\\s+process\\s+RUNNING.*"), ps.output() + "\nrun:\n" + Files.readString(runOutput));
 
             CliProcess.Result logs = CliProcess.run(home, 30, "logs", "napper");
-            assertEquals(0, logs.exitCode(), logs.output());
+            assertEquals(0, logs.exitCode(), logs.output() + "\nrun:\n" + Files.readString(runOutput));
             assertTrue(logs.output().contains("monitor"), "the monitor's own records (launched, running) are in the log:\n" + logs.output());
 
             CliProcess.Result stop = CliProcess.run(home, 30, "stop", "napper");
-            assertEquals(0, stop.exitCode(), stop.output());
+            assertEquals(0, stop.exitCode(), stop.output() + "\nrun:\n" + Files.readString(runOutput));
             assertTrue(run.waitFor(20, TimeUnit.SECONDS), "run ends when its unikernel is stopped");
         } finally {
             run.destroyForcibly();
