@@ -174,6 +174,23 @@ class InvocationGatewayIT {
     }
 
     @Test
+    void aRestartedGuestConnectsAgainWithItsNewToken() throws Exception {
+        monitor.launch(guest("phoenix", "query")
+                .restartPolicy(io.umonitor.api.RestartPolicy.onFailure(1, Duration.ofMillis(100), Duration.ofMillis(100)))
+                .build());
+        Invocations guest = monitor.invocations("phoenix");
+        guest.awaitReady(READY);
+        CompletableFuture<String> pending = guest.invoke("sleep", "{\"ms\":60000,\"value\":1}", Duration.ofSeconds(60));
+        guest.invoke("exit", "5", Duration.ofSeconds(60));
+        assertEquals(InvocationException.Reason.EXITED, failureOf(pending).reason());
+        UnikernelHandle handle = monitor.find("phoenix").orElseThrow();
+        waitFor("the restart", Duration.ofSeconds(20), () -> handle.restarts() == 1
+                && handle.state() == io.umonitor.api.UnikernelState.RUNNING);
+        guest.awaitReady(READY);
+        assertEquals("\"reborn\"", guest.invoke("echo", "\"reborn\"", Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS));
+    }
+
+    @Test
     void aReplyAfterTheTimeoutIsCountedAndDropped() throws Exception {
         Invocations guest = launchReady("late", "query");
         InvocationException e = failureOf(guest.invoke("sleep", "{\"ms\":500,\"value\":1}", Duration.ofMillis(100)));
