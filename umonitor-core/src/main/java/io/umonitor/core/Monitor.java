@@ -24,6 +24,7 @@ import io.umonitor.core.internal.DefaultLogHubFactory;
 import io.umonitor.core.internal.Discovery;
 import io.umonitor.core.internal.LogHubFactory;
 import io.umonitor.core.internal.ManagedUnikernel;
+import io.umonitor.core.internal.GuestRunState;
 import io.umonitor.core.internal.MonitorContext;
 import io.umonitor.core.gateway.GatewayOptions;
 import io.umonitor.core.gateway.InvocationGateway;
@@ -781,6 +782,19 @@ public final class Monitor implements AutoCloseable {
                 }
             }
 
+            GuestRunState runState = null;
+            try {
+                runState = new GuestRunState(state.resolve("guests"));
+                int killed = runState.removeLeftovers();
+                if (killed > 0) {
+                    LOG.warn("killed {} guest process(es) a monitor killed earlier left running (recorded in {})",
+                            killed, runState.directory());
+                }
+            } catch (IOException e) {
+                LOG.warn("cannot keep run-state records of guests in {}: {}; guests of this monitor will not be "
+                        + "found if it is killed", state.resolve("guests"), e.toString());
+            }
+
             Map<LogSink, ProviderContext> sinkContexts = new LinkedHashMap<>();
             for (LogSink sink : foundSinks.values()) {
                 // Sinks get the monitor's work directory itself: the file sink's default is logs/ in it.
@@ -799,6 +813,7 @@ public final class Monitor implements AutoCloseable {
                 }
                 MonitorContext context = new MonitorContext(hub, usableProvisioners, chosenProvisioner,
                         provisionerProblem, stopGrace, consoleLinesKept, senderLinger, work.resolve("runs"));
+                context.runState(runState);
                 LOG.debug("monitor built: backends {}, provisioners {}, sinks {}", availability,
                         usableProvisioners.keySet(), foundSinks.keySet());
                 Monitor monitor = new Monitor(context, Collections.unmodifiableMap(initializedBackends),

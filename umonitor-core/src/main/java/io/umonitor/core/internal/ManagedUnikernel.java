@@ -242,6 +242,10 @@ public final class ManagedUnikernel implements UnikernelHandle {
             runEnded(run, info, !(e instanceof ConfigurationException));
             return;
         }
+        GuestRunState runState = context.runState();
+        if (runState != null && launched.pid().isPresent()) {
+            runState.started(name(), attempt, launched.pid().getAsLong());
+        }
         List<Attribute> attributes = new ArrayList<>();
         launched.pid().ifPresent(pid -> attributes.add(Attribute.of("pid", pid)));
         attributes.add(Attribute.of("backend", backend.id()));
@@ -272,6 +276,9 @@ public final class ManagedUnikernel implements UnikernelHandle {
                     : ExitInfo.of(-1, 0, ExitClassification.LAUNCHER_ERROR, "backend '" + backend.id()
                             + "' could not report the exit: " + failure);
             try {
+                if (runState != null && launched.pid().isPresent()) {
+                    runState.ended(name(), attempt);
+                }
                 cleanUp(run, true);
                 runEnded(run, info.withLastConsoleLines(run.tail.snapshot()), true);
             } catch (RuntimeException | Error e) {

@@ -48,6 +48,7 @@ public final class MonitorContext {
     private final Map<String, Object> senderOwners = new java.util.HashMap<>();
     private volatile boolean closing;
     private volatile GuestParameters guestParameters = (unikernel, networks) -> Map.of();
+    private volatile GuestRunState runState;
 
     /** Further settings for a launch's guest (e.g. where the invocation gateway listens). */
     @FunctionalInterface
@@ -67,6 +68,16 @@ public final class MonitorContext {
         this.senderLinger = senderLinger;
         this.runsDirectory = runsDirectory;
         scheduler.setRemoveOnCancelPolicy(true);
+    }
+
+    /** Where launched guest processes are recorded, so a monitor killed with SIGKILL leaves none unknown. */
+    public void runState(GuestRunState value) {
+        this.runState = value;
+    }
+
+    /** The run-state records, or null when the monitor keeps none. */
+    GuestRunState runState() {
+        return runState;
     }
 
     public void guestParameters(GuestParameters value) {

@@ -51,6 +51,13 @@ import java.util.Objects;
  * fills, on {@link #flush()} (the monitor calls it once the sink's queue has run empty, at most 0.5 ms
  * after the first unflushed record) and on close; records are never flushed one at a time.
  *
+ * <p><b>Acknowledged</b> records: a record is acknowledged once a {@link #flush()} that began after it was
+ * {@linkplain #accept accepted} has returned without an exception. Flushing hands the bytes to the
+ * operating system ({@code write(2)}, no {@code fsync}), so an acknowledged record is in the file even if
+ * the monitor is then killed with SIGKILL (it is not protected against a power loss or a kernel crash).
+ * Records accepted but not yet acknowledged, and records still in the sink's queue, are lost with the
+ * monitor; {@code MonitorKilledIT} checks that every acknowledged record survives a SIGKILL.
+ *
  * <p>Errors (disk full, directory removed) are thrown from {@link #accept} or {@link #flush} as a
  * {@link RecordsLostException} that says how many buffered records were lost; a partly written line
  * is cut off again, and the next write tries again, so writing resumes by itself when space returns.
