@@ -287,6 +287,16 @@ class DefaultLogHubTest {
     }
 
     @Test
+    void collectorsListenOnlyOnLoopbackByDefaultNeverOnAllInterfaces() {
+        DefaultLogHub hub = hub(fast());
+        assertEquals(2, hub.loopbackEndpoints().size());
+        for (io.umonitor.api.spi.CollectorEndpoint e : hub.loopbackEndpoints()) {
+            assertTrue(e.address().getAddress().isLoopbackAddress(), e.toString());
+            assertFalse(e.address().getAddress().isAnyLocalAddress(), e.toString());
+        }
+    }
+
+    @Test
     void consoleHelloAndGoodbyeBecomeShortDebugRecordsInWordsWithoutTheToken() {
         CollectingSink sink = new CollectingSink("collect");
         DefaultLogHub hub = hub(fast(), sink);
