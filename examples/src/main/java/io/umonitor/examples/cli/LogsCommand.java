@@ -5,6 +5,7 @@ import io.umonitor.api.LogFilter;
 import io.umonitor.api.LogLevel;
 import io.umonitor.api.LogRecord;
 import io.umonitor.core.sink.FileSink;
+import io.umonitor.protocol.trace.AddressSymbolizer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -33,6 +34,10 @@ final class LogsCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print records as JSON lines.")
     boolean json;
 
+    @Option(names = "--image", paramLabel = "PATH",
+            description = "The unikernel's image: trace records then name functions and source lines.")
+    Path image;
+
     @Option(names = "--home", paramLabel = "DIR", description = "As for run.")
     Path home;
 
@@ -42,7 +47,8 @@ final class LogsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         LogFilter filter = new LogFilter(LogLevel.parse(level), null, null, grep);
-        RecordPrinter printer = new RecordPrinter(System.out, !json && RecordPrinter.terminalSupportsColour(), false);
+        RecordPrinter printer = new RecordPrinter(System.out, !json && RecordPrinter.terminalSupportsColour(), false,
+                image == null ? null : AddressSymbolizer.forImage(image));
         UmonitorHome h = UmonitorHome.resolve(home);
         ControlClient client = new ControlClient(h.control());
         String serverError = null;

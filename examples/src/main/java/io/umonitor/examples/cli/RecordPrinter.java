@@ -4,6 +4,7 @@ import io.umonitor.api.Attribute;
 import io.umonitor.api.LifecycleEvent;
 import io.umonitor.api.LogLevel;
 import io.umonitor.api.LogRecord;
+import io.umonitor.protocol.trace.AddressSymbolizer;
 import java.io.PrintStream;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -20,11 +21,18 @@ final class RecordPrinter {
     private final PrintStream out;
     private final boolean colour;
     private final boolean showName;
+    private final AddressSymbolizer symbols;
 
     RecordPrinter(PrintStream out, boolean colour, boolean showName) {
+        this(out, colour, showName, null);
+    }
+
+    /** With {@code symbols}, trace records read {@code enter handle_request (server.c:42)}. */
+    RecordPrinter(PrintStream out, boolean colour, boolean showName, AddressSymbolizer symbols) {
         this.out = out;
         this.colour = colour;
         this.showName = showName;
+        this.symbols = symbols;
     }
 
     /** Colour when stdout is a terminal that is not "dumb" and NO_COLOR is not set (no-color.org). */
@@ -53,7 +61,8 @@ final class RecordPrinter {
         if (!r.logger().isEmpty()) {
             line.append(' ').append('[').append(TerminalText.escape(r.logger())).append(']');
         }
-        line.append(' ').append(TerminalText.escape(r.message()));
+        String message = symbols == null ? r.message() : TraceView.describe(r, symbols).orElse(r.message());
+        line.append(' ').append(TerminalText.escape(message));
         for (Attribute a : r.attributes()) {
             line.append(' ');
             paint(line, colour ? "\u001b[2m" : null, TerminalText.escape(a.key()) + "=");
