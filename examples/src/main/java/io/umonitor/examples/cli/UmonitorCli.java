@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 @Command(name = "umonitor", mixinStandardHelpOptions = true, version = "umonitor 0.1.0",
         description = "Launch unikernels, wire up their network, and collect and show their logs.",
         subcommands = {DemoCommand.class, RunCommand.class, PsCommand.class, LogsCommand.class, StopCommand.class,
-                ListenCommand.class, ShellCommand.class, TraceCommand.class, CommandLine.HelpCommand.class})
+                ListenCommand.class, ShellCommand.class, TraceCommand.class, SoakCommand.class,
+                CommandLine.HelpCommand.class})
 public final class UmonitorCli {
 
     public static void main(String[] args) {
