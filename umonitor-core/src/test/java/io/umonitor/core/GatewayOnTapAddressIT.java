@@ -112,7 +112,12 @@ class GatewayOnTapAddressIT {
             assertTrue(dialled.getPort() != gateway.address().getPort());
             assertTrue(gateway.addresses().contains(new InetSocketAddress(hostAddress, dialled.getPort())),
                     gateway.addresses().toString());
-            assertTrue(monitor.logs("vm", LogFilter.ALL).stream().anyMatch(r -> r.message().equals("guest connected")));
+            // The guest prints this after connecting; its console line may reach the log after awaitReady returned.
+            long consoleDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (monitor.logs("vm", LogFilter.ALL).stream().noneMatch(r -> r.message().equals("guest connected"))) {
+                assertTrue(System.nanoTime() < consoleDeadline, "no 'guest connected' console line within 20 s");
+                Thread.sleep(10);
+            }
             assertEquals("{\"via\":\"tap\"}", invocations.invoke("echo", "{\"via\":\"tap\"}", Duration.ofSeconds(10))
                     .get(10, TimeUnit.SECONDS));
 
