@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(120)
 class WebPageIT {
     /** Page time Chromium grants before dumping; the page polls the list every second. */
-    private static final int VIRTUAL_TIME_MS = 5000;
+    private static final int VIRTUAL_TIME_MS = 8000;
 
     static Path chromium() {
         for (String name : List.of("chromium", "chromium-browser")) {
