@@ -200,6 +200,7 @@ for c in $CASES; do
         "$uc" "$rc" "$(ratio "$uc" "$rc")" "$(col umonitor "$mode" "$k" "$r" rssmb)" "$(col rsyslog "$mode" "$k" "$r" rssmb)" \
         "$(col umonitor "$mode" "$k" "$r" loss)" "$(col rsyslog "$mode" "$k" "$r" loss)" "$acc"
 done
+echo "other tenants' CPU during the runs (not ours, out of $(nproc) cores): median $(grep -o 'foreign_cores=[^ ]*' "$RAW" | cut -d= -f2 | median), load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "(rec/s: first send until the last record is in the files; us/rec: collector process CPU / records written;"
 echo " RSS: peak (VmHWM); umon lost accounted = lost (sequence gaps, GOODBYE) + dropped, from the monitor's counters)"
 if [ "$EXTRAS" = 1 ]; then

@@ -32,7 +32,14 @@ public final class BenchCollector {
         Path dir = Path.of(args[0]);
         InetAddress loopback = InetAddress.getLoopbackAddress();
         String prefix = args.length > 3 ? args[3] : "src";
-        Monitor monitor = Monitor.builder()
+        Monitor.Builder builder = Monitor.builder();
+        // -Dbench.historySize=N: records kept in memory per sender (the monitor's default is 4,096); run.sh
+        // uses it only for the extra row that shows what the in-memory history costs.
+        String history = System.getProperty("bench.historySize");
+        if (history != null) {
+            builder.historySize(Integer.parseInt(history));
+        }
+        Monitor monitor = builder
                 .discoverProviders(false)
                 .sink(new FileSink())
                 .property("file.directory", dir.toString())

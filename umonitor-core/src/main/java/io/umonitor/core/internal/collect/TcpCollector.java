@@ -50,6 +50,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class TcpCollector implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TcpCollector.class);
+    /**
+     * Records a round collects before it hands them to the sinks mid-round. Without it one round over
+     * thousands of busy connections (one read of up to 64 KiB each) could queue hundreds of thousands of
+     * records past the sink queue's bound.
+     */
+    static final int MAX_ROUND_RECORDS = 4096;
     /** A quiet connection costs this much; a busy one grows its buffer (fewer, larger reads). */
     private static final int INITIAL_BUFFER = 4 * 1024;
     private static final int BUSY_BUFFER = 64 * 1024;
@@ -204,7 +210,26 @@ public final class TcpCollector implements AutoCloseable {
             accept((ServerSocketChannel) key.attachment());
         } else if (key.isReadable()) {
             read((Connection) key.attachment());
+            if (round.size() >= MAX_ROUND_RECORDS) {
+                // Many busy connections: hand over what this round has so far and wait for room before
+                // reading the others, so the sink queues stay near their bound however many connections
+                // there are. Every ready connection still gets its one read this round.
+                dispatchRound();
+                awaitRoomWithinRound();
+            }
         }
+    }
+
+    private void awaitRoomWithinRound() {
+        try {
+            while (!closing && !ingest.awaitTcpRoom(100)) {
+                // the sinks are still draining
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closing = true;
+        }
+        roundTime = null;
     }
 
     private void dispatchRound() {
