@@ -55,7 +55,7 @@ public final class TcpCollector implements AutoCloseable {
      * thousands of busy connections (one read of up to 64 KiB each) could queue hundreds of thousands of
      * records past the sink queue's bound.
      */
-    static final int MAX_ROUND_RECORDS = 4096;
+    public static final int MAX_ROUND_RECORDS = 4096;
     /** A quiet connection costs this much; a busy one grows its buffer (fewer, larger reads). */
     private static final int INITIAL_BUFFER = 4 * 1024;
     private static final int BUSY_BUFFER = 64 * 1024;
