@@ -77,6 +77,35 @@ class GeneratedGuestOnHostIT {
         }
     }
 
+    @Test
+    void theGeneratedUnikernelTypeChecksAgainstMirageSignatures(@TempDir Path dir) throws Exception {
+        Path stubs = Path.of("..", "umonitor-log-protocol", "clients", "ocaml", "test", "mirage-stubs").toAbsolutePath()
+                .normalize();
+        assumeTrue(onPath("dune") && onPath("ocamlfind"), "needs dune and ocamlfind: apt-get install ocaml-dune ocaml-findlib");
+        assumeTrue(run(dir, Duration.ofSeconds(30), "ocamlfind", "query", "lwt", "yojson", "fmt", "cstruct", "ipaddr",
+                "cmdliner") == 0, "needs the OCaml libraries lwt yojson fmt cstruct ipaddr cmdliner: apt-get install "
+                + "liblwt-ocaml-dev libyojson-ocaml-dev libfmt-ocaml-dev libcstruct-ocaml-dev libipaddr-ocaml-dev "
+                + "libcmdliner-ocaml-dev");
+        assumeTrue(Files.isDirectory(stubs), "the OCaml client's MirageOS stand-ins are missing at " + stubs);
+        Path src = UnikernelSources.write(dir.resolve("src"), UnikernelSourcesTest.ADDER);
+        Files.delete(src.resolve("config.ml"));
+        for (String stub : List.of("mirage_runtime.ml", "mirage_sleep.ml", "tcpip.ml")) {
+            Files.copy(stubs.resolve(stub), src.resolve(stub));
+        }
+        copyResource("duration.ml", src.resolve("duration.ml"));
+        copyResource("dune.mirage-check", src.resolve("dune"));
+        copyResource("dune-project", src.resolve("dune-project"));
+        int built = run(src, Duration.ofSeconds(150), "dune", "build", "--root", src.toString());
+        assertEquals(0, built, "the generated unikernel.ml does not compile against the MirageOS signatures: "
+                + Files.readString(src.resolve("build.log")));
+    }
+
+    private static void copyResource(String name, Path to) throws Exception {
+        try (InputStream in = GeneratedGuestOnHostIT.class.getResourceAsStream(name)) {
+            Files.write(to, in.readAllBytes());
+        }
+    }
+
     private static InvocationException failure(CompletableFuture<String> future) {
         ExecutionException e = assertThrows(ExecutionException.class, () -> future.get(10, TimeUnit.SECONDS));
         return (InvocationException) e.getCause();
