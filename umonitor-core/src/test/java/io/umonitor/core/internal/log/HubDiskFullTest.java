@@ -21,8 +21,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The file sink on a real 1 MiB tmpfs that fills up under the hub: the failure is a MONITOR record and
- * a counter, another sink keeps receiving everything, and the file sink writes again once space returns.
+ * The file sink on a real 1 MiB tmpfs that fills up, or on a read-only mount, under the hub: the failure is
+ * a MONITOR record and a counter, another sink keeps receiving everything, and the file sink writes again
+ * once space returns or the directory becomes writable.
  */
 @Timeout(60)
 class HubDiskFullTest {
@@ -81,6 +82,52 @@ class HubDiskFullTest {
             if (hub != null) {
                 hub.close();
             }
+            run("umount", "-l", mount.toString());
+        }
+    }
+
+    @Test
+    void anUnwritableLogDirectoryIsReportedAndCountedAndWritingStartsOnceItIsWritable() throws Exception {
+        Path mount = Files.createDirectory(dir.resolve("tmpfs-ro"));
+        Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mount.toString()) == 0,
+                "needs root to mount a small tmpfs (run the tests as root, or in CI)");
+        Path logs = Files.createDirectory(mount.resolve("logs"));
+        DefaultLogHub hub = null;
+        try {
+            // A read-only bind mount: unwritable even for root.
+            assertEquals(0, run("mount", "--bind", logs.toString(), logs.toString()));
+            assertEquals(0, run("mount", "-o", "remount,bind,ro", logs.toString()));
+            FileSink files = new FileSink(logs).open();
+            CollectingSink other = new CollectingSink("other");
+            hub = DefaultLogHub.start(DefaultLogHub.Settings.defaults().withReportInterval(Duration.ofMillis(100)),
+                    List.of(files, other));
+            DefaultLogHub h = hub;
+            String token = String.format("%032x", 78);
+            hub.registerSender("ro", token);
+            TestSenders.sendTcp(TestSenders.endpoint(hub, Transport.TCP), "ro", token, 1000);
+            TestSenders.await("the other sink gets every record", WAIT, () -> other.count("ro", LogOrigin.TCP) == 1000);
+            TestSenders.await("the failure counted", WAIT, () -> h.sinkFailures(FileSink.ID) > 0);
+            TestSenders.await("the failure reported as an ERROR record naming the sink", WAIT, () -> !other.records(r ->
+                    r.unikernel().equals("ro") && r.origin() == LogOrigin.MONITOR && r.level() == LogLevel.ERROR
+                            && r.attribute("sink").map(new AttributeValue.Str(FileSink.ID)::equals).orElse(false))
+                    .isEmpty());
+            assertTrue(hub.stats("ro").dropped() > 0, hub.stats("ro").toString());
+
+            assertEquals(0, run("mount", "-o", "remount,bind,rw", logs.toString()));
+            TestSenders.sendTcp(TestSenders.endpoint(hub, Transport.TCP), "ro", token, 100);
+            Path log = logs.resolve("ro.log");
+            TestSenders.await("writing starts once the directory is writable", WAIT, () -> {
+                try {
+                    return Files.exists(log) && Files.readString(log, StandardCharsets.UTF_8).contains("ro:99 ");
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+        } finally {
+            if (hub != null) {
+                hub.close();
+            }
+            run("umount", "-l", logs.toString());
             run("umount", "-l", mount.toString());
         }
     }
