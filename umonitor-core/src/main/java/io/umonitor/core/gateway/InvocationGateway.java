@@ -16,8 +16,8 @@ import java.util.Optional;
  * log client uses, {@code UMONITOR_TOKEN}), either as query parameters {@code ?name=NAME&token=TOKEN}
  * or as upgrade headers {@code X-Umonitor-Name} and {@code X-Umonitor-Token}; the header
  * {@code executor_id} (as the iarnet provider sends it) is accepted for the name, never without the token.
- * Unknown names and wrong or missing tokens are refused at the handshake (HTTP 404, tokens compared in
- * constant time). The gateway listens on the configured host address (loopback by default) and on the host
+ * Unknown names and wrong or missing tokens are refused in the handshake with an HTTP error response,
+ * never an open connection (tokens compared in constant time). The gateway listens on the configured host address (loopback by default) and on the host
  * side of each TAP device of a running unikernel; a unikernel may reconnect at any time.
  *
  * <h2>Viewers: {@code /logs}</h2>

@@ -38,6 +38,8 @@ final class Channel implements Invocations {
     // Guarded by this.
     private WebSocket connection;
     private final Map<String, Pending> pending = new HashMap<>();
+    /** Invocations whose connection closed, waiting briefly for the exit report. */
+    private final List<Pending> orphans = new ArrayList<>();
     private CompletableFuture<Void> ready = new CompletableFuture<>();
     private long nextId;
     private boolean closed;
@@ -199,7 +201,7 @@ final class Channel implements Invocations {
         }
         String why = "its connection closed (code " + code + (reason == null || reason.isEmpty() ? "" : ", " + reason) + ")";
         Duration grace = gateway.disconnectGrace();
-        ExitInfo known = gateway.exitOfCurrentRun(name);
+        ExitInfo known = gateway.exitIfEnded(name);
         if (known != null || grace.isZero()) {
             fail(lost, known != null ? Reason.EXITED : Reason.DISCONNECTED, why, known);
             return;
@@ -215,16 +217,13 @@ final class Channel implements Invocations {
                     still.retainAll(orphans);
                     orphans.removeAll(still);
                 }
-                ExitInfo exit = gateway.exitOfCurrentRun(name);
+                ExitInfo exit = gateway.exitIfEnded(name);
                 fail(still, exit != null ? Reason.EXITED : Reason.DISCONNECTED, why, exit);
             }, grace.toMillis(), TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             fail(lost, Reason.CLOSED, why + " while the monitor closes", null);
         }
     }
-
-    // Guarded by this: invocations whose connection closed, waiting briefly for the exit report.
-    private final List<Pending> orphans = new ArrayList<>();
 
     /** The unikernel's run ended: everything pending fails now, with how it ended. */
     void exited(ExitInfo exit) {
@@ -348,10 +347,14 @@ final class Channel implements Invocations {
         return lateReplies.get();
     }
 
+    /** At most 80 characters, control characters replaced, so input from the network is safe in a log line. */
     static String abbreviate(String text) {
         if (text == null) {
             return "null";
         }
-        return text.length() <= 80 ? text : text.substring(0, 77) + "...";
+        String shown = text.length() <= 80 ? text : text.substring(0, 77) + "...";
+        StringBuilder safe = new StringBuilder(shown.length());
+        shown.codePoints().forEach(c -> safe.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+        return safe.toString();
     }
 }

@@ -179,21 +179,22 @@ public final class DefaultInvocationGateway implements InvocationGateway, Lifecy
         switch (request.path()) {
             case GatewayRequest.INVOKE_PATH -> {
                 String name = request.name();
+                String shown = Channel.abbreviate(name);
                 if (name.isEmpty()) {
                     return "no unikernel name: send ?name=NAME&token=TOKEN or the X-Umonitor-Name and X-Umonitor-Token headers";
                 }
                 String token = request.token();
                 if (token.isEmpty()) {
-                    return "unikernel '" + name + "' sent no token: send its UMONITOR_TOKEN as ?token= or X-Umonitor-Token";
+                    return "unikernel '" + shown + "' sent no token: send its UMONITOR_TOKEN as ?token= or X-Umonitor-Token";
                 }
                 String expected = tokens.get(name);
                 if (expected == null) {
                     // Compare anyway, so the answer takes as long for unknown names as for known ones.
                     sameToken(token, viewerToken);
-                    return "unikernel '" + Channel.abbreviate(name) + "' is not running under this monitor";
+                    return "unikernel '" + shown + "' is not running under this monitor";
                 }
                 if (!sameToken(token, expected)) {
-                    return "unikernel '" + name + "' sent a wrong token";
+                    return "unikernel '" + shown + "' sent a wrong token";
                 }
                 return null;
             }
@@ -210,7 +211,7 @@ public final class DefaultInvocationGateway implements InvocationGateway, Lifecy
                         LogLevel.parse(level);
                     }
                 } catch (RuntimeException e) {
-                    return e.getMessage();
+                    return Channel.abbreviate(e.getMessage());
                 }
                 return null;
             }
@@ -273,10 +274,6 @@ public final class DefaultInvocationGateway implements InvocationGateway, Lifecy
     }
 
     /** The exit of the unikernel's latest run, when that run has ended. */
-    ExitInfo exitOfCurrentRun(String name) {
-        return exitIfEnded(name);
-    }
-
     ExitInfo exitIfEnded(String name) {
         Optional<UnikernelHandle> handle = lookup.apply(name);
         if (handle.isEmpty()) {

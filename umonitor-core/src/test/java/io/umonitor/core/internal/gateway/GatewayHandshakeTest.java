@@ -69,6 +69,13 @@ class GatewayHandshakeTest {
     }
 
     @Test
+    void aForgedNameCannotForgeALogLine() {
+        String refusal = gateway.checkHandshake(invoke(Map.of("name", List.of("x\n[main] INFO forged\u001b[2J"),
+                "token", List.of(TOKEN)), "", "", ""), false);
+        assertFalse(refusal.chars().anyMatch(Character::isISOControl), refusal);
+    }
+
+    @Test
     void anUnregisteredUnikernelIsRefusedAndARestartReplacesTheToken() {
         gateway.register("web", "ffeeddccbbaa99887766554433221100");
         assertTrue(gateway.checkHandshake(invoke(Map.of(), "web", TOKEN, ""), false).contains("wrong token"));
