@@ -356,7 +356,9 @@ class CollectorFuzzTest {
             assertEquals(perSender, hub.stats("good-" + i).received(), "good-" + i);
         }
         assertTrue(badConnections.get() >= 1);
-        assertEquals(badConnections.get(), hub.stats("bad").rejected(), "every bad connection is cut off and counted");
+        // A connection the collector cut off while we were still writing may be counted a moment later.
+        await("every bad connection cut off and counted once", WAIT,
+                () -> hub.stats("bad").rejected() == badConnections.get());
         await("the bad sender's rejections are reported in its log", WAIT, () -> !sink.records(r ->
                 r.unikernel().equals("bad") && r.origin() == LogOrigin.MONITOR && r.message().contains("rejected"))
                 .isEmpty());
