@@ -134,10 +134,12 @@ class DefaultLogHubTest {
             pool.shutdownNow();
         }
         // UDP may lose datagrams on a loaded machine; whatever is lost must show up as lost, never vanish.
+        // A gap shows only once a later datagram arrives, so the last few datagrams' loss (10 records
+        // each, no GOODBYE follows) cannot be seen: allow the last three.
         await("every UDP record received or counted lost", WAIT, () -> {
             for (int i = 0; i < senders; i++) {
                 LogStats s = hub.stats("udp-" + i);
-                if (s.received() + s.lost() < perSender - 10) {
+                if (s.received() + s.lost() < perSender - 30) {
                     return false;
                 }
             }
