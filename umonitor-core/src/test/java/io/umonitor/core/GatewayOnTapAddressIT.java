@@ -18,14 +18,13 @@ import io.umonitor.core.gateway.GatewayGuestMain;
 import io.umonitor.core.gateway.GatewayOptions;
 import io.umonitor.core.gateway.InvocationGateway;
 import io.umonitor.core.gateway.Invocations;
+import io.umonitor.core.process.ProcessUnikernel;
 import io.umonitor.core.process.SupervisedProcess;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.OptionalLong;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -66,29 +65,8 @@ class GatewayOnTapAddressIT {
             request.guestParameters().forEach(builder::environment);
             SupervisedProcess process = builder.start();
             request.output().running();
-            CompletableFuture<ExitInfo> exit = process.exit().thenApply(e -> ExitInfo.of(e.exitValue(), e.signal(),
+            return new ProcessUnikernel(process, e -> ExitInfo.of(e.exitValue(), e.signal(),
                     e.exitValue() == 0 ? ExitClassification.NORMAL : ExitClassification.FAILURE, "process ended"));
-            return new LaunchedUnikernel() {
-                @Override
-                public OptionalLong pid() {
-                    return OptionalLong.of(process.pid());
-                }
-
-                @Override
-                public CompletableFuture<ExitInfo> exit() {
-                    return exit;
-                }
-
-                @Override
-                public void stop(Duration grace) {
-                    process.stop(grace);
-                }
-
-                @Override
-                public void kill() {
-                    process.kill();
-                }
-            };
         }
     }
 

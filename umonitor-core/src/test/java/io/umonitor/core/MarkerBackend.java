@@ -8,11 +8,9 @@ import io.umonitor.api.spi.LaunchRequest;
 import io.umonitor.api.spi.LaunchedUnikernel;
 import io.umonitor.api.spi.UnikernelBackend;
 import io.umonitor.core.process.ProcessExit;
+import io.umonitor.core.process.ProcessUnikernel;
 import io.umonitor.core.process.SupervisedProcess;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.OptionalLong;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * A test backend like rumprun's: runs {@code sh} with the spec's arguments and reports
@@ -55,28 +53,7 @@ class MarkerBackend implements UnikernelBackend {
                     }
                 })
                 .start();
-        CompletableFuture<ExitInfo> exit = process.exit().thenApply(MarkerBackend::classify);
-        return new LaunchedUnikernel() {
-            @Override
-            public OptionalLong pid() {
-                return OptionalLong.of(process.pid());
-            }
-
-            @Override
-            public CompletableFuture<ExitInfo> exit() {
-                return exit;
-            }
-
-            @Override
-            public void stop(Duration grace) {
-                process.stop(grace);
-            }
-
-            @Override
-            public void kill() {
-                process.kill();
-            }
-        };
+        return new ProcessUnikernel(process, MarkerBackend::classify);
     }
 
     private static ExitInfo classify(ProcessExit e) {

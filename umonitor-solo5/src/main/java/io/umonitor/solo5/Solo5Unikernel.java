@@ -1,25 +1,23 @@
 package io.umonitor.solo5;
 
-import io.umonitor.api.ExitInfo;
-import io.umonitor.api.spi.LaunchedUnikernel;
+import io.umonitor.core.process.ProcessUnikernel;
 import io.umonitor.core.process.SupervisedProcess;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.OptionalLong;
-import java.util.concurrent.CompletableFuture;
 
-/** A running tender: the backend's side of one Solo5 unikernel. */
-final class Solo5Unikernel implements LaunchedUnikernel {
+/**
+ * A running tender: the backend's side of one Solo5 unikernel. Stopping is SIGTERM, then SIGKILL after the
+ * grace period: the hvt tender handles SIGTERM (exits 1 with "Exiting on signal 15"); spt has no handler
+ * and dies of it at once.
+ */
+final class Solo5Unikernel extends ProcessUnikernel {
 
     private static final Path PROC = Path.of("/proc");
 
-    private final SupervisedProcess process;
     private final ConsoleParser parser;
     private final Map<String, String> staticDetails;
     private final Map<String, String> taps;
-    private final CompletableFuture<ExitInfo> exit;
 
     /**
      * @param staticDetails facts fixed at launch (tender, command, gdb)
@@ -27,36 +25,11 @@ final class Solo5Unikernel implements LaunchedUnikernel {
      */
     Solo5Unikernel(SupervisedProcess process, ConsoleParser parser, Solo5Options options, int memoryMb,
             Map<String, String> staticDetails, Map<String, String> taps) {
-        this.process = process;
+        super(process, end -> ExitClassifier.classify(end.exitValue(), end.signal(),
+                end.stopRequested(), parser.facts(), options.mirage(), memoryMb));
         this.parser = parser;
         this.staticDetails = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(staticDetails));
         this.taps = Map.copyOf(taps);
-        this.exit = process.exit().thenApply(end -> ExitClassifier.classify(end.exitValue(), end.signal(),
-                end.stopRequested(), parser.facts(), options.mirage(), memoryMb));
-    }
-
-    @Override
-    public OptionalLong pid() {
-        return OptionalLong.of(process.pid());
-    }
-
-    @Override
-    public CompletableFuture<ExitInfo> exit() {
-        return exit;
-    }
-
-    /**
-     * SIGTERM, then SIGKILL after {@code grace}. The hvt tender handles SIGTERM (exits 1 with "Exiting
-     * on signal 15"); spt has no handler and dies of it at once.
-     */
-    @Override
-    public void stop(Duration grace) {
-        process.stop(grace);
-    }
-
-    @Override
-    public void kill() {
-        process.kill();
     }
 
     /**

@@ -16,6 +16,7 @@ import io.umonitor.api.spi.ProviderContext;
 import io.umonitor.api.spi.UnikernelBackend;
 import io.umonitor.core.process.ProcessExit;
 import io.umonitor.core.process.Signals;
+import io.umonitor.core.process.ProcessUnikernel;
 import io.umonitor.core.process.SupervisedProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,8 +25,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.OptionalLong;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * Runs a unikernel application built as a Linux user-space program (as Unikraft's linuxu platform
@@ -221,36 +220,13 @@ public final class ProcessBackend implements UnikernelBackend {
                 + " (signal " + signal + "), which umonitor did not send");
     }
 
-    private static final class Launched implements LaunchedUnikernel {
-        private final SupervisedProcess process;
-        private final CompletableFuture<ExitInfo> exit;
+    private static final class Launched extends ProcessUnikernel {
         private final Map<String, String> details;
 
         Launched(SupervisedProcess process, Path image) {
-            this.process = process;
-            this.exit = process.exit().thenApply(ProcessBackend::classify);
+            super(process, ProcessBackend::classify);
             this.details = Map.of("pid", Long.toString(process.pid()), "image", image.toString(),
                     "gdb", "gdb -p " + process.pid());
-        }
-
-        @Override
-        public OptionalLong pid() {
-            return OptionalLong.of(process.pid());
-        }
-
-        @Override
-        public CompletableFuture<ExitInfo> exit() {
-            return exit;
-        }
-
-        @Override
-        public void stop(Duration grace) {
-            process.stop(grace);
-        }
-
-        @Override
-        public void kill() {
-            process.kill();
         }
 
         @Override
