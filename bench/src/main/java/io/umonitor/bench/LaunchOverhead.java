@@ -41,6 +41,9 @@ public final class LaunchOverhead {
                 }
             }
         }
+        try (java.util.stream.Stream<Path> left = Files.walk(work)) {
+            left.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
         double m = median(viaMonitor);
         double d = median(direct);
         System.out.printf("launch program=%s runs=%d monitor_median_ms=%.2f direct_median_ms=%.2f ratio=%.2f%n",
