@@ -358,21 +358,59 @@ const char *umon_strerror(int code)
 /* 1. Encoder                                                                                     */
 /* ============================================================================================== */
 
-static const uint32_t crc_nibble[16] = {
-    0x00000000u, 0x1db71064u, 0x3b6e20c8u, 0x26d930acu, 0x76dc4190u, 0x6b6b51f4u,
-    0x4db26158u, 0x5005713cu, 0xedb88320u, 0xf00f9344u, 0xd6d6a3e8u, 0xcb61b38cu,
-    0x9b64c2b0u, 0x86d3d2d4u, 0xa00ae278u, 0xbdbdf21cu
+/* One lookup per byte: the CRC covers every byte of every frame, so it is on the hot path. */
+static const uint32_t crc_table[256] = {
+    0x00000000u, 0x77073096u, 0xee0e612cu, 0x990951bau, 0x076dc419u, 0x706af48fu,
+    0xe963a535u, 0x9e6495a3u, 0x0edb8832u, 0x79dcb8a4u, 0xe0d5e91eu, 0x97d2d988u,
+    0x09b64c2bu, 0x7eb17cbdu, 0xe7b82d07u, 0x90bf1d91u, 0x1db71064u, 0x6ab020f2u,
+    0xf3b97148u, 0x84be41deu, 0x1adad47du, 0x6ddde4ebu, 0xf4d4b551u, 0x83d385c7u,
+    0x136c9856u, 0x646ba8c0u, 0xfd62f97au, 0x8a65c9ecu, 0x14015c4fu, 0x63066cd9u,
+    0xfa0f3d63u, 0x8d080df5u, 0x3b6e20c8u, 0x4c69105eu, 0xd56041e4u, 0xa2677172u,
+    0x3c03e4d1u, 0x4b04d447u, 0xd20d85fdu, 0xa50ab56bu, 0x35b5a8fau, 0x42b2986cu,
+    0xdbbbc9d6u, 0xacbcf940u, 0x32d86ce3u, 0x45df5c75u, 0xdcd60dcfu, 0xabd13d59u,
+    0x26d930acu, 0x51de003au, 0xc8d75180u, 0xbfd06116u, 0x21b4f4b5u, 0x56b3c423u,
+    0xcfba9599u, 0xb8bda50fu, 0x2802b89eu, 0x5f058808u, 0xc60cd9b2u, 0xb10be924u,
+    0x2f6f7c87u, 0x58684c11u, 0xc1611dabu, 0xb6662d3du, 0x76dc4190u, 0x01db7106u,
+    0x98d220bcu, 0xefd5102au, 0x71b18589u, 0x06b6b51fu, 0x9fbfe4a5u, 0xe8b8d433u,
+    0x7807c9a2u, 0x0f00f934u, 0x9609a88eu, 0xe10e9818u, 0x7f6a0dbbu, 0x086d3d2du,
+    0x91646c97u, 0xe6635c01u, 0x6b6b51f4u, 0x1c6c6162u, 0x856530d8u, 0xf262004eu,
+    0x6c0695edu, 0x1b01a57bu, 0x8208f4c1u, 0xf50fc457u, 0x65b0d9c6u, 0x12b7e950u,
+    0x8bbeb8eau, 0xfcb9887cu, 0x62dd1ddfu, 0x15da2d49u, 0x8cd37cf3u, 0xfbd44c65u,
+    0x4db26158u, 0x3ab551ceu, 0xa3bc0074u, 0xd4bb30e2u, 0x4adfa541u, 0x3dd895d7u,
+    0xa4d1c46du, 0xd3d6f4fbu, 0x4369e96au, 0x346ed9fcu, 0xad678846u, 0xda60b8d0u,
+    0x44042d73u, 0x33031de5u, 0xaa0a4c5fu, 0xdd0d7cc9u, 0x5005713cu, 0x270241aau,
+    0xbe0b1010u, 0xc90c2086u, 0x5768b525u, 0x206f85b3u, 0xb966d409u, 0xce61e49fu,
+    0x5edef90eu, 0x29d9c998u, 0xb0d09822u, 0xc7d7a8b4u, 0x59b33d17u, 0x2eb40d81u,
+    0xb7bd5c3bu, 0xc0ba6cadu, 0xedb88320u, 0x9abfb3b6u, 0x03b6e20cu, 0x74b1d29au,
+    0xead54739u, 0x9dd277afu, 0x04db2615u, 0x73dc1683u, 0xe3630b12u, 0x94643b84u,
+    0x0d6d6a3eu, 0x7a6a5aa8u, 0xe40ecf0bu, 0x9309ff9du, 0x0a00ae27u, 0x7d079eb1u,
+    0xf00f9344u, 0x8708a3d2u, 0x1e01f268u, 0x6906c2feu, 0xf762575du, 0x806567cbu,
+    0x196c3671u, 0x6e6b06e7u, 0xfed41b76u, 0x89d32be0u, 0x10da7a5au, 0x67dd4accu,
+    0xf9b9df6fu, 0x8ebeeff9u, 0x17b7be43u, 0x60b08ed5u, 0xd6d6a3e8u, 0xa1d1937eu,
+    0x38d8c2c4u, 0x4fdff252u, 0xd1bb67f1u, 0xa6bc5767u, 0x3fb506ddu, 0x48b2364bu,
+    0xd80d2bdau, 0xaf0a1b4cu, 0x36034af6u, 0x41047a60u, 0xdf60efc3u, 0xa867df55u,
+    0x316e8eefu, 0x4669be79u, 0xcb61b38cu, 0xbc66831au, 0x256fd2a0u, 0x5268e236u,
+    0xcc0c7795u, 0xbb0b4703u, 0x220216b9u, 0x5505262fu, 0xc5ba3bbeu, 0xb2bd0b28u,
+    0x2bb45a92u, 0x5cb36a04u, 0xc2d7ffa7u, 0xb5d0cf31u, 0x2cd99e8bu, 0x5bdeae1du,
+    0x9b64c2b0u, 0xec63f226u, 0x756aa39cu, 0x026d930au, 0x9c0906a9u, 0xeb0e363fu,
+    0x72076785u, 0x05005713u, 0x95bf4a82u, 0xe2b87a14u, 0x7bb12baeu, 0x0cb61b38u,
+    0x92d28e9bu, 0xe5d5be0du, 0x7cdcefb7u, 0x0bdbdf21u, 0x86d3d2d4u, 0xf1d4e242u,
+    0x68ddb3f8u, 0x1fda836eu, 0x81be16cdu, 0xf6b9265bu, 0x6fb077e1u, 0x18b74777u,
+    0x88085ae6u, 0xff0f6a70u, 0x66063bcau, 0x11010b5cu, 0x8f659effu, 0xf862ae69u,
+    0x616bffd3u, 0x166ccf45u, 0xa00ae278u, 0xd70dd2eeu, 0x4e048354u, 0x3903b3c2u,
+    0xa7672661u, 0xd06016f7u, 0x4969474du, 0x3e6e77dbu, 0xaed16a4au, 0xd9d65adcu,
+    0x40df0b66u, 0x37d83bf0u, 0xa9bcae53u, 0xdebb9ec5u, 0x47b2cf7fu, 0x30b5ffe9u,
+    0xbdbdf21cu, 0xcabac28au, 0x53b39330u, 0x24b4a3a6u, 0xbad03605u, 0xcdd70693u,
+    0x54de5729u, 0x23d967bfu, 0xb3667a2eu, 0xc4614ab8u, 0x5d681b02u, 0x2a6f2b94u,
+    0xb40bbe37u, 0xc30c8ea1u, 0x5a05df1bu, 0x2d02ef8du
 };
 
 uint32_t umon_crc32(uint32_t crc, const void *data, size_t len)
 {
     const uint8_t *p = data;
     crc = ~crc;
-    while (len--) {
-        crc ^= *p++;
-        crc = (crc >> 4) ^ crc_nibble[crc & 0x0f];
-        crc = (crc >> 4) ^ crc_nibble[crc & 0x0f];
-    }
+    while (len--)
+        crc = (crc >> 8) ^ crc_table[(crc ^ *p++) & 0xff];
     return ~crc;
 }
 
@@ -508,17 +546,27 @@ static size_t utf8_sequence(const uint8_t *s, size_t n)
 static size_t put_text(writer *w, const uint8_t *s, size_t n, size_t limit)
 {
     static const uint8_t replacement[3] = { 0xef, 0xbf, 0xbd };
-    size_t in = 0, out = 0;
+    size_t in = 0, out = 0, run = 0;  /* run: well-formed bytes ending at in, not yet written */
     while (in < n) {
-        size_t seq = utf8_sequence(s + in, n - in);
+        size_t seq = s[in] < 0x80 ? 1 : utf8_sequence(s + in, n - in);
         size_t produced = seq ? seq : 3;
         if (out + produced > limit)
             break;
-        if (w != NULL)
-            put_bytes(w, seq ? s + in : replacement, produced);
-        in += seq ? seq : 1;
+        if (seq) {
+            run += seq;
+            in += seq;
+        } else {
+            if (w != NULL) {
+                put_bytes(w, s + in - run, run);
+                put_bytes(w, replacement, 3);
+            }
+            run = 0;
+            in++;
+        }
         out += produced;
     }
+    if (w != NULL)
+        put_bytes(w, s + in - run, run);
     return out;
 }
 
@@ -623,13 +671,10 @@ static long encode_frame(uint8_t *out, size_t cap, unsigned type, body_writer bo
                          size_t message_limit)
 {
     size_t limit = cap < UMON_MAX_FRAME ? cap : UMON_MAX_FRAME;
-    writer measure = { NULL, 0, 0 };
     writer w;
-    body(&measure, arg, message_limit);
-    if (measure.len + UMON_FRAME_OVERHEAD > limit)
-        return UMON_E_TOO_LONG;
-    if (out == NULL)
-        return (long)(measure.len + UMON_FRAME_OVERHEAD);
+    size_t body_len;
+    /* One pass: the body is written in place (put_bytes never passes limit) and its length patched in;
+     * a frame that turns out too long leaves out partly written but is reported as UMON_E_TOO_LONG. */
     w.p = out;
     w.cap = limit;
     w.len = 0;
@@ -637,8 +682,17 @@ static long encode_frame(uint8_t *out, size_t cap, unsigned type, body_writer bo
     put_u8(&w, 0x4d);
     put_u8(&w, UMON_PROTOCOL_VERSION);
     put_u8(&w, type);
-    put_u32(&w, (uint32_t)measure.len);
+    put_u32(&w, 0);
     body(&w, arg, message_limit);
+    body_len = w.len - 8;
+    if (body_len + UMON_FRAME_OVERHEAD > limit)
+        return UMON_E_TOO_LONG;
+    if (out == NULL)
+        return (long)(body_len + UMON_FRAME_OVERHEAD);
+    out[4] = (uint8_t)(body_len >> 24);
+    out[5] = (uint8_t)(body_len >> 16);
+    out[6] = (uint8_t)(body_len >> 8);
+    out[7] = (uint8_t)body_len;
     put_u32(&w, umon_crc32(0, out, w.len));
     return (long)w.len;
 }
@@ -746,6 +800,8 @@ struct umon_client {
     pthread_cond_t wake_flusher;
     pthread_t flusher;
     int flusher_running, flusher_stop;
+    int flusher_idle;           /* the flusher sleeps a whole interval: a first record must wake it */
+    int flusher_kicked;         /* woken early already; no further signal until it has pumped */
 #endif
 };
 
@@ -920,25 +976,60 @@ static int enqueue_frame_space(umon_client *c, size_t need)
     return make_room(c, need);
 }
 
+#ifdef UMON_HAVE_THREADS
+/* With a flusher, TCP and UDP records are left to it (a send() per call would cost the caller far more
+ * than the record itself); it comes within 1 ms while records wait. The console stays synchronous. */
+static int sends_in_background(umon_client *c)
+{
+    return c->flusher_running && c->cfg.transport != UMON_TRANSPORT_CONSOLE;
+}
+
+/* Wakes the flusher when it would otherwise sleep a whole interval, or when half the buffer waits. */
+static void nudge_flusher(umon_client *c)
+{
+    if (c->flusher_kicked)
+        return;
+    if (c->flusher_idle || c->tail - c->head >= c->cap / 2) {
+        c->flusher_idle = 0;
+        c->flusher_kicked = 1;
+        pthread_cond_signal(&c->wake_flusher);
+    }
+}
+#endif
+
 static int log_locked(umon_client *c, const umon_record *proto)
 {
     umon_record r = *proto;
-    long need;
+    long n;
     r.sequence = c->next_sequence++;
-    need = umon_encode_record(NULL, c->max_frame, &r);
-    if (need < 0) {
-        c->dropped++;
-        return (int)need;
+    if (make_room(c, c->max_frame)) {
+        /* the largest frame fits: encode once, in place */
+        n = umon_encode_record(c->buf + c->tail, c->max_frame, &r);
+        if (n < 0) {
+            c->dropped++;
+            return (int)n;
+        }
+    } else {
+        /* nearly full: size the frame first, as it may still fit */
+        n = umon_encode_record(NULL, c->max_frame, &r);
+        if (n < 0) {
+            c->dropped++;
+            return (int)n;
+        }
+        if (!enqueue_frame_space(c, (size_t)n)) {
+            c->dropped++;
+            return UMON_E_FULL;
+        }
+        umon_encode_record(c->buf + c->tail, (size_t)n, &r);
     }
-    if (!enqueue_frame_space(c, (size_t)need)) {
-        c->dropped++;
-        return UMON_E_FULL;
-    }
-    umon_encode_record(c->buf + c->tail, (size_t)need, &r);
-    c->tail += (size_t)need;
+    c->tail += (size_t)n;
     c->pending++;
     if (c->cfg.blocking)
         flush_locked(c, c->cfg.flush_timeout_ms);
+#ifdef UMON_HAVE_THREADS
+    else if (sends_in_background(c))
+        nudge_flusher(c);
+#endif
     else
         pump(c);
     return UMON_OK;
@@ -1051,22 +1142,41 @@ void umon_client_stats(umon_client *c, umon_stats *stats)
 }
 
 #ifdef UMON_HAVE_THREADS
+/* How long the flusher may sleep: a whole interval when nothing waits or the TCP client is only
+ * waiting for its next reconnect attempt, 1 ms while records wait for a transport that can take them. */
+static unsigned flusher_sleep_ms(umon_client *c)
+{
+    unsigned interval = c->cfg.flush_interval_ms;
+    if (c->closed || everything_sent(c))
+        return interval;
+    if (c->cfg.transport == UMON_TRANSPORT_TCP && c->state == TCP_DISCONNECTED) {
+        uint64_t now = now_ms(c);
+        uint64_t until = c->next_attempt_ms > now ? c->next_attempt_ms - now : 1;
+        return until < interval ? (unsigned)until : interval;
+    }
+    return 1;
+}
+
 static void *flusher_main(void *arg)
 {
     umon_client *c = arg;
     lock(c);
     while (!c->flusher_stop) {
         struct timespec wake;
+        unsigned sleep_ms = flusher_sleep_ms(c);
+        c->flusher_idle = c->closed || everything_sent(c);
         clock_gettime(CLOCK_REALTIME, &wake);
-        wake.tv_sec += c->cfg.flush_interval_ms / 1000;
-        wake.tv_nsec += (long)(c->cfg.flush_interval_ms % 1000) * 1000000L;
+        wake.tv_sec += sleep_ms / 1000;
+        wake.tv_nsec += (long)(sleep_ms % 1000) * 1000000L;
         if (wake.tv_nsec >= 1000000000L) {
             wake.tv_sec++;
             wake.tv_nsec -= 1000000000L;
         }
         pthread_cond_timedwait(&c->wake_flusher, &c->lock, &wake);
+        c->flusher_idle = 0;
         if (!c->flusher_stop && !c->closed && !everything_sent(c))
             pump(c);
+        c->flusher_kicked = 0;
     }
     unlock(c);
     return NULL;
