@@ -8,7 +8,7 @@
  *   encode     snprintf + umon_encode_record into a buffer (the C client's encoder alone)
  *   send_log   umon_client_log() on a TCP client whose collector is a thread of this program that reads
  *              and discards (formatting, encoding, the client's lock and buffer, and its share of the
- *              non-blocking send() calls)
+ *              non-blocking send() calls), with the background flusher of umon_init_from_env()
  * Prints one line: clientcost ... ns per call of each, the ratio send_log/snprintf, and the records the
  * client dropped (full buffer) during its loop.
  */
@@ -76,7 +76,7 @@ int main(int argc, char **argv) {
     char address[64];
     snprintf(address, sizeof address, "127.0.0.1:%d", ntohs(a.sin_port));
     umon_config cfg = { .transport = UMON_TRANSPORT_TCP, .address = address, .name = "cost", .logger = "app",
-                        .buffer_size = 256 * 1024 };
+                        .buffer_size = 256 * 1024, .flush_interval_ms = 100 /* as umon_init_from_env() */ };
     char err[256];
     umon_client *c = umon_client_open(&cfg, err, sizeof err);
     if (!c) { fprintf(stderr, "clientcost: %s\n", err); return 2; }
