@@ -448,6 +448,131 @@ static void test_background_flush_delivers_without_further_calls(void)
     close(listener);
 }
 
+/* With the background flusher, log calls leave the sending to it: many records make far fewer
+ * sends than records, every record arrives in order without any further call, and a record logged
+ * on a quiet client leaves at once (the flusher is woken), not after its 1 s interval. */
+static size_t batched_sends;
+static uint64_t batched_next_sequence;
+static int batched_out_of_order;
+
+static int counting_datagram_send(void *ctx, const uint8_t *payload, size_t len)
+{
+    static test_frame f[64];
+    size_t n, k;
+    (void)ctx;
+    n = parse_stream(payload, len, f, 64);
+    for (k = 1; k < n; k++)
+        if (f[k].type == UMON_FRAME_RECORD && f[k].sequence != batched_next_sequence++)
+            batched_out_of_order = 1;
+    batched_sends++;
+    return UMON_OK;
+}
+
+static long elapsed_ms(const struct timespec *since)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long)(now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
+}
+
+/* Waits (up to timeout_ms, without touching the client otherwise) until sent reaches target. */
+static int sent_within(umon_client *c, uint64_t target, long timeout_ms)
+{
+    struct timespec start, pause = { 0, 200000 };
+    umon_stats st;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        umon_client_stats(c, &st);
+        if (st.sent >= target)
+            return 1;
+        if (elapsed_ms(&start) > timeout_ms)
+            return 0;
+        nanosleep(&pause, NULL);
+    }
+}
+
+static void test_flusher_batches_sends(void)
+{
+    umon_config cfg = base_config(UMON_TRANSPORT_UDP);
+    umon_client *c;
+    umon_stats st;
+    struct timespec start;
+    long latency_ms, worst_ms = 0;
+    int i, round;
+    cfg.datagram_send = counting_datagram_send;
+    cfg.buffer_size = 1024 * 1024;
+    cfg.flush_interval_ms = 1000;
+    c = umon_client_open(&cfg, NULL, 0);
+    CHECK(c != NULL);
+    for (i = 0; i < 20000; i++)
+        CHECK_EQ_LONG(umon_client_log(c, UMON_INFO, NULL, NULL, 0, "batched record %d", i), UMON_OK);
+    CHECK(sent_within(c, 20000, 3000));
+    umon_client_stats(c, &st);
+    CHECK(st.sent == 20000 && st.dropped == 0 && st.pending == 0);
+    CHECK(!batched_out_of_order && batched_next_sequence == 20000);
+    /* ~1472-byte datagrams hold about 30 of these records; one send per call would make 20000 */
+    fprintf(stderr, "flusher: 20000 records in %lu sends\n", (unsigned long)batched_sends);
+    CHECK(batched_sends < 20000 / 10);
+    /* quiet client: the flusher sleeps its whole 1 s interval unless the log call wakes it */
+    for (round = 0; round < 5; round++) {
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        CHECK_EQ_LONG(umon_client_log(c, UMON_INFO, NULL, NULL, 0, "single %d", round), UMON_OK);
+        CHECK(sent_within(c, 20001 + (uint64_t)round, 2000));
+        latency_ms = elapsed_ms(&start);
+        if (latency_ms > worst_ms)
+            worst_ms = latency_ms;
+    }
+    fprintf(stderr, "flusher: a single record left within %ld ms (worst of 5)\n", worst_ms);
+    CHECK(worst_ms < 200);  /* milliseconds normally; generous for a loaded machine, far below 1 s */
+    CHECK_EQ_LONG(umon_client_close(c, "exit"), UMON_OK);
+    CHECK(!batched_out_of_order);
+}
+
+/* The same over TCP: records logged in a burst and a single one on a quiet connection all reach the
+ * collector with no further call, the single one well before the flusher's 1 s interval. */
+static void test_flusher_tcp_delivers_promptly(void)
+{
+    unsigned short port;
+    int listener = loopback_socket(SOCK_STREAM, &port), conn;
+    char address[64];
+    umon_config cfg = base_config(UMON_TRANSPORT_TCP);
+    umon_client *c;
+    static uint8_t buf[1 << 20];
+    size_t len = 0, n = 0;
+    struct timespec start;
+    int i;
+    snprintf(address, sizeof address, "127.0.0.1:%u", port);
+    CHECK(listen(listener, 4) == 0);
+    cfg.address = address;
+    cfg.buffer_size = 512 * 1024;
+    cfg.flush_interval_ms = 1000;
+    c = umon_client_open(&cfg, NULL, 0);
+    CHECK(c != NULL);
+    conn = accept_within(listener, 3000);
+    CHECK(conn >= 0);
+    for (i = 0; i < 2000; i++)
+        CHECK_EQ_LONG(umon_client_log(c, UMON_INFO, NULL, NULL, 0, "tcp burst %d", i), UMON_OK);
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    while (n < 2001 && elapsed_ms(&start) < 3000) {
+        len += read_all(conn, buf + len, sizeof buf - len, 20);
+        n = parse_stream(buf, len, frames, 5000);
+    }
+    CHECK_EQ_LONG((long)n, 2001);
+    CHECK(n == 2001 && frames[0].type == UMON_FRAME_HELLO && frames[2000].sequence == 1999);
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    CHECK_EQ_LONG(umon_client_log(c, UMON_INFO, NULL, NULL, 0, "tcp single"), UMON_OK);
+    while (n < 2002 && elapsed_ms(&start) < 2000) {
+        len += read_all(conn, buf + len, sizeof buf - len, 1);
+        n = parse_stream(buf, len, frames, 5000);
+    }
+    fprintf(stderr, "flusher: a single TCP record arrived within %ld ms\n", elapsed_ms(&start));
+    CHECK(n == 2002 && strcmp(frames[2001].message, "tcp single") == 0);
+    CHECK(elapsed_ms(&start) < 200);
+    CHECK_EQ_LONG(umon_client_close(c, "exit"), UMON_OK);
+    close(conn);
+    close(listener);
+}
+
 static umon_client *shared_client;
 
 static void *log_many(void *arg)
@@ -548,6 +673,8 @@ int main(void)
     test_full_buffer_then_connect();
     test_reconnect_same_session();
     test_background_flush_delivers_without_further_calls();
+    test_flusher_batches_sends();
+    test_flusher_tcp_delivers_promptly();
     test_threads();
     test_env_init();
     test_bad_config_messages();
