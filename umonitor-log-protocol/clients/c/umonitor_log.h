@@ -20,9 +20,11 @@
  * Thread safety: every umon_client_* call on one client may come from any thread at the same time;
  * a mutex guards the buffer, the sequence counter and the socket (build with -DUMON_NO_THREADS for
  * single-threaded targets without pthreads). Formatting happens outside the lock. umon_init(),
- * umon_init_from_env() and umon_shutdown() must not race with each other. Without the background
- * thread (flush_interval_ms), records that could not leave at once go out on a later log call,
- * umon_client_poll() or flush.
+ * umon_init_from_env() and umon_shutdown() must not race with each other. With the background
+ * thread (flush_interval_ms), a TCP or UDP log call only encodes into the buffer and the thread sends
+ * (woken by the call when it was idle, then every 1 ms while records wait, at once when half the
+ * buffer waits). Without it, every log call sends, and records that could not leave at once go out on
+ * a later log call, umon_client_poll() or flush.
  *
  * Never blocks, never crashes on network errors: records that do not fit in the buffer are dropped,
  * counted, and still consume a sequence number (PROTOCOL.md section 7); SIGPIPE is suppressed
@@ -230,9 +232,10 @@ typedef struct umon_config {
     unsigned reconnect_min_ms;  /* first TCP reconnect delay; 0 = 100, doubled up to the max */
     unsigned reconnect_max_ms;  /* 0 = 5000 */
     unsigned connect_wait_ms;   /* TCP: how long opening waits for the first connection; 0 = 200 */
-    /* POSIX builds with threads: when > 0, a background thread sends what waits (a record logged
-     * while disconnected, a socket that was full) every this many ms, so nothing sits in the buffer
-     * until the next log call. 0 = no thread; umon_init_from_env() uses 100. */
+    /* POSIX builds with threads: when > 0, a background thread sends the TCP and UDP records (log
+     * calls then make no system call), within about 1 ms while records wait; this is its sleep when
+     * nothing waits or a TCP reconnect is not due yet. 0 = no thread, each log call sends;
+     * umon_init_from_env() uses 100. */
     unsigned flush_interval_ms;
 
     /* Console: lines go to console_write when set, else to console_fd (0 = standard output). */
@@ -281,7 +284,7 @@ int umon_client_vlog(umon_client *client, umon_level level, const char *logger,
 int umon_client_log_record(umon_client *client, umon_level level, umon_str logger, umon_str message,
                            const umon_attr *attrs, size_t attr_count);
 
-/* Tries to send what is buffered without blocking (also done by every log call). */
+/* Tries to send what is buffered without blocking (also done by every log call without the flusher). */
 void umon_client_poll(umon_client *client);
 /* Waits up to timeout_ms until the buffer is empty; UMON_OK or UMON_E_TIMEOUT. */
 int umon_client_flush(umon_client *client, unsigned timeout_ms);
