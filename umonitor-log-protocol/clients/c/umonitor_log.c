@@ -1142,12 +1142,13 @@ void umon_client_stats(umon_client *c, umon_stats *stats)
 }
 
 #ifdef UMON_HAVE_THREADS
-/* How long the flusher may sleep: a whole interval when nothing waits or the TCP client is only
- * waiting for its next reconnect attempt, 1 ms while records wait for a transport that can take them. */
-static unsigned flusher_sleep_ms(umon_client *c)
+/* How long the flusher may sleep: a whole interval when nothing waits (and nothing did at its last
+ * wake-up) or the TCP client only waits for its next reconnect attempt; else 1 ms. Staying on 1 ms for
+ * one round after sending keeps a steady trickle batched instead of each record waking the flusher. */
+static unsigned flusher_sleep_ms(umon_client *c, int sent_last_round)
 {
     unsigned interval = c->cfg.flush_interval_ms;
-    if (c->closed || everything_sent(c))
+    if (c->closed || (everything_sent(c) && !sent_last_round))
         return interval;
     if (c->cfg.transport == UMON_TRANSPORT_TCP && c->state == TCP_DISCONNECTED) {
         uint64_t now = now_ms(c);
@@ -1160,11 +1161,12 @@ static unsigned flusher_sleep_ms(umon_client *c)
 static void *flusher_main(void *arg)
 {
     umon_client *c = arg;
+    int sent_last_round = 0;
     lock(c);
     while (!c->flusher_stop) {
         struct timespec wake;
-        unsigned sleep_ms = flusher_sleep_ms(c);
-        c->flusher_idle = c->closed || everything_sent(c);
+        unsigned sleep_ms = flusher_sleep_ms(c, sent_last_round);
+        c->flusher_idle = sleep_ms == c->cfg.flush_interval_ms && (c->closed || everything_sent(c));
         clock_gettime(CLOCK_REALTIME, &wake);
         wake.tv_sec += sleep_ms / 1000;
         wake.tv_nsec += (long)(sleep_ms % 1000) * 1000000L;
@@ -1174,7 +1176,8 @@ static void *flusher_main(void *arg)
         }
         pthread_cond_timedwait(&c->wake_flusher, &c->lock, &wake);
         c->flusher_idle = 0;
-        if (!c->flusher_stop && !c->closed && !everything_sent(c))
+        sent_last_round = !c->flusher_stop && !c->closed && !everything_sent(c);
+        if (sent_last_round)
             pump(c);
         c->flusher_kicked = 0;
     }
