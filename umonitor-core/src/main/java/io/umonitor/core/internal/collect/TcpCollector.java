@@ -27,12 +27,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,7 +62,7 @@ public final class TcpCollector implements AutoCloseable {
     private final int maxConnections;
     private final Selector selector;
     private final Thread thread;
-    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final SelectorTasks tasks;
     private final Map<InetSocketAddress, ServerSocketChannel> listeners = new ConcurrentHashMap<>();
     private final Set<Connection> connections = new HashSet<>();
     private final PriorityQueue<Connection> throttled =
@@ -99,6 +95,7 @@ public final class TcpCollector implements AutoCloseable {
         this.maxConnections = maxConnections;
         try {
             this.selector = Selector.open();
+            this.tasks = new SelectorTasks(selector, "TCP log collector");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open a selector for the TCP log collector", e);
         }
@@ -115,7 +112,7 @@ public final class TcpCollector implements AutoCloseable {
             server.bind(address, 1024);
             server.configureBlocking(false);
             InetSocketAddress bound = (InetSocketAddress) server.getLocalAddress();
-            onSelector(() -> server.register(selector, SelectionKey.OP_ACCEPT, server));
+            tasks.call(() -> server.register(selector, SelectionKey.OP_ACCEPT, server));
             listeners.put(bound, server);
             return bound;
         } catch (IOException | RuntimeException e) {
@@ -131,52 +128,15 @@ public final class TcpCollector implements AutoCloseable {
                 return false;
             }
             ServerSocketChannel server = e.getValue();
-            onSelector(() -> {
-                SelectionKey key = server.keyFor(selector);
-                if (key != null) {
-                    key.cancel();
-                }
-                server.close();
-                return null;
-            });
+            tasks.cancelAndClose(server);
             return true;
         });
-    }
-
-    private interface SelectorTask {
-        Object run() throws IOException;
-    }
-
-    private void onSelector(SelectorTask task) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        tasks.add(() -> {
-            try {
-                task.run();
-                done.complete(null);
-            } catch (IOException | RuntimeException e) {
-                done.completeExceptionally(e);
-            }
-        });
-        selector.wakeup();
-        try {
-            done.get(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while changing TCP listeners", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof IOException io) {
-                throw new UncheckedIOException(io);
-            }
-            throw new IllegalStateException(e.getCause());
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("the TCP log collector did not answer within 10 s", e);
-        }
     }
 
     private void run() {
         try {
             while (!closing) {
-                runTasks();
+                tasks.runPending();
                 long timeoutMillis = resumeThrottled();
                 if (!ingest.awaitTcpRoom(100)) {
                     continue;
@@ -190,15 +150,8 @@ public final class TcpCollector implements AutoCloseable {
         } catch (IOException | RuntimeException | Error e) {
             LOG.error("the TCP log collector failed; TCP log collection has stopped", e);
         } finally {
-            runTasks();
+            tasks.runPending();
             drainAndClose();
-        }
-    }
-
-    private void runTasks() {
-        Runnable task;
-        while ((task = tasks.poll()) != null) {
-            task.run();
         }
     }
 

@@ -25,12 +25,7 @@ import java.nio.channels.Selector;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +46,7 @@ public final class UdpCollector implements AutoCloseable {
     private final DatagramDecoder decoder;
     private final Selector selector;
     private final Thread thread;
-    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final SelectorTasks tasks;
     private final Map<InetSocketAddress, DatagramChannel> channels = new ConcurrentHashMap<>();
     private final ByteBuffer buffer = ByteBuffer.allocate(MAX_DATAGRAM);
     private volatile boolean closing;
@@ -64,6 +59,7 @@ public final class UdpCollector implements AutoCloseable {
         this.decoder = new DatagramDecoder(maxFrameLength);
         try {
             this.selector = Selector.open();
+            this.tasks = new SelectorTasks(selector, "UDP log collector");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open a selector for the UDP log collector", e);
         }
@@ -81,7 +77,7 @@ public final class UdpCollector implements AutoCloseable {
             channel.bind(address);
             channel.configureBlocking(false);
             InetSocketAddress bound = (InetSocketAddress) channel.getLocalAddress();
-            onSelector(() -> channel.register(selector, SelectionKey.OP_READ, channel));
+            tasks.call(() -> channel.register(selector, SelectionKey.OP_READ, channel));
             channels.put(bound, channel);
             return bound;
         } catch (IOException | RuntimeException e) {
@@ -96,55 +92,15 @@ public final class UdpCollector implements AutoCloseable {
                 return false;
             }
             DatagramChannel channel = e.getValue();
-            onSelector(() -> {
-                SelectionKey key = channel.keyFor(selector);
-                if (key != null) {
-                    key.cancel();
-                }
-                channel.close();
-                return null;
-            });
+            tasks.cancelAndClose(channel);
             return true;
         });
-    }
-
-    private interface SelectorTask {
-        Object run() throws IOException;
-    }
-
-    private void onSelector(SelectorTask task) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        tasks.add(() -> {
-            try {
-                task.run();
-                done.complete(null);
-            } catch (IOException | RuntimeException e) {
-                done.completeExceptionally(e);
-            }
-        });
-        selector.wakeup();
-        try {
-            done.get(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while changing UDP listeners", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof IOException io) {
-                throw new UncheckedIOException(io);
-            }
-            throw new IllegalStateException(e.getCause());
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("the UDP log collector did not answer within 10 s", e);
-        }
     }
 
     private void run() {
         try {
             while (!closing) {
-                Runnable task;
-                while ((task = tasks.poll()) != null) {
-                    task.run();
-                }
+                tasks.runPending();
                 selector.select(this::drain, 500);
                 dispatchRound();
             }
@@ -156,10 +112,7 @@ public final class UdpCollector implements AutoCloseable {
         } catch (IOException | RuntimeException | Error e) {
             LOG.error("the UDP log collector failed; UDP log collection has stopped", e);
         } finally {
-            Runnable task;
-            while ((task = tasks.poll()) != null) {
-                task.run();
-            }
+            tasks.runPending();
             for (DatagramChannel channel : channels.values()) {
                 try {
                     channel.close();

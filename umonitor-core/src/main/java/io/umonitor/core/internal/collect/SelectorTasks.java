@@ -1,0 +1,79 @@
+package io.umonitor.core.internal.collect;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Registration changes that other threads ask of a collector's selector. A selector's key set may only
+ * change safely on its own thread, so callers queue a task, wake the selector and wait for the answer.
+ */
+final class SelectorTasks {
+    interface Task {
+        Object run() throws IOException;
+    }
+
+    private final Selector selector;
+    private final String collector;
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+
+    /** @param collector names the collector in errors, e.g. "TCP log collector" */
+    SelectorTasks(Selector selector, String collector) {
+        this.selector = selector;
+        this.collector = collector;
+    }
+
+    /** Runs {@code task} on the selector thread and waits for it (10 s at most). */
+    void call(Task task) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        tasks.add(() -> {
+            try {
+                task.run();
+                done.complete(null);
+            } catch (IOException | RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        selector.wakeup();
+        try {
+            done.get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while changing the listeners of the " + collector, e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw new UncheckedIOException(io);
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the " + collector + " did not answer within 10 s", e);
+        }
+    }
+
+    /** Stops selecting {@code channel} and closes it, on the selector thread. */
+    void cancelAndClose(SelectableChannel channel) {
+        call(() -> {
+            SelectionKey key = channel.keyFor(selector);
+            if (key != null) {
+                key.cancel();
+            }
+            channel.close();
+            return null;
+        });
+    }
+
+    /** Runs what other threads queued; called by the selector thread between selects and at shutdown. */
+    void runPending() {
+        Runnable task;
+        while ((task = tasks.poll()) != null) {
+            task.run();
+        }
+    }
+}
