@@ -1,5 +1,6 @@
 package io.umonitor.examples.cli;
 
+import io.umonitor.core.sink.Escaping;
 import io.umonitor.api.ExitInfo;
 import io.umonitor.api.LaunchException;
 import io.umonitor.api.LogFilter;
@@ -86,7 +87,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private static String truncate(String s, int max) {
-        String escaped = TerminalText.escape(s);
+        String escaped = Escaping.escape(s);
         return escaped.length() <= max ? escaped : escaped.substring(0, max - 3) + "...";
     }
 

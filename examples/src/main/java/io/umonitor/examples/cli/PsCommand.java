@@ -1,5 +1,6 @@
 package io.umonitor.examples.cli;
 
+import io.umonitor.core.sink.Escaping;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,7 +27,7 @@ final class PsCommand implements Callable<Integer> {
             for (JsonNode u : reply.path("unikernels")) {
                 JsonNode exit = u.path("exit");
                 String exitText = exit.isMissingNode() ? "" : exit.path("code").asInt() + " " + exit.path("classification").asText()
-                        + ": " + TerminalText.escape(exit.path("description").asText());
+                        + ": " + Escaping.escape(exit.path("description").asText());
                 System.out.printf("%-20s %-8s %-8s %8d %9d %6d %8d  %s%n", u.path("name").asText(), u.path("backend").asText(),
                         u.path("state").asText(), u.path("restarts").asInt(), u.path("received").asLong(),
                         u.path("lost").asLong(), u.path("rejected").asLong(), exitText);

@@ -1,5 +1,6 @@
 package io.umonitor.examples.cli;
 
+import io.umonitor.core.sink.Escaping;
 import io.umonitor.api.Attribute;
 import io.umonitor.api.LifecycleEvent;
 import io.umonitor.api.LogLevel;
@@ -53,20 +54,20 @@ final class RecordPrinter {
         StringBuilder line = new StringBuilder(160);
         line.append(TIME.format(r.receivedAt())).append(' ');
         if (showName) {
-            paint(line, nameColour(r.unikernel()), String.format("%-12s", TerminalText.escape(r.unikernel())));
+            paint(line, nameColour(r.unikernel()), String.format("%-12s", Escaping.escape(r.unikernel())));
             line.append(' ');
         }
         paint(line, levelColour(r.level()), String.format("%-5s", r.level()));
         line.append(' ').append(String.format("%-7s", r.origin().name().toLowerCase(java.util.Locale.ROOT)));
         if (!r.logger().isEmpty()) {
-            line.append(' ').append('[').append(TerminalText.escape(r.logger())).append(']');
+            line.append(' ').append('[').append(Escaping.escape(r.logger())).append(']');
         }
         String message = symbols == null ? r.message() : TraceView.describe(r, symbols).orElse(r.message());
-        line.append(' ').append(TerminalText.escape(message));
+        line.append(' ').append(Escaping.escape(message));
         for (Attribute a : r.attributes()) {
             line.append(' ');
-            paint(line, colour ? "\u001b[2m" : null, TerminalText.escape(a.key()) + "=");
-            line.append(TerminalText.escape(a.value().render()));
+            paint(line, colour ? "\u001b[2m" : null, Escaping.escape(a.key()) + "=");
+            line.append(Escaping.escape(a.value().render()));
         }
         return line.toString();
     }
@@ -75,7 +76,7 @@ final class RecordPrinter {
         StringBuilder line = new StringBuilder(120);
         line.append(TIME.format(e.at())).append(' ');
         paint(line, colour ? "\u001b[1m" : null, "== " + e.unikernel() + " " + e.state());
-        e.exitInfo().ifPresent(x -> line.append(": ").append(TerminalText.escape(x.description()))
+        e.exitInfo().ifPresent(x -> line.append(": ").append(Escaping.escape(x.description()))
                 .append(" (exit ").append(x.exitCode()).append(", ").append(x.classification()).append(')'));
         if (e.restarts() > 0) {
             line.append(" [restarts ").append(e.restarts()).append(']');

@@ -1,5 +1,6 @@
 package io.umonitor.examples.cli;
 
+import io.umonitor.core.sink.Escaping;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -21,7 +22,7 @@ final class StopCommand implements Callable<Integer> {
         for (Path socket : client.liveSockets()) {
             JsonNode reply = client.requestOne(socket, RecordJson.MAPPER.createObjectNode().put("op", "stop").put("name", name));
             if (reply != null && reply.path("ok").asBoolean()) {
-                System.out.println(name + " stopped: " + TerminalText.escape(reply.path("exit").path("description").asText()));
+                System.out.println(name + " stopped: " + Escaping.escape(reply.path("exit").path("description").asText()));
                 return 0;
             }
         }

@@ -1,5 +1,6 @@
 package io.umonitor.examples.cli;
 
+import io.umonitor.core.sink.Escaping;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.umonitor.api.LogFilter;
 import io.umonitor.api.LogLevel;
@@ -73,7 +74,7 @@ final class TraceCommand implements Callable<Integer> {
     }
 
     private static void render(CallTree.Call call, int depth, StringBuilder out) {
-        out.append("  ".repeat(depth)).append(TerminalText.escape(call.function().toString()));
+        out.append("  ".repeat(depth)).append(Escaping.escape(call.function().toString()));
         call.exitNanos().ifPresent(exit -> out.append(String.format("  %.3f ms", (exit - call.enterNanos()) / 1e6)));
         out.append('\n');
         call.children().forEach(child -> render(child, depth + 1, out));

@@ -1,11 +1,20 @@
 package io.umonitor.core.sink;
 
-/** The text format's escaping as a String function, for sinks that hand text to other libraries. */
-final class Escaping {
+/**
+ * The text format's escaping as a String function: for sinks that hand guest text to other libraries, and
+ * for anything that shows guest text on a terminal (the command line). C0 and C1 controls and DEL become
+ * {@code \xNN} ({@code \n}, {@code \r}, {@code \t} for the usual ones); Unicode line separators, bidi
+ * overrides and the BOM become a backslash, {@code u} and four hex digits; a backslash is doubled. So guest
+ * text can neither start a line, drive a terminal, nor forge the escaping itself.
+ *
+ * @since 0.1
+ */
+public final class Escaping {
     private Escaping() {
     }
 
-    static String escape(String s) {
+    /** {@code s} escaped; {@code s} itself when nothing needs escaping. */
+    public static String escape(String s) {
         int n = s.length();
         int i = 0;
         while (i < n) {
