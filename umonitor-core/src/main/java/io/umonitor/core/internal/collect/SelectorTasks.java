@@ -2,9 +2,12 @@ package io.umonitor.core.internal.collect;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
@@ -58,7 +61,7 @@ final class SelectorTasks {
     }
 
     /** Stops selecting {@code channel} and closes it, on the selector thread. */
-    void cancelAndClose(SelectableChannel channel) {
+    private void cancelAndClose(SelectableChannel channel) {
         call(() -> {
             SelectionKey key = channel.keyFor(selector);
             if (key != null) {
@@ -66,6 +69,20 @@ final class SelectorTasks {
             }
             channel.close();
             return null;
+        });
+    }
+
+    /**
+     * Stops listening on every address of {@code listeners} whose host is {@code address}: removes it and
+     * cancels and closes its channel on the selector thread. Connections accepted from it stay.
+     */
+    <C extends SelectableChannel> void stopListening(Map<InetSocketAddress, C> listeners, InetAddress address) {
+        listeners.entrySet().removeIf(e -> {
+            if (!e.getKey().getAddress().equals(address)) {
+                return false;
+            }
+            cancelAndClose(e.getValue());
+            return true;
         });
     }
 

@@ -123,14 +123,7 @@ public final class TcpCollector implements AutoCloseable {
 
     /** Stops accepting on every listening address with this host address; connections stay. */
     public void stopListening(InetAddress address) {
-        listeners.entrySet().removeIf(e -> {
-            if (!e.getKey().getAddress().equals(address)) {
-                return false;
-            }
-            ServerSocketChannel server = e.getValue();
-            tasks.cancelAndClose(server);
-            return true;
-        });
+        tasks.stopListening(listeners, address);
     }
 
     private void run() {

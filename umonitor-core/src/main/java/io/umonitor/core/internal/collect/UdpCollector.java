@@ -87,14 +87,7 @@ public final class UdpCollector implements AutoCloseable {
     }
 
     public void stopListening(InetAddress address) {
-        channels.entrySet().removeIf(e -> {
-            if (!e.getKey().getAddress().equals(address)) {
-                return false;
-            }
-            DatagramChannel channel = e.getValue();
-            tasks.cancelAndClose(channel);
-            return true;
-        });
+        tasks.stopListening(channels, address);
     }
 
     private void run() {
