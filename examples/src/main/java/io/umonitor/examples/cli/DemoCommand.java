@@ -26,8 +26,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo", description = {
-        "Build sample guests with gcc and the C log client, run them with the process backend, and show",
-        "their logs: several guests log at once at different levels, one crashes and is restarted."})
+        "Build sample guests with gcc and the C log client and show their logs as they run.",
+        "Several guests log at once at different levels, one crashes and is restarted; where",
+        "qemu-system-x86_64 is installed, one more guest boots as a real VM under QEMU."})
 final class DemoCommand implements Callable<Integer> {
     private static final String[] C_SOURCES = {"umonitor_log.c", "umonitor_log.h"};
 
@@ -47,7 +48,7 @@ final class DemoCommand implements Callable<Integer> {
         RecordPrinter printer = new RecordPrinter(System.out, RecordPrinter.terminalSupportsColour(), true);
         List<UnikernelHandle> handles = new ArrayList<>();
         try (Monitor monitor = common.monitorBuilder().stopGrace(Duration.ofSeconds(2)).build();
-             ControlServer control = ControlServer.start(common.home().control(), new MonitorControlTarget(monitor))) {
+             ControlServer control = ControlServer.start(common.home().control(), new MonitorControlTarget(monitor, "demo", common.logDirectory()))) {
             try (AutoCloseable following = monitor.follow(null, LogFilter.ALL, printer::print)) {
                 handles.add(monitor.launch(spec("sensor-1", guest, "sensor", "20").build()));
                 handles.add(monitor.launch(spec("sensor-2", guest, "sensor", "16").build()));

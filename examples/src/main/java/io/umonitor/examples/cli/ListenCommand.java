@@ -4,6 +4,8 @@ import io.umonitor.api.LogFilter;
 import io.umonitor.api.LogLevel;
 import io.umonitor.api.spi.CollectorEndpoint;
 import io.umonitor.core.Monitor;
+import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -12,13 +14,18 @@ import picocli.CommandLine.Option;
 
 @Command(name = "listen", description = {
         "Attach mode: collect logs from unikernels umonitor did not launch.",
-        "Start it, then point each unikernel's log client at the printed addresses (UMONITOR_TCP / UMONITOR_UDP)."})
+        "Prints a ready-to-paste line of environment variables (UMONITOR_NAME, UMONITOR_TOKEN, UMONITOR_TCP,",
+        "UMONITOR_UDP) for each sender's log client; choose UMONITOR_NAME per sender."})
 final class ListenCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    @Option(names = "--token", defaultValue = "", description = "Token senders must present (default: none; collectors stay on loopback).")
+    @Option(names = "--token", description = "Token senders must present (default: a generated one, printed; "
+            + "--token '' accepts senders without a token, on loopback only).")
     String token;
+
+    @Option(names = "--name", defaultValue = "guest-1", description = "The UMONITOR_NAME shown in the printed line (default: ${DEFAULT-VALUE}).")
+    String exampleName;
 
     @Option(names = "--level", defaultValue = "TRACE", description = "Show records at least this severe.")
     String level;
@@ -26,23 +33,38 @@ final class ListenCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print records as JSON lines.")
     boolean json;
 
+    @Mixin
+    WebOption web;
+
     @Override
     public Integer call() throws Exception {
-        Monitor monitor = common.monitorBuilder().acceptAttachedSenders(token).build();
+        boolean generated = token == null;
+        String senderToken = generated ? HexFormat.of().formatHex(randomBytes()) : token;
+        Monitor monitor = web.apply(common.monitorBuilder().acceptAttachedSenders(senderToken)).build();
         CountDownLatch interrupted = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             monitor.close();
             interrupted.countDown();
         }, "umonitor-shutdown"));
-        try (monitor; ControlServer control = ControlServer.start(common.home().control(), new MonitorControlTarget(monitor))) {
-            for (CollectorEndpoint e : monitor.endpoints()) {
-                System.err.printf("listening: UMONITOR_%s=%s%n", e.transport(), e.hostAndPort());
+        try (monitor; ControlServer control = ControlServer.start(common.home().control(),
+                new MonitorControlTarget(monitor, "listen", common.logDirectory()))) {
+            System.err.println(generated ? "senders must present the generated token " + senderToken
+                    : senderToken.isEmpty() ? "senders need no token" : "senders must present the token given with --token");
+            StringBuilder env = new StringBuilder("UMONITOR_NAME=").append(exampleName);
+            if (!senderToken.isEmpty()) {
+                env.append(" UMONITOR_TOKEN=").append(senderToken);
             }
-            System.err.println("logs are written to " + common.logDirectory() + "; Ctrl-C to stop");
+            for (CollectorEndpoint e : monitor.endpoints()) {
+                env.append(" UMONITOR_").append(e.transport()).append('=').append(e.hostAndPort());
+            }
+            System.err.println("start each sender with (one UMONITOR_NAME per sender):");
+            System.err.println("  " + env);
+            web.announce(monitor);
+            System.err.println("logs are written to " + common.logDirectory() + "; `umonitor ps` lists senders; Ctrl-C to stop");
             RecordPrinter printer = new RecordPrinter(System.out, !json && RecordPrinter.terminalSupportsColour(), true);
             try (AutoCloseable following = monitor.follow(null, LogFilter.atLeast(LogLevel.parse(level)), r -> {
                 if (json) {
-                    System.out.println(RecordJson.toJson(r));
+                    printer.printLine(RecordJson.toCliJson(r).toString());
                 } else {
                     printer.print(r);
                 }
@@ -51,5 +73,11 @@ final class ListenCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private static byte[] randomBytes() {
+        byte[] b = new byte[16];
+        new SecureRandom().nextBytes(b);
+        return b;
     }
 }

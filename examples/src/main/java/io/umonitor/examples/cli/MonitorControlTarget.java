@@ -2,14 +2,39 @@ package io.umonitor.examples.cli;
 
 import io.umonitor.api.LogFilter;
 import io.umonitor.api.LogRecord;
+import io.umonitor.api.LogStats;
 import io.umonitor.api.UnikernelHandle;
+import io.umonitor.api.UnikernelState;
 import io.umonitor.core.Monitor;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 /** Exposes an in-process {@link Monitor} on the control socket. */
-record MonitorControlTarget(Monitor monitor) implements ControlTarget {
+final class MonitorControlTarget implements ControlTarget {
+    private final Monitor monitor;
+    private final String command;
+    private final Path logDirectory;
+    private final Map<String, Instant> launchedAt = new ConcurrentHashMap<>();
+
+    MonitorControlTarget(Monitor monitor, String command, Path logDirectory) {
+        this.monitor = monitor;
+        this.command = command;
+        this.logDirectory = logDirectory;
+        // Age counts from the first launch of a name in this monitor, across restarts.
+        monitor.addLifecycleListener(e -> {
+            if (e.state() == UnikernelState.STARTING && e.restarts() == 0) {
+                launchedAt.put(e.unikernel(), e.at());
+            }
+        });
+    }
+
     @Override
     public List<UnikernelHandle> unikernels() {
         return monitor.unikernels();
@@ -28,5 +53,36 @@ record MonitorControlTarget(Monitor monitor) implements ControlTarget {
     @Override
     public AutoCloseable follow(String name, LogFilter filter, Consumer<LogRecord> consumer) {
         return monitor.follow(name, filter, consumer);
+    }
+
+    @Override
+    public String command() {
+        return command;
+    }
+
+    @Override
+    public Optional<Path> logDirectory() {
+        return Optional.ofNullable(logDirectory);
+    }
+
+    @Override
+    public Optional<Instant> launchedAt(String name) {
+        return Optional.ofNullable(launchedAt.get(name));
+    }
+
+    @Override
+    public Map<String, String> details(String name) {
+        return monitor.details(name);
+    }
+
+    @Override
+    public List<String> attachedSenders() {
+        Set<String> launched = monitor.unikernels().stream().map(UnikernelHandle::name).collect(Collectors.toSet());
+        return monitor.senders().stream().filter(s -> !launched.contains(s)).toList();
+    }
+
+    @Override
+    public LogStats stats(String name) {
+        return monitor.logStats(name);
     }
 }

@@ -55,8 +55,8 @@ import picocli.CommandLine.Option;
  * rejected, dropped and lost, and checks the invariants. Exit code 1 when one broke.
  */
 @Command(name = "soak", description = {
-        "Run load, flood and fault scenarios for a while and print a summary table; exit code 1 if any",
-        "invariant broke (a TCP record lost or out of order, a silent UDP loss, an uncounted rejection,",
+        "Run load, flood and fault scenarios and print a summary table.",
+        "Exit code 1 if any invariant broke (a TCP record lost or out of order, a silent UDP loss, an uncounted rejection,",
         "a crash not detected, a starved sender)."})
 final class SoakCommand implements Callable<Integer> {
 
