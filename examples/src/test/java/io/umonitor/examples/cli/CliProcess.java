@@ -18,11 +18,18 @@ final class CliProcess {
     }
 
     static Process start(Path home, Path output, String... args) throws IOException {
+        return startIn(null, home, output, args);
+    }
+
+    static Process startIn(Path directory, Path home, Path output, String... args) throws IOException {
         assertTrue(Files.exists(JAR), "target/umonitor.jar is built by `mvn package` before integration tests run");
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", JAR.toString()));
+                "-jar", JAR.toAbsolutePath().toString()));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+        if (directory != null) {
+            pb.directory(directory.toFile());
+        }
         pb.environment().put("UMONITOR_HOME", home.toString());
         pb.environment().remove("TERM");
         return pb.start();
@@ -30,8 +37,13 @@ final class CliProcess {
 
     /** Runs to completion (at most {@code seconds}) and returns exit code and output. */
     static Result run(Path home, int seconds, String... args) throws IOException, InterruptedException {
+        return runIn(null, home, seconds, args);
+    }
+
+    static Result runIn(Path directory, Path home, int seconds, String... args) throws IOException, InterruptedException {
+        Files.createDirectories(home);
         Path output = Files.createTempFile(home, "cli", ".out");
-        Process p = start(home, output, args);
+        Process p = startIn(directory, home, output, args);
         if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("umonitor " + String.join(" ", args) + " did not finish in " + seconds + " s:\n"
