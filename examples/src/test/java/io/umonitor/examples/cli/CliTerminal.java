@@ -56,7 +56,9 @@ final class CliTerminal implements AutoCloseable {
         for (String a : args) {
             command.add(quote(a));
         }
-        ProcessBuilder pb = new ProcessBuilder("/usr/bin/script", "-qfec", String.join(" ", command), "/dev/null")
+        ProcessBuilder pb = new ProcessBuilder("/usr/bin/script", "-qfec",
+                // A pseudo-terminal made without a terminal on stdin is 0x0; line editors need a size.
+                "stty cols 200 rows 50; exec " + String.join(" ", command), "/dev/null")
                 .directory(workingDirectory.toFile()).redirectErrorStream(true);
         pb.environment().put("UMONITOR_HOME", home.toString());
         pb.environment().put("TERM", "xterm");
