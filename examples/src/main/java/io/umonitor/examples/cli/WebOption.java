@@ -3,7 +3,6 @@ package io.umonitor.examples.cli;
 import io.umonitor.core.Monitor;
 import io.umonitor.core.gateway.GatewayOptions;
 import io.umonitor.core.gateway.InvocationGateway;
-import java.net.URI;
 import picocli.CommandLine.Option;
 
 /** {@code --web}: the live log page (the monitor's gateway) for run, listen and shell. */
@@ -20,12 +19,8 @@ final class WebOption {
         if (!web) {
             return;
         }
+        // The page's address carries its viewer token (?token=...): anyone with the address can read the logs.
         monitor.gateway().flatMap(InvocationGateway::webPage).ifPresent(page ->
-                System.err.println("live log page: " + withToken(page, monitor.gateway().get().viewerToken())));
-    }
-
-    static String withToken(URI page, String token) {
-        String base = page.toString();
-        return base + (base.contains("?") ? "&" : "?") + "token=" + token;
+                System.err.println("live log page (the address includes its viewer token): " + page));
     }
 }
