@@ -22,6 +22,22 @@ final class CliProcess {
     }
 
     static Process startIn(Path directory, Path home, Path output, String... args) throws IOException {
+        return startIn(directory, home, null, output, args);
+    }
+
+    /** Runs with {@code path} as PATH (null: this JVM's), e.g. to hide an installed tool. */
+    static Result runWithPath(Path home, String path, int seconds, String... args) throws IOException, InterruptedException {
+        Path output = Files.createTempFile(home, "cli", ".out");
+        Process p = startIn(null, home, path, output, args);
+        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("umonitor " + String.join(" ", args) + " did not finish in " + seconds + " s:\n"
+                    + Files.readString(output, StandardCharsets.UTF_8));
+        }
+        return new Result(p.exitValue(), Files.readString(output, StandardCharsets.UTF_8));
+    }
+
+    static Process startIn(Path directory, Path home, String path, Path output, String... args) throws IOException {
         assertTrue(Files.exists(JAR), "target/umonitor.jar is built by `mvn package` before integration tests run");
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", JAR.toAbsolutePath().toString()));
@@ -31,6 +47,9 @@ final class CliProcess {
             pb.directory(directory.toFile());
         }
         pb.environment().put("UMONITOR_HOME", home.toString());
+        if (path != null) {
+            pb.environment().put("PATH", path);
+        }
         pb.environment().remove("TERM");
         return pb.start();
     }

@@ -33,11 +33,13 @@ import org.junit.jupiter.api.io.TempDir;
 class ReadmeExamplesIT {
     private static final Path README = Path.of("..", "README.md");
 
+    static boolean onPath(String tool) {
+        return List.of(System.getenv("PATH").split(":")).stream().anyMatch(d -> Files.isExecutable(Path.of(d, tool)));
+    }
+
     @BeforeAll
     static void qemuIsInstalled() {
-        boolean qemu = List.of(System.getenv("PATH").split(":")).stream()
-                .anyMatch(d -> Files.isExecutable(Path.of(d, "qemu-system-x86_64")));
-        assumeTrue(qemu, "these tests prove the backend choice where QEMU is also usable: apt-get install qemu-system-x86");
+        assumeTrue(onPath("qemu-system-x86_64"), "these tests prove the backend choice where QEMU is also usable: apt-get install qemu-system-x86");
     }
 
     @Test
