@@ -140,4 +140,42 @@ class PsAndLogsIT {
             assertEquals("FAILURE", exited.path("attributes").path("classification").asText());
         }
     }
+
+    @Test
+    void logsOfARunningGuestReadTheFileForWhatHistoryNoLongerHasAndFollowAllGetsNewRecords(@TempDir Path dir) throws Exception {
+        Path home = dir.resolve("home");
+        Path go = dir.resolve("go");
+        RunCommandIT.script(dir, "chatty", "i=1\nwhile [ $i -le 30 ]; do echo \"chat $i\"; i=$((i+1)); done\n"
+                + "while [ ! -e " + go + " ]; do sleep 0.1; done\necho 'late line'\nsleep 60\n");
+        // A history of 5 records: the other 30 are only in the file.
+        Process run = CliProcess.startIn(dir, home, dir.resolve("run.out"), "run", "-D", "log.historySize=5", "./chatty");
+        Process follow = null;
+        try {
+            CliProcess.Result logs = awaitOutput(home, "chat 30", "logs", "chatty");
+            assertTrue(logs.output().contains("chat 1\n") && logs.output().contains("launched with backend"),
+                    "the first records come from the file:\n" + logs.output());
+            assertEquals(1, logs.output().split("chat 30\n", -1).length - 1, "nothing twice:\n" + logs.output());
+
+            Path followed = dir.resolve("follow.out");
+            follow = CliProcess.start(home, followed, "logs", "-f", "--all");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!Files.readString(followed).contains("chat 30") && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            Files.writeString(go, "");
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!Files.readString(followed).contains("late line") && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            String shown = Files.readString(followed);
+            assertTrue(shown.contains("chatty") && shown.contains("late line"), "-f --all shows records as they come:\n" + shown);
+            assertEquals(1, shown.split("late line", -1).length - 1, shown);
+        } finally {
+            if (follow != null) {
+                follow.destroy();
+            }
+            run.destroy();
+            run.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
 }

@@ -64,6 +64,13 @@ class TerminalSessionIT {
             t.type("\r");
             at = t.await("[stdout] ready", at, 30);
 
+            t.type("logs --json --tail 1 napper\r");
+            at = t.await("{\"time\":", at, 30);
+            t.type("logs -f napper\r");
+            at = t.await("[stdout] ready", at, 30);
+            t.type("\u0003"); // ends following, not the shell
+            at = t.await("(stopped following napper)", at, 30);
+
             // Ctrl-C cancels a half-typed line; the guest keeps running.
             t.type("stop nap");
             t.type("\u0003");
