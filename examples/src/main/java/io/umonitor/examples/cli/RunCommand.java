@@ -11,7 +11,10 @@ import io.umonitor.api.RestartPolicy;
 import io.umonitor.api.UnikernelHandle;
 import io.umonitor.api.UnikernelSpec;
 import io.umonitor.core.Monitor;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +33,10 @@ import picocli.CommandLine.Option;
 final class RunCommand implements Callable<Integer> {
     /** The monitor's records that end a run: after the last of them, nothing more is logged for it. */
     private static final Set<String> FINAL_EVENTS = Set.of("exited", "stopped", "launch-failed", "gave-up");
+    /** The monitor's records that start the story of a run. */
+    private static final Set<String> START_EVENTS = Set.of("launched", "launch-failed");
+    /** Guest records held until "launched" is shown; beyond this many they are shown as they come. */
+    private static final int EARLY_RECORDS_HELD = 10_000;
 
     @Mixin
     SpecOptions spec;
@@ -71,12 +78,12 @@ final class RunCommand implements Callable<Integer> {
             boolean launchFailureIsFinal = unikernel.restartPolicy().equals(RestartPolicy.NEVER);
             AtomicLong lastArrival = new AtomicLong(System.nanoTime());
             AtomicReference<String> lastEvent = new AtomicReference<>("");
-            // Following begins before the launch, so the first records cannot be missed.
-            AutoCloseable following = monitor.follow(unikernel.name(), LogFilter.ALL, r -> {
-                String event = event(r);
-                lastEvent.set(event);
-                lastArrival.set(System.nanoTime());
-                if (!r.level().isAtLeast(minimum) || (launchFailureIsFinal && event.equals("launch-failed"))) {
+            // Records a guest sends while its backend is still starting it (a fast program logs over TCP before
+            // launch() returns) are shown after the monitor's "launched", so the story starts at its start.
+            List<LogRecord> early = new ArrayList<>();
+            boolean[] launchRecorded = {false};
+            Consumer<LogRecord> show = r -> {
+                if (!r.level().isAtLeast(minimum) || (launchFailureIsFinal && event(r).equals("launch-failed"))) {
                     return; // a launch failure is said once, as the error at the end
                 }
                 if (json) {
@@ -84,6 +91,26 @@ final class RunCommand implements Callable<Integer> {
                 } else {
                     printer.print(r);
                 }
+            };
+            // Following begins before the launch, so the first records cannot be missed.
+            AutoCloseable following = monitor.follow(unikernel.name(), LogFilter.ALL, r -> {
+                String event = event(r);
+                lastEvent.set(event);
+                lastArrival.set(System.nanoTime());
+                if (!launchRecorded[0]) {
+                    if (!START_EVENTS.contains(event) && early.size() < EARLY_RECORDS_HELD) {
+                        early.add(r);
+                        return;
+                    }
+                    launchRecorded[0] = START_EVENTS.contains(event);
+                    show.accept(r);
+                    if (launchRecorded[0]) {
+                        early.forEach(show);
+                        early.clear();
+                    }
+                    return;
+                }
+                show.accept(r);
             });
             ExitInfo exit;
             try (following) {
@@ -97,6 +124,7 @@ final class RunCommand implements Callable<Integer> {
                     Thread.sleep(20); // polling the follower's progress: nothing else signals "no more records"
                 }
             }
+            early.forEach(show); // a launch that never recorded itself: show what came anyway
             System.out.flush();
             if (exit.classification() == ExitClassification.LAUNCHER_ERROR && exit.exitCode() < 0) {
                 System.err.println("umonitor: cannot launch '" + unikernel.name() + "': "

@@ -9,7 +9,6 @@ import io.umonitor.api.LogStats;
 import io.umonitor.api.UnikernelHandle;
 import io.umonitor.core.Monitor;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
