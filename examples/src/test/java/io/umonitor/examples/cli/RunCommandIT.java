@@ -109,6 +109,31 @@ class RunCommandIT {
     }
 
     @Test
+    void recordsSentOverTcpDuringTheLaunchAreShownAfterLaunched(@TempDir Path dir) throws Exception {
+        assumeTrue(new ProcessBuilder("sh", "-c", "command -v gcc").start().waitFor() == 0, "gcc builds the C guest");
+        Path c = Path.of("..", "umonitor-log-protocol", "clients", "c").toAbsolutePath().normalize();
+        Files.writeString(dir.resolve("fast.c"), """
+                #include "umonitor_log.h"
+                int main(void) {
+                    if (umon_init_from_env() != 0) return 1;
+                    for (int i = 0; i < 3; i++) send_log(UMON_INFO, "tcp record %d", i);
+                    umon_shutdown("done");
+                    return 0;
+                }
+                """);
+        Process cc = new ProcessBuilder("gcc", "-I" + c, "-o", dir.resolve("fast").toString(), dir.resolve("fast.c").toString(),
+                c.resolve("umonitor_log.c").toString(), "-lpthread").redirectErrorStream(true).start();
+        String ccOut = new String(cc.getInputStream().readAllBytes());
+        assertEquals(0, cc.waitFor(), ccOut);
+        CliProcess.Result r = CliProcess.runIn(dir, dir.resolve("home"), 60, "run", "./fast");
+        assertEquals(0, r.exitCode(), r.output());
+        List<String> lines = r.output().lines().toList();
+        int launched = indexOf(lines, "launched with backend 'process'");
+        assertTrue(launched >= 0 && launched < indexOf(lines, "tcp record 0"), r.output());
+        assertTrue(indexOf(lines, "tcp record 2") < indexOf(lines, "exited: exit code 0"), r.output());
+    }
+
+    @Test
     void helpOnEveryCommandExitsZeroAndTheListHasWholeSentences(@TempDir Path dir) throws Exception {
         for (String command : List.of("demo", "run", "ps", "logs", "stop", "listen", "shell", "trace", "soak")) {
             for (String flag : command.equals("run") ? List.of("--help", "-h") : List.of(command.length() % 2 == 0 ? "-h" : "--help")) {
