@@ -57,7 +57,7 @@ class WebPageCliIT {
             shell.await("bold</b> from alpha", 0, 30);
             shell.await("beta 4", 0, 30);
 
-            String live = render(chromium, dir, page, "live");
+            String live = render(chromium, dir, page, "live", d -> d.contains("beta 4") && d.contains("from alpha"));
             List<String[]> rows = rows(live);
             List<String> guests = rows.stream().filter(r -> !r[1].isEmpty()).map(r -> r[1]).toList();
             assertTrue(guests.contains("alpha") && guests.contains("beta"), live);
@@ -74,23 +74,26 @@ class WebPageCliIT {
             assertTrue(live.contains("&lt;b id=injected&gt;bold&lt;/b&gt; from alpha"), "guest HTML shows as text");
             assertFalse(live.contains("<b id=\"injected\">"), "guest HTML never becomes markup");
 
-            String pausedDom = render(chromium, dir, page + "&paused=1", "paused");
+            String pausedDom = render(chromium, dir, page + "&paused=1", "paused", d -> d.contains("held while paused"));
             assertTrue(pausedDom.contains("status-paused") && pausedDom.contains("held while paused"), pausedDom);
             assertTrue(rows(pausedDom).isEmpty(), "while paused nothing new is drawn");
 
-            String filtered = render(chromium, dir, page + "&level=TRACE&filter=alpha%203&hide=beta", "filtered");
+            String filtered = render(chromium, dir, page + "&level=TRACE&filter=alpha%203&hide=beta", "filtered",
+                    d -> d.contains("alpha 3"));
             List<String[]> visible = rows(filtered).stream().filter(r -> r[3] == null).toList();
             assertEquals(1, visible.size(), "only 'alpha 3' matches:\n" + filtered);
             assertTrue(filtered.contains("1 of "), filtered);
             assertTrue(filtered.contains("data-unikernel=\"beta\" type=\"checkbox\"") || filtered.contains("type=\"checkbox\" data-unikernel=\"beta\""),
                     "a toggle per guest:\n" + filtered);
 
-            String future = render(chromium, dir, page + "&from=2999-01-01T00:00:00", "time-range");
+            String future = render(chromium, dir, page + "&from=2999-01-01T00:00:00", "time-range",
+                    d -> d.contains("beta 4"));
             assertTrue(future.contains("0 of "), "no record is from the year 2999:\n" + future);
 
-            String noToken = render(chromium, dir, page.replaceAll("\\?token=.*", ""), "no-token");
+            String noToken = render(chromium, dir, page.replaceAll("\\?token=.*", ""), "no-token", d -> true);
             assertTrue(noToken.contains("needs its viewer token") && noToken.contains("status-error"), noToken);
-            String wrongToken = render(chromium, dir, page.replaceAll("token=.*", "token=0000000000000000"), "wrong-token");
+            String wrongToken = render(chromium, dir, page.replaceAll("token=.*", "token=0000000000000000"), "wrong-token",
+                    d -> d.contains("status-error"));
             assertTrue(wrongToken.contains("viewer token in this address is wrong"), wrongToken);
             shell.type("\u0004");
             assertTrue(shell.awaitExit(60));
@@ -107,8 +110,16 @@ class WebPageCliIT {
         return rows;
     }
 
-    private static String render(Path chromium, Path dir, String page, String state) throws Exception {
+    /**
+     * Renders until {@code ready} holds (at most 8 tries): WebSocket messages do not hold Chromium's virtual
+     * time, so on a busy machine a dump can come before the history arrived.
+     */
+    private static String render(Path chromium, Path dir, String page, String state,
+                                 java.util.function.Predicate<String> ready) throws Exception {
         String dom = chromium(chromium, dir, page, "--dump-dom");
+        for (int attempt = 1; attempt < 8 && !ready.test(dom); attempt++) {
+            dom = chromium(chromium, dir, page, "--dump-dom");
+        }
         Path shot = dir.resolve(state + ".png");
         chromium(chromium, dir, page, "--screenshot=" + shot, "--window-size=800,900");
         assertTrue(Files.size(shot) > 1000, "a screenshot of " + state);
@@ -127,7 +138,7 @@ class WebPageCliIT {
         Path profile = Files.createTempDirectory(dir, "profile");
         List<String> command = new ArrayList<>(List.of(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
                 "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--virtual-time-budget=6000"));
+                "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--virtual-time-budget=10000"));
         command.addAll(List.of(what));
         command.add(page);
         Path out = dir.resolve("chromium.out");
