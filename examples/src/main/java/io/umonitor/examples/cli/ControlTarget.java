@@ -47,7 +47,11 @@ interface ControlTarget {
         return List.of();
     }
 
-    default LogStats stats(String name) {
+    /** Log counters of a unikernel or attached sender. */
+    default LogStats logStats(String name) {
         return LogStats.ZERO;
     }
+
+    /** Resource figures of a running unikernel; empty when it has no host process now. */
+    Optional<io.umonitor.api.UnikernelStats> stats(String name);
 }

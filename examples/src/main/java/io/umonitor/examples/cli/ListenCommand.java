@@ -47,7 +47,8 @@ final class ListenCommand implements Callable<Integer> {
             interrupted.countDown();
         }, "umonitor-shutdown"));
         try (monitor; ControlServer control = ControlServer.start(common.home().control(),
-                new MonitorControlTarget(monitor, "listen", common.logDirectory()))) {
+                new MonitorControlTarget(monitor, "listen", common.logDirectory()));
+             MetricsEndpoint metrics = MetricsEndpoint.start(common.metrics, monitor)) {
             System.err.println(generated ? "senders must present the generated token " + senderToken
                     : senderToken.isEmpty() ? "senders need no token" : "senders must present the token given with --token");
             StringBuilder env = new StringBuilder("UMONITOR_NAME=").append(exampleName);

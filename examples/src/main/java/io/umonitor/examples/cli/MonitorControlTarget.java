@@ -51,6 +51,11 @@ final class MonitorControlTarget implements ControlTarget {
     }
 
     @Override
+    public Optional<io.umonitor.api.UnikernelStats> stats(String name) {
+        return monitor.stats(name);
+    }
+
+    @Override
     public AutoCloseable follow(String name, LogFilter filter, Consumer<LogRecord> consumer) {
         return monitor.follow(name, filter, consumer);
     }
@@ -82,7 +87,7 @@ final class MonitorControlTarget implements ControlTarget {
     }
 
     @Override
-    public LogStats stats(String name) {
+    public LogStats logStats(String name) {
         return monitor.logStats(name);
     }
 }

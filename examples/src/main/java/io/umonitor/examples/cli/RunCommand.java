@@ -72,7 +72,8 @@ final class RunCommand implements Callable<Integer> {
         }, "umonitor-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdown);
         try (monitor; ControlServer control = ControlServer.start(common.home().control(),
-                new MonitorControlTarget(monitor, "run", common.logDirectory()))) {
+                new MonitorControlTarget(monitor, "run", common.logDirectory()));
+             MetricsEndpoint metrics = MetricsEndpoint.start(common.metrics, monitor)) {
             web.announce(monitor);
             RecordPrinter printer = new RecordPrinter(System.out, !json && RecordPrinter.terminalSupportsColour(), false);
             boolean launchFailureIsFinal = unikernel.restartPolicy().equals(RestartPolicy.NEVER);

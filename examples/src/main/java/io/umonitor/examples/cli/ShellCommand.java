@@ -64,6 +64,7 @@ final class ShellCommand implements Callable<Integer> {
         try (held;
              ControlServer control = ControlServer.start(common.home().control(),
                      new MonitorControlTarget(held, "shell", common.logDirectory()));
+             MetricsEndpoint metrics = MetricsEndpoint.start(common.metrics, held);
              Terminal t = TerminalBuilder.builder().name("umonitor").build()) {
             terminal = t;
             boolean colour = !"dumb".equals(terminal.getType()) && System.getenv("NO_COLOR") == null;

@@ -135,11 +135,12 @@ class RunCommandIT {
 
     @Test
     void helpOnEveryCommandExitsZeroAndTheListHasWholeSentences(@TempDir Path dir) throws Exception {
-        for (String command : List.of("demo", "run", "ps", "logs", "stop", "listen", "shell", "trace", "soak")) {
+        for (String command : List.of("demo", "run", "ps", "stats", "logs", "stop", "listen", "shell", "trace", "soak")) {
             for (String flag : command.equals("run") ? List.of("--help", "-h") : List.of(command.length() % 2 == 0 ? "-h" : "--help")) {
                 CliProcess.Result r = CliProcess.run(dir, 60, command, flag);
                 assertEquals(0, r.exitCode(), command + " " + flag + ":\n" + r.output());
                 assertTrue(r.output().startsWith("Usage: umonitor " + command), r.output());
+                assertFalse(r.output().contains("WARN"), "help formats cleanly:\n" + r.output());
             }
         }
         CliProcess.Result top = CliProcess.run(dir, 60, "--help");
