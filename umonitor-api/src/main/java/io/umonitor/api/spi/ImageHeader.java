@@ -1,4 +1,4 @@
-package io.umonitor.core.image;
+package io.umonitor.api.spi;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

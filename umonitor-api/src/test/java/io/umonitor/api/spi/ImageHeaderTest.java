@@ -1,4 +1,4 @@
-package io.umonitor.core.image;
+package io.umonitor.api.spi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
