@@ -134,6 +134,15 @@ class RunCommandIT {
     }
 
     @Test
+    void runWebPrintsThePageAddressWithItsViewerToken(@TempDir Path dir) throws Exception {
+        script(dir, "brief", "echo brief\n");
+        CliProcess.Result r = CliProcess.runIn(dir, dir.resolve("home"), 60, "run", "--web", "./brief");
+        assertEquals(0, r.exitCode(), r.output());
+        assertTrue(Pattern.compile("live log page \\(the address includes its viewer token\\): http://127\\.0\\.0\\.1:\\d+/\\?token=[0-9a-f]{16,}")
+                .matcher(r.output()).find(), r.output());
+    }
+
+    @Test
     void helpOnEveryCommandExitsZeroAndTheListHasWholeSentences(@TempDir Path dir) throws Exception {
         for (String command : List.of("demo", "run", "ps", "stats", "logs", "stop", "listen", "shell", "trace", "soak")) {
             for (String flag : command.equals("run") ? List.of("--help", "-h") : List.of(command.length() % 2 == 0 ? "-h" : "--help")) {
