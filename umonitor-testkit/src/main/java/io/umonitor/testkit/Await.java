@@ -78,6 +78,22 @@ public final class Await {
         }
     }
 
+    /**
+     * Whether {@code condition} holds within {@code timeout}, for tests that assert afterwards with a
+     * message of their own (the state they found).
+     */
+    public static boolean within(Duration timeout, BooleanSupplier condition) {
+        try {
+            until("a condition", timeout, condition);
+            return true;
+        } catch (AssertionError e) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw e;
+            }
+            return false;
+        }
+    }
+
     /** Waits until process {@code pid} has gone (ended and been reaped, or never existed). */
     public static void processGone(long pid, Duration timeout) {
         until("process " + pid + " to end", timeout,
