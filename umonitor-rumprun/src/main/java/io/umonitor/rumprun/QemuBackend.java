@@ -40,7 +40,8 @@ import java.util.OptionalInt;
  * image: rumprun's and Unikraft's own strings, else multiboot), {@code rumprun}, {@code multiboot},
  * {@code unikraft}; {@code qemu.initrd}; {@code qemu.append} (extra command-line words);
  * {@code qemu.debugExit} = auto|on|off; {@code qemu.gdb} = a loopback port for gdb and
- * {@code qemu.gdbWait} = true to start with the CPU stopped; {@code qemu.machine} (default {@code pc}).
+ * {@code qemu.gdbWait} = true to start with the CPU stopped; {@code qemu.machine} (default {@code pc}); {@code qemu.cpu} (the {@code -cpu} model and
+ * features, e.g. {@code host}; default QEMU's).
  *
  * <p><b>What the guest gets</b>: rumprun guests a JSON configuration (program arguments, environment,
  * hostname, the first NIC's static address and gateway, block devices mounted at {@code /NAME}) whose
@@ -53,7 +54,9 @@ import java.util.OptionalInt;
  *
  * <p><b>Lifecycle</b>: the serial console is the guest's output; rumprun's {@code === calling "X" main() ===}
  * (or any first line for other flavours) means running; exit codes come from rumprun's markers or
- * isa-debug-exit; {@code PANIC:} is a crash; after rumprun's {@code halted} umonitor ends QEMU itself
+ * isa-debug-exit; {@code PANIC:} is a crash; what QEMU prints on its stderr decides nothing once the guest has
+ * shown its own exit (a {@code warning:} such as KVM's {@code host doesn't support requested feature} never
+ * makes a guest's exit a launcher error); after rumprun's {@code halted} umonitor ends QEMU itself
  * (QMP quit, then SIGKILL). {@link LaunchedUnikernel#stop} presses the ACPI power button, then quits QEMU
  * over QMP after the grace period, then kills it.
  *
