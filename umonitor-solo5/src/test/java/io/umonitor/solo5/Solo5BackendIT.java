@@ -52,16 +52,40 @@ class Solo5BackendIT {
     @Test
     void helloOnSptExitsNormallyWithItsConsoleCaptured() throws Exception {
         Path kernel = Solo5TestKernels.requireKernel("test_hello", Tender.SPT);
-        Ran r = run(UnikernelSpec.builder("hello-spt", kernel).argument("first").memoryMb(32).build());
+        Ran r = run(UnikernelSpec.builder("hello-spt", kernel).argument("first").memoryMb(32)
+                .environment("LANG", "C").build());
         assertEquals(ExitClassification.NORMAL, r.exit().classification());
         assertEquals(0, r.exit().exitCode());
         assertTrue(r.output().lines(GuestOutput.Stream.STDOUT).contains("Hello, World"), r.output().lines(GuestOutput.Stream.STDOUT).toString());
-        assertTrue(r.output().lines(GuestOutput.Stream.STDOUT).contains("Command line is: 'first --umonitor-name=hello-spt --umonitor-token=t0k3n'"),
-                r.output().lines(GuestOutput.Stream.STDOUT).toString());
+        // test_hello links no umonitor client, so it gets its own arguments only, and its log says why (issue 15).
+        assertTrue(r.output().lines(GuestOutput.Stream.STDOUT).contains("Command line is: 'first'"), r.output().all());
+        assertTrue(r.output().notes().stream().anyMatch(n -> n.startsWith("INFO no --umonitor-* boot arguments")
+                && n.contains("solo5.umonitor-arguments=true")), r.output().notes().toString());
+        assertTrue(r.output().notes().stream().anyMatch(n -> n.startsWith("WARN the environment [LANG] is not passed")),
+                r.output().notes().toString());
         assertTrue(r.output().lines(GuestOutput.Stream.STDOUT).contains("Solo5: Memory map: 32 MB addressable:"), r.output().lines(GuestOutput.Stream.STDOUT).toString());
         assertEquals(1, r.output().runningCalls());
         assertTrue(r.output().notes().get(0).contains("solo5-spt v0.12") || r.output().notes().get(0).contains("solo5-spt v"),
                 r.output().notes().toString());
+    }
+
+    @Test
+    void helloOnSptGetsTheUmonitorKeysWhenAsked() throws Exception {
+        Path kernel = Solo5TestKernels.requireKernel("test_hello", Tender.SPT);
+        Ran r = run(UnikernelSpec.builder("hello-keys", kernel).argument("first").memoryMb(8)
+                .option("solo5.umonitor-arguments", "true").build());
+        assertEquals(ExitClassification.NORMAL, r.exit().classification());
+        assertTrue(r.output().lines(GuestOutput.Stream.STDOUT).contains(
+                "Command line is: 'first --umonitor-name=hello-keys --umonitor-token=t0k3n'"), r.output().all());
+    }
+
+    @Test
+    void moreThanOneCpuIsRefusedBeforeAnythingRuns() {
+        Path kernel = Solo5TestKernels.requireKernel("test_hello", Tender.SPT);
+        io.umonitor.api.ConfigurationException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.umonitor.api.ConfigurationException.class, () -> run(UnikernelSpec.builder("smp", kernel).cpus(4).build()));
+        assertTrue(e.getMessage().contains("asks for 4 CPUs") && e.getMessage().contains("set cpus to 0 or 1"),
+                e.getMessage());
     }
 
     @Test

@@ -72,7 +72,9 @@ class Solo5ManyIT {
                         ProvisionedNetwork net = tap.provision(name, NetworkSpec.tap("service0"));
                         RecordingGuestOutput output = new RecordingGuestOutput();
                         UnikernelSpec spec = UnikernelSpec.builder(name, kernel).network(NetworkSpec.tap("service0"))
-                                .memoryMb(8).argument("serve").option("solo5.mirage", "true").build();
+                                .memoryMb(8).argument("serve").option("solo5.mirage", "true")
+                                // umt_guest stands in for a unikernel with the client, whose keys it echoes
+                                .option("solo5.umonitor-arguments", "true").build();
                         LaunchedUnikernel u = backend.launch(new LaunchRequest(spec, "token-" + name, List.of(net),
                                 List.of(), output, dir));
                         return new Guest(name, net, output, u);

@@ -61,7 +61,7 @@ class Solo5NetworkIT {
     private LaunchedUnikernel launch(Path kernel, String name, ProvisionedNetwork net, RecordingGuestOutput output,
             String... arguments) {
         UnikernelSpec spec = UnikernelSpec.builder(name, kernel).network(NetworkSpec.tap("service0"))
-                .arguments(List.of(arguments)).memoryMb(16).option("solo5.umonitor-arguments", "false").build();
+                .arguments(List.of(arguments)).memoryMb(16).build();
         return backend.launch(new LaunchRequest(spec, "t", List.of(net), List.of(), output, dir));
     }
 
