@@ -63,6 +63,11 @@ class QemuBackendContractIT extends UnikernelBackendContract {
     }
 
     @Override
+    protected Optional<UnikernelSpec.Builder> guestWhoseLaunchFailsAfterStarting(String name) {
+        return Optional.of(guestThatPrintsAndExits(name, "never", 0).option("qemu.machine", "no-such-machine"));
+    }
+
+    @Override
     protected UnikernelSpec.Builder guestThatPrintsItsParameters(String name) {
         // A user-mode NIC: the guest reaches the host's loopback collectors through 10.0.2.2.
         return guest(name, "test.end=exit test.code=0 test.records=0").network(NetworkSpec.user("net0"));

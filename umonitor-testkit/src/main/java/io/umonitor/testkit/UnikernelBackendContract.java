@@ -121,6 +121,15 @@ public abstract class UnikernelBackendContract {
         return Optional.empty();
     }
 
+    /**
+     * A guest whose launch fails after the backend has started its tender or VMM (e.g. QEMU given a machine
+     * type it does not know), to check that the failure says why and no process is left. Empty (the
+     * default) skips that test; override where such a failure can be provoked.
+     */
+    protected Optional<UnikernelSpec.Builder> guestWhoseLaunchFailsAfterStarting(String name) {
+        return Optional.empty();
+    }
+
     /** Monitor settings for the backend, keys without its {@code ID.} prefix. Default: none. */
     protected Map<String, String> settings() {
         return Map.of();
@@ -440,6 +449,34 @@ public abstract class UnikernelBackendContract {
         Await.until("no process left behind by the failed launch", timeout(),
                 () -> !childPids().stream().anyMatch(pid -> !before.contains(pid)));
         assertEquals(0, output.runningCalls(), "a guest that never started never ran");
+    }
+
+    @Test
+    void aLaunchThatFailsAfterStartingTheVmmSaysWhyAndLeavesNothingRunning() throws Exception {
+        Optional<UnikernelSpec.Builder> spec = guestWhoseLaunchFailsAfterStarting(unique("vmmfail"));
+        assumeTrue(spec.isPresent(), () -> "backend '" + id() + "': the test gives no launch that fails after "
+                + "starting (guestWhoseLaunchFailsAfterStarting)");
+        Set<Long> before = childPids();
+        RecordingGuestOutput output = new RecordingGuestOutput();
+        LaunchRequest request = request(spec.get().build(), output);
+        long started = System.nanoTime();
+        LaunchedUnikernel guest;
+        try {
+            guest = launch(request);
+        } catch (UmonitorException e) {
+            assertFalse(e.getMessage().isBlank());
+            assertTrue(e.getMessage().contains(request.spec().name()), "the message names the unikernel: " + e.getMessage());
+            assertFalse(e.getMessage().contains(request.token()), "the token is a secret: " + e.getMessage());
+            guest = null;
+        }
+        if (guest != null) {
+            // A backend may also report the failure as the guest's end, as a launcher error.
+            ExitInfo info = awaitExit(guest);
+            assertEquals(ExitClassification.LAUNCHER_ERROR, info.classification(), info + "\n" + output.all());
+        }
+        Await.until("no process left behind by the failed launch", timeout(),
+                () -> !childPids().stream().anyMatch(pid -> !before.contains(pid)));
+        assertTrue(System.nanoTime() - started < timeout().toNanos(), "the failure came within " + timeout());
     }
 
     private static Set<Long> childPids() {
