@@ -61,10 +61,7 @@ class QemuMonitorIT {
             assertEquals(4, exit.exitCode(), history(logs));
             assertEquals(ExitClassification.FAILURE, exit.classification());
             // Listeners are called on a monitor thread: the end can be known before they have heard of it.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!states.contains(UnikernelState.EXITED) && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
+            Await.within(java.time.Duration.ofSeconds(10), () -> states.contains(UnikernelState.EXITED));
             assertTrue(states.contains(UnikernelState.RUNNING), states.toString());
             List<LogRecord> structured = logs.stream()
                     .filter(r -> r.origin() == LogOrigin.CONSOLE && r.sequence() >= 0).toList();

@@ -153,13 +153,8 @@ class Solo5ManyIT {
                             .memoryMb(8).network(NetworkSpec.tap("service0")).argument("serve")
                             .option("solo5.mirage", "true").build()));
                 }
-                long deadline = System.nanoTime() + TIMEOUT.toNanos();
-                for (io.umonitor.api.UnikernelHandle h : handles) {
-                    while (monitor.logs(h.name(), io.umonitor.api.LogFilter.ALL.withText("serving ping")).isEmpty()
-                            && System.nanoTime() < deadline) {
-                        Thread.sleep(20);
-                    }
-                }
+                Await.within(TIMEOUT, () -> handles.stream().noneMatch(h -> monitor.logs(h.name(),
+                        io.umonitor.api.LogFilter.ALL.withText("serving ping")).isEmpty()));
                 assertEquals(COUNT, new HashSet<>(handles.stream().map(h -> h.networks().get(0).guestAddress())
                         .toList()).size());
                 for (io.umonitor.api.UnikernelHandle h : handles) {

@@ -154,11 +154,8 @@ class Solo5NetworkIT {
                 io.umonitor.api.UnikernelHandle handle = monitor.launchAndAwaitRunning(spec, TIMEOUT);
                 ProvisionedNetwork net = handle.networks().get(0);
                 assertEquals(Optional.of(ns.name), net.networkNamespace());
-                long deadline = System.nanoTime() + TIMEOUT.toNanos();
-                while (monitor.logs("m-ping", io.umonitor.api.LogFilter.ALL.withText("Serving ping on 10.0.0.2"))
-                        .isEmpty() && System.nanoTime() < deadline) {
-                    Thread.sleep(20);
-                }
+                Await.within(TIMEOUT, () -> !monitor.logs("m-ping",
+                        io.umonitor.api.LogFilter.ALL.withText("Serving ping on 10.0.0.2")).isEmpty());
                 ToolRunner.Result ping = ns.exec(TIMEOUT, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.0.0.2");
                 System.out.println("[m-ping] " + net.hostInterface() + " " + ping.stdout());
                 assertEquals(0, ping.exitCode(), ping.output() + " " + monitor.logs("m-ping", io.umonitor.api.LogFilter.ALL));
