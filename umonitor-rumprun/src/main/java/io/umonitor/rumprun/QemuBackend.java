@@ -49,8 +49,9 @@ import java.util.OptionalInt;
  * {@code UMONITOR_UDP} for the C log client; other flavours get {@code umonitor.name=}, {@code umonitor.token=},
  * {@code umonitor.tcp=}, {@code umonitor.udp=}, {@code umonitor.ip=} and {@code umonitor.gw=} words (Unikraft
  * also {@code netdev.ip=}). Tap devices come from the network provisioner (QEMU runs inside the taps'
- * namespace through {@code ip netns exec} when they live in one); user-mode devices reach the host's
- * loopback collectors at 10.0.2.2.
+ * namespace through {@code ip netns exec} when they live in one; the monitor's collectors cannot listen
+ * there, so such a guest gets no collector address and a WARN in its log says so: its client logs on the
+ * console); user-mode devices reach the host's loopback collectors at 10.0.2.2.
  *
  * <p><b>Lifecycle</b>: the serial console is the guest's output; rumprun's {@code === calling "X" main() ===}
  * (or any first line for other flavours) means running; exit codes come from rumprun's markers or
@@ -128,6 +129,7 @@ public final class QemuBackend implements UnikernelBackend {
             throw new LaunchException("unikernel '" + spec.name() + "' asks for qemu.accel=kvm but KVM is unusable: "
                     + kvmProblem.get() + "; set qemu.accel=tcg (slower, works everywhere) or auto");
         }
+        plan.missingCollectorReason().ifPresent(why -> request.output().note(LogLevel.WARN, why));
         if (flavour == Flavour.RUMPRUN && plan.nics().size() > 1) {
             request.output().note(LogLevel.WARN, "rumprun's configuration holds one network: only '"
                     + plan.nics().get(0).spec().name() + "' is configured, the other NICs are attached unconfigured");
