@@ -249,7 +249,7 @@ public final class TcpCollector implements AutoCloseable {
             Frame frame;
             while ((frame = c.decoder.decode(buf)) != null) {
                 if (frame instanceof RecordFrame r && c.sender != null) {
-                    round.add(new LogRecord(c.sender.name(), LogOrigin.TCP, r.sequence(), r.clock(),
+                    round.add(new LogRecord(c.sender.name(), LogOrigin.TCP, true, r.sequence(), r.clock(),
                             r.timestampNanos(), roundTime, r.level(), r.logger(), r.message(), r.attributes()));
                 } else if (frame instanceof Hello hello && c.sender == null) {
                     SenderState sender = ingest.authenticate(hello, LogOrigin.TCP, c.peer);
