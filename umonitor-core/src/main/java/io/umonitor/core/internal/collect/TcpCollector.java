@@ -231,6 +231,7 @@ public final class TcpCollector implements AutoCloseable {
         }
         if (n < 0) {
             if (buf.position() > 0 && c.sender != null) {
+                dispatchRound();
                 ingest.rejected(c.sender, LogOrigin.TCP, c.peer,
                         "connection ended in the middle of a frame (TRUNCATED, " + buf.position() + " bytes)");
             }
@@ -337,6 +338,8 @@ public final class TcpCollector implements AutoCloseable {
     }
 
     private void reject(Connection c, String reason) {
+        // The records decoded before the error go to the sinks first, so the notice follows them in the log.
+        dispatchRound();
         if (c.sender != null) {
             ingest.rejected(c.sender, LogOrigin.TCP, c.peer, reason);
         } else {

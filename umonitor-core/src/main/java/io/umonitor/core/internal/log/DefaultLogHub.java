@@ -684,7 +684,8 @@ public final class DefaultLogHub implements LogHub {
                 if (s.tokenMatches(presented)) {
                     return s;
                 }
-                rejected(s, origin, peer, "bad token in HELLO");
+                rejected(s, origin, peer, "wrong token in HELLO from '" + name + "' (a known name; the token is "
+                        + "not the one this launch handed the unikernel)");
                 return null;
             }
             byte[] shared = attachToken;
@@ -700,9 +701,13 @@ public final class DefaultLogHub implements LogHub {
             }
             if (s != null) {
                 rejected(s, origin, peer, shared == null ? "sender is not registered (stopped or never launched)"
-                        : "bad token in HELLO");
+                        : "wrong token in HELLO from '" + name + "' (not the collector's attach token)");
+            } else if (shared != null && Names.isValidUnikernelName(name)) {
+                rejectedUnattributed(origin, peer, "HELLO from '" + name + "' refused: wrong token (not the "
+                        + "collector's attach token)");
             } else {
-                rejectedUnattributed(origin, peer, "HELLO from unknown sender '" + name + "' refused");
+                rejectedUnattributed(origin, peer, "HELLO from unknown sender '" + name + "' refused: no unikernel "
+                        + "of that name is registered");
             }
             return null;
         }
