@@ -65,6 +65,9 @@ import org.slf4j.LoggerFactory;
 public final class DefaultLogHub implements LogHub {
     private static final Logger LOG = LoggerFactory.getLogger(DefaultLogHub.class);
     private static final String MONITOR_LOGGER = "umonitor";
+    /** Marks the pieces after the first of a console line longer than the backend's line limit. */
+    private static final Attribute CONSOLE_CONTINUATION =
+            new Attribute("console.continuation", new AttributeValue.Bool(true));
     private static final int DETAILED_REPORTS_PER_INTERVAL = 5;
 
     /**
@@ -409,18 +412,28 @@ public final class DefaultLogHub implements LogHub {
 
     @Override
     public void consoleLine(String name, GuestOutput.Stream stream, String line) {
+        consoleText(name, stream, line, false);
+    }
+
+    @Override
+    public void consoleContinuation(String name, GuestOutput.Stream stream, String piece) {
+        consoleText(name, stream, piece, true);
+    }
+
+    private void consoleText(String name, GuestOutput.Stream stream, String line, boolean continuation) {
         SenderState s = sender(name);
         if (s == null || closed.get()) {
             return;
         }
         LogRecord record = null;
-        if (line.startsWith("@UM1:")) {
+        if (!continuation && line.startsWith("@UM1:")) {
             record = consoleFrame(s, line);
         }
         if (record == null) {
             LogLevel level = stream == GuestOutput.Stream.STDERR ? LogLevel.WARN : LogLevel.INFO;
             record = new LogRecord(name, LogOrigin.CONSOLE, -1, GuestClock.NONE, 0, Instant.now(), level,
-                    stream.name().toLowerCase(Locale.ROOT), line, List.of());
+                    stream.name().toLowerCase(Locale.ROOT), line,
+                    continuation ? List.of(CONSOLE_CONTINUATION) : List.of());
         }
         s.received(1);
         s.append(record);
