@@ -270,7 +270,7 @@ public final class TcpCollector implements AutoCloseable {
             }
         } catch (ProtocolException e) {
             finishChunk(c, start);
-            reject(c, e.getMessage());
+            reject(c, Ingest.describe(e));
             close(c);
             return -1;
         } catch (RuntimeException e) {

@@ -155,7 +155,7 @@ public final class UdpCollector implements AutoCloseable {
         try {
             datagram = decoder.decode(buffer);
         } catch (ProtocolException e) {
-            rejectBadDatagram(buffer.position(start0), from, e.getMessage());
+            rejectBadDatagram(buffer.position(start0), from, Ingest.describe(e));
             return;
         } catch (RuntimeException e) {
             rejectBadDatagram(buffer.position(start0), from, "the decoder failed: " + e);

@@ -452,7 +452,7 @@ public final class DefaultLogHub implements LogHub {
                 decoded = console.decoder.decodeLine(line);
             } catch (ProtocolException | IllegalArgumentException e) {
                 ingest.rejected(s, LogOrigin.CONSOLE, "console", "bad console-encoded line kept as text: "
-                        + e.getMessage());
+                        + Ingest.describe(e));
                 return null;
             }
             if (decoded.isEmpty()) {
