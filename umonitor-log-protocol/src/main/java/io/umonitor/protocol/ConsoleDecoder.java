@@ -33,7 +33,7 @@ public final class ConsoleDecoder {
 
     /**
      * @param maxFrameLength the longest frame accepted, as for {@link FrameDecoder#FrameDecoder(int)};
-     *     the protocol requires at least 4,096 for consoles
+     *     65,535 unless configured lower, as on every transport (PROTOCOL.md sections 3 and 5.3)
      */
     public ConsoleDecoder(int maxFrameLength) {
         this.frames = new FrameDecoder(maxFrameLength, "console payload");
