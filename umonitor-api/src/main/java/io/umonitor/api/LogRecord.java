@@ -13,8 +13,9 @@ import java.util.Optional;
  * @param hasSequence whether the record carries a sender's sequence number (protocol records do; console
  *     text and monitor events do not)
  * @param sequence the sender's sequence number, an unsigned 64-bit value held in a {@code long} (print it
- *     with {@link Long#toUnsignedString(long)}, compare it with {@link Long#compareUnsigned}); 0 when
- *     {@code hasSequence} is false
+ *     with {@link Long#toUnsignedString(long)}, compare it with {@link Long#compareUnsigned}); -1 when
+ *     {@code hasSequence} is false, as before {@code hasSequence} existed (then -1 also means 2^64-1, so
+ *     ask {@code hasSequence})
  * @param guestClock which clock {@code guestNanos} was taken from ({@link GuestClock#NONE} when none)
  * @param guestNanos the guest's own timestamp in nanoseconds; meaningful unless {@code guestClock} is NONE
  * @param receivedAt when umonitor received it, by the host clock
@@ -47,7 +48,7 @@ public record LogRecord(
         Objects.requireNonNull(message, "message");
         attributes = List.copyOf(attributes);
         if (!hasSequence) {
-            sequence = 0;
+            sequence = -1;
         }
     }
 
@@ -69,7 +70,7 @@ public record LogRecord(
 
     /** A record without sequence, guest time or attributes: console text and monitor events. */
     public static LogRecord simple(String unikernel, LogOrigin origin, LogLevel level, String logger, String message) {
-        return new LogRecord(unikernel, origin, false, 0, GuestClock.NONE, 0, Instant.now(), level, logger, message, List.of());
+        return new LogRecord(unikernel, origin, false, -1, GuestClock.NONE, 0, Instant.now(), level, logger, message, List.of());
     }
 
     /** The guest's wall-clock timestamp, when it sent one. */
