@@ -128,13 +128,13 @@ final class ControlServer implements AutoCloseable {
             }
             target.launchedAt(h.name()).ifPresent(t -> n.put("launchedAt", t.toString()));
             LogStats s = h.logStats();
-            n.put("received", s.received()).put("lost", s.lost()).put("rejected", s.rejected()).put("dropped", s.dropped());
+            n.put("received", s.received()).put("lost", new java.math.BigInteger(Long.toUnsignedString(s.lost()))).put("rejected", s.rejected()).put("dropped", s.dropped());
             h.exitInfo().ifPresent(x -> putExit(n, x));
         }
         ArrayNode attached = reply.putArray("attached");
         for (String name : target.attachedSenders()) {
             LogStats s = target.logStats(name);
-            attached.addObject().put("name", name).put("received", s.received()).put("lost", s.lost())
+            attached.addObject().put("name", name).put("received", s.received()).put("lost", new java.math.BigInteger(Long.toUnsignedString(s.lost())))
                     .put("rejected", s.rejected()).put("dropped", s.dropped());
         }
         return reply;

@@ -23,6 +23,11 @@ final class MonitorControlTarget implements ControlTarget {
     private final Path logDirectory;
     private final Map<String, Instant> launchedAt = new ConcurrentHashMap<>();
 
+    /** For a monitor of one's own (tests, embedding): no command name, no log directory to point at. */
+    MonitorControlTarget(Monitor monitor) {
+        this(monitor, "embedded", null);
+    }
+
     MonitorControlTarget(Monitor monitor, String command, Path logDirectory) {
         this.monitor = monitor;
         this.command = command;

@@ -47,12 +47,12 @@ final class PsCommand implements Callable<Integer> {
                         + ": " + TerminalText.show(exit.path("description").asText());
                 System.out.printf(format, u.path("name").asText(), u.path("backend").asText(), u.path("state").asText(),
                         u.has("pid") ? u.path("pid").asText() : "-", owner, age(u.path("launchedAt").asText(null)),
-                        u.path("restarts").asInt(), u.path("received").asLong(), u.path("lost").asLong(),
+                        u.path("restarts").asInt(), u.path("received").asLong(), u.path("lost").asText(),
                         u.path("rejected").asLong(), exitText);
             }
             for (JsonNode s : reply.path("attached")) {
                 System.out.printf(format, s.path("name").asText(), "attached", "ATTACHED", "-", owner, "-", "-",
-                        s.path("received").asLong(), s.path("lost").asLong(), s.path("rejected").asLong(), "");
+                        s.path("received").asLong(), s.path("lost").asText(), s.path("rejected").asLong(), "");
             }
         }
         if (hidden > 0) {

@@ -2,35 +2,28 @@ package io.umonitor.examples.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.math.BigInteger;
-import io.umonitor.api.Attribute;
-import io.umonitor.api.AttributeValue;
-import io.umonitor.api.GuestClock;
-import io.umonitor.api.LogLevel;
-import io.umonitor.api.LogOrigin;
 import io.umonitor.api.LogRecord;
-import io.umonitor.core.sink.FileSink;
+import io.umonitor.core.sink.JsonRecordCodec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.List;
+import java.util.Iterator;
+import java.util.Map;
 
 /**
- * Log records as JSON, in exactly the shape the file sink's JSON Lines hold (one encoder for both), and
- * back: the control socket, {@code logs --json} and reading JSON log files all use it.
+ * Log records as JSON trees for the control socket, {@code logs --json} and reading JSON log files, through
+ * the one {@link JsonRecordCodec} the file sink and the web gateway use too.
  */
 final class RecordJson {
     static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final ThreadLocal<FileSink.JsonLineEncoder> ENCODER = ThreadLocal.withInitial(FileSink.JsonLineEncoder::new);
+    private static final ThreadLocal<JsonRecordCodec.Encoder> ENCODER = ThreadLocal.withInitial(JsonRecordCodec.Encoder::new);
 
     private RecordJson() {
     }
 
     static JsonNode toJson(LogRecord r) {
-        FileSink.JsonLineEncoder encoder = ENCODER.get();
+        JsonRecordCodec.Encoder encoder = ENCODER.get();
         encoder.encode(r);
         try {
             return MAPPER.readTree(encoder.bytes(), 0, encoder.length());
@@ -40,81 +33,48 @@ final class RecordJson {
     }
 
     /**
-     * The command line's JSON for a record: the file's shape, except that {@code attributes} is an object
-     * keyed by attribute name holding the exact value (so {@code jq .attributes.status} works; unsigned
-     * values beyond 2^63 stay exact numbers, bytes are "0x..." strings) and {@code attributeTypes} names each
-     * value's type (str, int, uint, float, bool, bytes, null), so the record can be rebuilt exactly. A key
-     * that occurs twice keeps its last value.
+     * The command line's JSON for a record: the codec's shape, except that {@code attributes} is an object
+     * keyed by attribute name ({@code jq .attributes.status} works) and {@code attributeTypes} names each
+     * value's type (str, int, uint, float, bool, bytes, null). Values are written as the codec writes them,
+     * so they are exact: 64-bit integers as strings of digits, bytes as "0x..." strings. A key that occurs
+     * twice keeps its last value.
      */
     static ObjectNode toCliJson(LogRecord r) {
         ObjectNode n = (ObjectNode) toJson(r);
-        n.remove("attributes");
-        if (!r.attributes().isEmpty()) {
-            ObjectNode values = n.putObject("attributes");
-            ObjectNode types = n.putObject("attributeTypes");
-            for (Attribute a : r.attributes()) {
-                AttributeValue v = a.value();
-                String type;
-                if (v instanceof AttributeValue.Str s) {
-                    values.put(a.key(), s.value());
-                    type = "str";
-                } else if (v instanceof AttributeValue.Int i) {
-                    values.put(a.key(), i.value());
-                    type = "int";
-                } else if (v instanceof AttributeValue.UInt u) {
-                    values.put(a.key(), new BigInteger(Long.toUnsignedString(u.value())));
-                    type = "uint";
-                } else if (v instanceof AttributeValue.Float f) {
-                    values.put(a.key(), f.value());
-                    type = "float";
-                } else if (v instanceof AttributeValue.Bool b) {
-                    values.put(a.key(), b.value());
-                    type = "bool";
-                } else if (v instanceof AttributeValue.Bytes) {
-                    values.put(a.key(), v.render());
-                    type = "bytes";
-                } else {
-                    values.putNull(a.key());
-                    type = "null";
-                }
-                types.put(a.key(), type);
+        JsonNode list = n.remove("attributes");
+        if (list != null && list.size() > 0) {
+            ObjectNode values = MAPPER.createObjectNode();
+            ObjectNode types = MAPPER.createObjectNode();
+            for (JsonNode a : list) {
+                values.set(a.path("key").asText(), a.path("value"));
+                types.put(a.path("key").asText(), a.path("type").asText());
             }
+            n.set("attributes", values);
+            n.set("attributeTypes", types);
         }
         return n;
     }
 
-    /** Reads the file's JSON (attributes as an array of key/value/type) or the command line's (an object plus types). */
+    /** Reads the codec's shape (attributes as an array) or the command line's (an object plus attributeTypes). */
     static LogRecord fromJson(JsonNode n) {
-        List<Attribute> attrs = new ArrayList<>();
         JsonNode attributes = n.path("attributes");
         if (attributes.isObject()) {
+            ObjectNode copy = n.deepCopy();
+            ArrayNode list = copy.putArray("attributes");
             JsonNode types = n.path("attributeTypes");
-            attributes.fields().forEachRemaining(e -> attrs.add(new Attribute(e.getKey(),
-                    value(types.path(e.getKey()).asText(guessType(e.getValue())), e.getValue()))));
+            for (Iterator<Map.Entry<String, JsonNode>> it = attributes.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                list.addObject().put("key", e.getKey()).put("type", types.path(e.getKey()).asText(guessType(e.getValue())))
+                        .set("value", e.getValue().isIntegralNumber() ? MAPPER.getNodeFactory().textNode(e.getValue().asText())
+                                : e.getValue());
+            }
+            copy.remove("attributeTypes");
+            return JsonRecordCodec.decode(copy);
         }
-        for (JsonNode an : attributes.isArray() ? attributes : MAPPER.createArrayNode()) {
-            attrs.add(new Attribute(an.path("key").asText(), value(an.path("type").asText(), an.path("value"))));
-        }
-        GuestClock clock = n.has("guestClock") ? GuestClock.valueOf(n.get("guestClock").asText()) : GuestClock.NONE;
-        return new LogRecord(n.path("unikernel").asText(), LogOrigin.valueOf(n.path("origin").asText("MONITOR")),
-                n.path("sequence").asLong(-1), clock, n.path("guestNanos").asLong(0),
-                Instant.parse(n.path("time").asText()), LogLevel.valueOf(n.path("level").asText("INFO")),
-                n.path("logger").asText(""), n.path("message").asText(""), attrs);
+        return JsonRecordCodec.decode(n);
     }
 
     private static String guessType(JsonNode v) {
         return v.isTextual() ? "str" : v.isIntegralNumber() ? "int" : v.isNumber() ? "float" : v.isBoolean() ? "bool" : "null";
-    }
-
-    private static AttributeValue value(String type, JsonNode v) {
-        return switch (type) {
-            case "str" -> new AttributeValue.Str(v.asText());
-            case "int" -> new AttributeValue.Int(v.asLong());
-            case "uint" -> new AttributeValue.UInt(Long.parseUnsignedLong(v.asText()));
-            case "float" -> new AttributeValue.Float(v.asDouble());
-            case "bool" -> new AttributeValue.Bool(v.asBoolean());
-            case "bytes" -> new AttributeValue.Bytes(HexFormat.of().parseHex(v.asText().replaceFirst("^0x", "")));
-            default -> new AttributeValue.Null();
-        };
     }
 }

@@ -45,9 +45,8 @@ class RecordJsonTest {
     void theCommandLinesJsonKeysAttributesByNameWithExactValuesAndTypes() throws Exception {
         LogRecord record = everyType();
         com.fasterxml.jackson.databind.JsonNode json = RecordJson.MAPPER.readTree(RecordJson.toCliJson(record).toString());
-        assertEquals(-7, json.path("attributes").path("i").asLong());
-        assertEquals("18446744073709551615", json.path("attributes").path("u").bigIntegerValue().toString(),
-                "2^64-1 stays exact");
+        assertEquals("-7", json.path("attributes").path("i").asText());
+        assertEquals("18446744073709551615", json.path("attributes").path("u").asText(), "2^64-1 stays exact");
         assertEquals("uint", json.path("attributeTypes").path("u").asText());
         assertEquals("0x00ff", json.path("attributes").path("x").asText());
         assertEquals(true, json.path("attributes").path("b").asBoolean());

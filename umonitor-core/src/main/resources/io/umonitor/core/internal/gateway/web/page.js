@@ -59,7 +59,7 @@
   }
 
   function attributesOf(r) {
-    if (Array.isArray(r.attributes)) return r.attributes.map((a) => [a.key, a.value]);
+    if (Array.isArray(r.attributes)) return r.attributes.map((a) => [a.key, a.value, a.type]);
     if (r.attributes && typeof r.attributes === "object") return Object.entries(r.attributes);
     return [];
   }
@@ -80,7 +80,11 @@
     if (r.logger) body.appendChild(text("span", "logger", "[" + r.logger + "]"));
     body.appendChild(text("span", "msg", r.message));
     const attrs = attributesOf(r);
-    for (const [k, v] of attrs) body.appendChild(text("span", "attr", k + "=" + JSON.stringify(v)));
+    // 64-bit integers (and non-finite floats) arrive as strings to stay exact: show them bare, like numbers.
+    for (const [k, v, type] of attrs) {
+      const bare = typeof v === "string" && type !== "str" && type !== "bytes";
+      body.appendChild(text("span", "attr", k + "=" + (bare ? v : JSON.stringify(v))));
+    }
     row.appendChild(body);
     row.dataset.search = (r.unikernel + " " + (r.logger || "") + " " + r.message + " "
         + attrs.map(([k, v]) => k + "=" + v).join(" ")).toLowerCase();
