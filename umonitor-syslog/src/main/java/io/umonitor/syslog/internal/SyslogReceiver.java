@@ -296,6 +296,9 @@ public final class SyslogReceiver implements Closeable {
                 return null;
             }
         }
+        while (len > 0 && (b[off + len - 1] == '\n' || b[off + len - 1] == '\r' || b[off + len - 1] == 0)) {
+            len--; // a line end inside an octet-counted frame (rsyslog's RFC 5424 templates end with one) is no text
+        }
         SyslogMessage message;
         try {
             message = parser.parse(b, off, len);
@@ -403,9 +406,6 @@ public final class SyslogReceiver implements Closeable {
                                 "syslog datagram over the limit of " + config.maxMessageLength()
                                         + " octets (syslog.maxMessageLength) dropped");
                         continue;
-                    }
-                    while (len > 0 && (buffer[len - 1] == '\n' || buffer[len - 1] == '\r' || buffer[len - 1] == 0)) {
-                        len--;
                     }
                     LogRecord record = take(buffer, 0, len, peer, tapHost, "udp");
                     if (record != null) {
