@@ -25,7 +25,7 @@ import javax.net.ssl.SSLContext;
  * (HOSTNAME of every message; default this host's name), {@code facility} (name or number, default
  * {@code user}), {@code sdId} (the SD-ID carrying the attributes, default {@code umonitor@32473}: 32473 is
  * the example enterprise number of RFC 5612, set your own), {@code bufferBytes} (default 8 MiB),
- * {@code resendWindowMs} (default 2,000), {@code reconnectMaxMs} (default 5,000), {@code connectTimeoutMs}
+ * {@code resendWindowMs} (default 250), {@code reconnectMaxMs} (default 5,000), {@code connectTimeoutMs}
  * (default 2,000).
  *
  * <p><b>Delivery</b>: records wait in a buffer of {@code bufferBytes} while the server is unreachable and
@@ -59,7 +59,7 @@ public final class SyslogForwardingSink implements LogSink {
         int facility = s.get("forward.facility", 1, SyslogForwardingSink::facility);
         String sdId = s.string("forward.sdId", "umonitor@32473");
         int bufferBytes = s.integer("forward.bufferBytes", 8 << 20, 64 * 1024, Integer.MAX_VALUE);
-        int resendWindowMs = s.integer("forward.resendWindowMs", 2000, 0, 600_000);
+        int resendWindowMs = s.integer("forward.resendWindowMs", 250, 0, 600_000);
         int reconnectMaxMs = s.integer("forward.reconnectMaxMs", 5000, 100, 3_600_000);
         int connectTimeoutMs = s.integer("forward.connectTimeoutMs", 2000, 100, 600_000);
         SyslogFormatter f = null;

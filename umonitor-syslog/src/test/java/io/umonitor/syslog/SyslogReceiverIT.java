@@ -166,7 +166,7 @@ class SyslogReceiverIT {
         assertEquals(expected, hub.history("good", LogFilter.ALL).stream()
                 .filter(r -> r.origin() == io.umonitor.api.LogOrigin.SYSLOG).count());
         assertEquals(0, hub.stats("good").rejected(), "on loopback a rejected message is never charged to the name "
-                + "it claims (a stranger could spend any guest's report budget): it is counted unattributed"); here: " + hub.stats("good"));
+                + "it claims (a stranger could spend any guest's report budget): it is counted unattributed");
     }
 
     /** Sends {@code bytes} on a new connection and asserts the receiver closes it (EOF within 5 s). */

@@ -184,8 +184,9 @@ public final class Forwarder {
                     // nothing more to do
                 }
             }
+            boolean newError = !e.toString().equals(lastError);
             lastError = e.toString();
-            if (!outageLogged) {
+            if (!outageLogged || newError) {
                 LOG.warn("syslog forwarding: cannot reach {} ({}); buffering up to {} bytes and retrying with backoff",
                         address, lastError, bufferBytes);
                 outageLogged = true;
