@@ -106,7 +106,15 @@ public final class QemuBackend implements UnikernelBackend {
             throw new LaunchException("unikernel '" + spec.name() + "' has taps in network namespace '"
                     + plan.namespace().get() + "' but the ip command is missing: install the Debian package iproute2");
         }
-        String append = KernelCommandLine.build(flavour, spec, plan, programName(spec.image()), options.extraAppend());
+        // Where to send syslog (when the monitor receives it): rumprun guests read UMONITOR_SYSLOG from their
+        // environment like the C client's variables, other kernels get the word umonitor.syslog=HOST:PORT.
+        String syslog = request.guestParameters().get(LaunchRequest.SYSLOG_PARAMETER);
+        UnikernelSpec guestSpec = syslog != null && flavour == Flavour.RUMPRUN
+                ? spec.toBuilder().environment(LaunchRequest.SYSLOG_PARAMETER, syslog).build() : spec;
+        String extraAppend = syslog != null && flavour != Flavour.RUMPRUN
+                ? (options.extraAppend() == null ? "" : options.extraAppend() + " ") + "umonitor.syslog=" + syslog
+                : options.extraAppend();
+        String append = KernelCommandLine.build(flavour, guestSpec, plan, programName(spec.image()), extraAppend);
         OptionalInt debugExit = options.debugExitPort(flavour);
         Path qmpSocket = qmpSocket(request.runDirectory(), spec.name());
 

@@ -65,6 +65,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <li>{@code solo5.mirage=true}: a MirageOS unikernel: pass {@code --ipv4} boot parameters and read exit
  *     codes as MirageOS means them (2 OCaml exception, 63 help/version, 64 argument error).</li>
  * <li>{@code solo5.umonitor-arguments=false}: do not pass the {@code --umonitor-*} keys.</li>
+ * <li>{@code solo5.syslog=true}: when the monitor receives syslog, pass {@code --syslog=HOST --syslog-port=PORT}
+ *     (the keys MirageOS unikernels with a {@code logs-syslog} reporter declare); off by default, since a
+ *     MirageOS unikernel refuses a boot key it does not declare.</li>
  * </ul>
  *
  * <p><b>Console and exits.</b> stdout and stderr are read continuously. The unikernel counts as running
