@@ -216,6 +216,36 @@ class SyslogReceiverIT {
     }
 
     @Test
+    void aProcessGuestToldWhereInUmonitorSyslogLogsWithLoggerAndOnlyItsOwnLaunchedNameIsAccepted(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        assumeLogger();
+        // What `umonitor run --syslog` sets up: loopback receiver, attribution by APP-NAME to launched guests only.
+        try (io.umonitor.core.Monitor monitor = io.umonitor.core.Monitor.builder().stateDirectory(dir.resolve("state"))
+                .workDirectory(dir.resolve("work")).closeOnJvmExit(false)
+                .property("syslog.udpAddress", "127.0.0.1:0").property("syslog.tcpAddress", "127.0.0.1:0")
+                .property("syslog.attributeByName", "appname").build()) {
+            String script = "logger --rfc5424 -T --octet-count -n \"${UMONITOR_SYSLOG%:*}\" -P \"${UMONITOR_SYSLOG##*:}\" "
+                    + "-t \"$UMONITOR_NAME\" -p user.err 'hello from the process ✓' && "
+                    + "logger --rfc5424 -d -n \"${UMONITOR_SYSLOG%:*}\" -P \"${UMONITOR_SYSLOG##*:}\" "
+                    + "-t not-launched 'a stranger' && echo \"told $UMONITOR_SYSLOG\"";
+            io.umonitor.api.UnikernelHandle guest = monitor.launch(io.umonitor.api.UnikernelSpec.builder("proc-guest",
+                    java.nio.file.Path.of("/bin/sh")).arguments(List.of("-c", script)).build());
+            assertEquals(0, guest.termination().get().exitCode(), guest.termination().get().lastConsoleLines()
+                    .toString());
+            Rsyslog.await("the guest's syslog record", Duration.ofSeconds(10), () -> monitor.logs("proc-guest",
+                    LogFilter.ALL).stream().anyMatch(r -> r.origin() == io.umonitor.api.LogOrigin.SYSLOG));
+
+            List<LogRecord> records = monitor.logs("proc-guest", LogFilter.ALL);
+            assertTrue(records.stream().anyMatch(r -> r.message().matches("told 127\\.0\\.0\\.1:\\d+")), records.toString());
+            List<LogRecord> syslog = records.stream().filter(r -> r.origin() == io.umonitor.api.LogOrigin.SYSLOG).toList();
+            assertEquals(1, syslog.size(), records.toString());
+            assertEquals("hello from the process ✓", syslog.get(0).message());
+            assertEquals(LogLevel.ERROR, syslog.get(0).level());
+            assertEquals(List.of(), monitor.logs("not-launched", LogFilter.ALL));
+        }
+    }
+
+    @Test
     void connectionsOverTheLimitAreRefusedAndCountedWhileOpenOnesKeepWorking() throws Exception {
         start(Map.of("maxConnections", "2"));
         InetAddress loopback = InetAddress.getLoopbackAddress();
