@@ -693,7 +693,8 @@ public final class Monitor implements AutoCloseable {
             } catch (ConfigurationException e) {
                 problems.add(e.getMessage());
             }
-            CollectorExtensions extensions = CollectorExtensions.find(loader, discover, broken);
+            // Found even with discovery off: an extension is inert until its own settings turn it on.
+            CollectorExtensions extensions = CollectorExtensions.find(loader, true, broken);
             List<String> knownPrefixes = new ArrayList<>();
             knownPrefixes.add("log");
             knownPrefixes.addAll(extensions.ids());

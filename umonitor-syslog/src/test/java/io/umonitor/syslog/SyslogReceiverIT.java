@@ -113,7 +113,7 @@ class SyslogReceiverIT {
                         "the sender's zone is kept: " + r.attribute("syslog.timestamp"));
             }
         }
-        assertEquals(new SyslogReceiver.Counters(6, 0, 0, 0, 0), receiver.counters());
+        assertEquals(new SyslogReceiver.Counters(6, 0, 0, 0, 0, 0), receiver.counters());
     }
 
     @Test
@@ -162,7 +162,7 @@ class SyslogReceiverIT {
                 () -> sink.syslog("good").size() + " good, " + receiver.counters());
 
         // malformed: a bad header, '@@@' after a good frame, a bad timestamp, the UDP garbage, 100 flood connections
-        assertEquals(new SyslogReceiver.Counters(expected, 104, 3, 1, 0), receiver.counters());
+        assertEquals(new SyslogReceiver.Counters(expected, 104, 3, 1, 0, 0), receiver.counters());
         assertEquals(expected, hub.history("good", LogFilter.ALL).stream()
                 .filter(r -> r.origin() == io.umonitor.api.LogOrigin.SYSLOG).count());
         assertEquals(0, hub.stats("good").rejected(), "on loopback a rejected message is never charged to the name "

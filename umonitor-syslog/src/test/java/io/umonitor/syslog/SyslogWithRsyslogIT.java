@@ -108,6 +108,44 @@ class SyslogWithRsyslogIT {
         }
     }
 
+    @Test
+    void withTlsClientCaOnlyClientsPresentingACertificateItSignedAreHeardOthersFailTheHandshakeCounted()
+            throws Exception {
+        ExternalTools.testCa(dir.resolve("ca"));
+        int port = ExternalTools.freePort();
+        RecordingSink sink = new RecordingSink();
+        DefaultLogHub base = DefaultLogHub.start(DefaultLogHub.Settings.defaults().withTcpAddress(null)
+                .withUdpAddress(null), List.of(sink));
+        String ca = dir.resolve("ca/ca.pem").toString();
+        LogHub hub = new SyslogCollectorExtension().start(Map.of("tlsAddress", "127.0.0.1:" + port,
+                "tlsCertificate", dir.resolve("ca/server.pem").toString(), "tlsKey",
+                dir.resolve("ca/server.key").toString(), "tlsClientCa", ca, "attributeByName", "appname",
+                "attachUnknown", "true"), base, base.ingest());
+        io.umonitor.syslog.internal.SyslogReceiver receiver =
+                ((SyslogCollectorExtension.SyslogHub) hub).receiver();
+        try {
+            String message = "<14>1 - client mtls-app - - - with a certificate";
+            byte[] frame = (message.length() + " " + message).getBytes(StandardCharsets.US_ASCII);
+            // openssl s_client plays a client nobody here wrote, once with a certificate the CA signed, once without.
+            ExternalTools.run(frame, List.of("openssl", "s_client", "-quiet", "-no_ign_eof", "-connect",
+                    "127.0.0.1:" + port, "-CAfile", ca, "-cert", dir.resolve("ca/server.pem").toString(), "-key",
+                    dir.resolve("ca/server.key").toString()));
+            try {
+                ExternalTools.run("no certificate".getBytes(StandardCharsets.US_ASCII), List.of("openssl", "s_client",
+                        "-quiet", "-no_ign_eof", "-connect", "127.0.0.1:" + port, "-CAfile", ca));
+            } catch (IOException refused) {
+                // s_client reports the refused handshake with a non-zero exit
+            }
+            Rsyslog.await("one accepted, one handshake refused", Duration.ofSeconds(10),
+                    () -> receiver.counters().accepted() == 1 && receiver.counters().tlsHandshakesFailed() == 1,
+                    receiver.counters()::toString);
+            assertEquals("with a certificate", sink.syslog("mtls-app").get(0).message());
+            assertEquals(1, sink.syslogCount());
+        } finally {
+            hub.close();
+        }
+    }
+
     private static String output(Rsyslog rsyslog) {
         try {
             return rsyslog.output();

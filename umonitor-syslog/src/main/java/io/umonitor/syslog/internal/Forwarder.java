@@ -8,11 +8,11 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -21,16 +21,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One connection to a syslog server with a bounded buffer in front of it: frames wait while the server is
- * unreachable, reconnection backs off from 100 ms to a maximum, and frames written shortly before a break
- * was noticed are written again. A reader thread per connection notices the server closing or resetting it
- * (syslog servers send nothing back), so a stopped server is seen at once rather than at the next write.
- * Thread-safe: the sink thread offers and drains, a timer thread drains while frames wait and nothing arrives.
+ * One connection to a syslog server behind a bounded buffer. The sink thread only appends to the buffer
+ * ({@link #offer}), never touches the network, so a slow, stalled or unreachable server costs buffer space
+ * and then counted losses, never a stalled sink (which would hold up the collectors). A writer thread of its
+ * own connects (backing off from 100 ms to a maximum), writes, and puts back frames written shortly before a
+ * break was noticed; a reader thread per connection notices the server closing or resetting it (syslog
+ * servers send nothing back), so a stopped server is seen at once rather than at the next write.
  */
 public final class Forwarder {
     private static final Logger LOG = LoggerFactory.getLogger(Forwarder.class);
     private static final long MIN_BACKOFF_MS = 100;
-    private static final int WRITE_AT_BYTES = 64 * 1024;
+    private static final int BATCH_BYTES = 64 * 1024;
 
     private record Frame(String unikernel, byte[] bytes, long writtenAt) {
     }
@@ -41,24 +42,27 @@ public final class Forwarder {
     private final long resendWindowNanos;
     private final long reconnectMaxMs;
     private final int connectTimeoutMs;
-    private final ScheduledExecutorService timer;
+    private final Thread writer;
 
+    // Guarded by this.
     private final ArrayDeque<Frame> pending = new ArrayDeque<>();
     private final ArrayDeque<Frame> window = new ArrayDeque<>();
-    private long pendingBytes;
+    private long bufferedBytes;   // pending + in flight: what the buffer bound counts
     private long windowBytes;
-    private Socket socket;
-    private OutputStream out;
-    private volatile boolean broken;
-    private long backoffMs = MIN_BACKOFF_MS;
-    private long nextAttempt;
+    private boolean broken;
+    private boolean closing;
+    private boolean stopped;
     private String lastError = "not connected yet";
-    private boolean outageLogged;
-    private boolean closed;
     private long written;
     private long lost;
     private long resent;
     private long connections;
+
+    // Only the writer thread (and close, after it stopped) touches these.
+    private volatile Socket socket;
+    private OutputStream out;
+    private long backoffMs = MIN_BACKOFF_MS;
+    private boolean outageLogged;
 
     public Forwarder(InetSocketAddress address, SSLContext tls, int bufferBytes, Duration resendWindow,
             Duration reconnectMax, int connectTimeoutMs) {
@@ -68,12 +72,9 @@ public final class Forwarder {
         this.resendWindowNanos = resendWindow.toNanos();
         this.reconnectMaxMs = reconnectMax.toMillis();
         this.connectTimeoutMs = connectTimeoutMs;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "umonitor-syslog-forward");
-            t.setDaemon(true);
-            return t;
-        });
-        timer.scheduleWithFixedDelay(this::drainQuietly, 100, 100, TimeUnit.MILLISECONDS);
+        this.writer = new Thread(this::writeLoop, "umonitor-syslog-forward");
+        writer.setDaemon(true);
+        writer.start();
     }
 
     public InetSocketAddress address() {
@@ -88,61 +89,105 @@ public final class Forwarder {
         return lastError;
     }
 
-    /** Queues a frame; false when the buffer is full (the caller counts the record lost). */
+    /** Queues a frame; false when the buffer is full or closed (the caller counts the record lost). */
     public synchronized boolean offer(String unikernel, byte[] frame) {
-        if (closed || pendingBytes + frame.length > bufferBytes) {
+        if (closing || bufferedBytes + frame.length > bufferBytes) {
             lost++;
             return false;
         }
         pending.add(new Frame(unikernel, frame, 0));
-        pendingBytes += frame.length;
-        if (pendingBytes >= WRITE_AT_BYTES) {
-            drain();
+        bufferedBytes += frame.length;
+        if (pending.size() == 1 || bufferedBytes >= BATCH_BYTES) {
+            notifyAll();
         }
         return true;
     }
 
-    private void drainQuietly() {
-        try {
-            drain();
-        } catch (RuntimeException e) {
-            LOG.warn("syslog forwarding to {} failed a round; continuing", address, e);
+    /** Asks the writer to send what waits now (the sink's flush). */
+    public synchronized void drain() {
+        notifyAll();
+    }
+
+    private void writeLoop() {
+        List<Frame> batch = new ArrayList<>();
+        while (true) {
+            boolean reconnect;
+            synchronized (this) {
+                while (!stopped && !broken && (pending.isEmpty() || waitingForBackoff())) {
+                    try {
+                        wait(waitingForBackoff() ? Math.max(1, nextAttemptMs()) : 100);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    if (!pending.isEmpty() && !waitingForBackoff()) {
+                        break;
+                    }
+                    trimWindow(System.nanoTime());
+                }
+                if (stopped) {
+                    return;
+                }
+                reconnect = broken;
+                broken = false;
+            }
+            if (reconnect && socket != null) {
+                disconnect("the server closed the connection");
+                continue;
+            }
+            if (socket == null && !connect()) {
+                continue;
+            }
+            synchronized (this) {
+                int bytes = 0;
+                while (!pending.isEmpty() && bytes < BATCH_BYTES) {
+                    Frame f = pending.poll();
+                    batch.add(f);
+                    bytes += f.bytes().length;
+                }
+            }
+            IOException failure = null;
+            try {
+                for (Frame f : batch) {
+                    out.write(f.bytes());
+                }
+                out.flush();
+            } catch (IOException e) {
+                failure = e;
+            }
+            long now = System.nanoTime();
+            synchronized (this) {
+                if (failure == null) {
+                    for (Frame f : batch) {
+                        bufferedBytes -= f.bytes().length;
+                        written++;
+                        if (resendWindowNanos > 0) {
+                            window.add(new Frame(f.unikernel(), f.bytes(), now));
+                            windowBytes += f.bytes().length;
+                        }
+                    }
+                    trimWindow(now);
+                } else {
+                    for (int i = batch.size() - 1; i >= 0; i--) {
+                        pending.addFirst(batch.get(i)); // not sent (or not wholly): they go first next time
+                    }
+                }
+                notifyAll();
+            }
+            batch.clear();
+            if (failure != null) {
+                disconnect(failure.toString());
+            }
         }
     }
 
-    /** Connects if due, then writes what waits and flushes. Never throws for the network. */
-    public synchronized void drain() {
-        if (closed && socket == null && pending.isEmpty()) {
-            return;
-        }
-        if (socket != null && broken) {
-            disconnect("the server closed the connection");
-        }
-        if (pending.isEmpty()) {
-            trimWindow(System.nanoTime());
-            return;
-        }
-        if (socket == null && !connect()) {
-            return;
-        }
-        long now = System.nanoTime();
-        try {
-            while (!pending.isEmpty()) {
-                Frame f = pending.peek();
-                out.write(f.bytes());
-                pending.poll();
-                pendingBytes -= f.bytes().length;
-                if (resendWindowNanos > 0) {
-                    window.add(new Frame(f.unikernel(), f.bytes(), now));
-                    windowBytes += f.bytes().length;
-                }
-                written++;
-            }
-            out.flush();
-        } catch (IOException e) {
-            disconnect(e.toString());
-        }
-        trimWindow(now);
+    private long nextAttempt;
+
+    private boolean waitingForBackoff() {
+        return socket == null && System.nanoTime() - nextAttempt < 0;
+    }
+
+    private long nextAttemptMs() {
+        return TimeUnit.NANOSECONDS.toMillis(nextAttempt - System.nanoTime());
     }
 
     private void trimWindow(long now) {
@@ -157,11 +202,8 @@ public final class Forwarder {
         }
     }
 
+    /** Connects (outside the lock: it may take up to the connect timeout); false after a failure, backing off. */
     private boolean connect() {
-        long now = System.nanoTime();
-        if (now - nextAttempt < 0) {
-            return false;
-        }
         Socket s = null;
         try {
             s = tls != null ? tls.getSocketFactory().createSocket() : new Socket();
@@ -176,96 +218,92 @@ public final class Forwarder {
                 ssl.startHandshake();
                 s.setSoTimeout(0);
             }
-        } catch (IOException | RuntimeException e) {
-            if (s != null) {
-                try {
-                    s.close();
-                } catch (IOException ignored) {
-                    // nothing more to do
-                }
-            }
-            boolean newError = !e.toString().equals(lastError);
-            lastError = e.toString();
-            if (!outageLogged || newError) {
-                LOG.warn("syslog forwarding: cannot reach {} ({}); buffering up to {} bytes and retrying with backoff",
-                        address, lastError, bufferBytes);
-                outageLogged = true;
-            }
-            nextAttempt = now + TimeUnit.MILLISECONDS.toNanos(backoffMs);
-            backoffMs = Math.min(reconnectMaxMs, backoffMs * 2);
-            return false;
-        }
-        socket = s;
-        broken = false;
-        connections++;
-        backoffMs = MIN_BACKOFF_MS;
-        if (outageLogged) {
-            LOG.info("syslog forwarding: connected to {} again", address);
-            outageLogged = false;
-        }
-        try {
-            out = new BufferedOutputStream(s.getOutputStream(), WRITE_AT_BYTES);
+            out = new BufferedOutputStream(s.getOutputStream(), BATCH_BYTES);
             InputStream in = s.getInputStream();
             Socket watched = s;
             Thread reader = new Thread(() -> watch(watched, in), "umonitor-syslog-forward-reader");
             reader.setDaemon(true);
             reader.start();
-        } catch (IOException e) {
-            disconnect(e.toString());
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(s);
+            boolean newError;
+            synchronized (this) {
+                newError = !e.toString().equals(lastError);
+                lastError = e.toString();
+                nextAttempt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs);
+            }
+            if (!outageLogged || newError) {
+                LOG.warn("syslog forwarding: cannot reach {} ({}); buffering up to {} bytes and retrying with backoff",
+                        address, e, bufferBytes);
+                outageLogged = true;
+            }
+            backoffMs = Math.min(reconnectMaxMs, backoffMs * 2);
             return false;
+        }
+        socket = s;
+        backoffMs = MIN_BACKOFF_MS;
+        synchronized (this) {
+            connections++;
+        }
+        if (outageLogged) {
+            LOG.info("syslog forwarding: connected to {} again", address);
+            outageLogged = false;
         }
         return true;
     }
 
     /** Reads (and discards) until the server closes or resets the connection, then marks it broken. */
     private void watch(Socket s, InputStream in) {
-        byte[] sink = new byte[512];
+        byte[] discard = new byte[512];
         try {
-            while (in.read(sink) >= 0) {
-                // syslog servers send nothing; keep reading so a close or reset is seen at once
+            while (in.read(discard) >= 0) {
+                // syslog servers send nothing; reading is how a close or a reset is seen at once
             }
         } catch (IOException e) {
-            // reset or closed locally: either way the connection is over
+            // reset, or closed by us: either way this connection is over
         }
         synchronized (this) {
             if (socket == s) {
                 broken = true;
+                notifyAll();
             }
-        }
-        try {
-            timer.execute(this::drainQuietly);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // closing
         }
     }
 
     /** Drops the connection; frames written within the resend window go back to the front of the queue. */
     private void disconnect(String why) {
-        lastError = why;
-        try {
-            socket.close();
-        } catch (IOException e) {
-            // already broken
-        }
+        closeQuietly(socket);
         socket = null;
         out = null;
-        broken = false;
-        long now = System.nanoTime();
-        trimWindow(now);
-        if (!window.isEmpty()) {
-            Iterator<Frame> newestFirst = window.descendingIterator();
-            while (newestFirst.hasNext()) {
-                Frame f = newestFirst.next();
-                pending.addFirst(new Frame(f.unikernel(), f.bytes(), 0));
-                pendingBytes += f.bytes().length;
+        synchronized (this) {
+            lastError = why;
+            broken = false;
+            trimWindow(System.nanoTime());
+            if (!window.isEmpty()) {
+                Iterator<Frame> newestFirst = window.descendingIterator();
+                while (newestFirst.hasNext()) {
+                    Frame f = newestFirst.next();
+                    pending.addFirst(new Frame(f.unikernel(), f.bytes(), 0));
+                    bufferedBytes += f.bytes().length;
+                }
+                resent += window.size();
+                window.clear();
+                windowBytes = 0;
             }
-            resent += window.size();
-            window.clear();
-            windowBytes = 0;
+            nextAttempt = System.nanoTime();
         }
         LOG.warn("syslog forwarding: connection to {} lost ({}); reconnecting", address, why);
         outageLogged = true;
-        nextAttempt = now;
+    }
+
+    private static void closeQuietly(Socket s) {
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
+        }
     }
 
     public synchronized long written() {
@@ -284,25 +322,29 @@ public final class Forwarder {
         return connections;
     }
 
-    /** Sends what waits for up to {@code grace}, then counts the rest lost and closes. */
+    /** Lets the writer send what waits for up to {@code grace}, then counts the rest lost and stops. */
     public void close(Duration grace) {
         long deadline = System.nanoTime() + grace.toNanos();
-        while (true) {
-            synchronized (this) {
-                closed = true;
-                drain();
-                if (pending.isEmpty() || System.nanoTime() - deadline > 0) {
+        synchronized (this) {
+            closing = true;
+            notifyAll();
+            while (!pending.isEmpty() && System.nanoTime() - deadline < 0) {
+                try {
+                    wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                     break;
                 }
             }
-            try {
-                Thread.sleep(50); // waiting for the reconnection backoff; the timer keeps trying too
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
+            stopped = true;
+            notifyAll();
         }
-        timer.shutdownNow();
+        closeQuietly(socket); // unblocks a writer stuck on a server that stopped reading
+        try {
+            writer.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         synchronized (this) {
             if (!pending.isEmpty()) {
                 Map<String, Integer> perUnikernel = new TreeMap<>();
@@ -313,14 +355,6 @@ public final class Forwarder {
                 LOG.error("syslog forwarding: {} record(s) could not be delivered to {} before close ({}) and are "
                         + "lost, per unikernel: {}", pending.size(), address, lastError, perUnikernel);
                 pending.clear();
-            }
-            if (socket != null) {
-                try {
-                    socket.close();
-                } catch (IOException e) {
-                    // closing anyway
-                }
-                socket = null;
             }
         }
     }

@@ -75,8 +75,13 @@ public final class SyslogReceiver implements Closeable {
             boolean attachUnknown) {
     }
 
-    /** Counters since start. */
-    public record Counters(long accepted, long malformed, long tooLong, long unattributed, long connectionsRefused) {
+    /**
+     * Counters since start: messages accepted, and rejected by reason (malformed, over the length limit, no
+     * unikernel to attribute them to), connections refused over {@code maxConnections}, TLS handshakes that
+     * failed (no or an untrusted client certificate, not TLS at all).
+     */
+    public record Counters(long accepted, long malformed, long tooLong, long unattributed, long connectionsRefused,
+            long tlsHandshakesFailed) {
     }
 
     private final Ingest ingest;
@@ -96,6 +101,7 @@ public final class SyslogReceiver implements Closeable {
     private final AtomicLong tooLong = new AtomicLong();
     private final AtomicLong unattributed = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong handshakesFailed = new AtomicLong();
 
     private SyslogReceiver(Ingest ingest, Config config) {
         this.ingest = ingest;
@@ -298,7 +304,8 @@ public final class SyslogReceiver implements Closeable {
     }
 
     public Counters counters() {
-        return new Counters(accepted.get(), malformed.get(), tooLong.get(), unattributed.get(), refused.get());
+        return new Counters(accepted.get(), malformed.get(), tooLong.get(), unattributed.get(), refused.get(),
+                handshakesFailed.get());
     }
 
     // ---- one message ----
@@ -348,6 +355,27 @@ public final class SyslogReceiver implements Closeable {
                                     : "its " + config.byName().name() + " names no "
                                             + (config.attachUnknown() ? "valid sender" : "launched unikernel")));
             return null;
+        }
+        io.umonitor.core.internal.collect.TokenBucket limit = sender.rateLimit();
+        if (limit != null) {
+            // log.senderRateLimit, as for the binary protocol: UDP over it is dropped and counted, a TCP or TLS
+            // connection is paused (its thread waits, the sender's window fills).
+            if (transport.equals("udp")) {
+                if (!limit.tryTake(1)) {
+                    sender.received(1);
+                    sender.dropped(1);
+                    return null;
+                }
+            } else {
+                long waitNanos = limit.borrow(1);
+                if (waitNanos > 0) {
+                    try {
+                        java.util.concurrent.TimeUnit.NANOSECONDS.sleep(waitNanos);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
         }
         LogRecord record = SyslogRecords.toRecord(sender.name(), message, Instant.now());
         sender.received(1);
@@ -522,7 +550,15 @@ public final class SyslogReceiver implements Closeable {
         try {
             if (tls) {
                 socket.setSoTimeout(10_000);
-                ((SSLSocket) socket).startHandshake();
+                try {
+                    ((SSLSocket) socket).startHandshake();
+                } catch (IOException e) {
+                    handshakesFailed.incrementAndGet();
+                    String byAddress = guestNames.get(peer);
+                    reject(byAddress == null ? null : ingest.senderNamed(byAddress, true), peer, transport,
+                            "TLS handshake failed: " + e.getMessage());
+                    return;
+                }
                 socket.setSoTimeout(0);
             }
             SyslogFrameReader reader = new SyslogFrameReader(socket.getInputStream(), config.maxMessageLength());
