@@ -11,6 +11,7 @@ import java.util.Objects;
  * @param facility 0..23
  * @param severity 0 (emergency) .. 7 (debug)
  * @param timestamp the sender's timestamp with its UTC offset, or null (NILVALUE, or an RFC 3164 message without one)
+ * @param timestampText the timestamp as the sender wrote it (RFC 3164: as read in this host's zone), or null
  * @param hostname HOSTNAME, or null
  * @param appName APP-NAME (RFC 3164: the TAG), or null
  * @param procId PROCID (RFC 3164: the number in {@code TAG[PID]}), or null
@@ -23,6 +24,7 @@ public record SyslogMessage(
         int facility,
         int severity,
         OffsetDateTime timestamp,
+        String timestampText,
         String hostname,
         String appName,
         String procId,

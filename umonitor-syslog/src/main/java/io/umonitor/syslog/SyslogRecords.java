@@ -79,7 +79,7 @@ public final class SyslogRecords {
         long nanos = 0;
         OffsetDateTime t = message.timestamp();
         if (t != null) {
-            attributes.add(Attribute.of("syslog.timestamp", t.toString()));
+            attributes.add(Attribute.of("syslog.timestamp", message.timestampText()));
             Instant instant = t.toInstant();
             try {
                 nanos = Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L), instant.getNano());

@@ -75,6 +75,32 @@ class SyslogParserTest {
     }
 
     @Test
+    void rfc3339TimestampsReadByHandAgreeWithTheJdkParserAndImpossibleDatesAreMalformed() {
+        for (String t : new String[] {"2026-12-03T10:15:30Z", "2026-12-03T10:15:30.5+01:00",
+            "2026-12-03T10:15:30.123456-05:30", "2026-12-03T10:15:30.123456789Z", "1999-02-28T23:59:59.000001+14:00",
+            "2026-12-03t10:15:30z", "2026-12-03T10:15:30+0100"}) {
+            java.time.OffsetDateTime expected;
+            try {
+                expected = java.time.OffsetDateTime.parse(t);
+            } catch (java.time.format.DateTimeParseException e) {
+                expected = null;
+            }
+            java.time.OffsetDateTime actual;
+            try {
+                actual = SyslogParser.rfc3339(t);
+            } catch (java.time.DateTimeException e) {
+                actual = null;
+            }
+            assertEquals(expected, actual, t);
+        }
+        SyslogFormatException e = assertThrows(SyslogFormatException.class,
+                () -> parse("<13>1 2026-02-30T10:15:30Z h a - - - impossible date"));
+        assertTrue(e.getMessage().contains("TIMESTAMP"), e.getMessage());
+        assertEquals("2026-12-03T10:15:30.5+01:00", parse("<13>1 2026-12-03T10:15:30.5+01:00 h a - - - m")
+                .timestampText(), "the sender's own text is kept");
+    }
+
+    @Test
     void malformedRfc5424HeadersAreRejectedNamingTheField() {
         String[][] cases = {
             {"no pri", "hello"},

@@ -107,7 +107,7 @@ class SyslogTapGuestIT {
             assertEquals("from the sender température ✓", sent.get(0).message());
             assertEquals(LogLevel.INFO, sent.get(0).level());
             assertEquals(new AttributeValue.Int(812), sent.get(0).attribute("req@32473.ms").orElseThrow());
-            assertEquals(new AttributeValue.Str("2026-12-03T10:15:30.500+01:00"),
+            assertEquals(new AttributeValue.Str("2026-12-03T10:15:30.5+01:00"),
                     sent.get(0).attribute("syslog.timestamp").orElseThrow());
             assertEquals("an RFC 3164 line", sent.get(1).message());
             assertEquals(List.of(), syslog(monitor, "syslog-victim"), "nothing forged reached the victim's log");
