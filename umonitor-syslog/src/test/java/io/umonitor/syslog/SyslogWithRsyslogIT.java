@@ -43,10 +43,25 @@ class SyslogWithRsyslogIT {
     @TempDir
     Path dir;
 
+    /** One test CA for the class: generating RSA keys is the slow part of a TLS test. */
+    @TempDir
+    static Path shared;
+
+    @org.junit.jupiter.api.BeforeAll
+    static void testCa() throws Exception {
+        if (Rsyslog.installed() && ExternalTools.exists("openssl")) {
+            ExternalTools.testCa(shared.resolve("ca"));
+        }
+    }
+
     @BeforeEach
-    void tools() {
+    void tools() throws IOException {
         Assumptions.assumeTrue(Rsyslog.installed(), "rsyslogd is missing: apt-get install rsyslog rsyslog-gnutls");
         Assumptions.assumeTrue(ExternalTools.exists("openssl"), "openssl is missing: apt-get install openssl");
+        Files.createDirectories(dir.resolve("ca"));
+        for (String f : new String[] {"ca.pem", "server.pem", "server.key"}) {
+            Files.copy(shared.resolve("ca").resolve(f), dir.resolve("ca").resolve(f));
+        }
     }
 
     // ---- rsyslog → receiver ----
@@ -64,7 +79,6 @@ class SyslogWithRsyslogIT {
     }
 
     private void rsyslogToReceiver(boolean tls) throws Exception {
-        ExternalTools.testCa(dir.resolve("ca"));
         int port = ExternalTools.freePort();
         RecordingSink sink = new RecordingSink();
         DefaultLogHub base = DefaultLogHub.start(DefaultLogHub.Settings.defaults().withTcpAddress(null)
@@ -90,7 +104,8 @@ class SyslogWithRsyslogIT {
                 + "module(load=\"imfile\")\n"
                 + "input(type=\"imfile\" File=\"" + input + "\" Tag=\"" + app + "\" Severity=\"warning\" Facility=\"local1\")\n"
                 + "action(type=\"omfwd\" target=\"127.0.0.1\" port=\"" + port + "\" protocol=\"tcp\""
-                + " TCP_Framing=\"octet-counted\" template=\"RSYSLOG_SyslogProtocol23Format\"" + driver + ")\n";
+                + " TCP_Framing=\"octet-counted\" template=\"RSYSLOG_SyslogProtocol23Format\" action.resumeInterval=\"1\""
+                + driver + ")\n";
         try (Rsyslog rsyslog = new Rsyslog(dir.resolve("rsyslog"), conf).start()) {
             Rsyslog.await("50 records from rsyslog", Duration.ofSeconds(20), () -> sink.syslog(app).size() >= 50,
                     () -> sink.syslog(app).size() + " records; rsyslog: " + output(rsyslog));
@@ -111,7 +126,6 @@ class SyslogWithRsyslogIT {
     @Test
     void withTlsClientCaOnlyClientsPresentingACertificateItSignedAreHeardOthersFailTheHandshakeCounted()
             throws Exception {
-        ExternalTools.testCa(dir.resolve("ca"));
         int port = ExternalTools.freePort();
         RecordingSink sink = new RecordingSink();
         DefaultLogHub base = DefaultLogHub.start(DefaultLogHub.Settings.defaults().withTcpAddress(null)
@@ -215,27 +229,33 @@ class SyslogWithRsyslogIT {
     }
 
     private void forwardAndCompare(boolean tls, boolean outage, Map<String, String> more) throws Exception {
-        ExternalTools.testCa(dir.resolve("ca"));
         int port = ExternalTools.freePort();
         Path out = dir.resolve("received.log");
         SyslogForwardingSink forward = new SyslogForwardingSink();
         RecordingSink all = new RecordingSink();
         int n = outage ? 3000 : 500;
         long connectionsBeforeRestart = 0;
+        long outageMillis = 0;
         try (Rsyslog rsyslog = new Rsyslog(dir.resolve("rsyslog"), imtcpConfig(port, tls, out)).start()) {
             Rsyslog.await("rsyslog listening", Duration.ofSeconds(15), () -> canConnect(port, tls));
             try (Monitor monitor = forwardingMonitor(forward, all, port, tls, more)) {
-                for (int i = 0; i < n; i++) {
+                long stoppedAt = 0;
+                monitor.publish(record("fleet-a", 0));
+                Rsyslog.await("the first connection", Duration.ofSeconds(15), () -> forward.connections() >= 1);
+                for (int i = 1; i < n; i++) {
                     if (outage && i == n / 3) {
                         rsyslog.stop();
+                        stoppedAt = System.nanoTime();
                     }
                     if (outage && i == 2 * n / 3) {
                         connectionsBeforeRestart = forward.connections();
+                        outageMillis = (System.nanoTime() - stoppedAt) / 1_000_000;
                         rsyslog.start();
                     }
                     monitor.publish(record("fleet-a", i));
-                    if (i % 20 == 0) {
-                        Thread.sleep(outage ? 5 : 1); // pace the stream so the outage lasts a few seconds of it
+                    boolean down = outage && i >= n / 3 && i < 2 * n / 3;
+                    if (outage ? i % 2 == 0 : i % 20 == 0) {
+                        Thread.sleep(down ? 5 : 1); // pace the stream: rsyslog is down for a few seconds of it
                     }
                 }
                 long before = connectionsBeforeRestart;
@@ -285,12 +305,15 @@ class SyslogWithRsyslogIT {
                         java.time.OffsetDateTime.parse(f[5]).toInstant());
             }
         }
-        String summary = "sent to sinks " + all.records.size() + ", missing " + missing + ", duplicates " + duplicates
+        String summary = "rsyslog down " + outageMillis + " ms, sent to sinks " + all.records.size() + ", missing " + missing + ", duplicates " + duplicates
                 + ", lost " + forward.lost() + ", resent " + forward.resent() + ", connections "
                 + forward.connections();
         System.out.println("forwarding " + (tls ? "TLS" : "TCP") + (outage ? " with outage: " : ": ") + summary);
         assertEquals(forward.lost(), missing, "missing records are exactly those counted lost: " + summary);
         assertTrue(duplicates <= forward.resent(), "every duplicate was a counted resend: " + summary);
+        if (outage) {
+            assertTrue(outageMillis >= 2000, "rsyslog was down for a few seconds of the stream: " + summary);
+        }
         if (more.containsKey("syslog.forward.bufferBytes")) {
             assertTrue(forward.lost() > 0, "a 64 KiB buffer cannot hold " + n / 3 + " records: " + summary);
         } else {
