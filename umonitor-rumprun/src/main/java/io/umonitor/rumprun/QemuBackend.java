@@ -47,7 +47,8 @@ import java.util.OptionalInt;
  * environment carries {@code UMONITOR_NAME}, {@code UMONITOR_TOKEN}, {@code UMONITOR_TCP} and
  * {@code UMONITOR_UDP} for the C log client; other flavours get {@code umonitor.name=}, {@code umonitor.token=},
  * {@code umonitor.tcp=}, {@code umonitor.udp=}, {@code umonitor.ip=} and {@code umonitor.gw=} words (Unikraft
- * also {@code netdev.ip=}). Tap devices come from the network provisioner (QEMU runs inside the taps'
+ * also {@code netdev.ip=}). When the monitor receives syslog, rumprun guests also get {@code UMONITOR_SYSLOG=HOST:PORT}
+ * in their environment and the others the word {@code umonitor.syslog=HOST:PORT}. Tap devices come from the network provisioner (QEMU runs inside the taps'
  * namespace through {@code ip netns exec} when they live in one); user-mode devices reach the host's
  * loopback collectors at 10.0.2.2.
  *
