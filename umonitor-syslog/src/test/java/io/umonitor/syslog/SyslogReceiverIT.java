@@ -132,7 +132,17 @@ class SyslogReceiverIT {
         assertClosedByReceiver("99999 <13>1 - h good - - - too long");                       // over the limit
         assertClosedByReceiver("<13>1 - h good - - - " + "x".repeat(2000) + "\n");            // no LF within the limit
         assertClosedByReceiver("<13>1 yesterday h good - - - bad timestamp\n");              // malformed header
-        assertClosedByReceiver("<13>1 - h - - - - no app-name\n");                           // unattributable
+        // An unattributable message is dropped but its connection stays open: a relay sends many programs' messages.
+        try (Socket relay = new Socket(loopback, port)) {
+            String nobody = "<13>1 - h - - - - no app-name";
+            String next = "<13>1 - h good - - - after an unattributable one on the same connection";
+            relay.getOutputStream().write((nobody.length() + " " + nobody + next.length() + " " + next)
+                    .getBytes(StandardCharsets.US_ASCII));
+            good++;
+            int expectedSoFar = good;
+            Rsyslog.await("the message after the unattributable one", Duration.ofSeconds(10),
+                    () -> sink.syslog("good").size() == expectedSoFar);
+        }
         try (DatagramSocket udp = new DatagramSocket(0, loopback)) {
             byte[] big = ("<13>1 - h good - - - " + "y".repeat(1100)).getBytes(StandardCharsets.US_ASCII);
             udp.send(new DatagramPacket(big, big.length, loopback, port));

@@ -83,7 +83,11 @@ class SyslogWithRsyslogIT {
         RecordingSink sink = new RecordingSink();
         DefaultLogHub base = DefaultLogHub.start(DefaultLogHub.Settings.defaults().withTcpAddress(null)
                 .withUdpAddress(null), List.of(sink));
-        Map<String, String> settings = new HashMap<>(Map.of("attributeByName", "appname", "attachUnknown", "true"));
+        // TLS: any APP-NAME becomes an attached sender; TCP: only the launched (registered) name is taken, so
+        // rsyslog's own messages on the same connection ("rsyslogd: start") are dropped, counted, and the
+        // connection carries on.
+        Map<String, String> settings = new HashMap<>(Map.of("attributeByName", "appname", "attachUnknown",
+                Boolean.toString(tls)));
         if (tls) {
             settings.putAll(Map.of("tlsAddress", "127.0.0.1:" + port, "tlsCertificate", dir.resolve("ca/server.pem")
                     .toString(), "tlsKey", dir.resolve("ca/server.key").toString()));
@@ -92,23 +96,38 @@ class SyslogWithRsyslogIT {
         }
         LogHub hub = new SyslogCollectorExtension().start(settings, base, base.ingest());
         String app = tls ? "rs-tls" : "rs-tcp";
+        if (!tls) {
+            hub.registerSender(app, "token-of-the-launch");
+        }
         Path input = dir.resolve("input.log");
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
             lines.add("line " + i + " température ✓ 東京");
         }
         Files.write(input, lines, StandardCharsets.UTF_8);
+        Path other = dir.resolve("other.log");
+        Files.write(other, List.of("a", "b", "c", "d", "e"), StandardCharsets.UTF_8);
         String driver = tls ? " StreamDriver=\"gtls\" StreamDriverMode=\"1\" StreamDriverAuthMode=\"x509/name\""
                 + " StreamDriverPermittedPeers=\"localhost\"" : "";
         String conf = (tls ? "global(DefaultNetstreamDriverCAFile=\"" + dir.resolve("ca/ca.pem") + "\")\n" : "")
                 + "module(load=\"imfile\")\n"
                 + "input(type=\"imfile\" File=\"" + input + "\" Tag=\"" + app + "\" Severity=\"warning\" Facility=\"local1\")\n"
+                + "input(type=\"imfile\" File=\"" + other + "\" Tag=\"not-launched\")\n"
                 + "action(type=\"omfwd\" target=\"127.0.0.1\" port=\"" + port + "\" protocol=\"tcp\""
                 + " TCP_Framing=\"octet-counted\" template=\"RSYSLOG_SyslogProtocol23Format\" action.resumeInterval=\"1\""
                 + driver + ")\n";
         try (Rsyslog rsyslog = new Rsyslog(dir.resolve("rsyslog"), conf).start()) {
             Rsyslog.await("50 records from rsyslog", Duration.ofSeconds(20), () -> sink.syslog(app).size() >= 50,
                     () -> sink.syslog(app).size() + " records; rsyslog: " + output(rsyslog));
+            io.umonitor.syslog.internal.SyslogReceiver receiver = ((SyslogCollectorExtension.SyslogHub) hub).receiver();
+            if (!tls) {
+                Rsyslog.await("5 lines of a program that was not launched, dropped", Duration.ofSeconds(10),
+                        () -> receiver.counters().unattributed() == 5, receiver.counters()::toString);
+                assertEquals(List.of(), hub.history("not-launched", LogFilter.ALL));
+            } else {
+                Rsyslog.await("the other program's 5 lines, attached", Duration.ofSeconds(10),
+                        () -> sink.syslog("not-launched").size() == 5);
+            }
             List<LogRecord> stored = hub.history(app, LogFilter.ALL);
             assertEquals(50, stored.size(), "each line once");
             for (int i = 0; i < 50; i++) {

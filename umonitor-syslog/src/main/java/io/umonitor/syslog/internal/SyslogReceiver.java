@@ -50,8 +50,9 @@ import org.slf4j.LoggerFactory;
  * else rejected and counted.
  *
  * <p><b>Limits</b>: a message longer than {@code maxMessageLength} is refused before it is buffered; a malformed
- * or refused message drops its datagram or closes its connection (the records before it are kept), counted
- * by reason, never stopping the receiver. One thread per TCP/TLS connection (syslog relays hold few),
+ * or oversized message drops its datagram or closes its connection (the records before it are kept); a
+ * well-formed message no unikernel can be attributed to is dropped (a relay's connection carries many
+ * programs' messages, so it stays open); each counted by reason, never stopping the receiver. One thread per TCP/TLS connection (syslog relays hold few),
  * at most {@code maxConnections}; one thread per UDP socket. TCP input waits for sink room like the binary
  * collector's; UDP input is cut at the sink queues like the binary collector's, counted as dropped.
  */
@@ -311,8 +312,11 @@ public final class SyslogReceiver implements Closeable {
     // ---- one message ----
 
     /**
-     * Parses, attributes and appends one message; returns its record, or null after counting and reporting
-     * the rejection.
+     * Parses, attributes and appends one message; returns its record, or null when it is dropped but its
+     * connection may go on (no unikernel to attribute it to, over the rate limit: counted and reported; a relay
+     * such as rsyslog forwards messages of many programs over one connection).
+     *
+     * @throws SyslogFormatException after counting and reporting a malformed message (its connection is closed)
      */
     private LogRecord take(byte[] b, int off, int len, InetAddress peer, InetAddress tapHost, String transport) {
         String byAddress = guestNames.get(peer);
@@ -336,8 +340,8 @@ public final class SyslogReceiver implements Closeable {
             message = parser.parse(b, off, len);
         } catch (SyslogFormatException e) {
             malformed.incrementAndGet();
-            reject(sender, peer, transport, e.getMessage());
-            return null;
+            reject(sender, peer, transport, e.getMessage() + (transport.equals("udp") ? "" : "; connection closed"));
+            throw e;
         }
         if (sender == null && byAddress == null && config.byName() != NameAttribution.OFF) {
             String name = config.byName() == NameAttribution.HOSTNAME ? message.hostname() : message.appName();
@@ -464,6 +468,8 @@ public final class SyslogReceiver implements Closeable {
                     if (record != null) {
                         ingest.dispatch(List.of(record), false);
                     }
+                } catch (SyslogFormatException e) {
+                    // counted and reported by take; the next datagram is another message
                 } catch (RuntimeException e) {
                     LOG.warn("syslog: handling a datagram failed; continuing", e);
                 }
@@ -577,12 +583,16 @@ public final class SyslogReceiver implements Closeable {
                 if (message == null) {
                     break;
                 }
-                LogRecord record = take(message, 0, message.length, peer, tapHost, transport);
-                if (record == null) {
+                LogRecord record;
+                try {
+                    record = take(message, 0, message.length, peer, tapHost, transport);
+                } catch (SyslogFormatException e) {
                     flush(batch);
                     return; // counted and reported by take; the connection is closed
                 }
-                batch.add(record);
+                if (record != null) {
+                    batch.add(record);
+                }
                 if (batch.size() >= BATCH || !reader.hasBufferedInput()) {
                     flush(batch);
                 }
