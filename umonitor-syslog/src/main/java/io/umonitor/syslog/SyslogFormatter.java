@@ -3,12 +3,11 @@ package io.umonitor.syslog;
 import io.umonitor.api.Attribute;
 import io.umonitor.api.AttributeValue;
 import io.umonitor.api.LogRecord;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.Locale;
+import java.util.Arrays;
 
 /**
  * Formats records as RFC 5424 messages with RFC 6587 octet-counting framing, for forwarding:
@@ -26,13 +25,12 @@ import java.util.Locale;
  * since receivers such as rsyslog keep a BOM as part of the text. Not thread-safe (one per sink thread).
  */
 public final class SyslogFormatter {
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'",
-            Locale.ROOT).withZone(ZoneOffset.UTC);
-
     private final String hostname;
     private final int facility;
     private final String sdId;
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+    /** The message being built (no ByteArrayOutputStream: its synchronized writes cost microseconds a record). */
+    private byte[] buf = new byte[512];
+    private int len;
 
     /**
      * @param hostname HOSTNAME of every message (this host)
@@ -54,23 +52,33 @@ public final class SyslogFormatter {
 
     /** The framed message: {@code LEN SP SYSLOG-MSG}. */
     public byte[] frame(LogRecord record) {
-        byte[] message = format(record);
-        byte[] length = (message.length + " ").getBytes(StandardCharsets.US_ASCII);
-        byte[] framed = new byte[length.length + message.length];
+        build(record);
+        byte[] length = Integer.toString(len).getBytes(StandardCharsets.US_ASCII);
+        byte[] framed = new byte[length.length + 1 + len];
         System.arraycopy(length, 0, framed, 0, length.length);
-        System.arraycopy(message, 0, framed, length.length, message.length);
+        framed[length.length] = ' ';
+        System.arraycopy(buf, 0, framed, length.length + 1, len);
         return framed;
     }
 
     /** The message without framing. */
     public byte[] format(LogRecord record) {
-        out.reset();
+        build(record);
+        return Arrays.copyOf(buf, len);
+    }
+
+    private void build(LogRecord record) {
+        len = 0;
         ascii("<" + (facility * 8 + SyslogRecords.severity(record.level())) + ">1 ");
         Instant time = record.guestWallTime().orElse(record.receivedAt());
-        ascii(time.getEpochSecond() >= 0 && time.getEpochSecond() < 253402300800L ? TIME.format(time) : "-");
-        out.write(' ');
+        if (time.getEpochSecond() >= 0 && time.getEpochSecond() < 253402300800L) {
+            timestamp(time);
+        } else {
+            write('-');
+        }
+        write(' ');
         ascii(hostname);
-        out.write(' ');
+        write(' ');
         ascii(header(record.unikernel(), SyslogParser.MAX_APP_NAME));
         ascii(" - ");
         ascii(record.origin().name());
@@ -86,32 +94,78 @@ public final class SyslogFormatter {
         for (Attribute a : record.attributes()) {
             param(paramName(a.key()), a.value() instanceof AttributeValue.Str s ? s.value() : a.value().render());
         }
-        out.write(']');
+        write(']');
         if (!record.message().isEmpty()) {
-            out.write(' ');
-            out.writeBytes(record.message().getBytes(StandardCharsets.UTF_8));
+            write(' ');
+            bytes(record.message().getBytes(StandardCharsets.UTF_8));
         }
-        return out.toByteArray();
+    }
+
+    /** {@code uuuu-MM-ddTHH:mm:ss.SSSSSSZ}, by hand: a DateTimeFormatter costs about a microsecond. */
+    private void timestamp(Instant time) {
+        LocalDateTime t = LocalDateTime.ofEpochSecond(time.getEpochSecond(), time.getNano(), ZoneOffset.UTC);
+        digits(t.getYear(), 4);
+        write('-');
+        digits(t.getMonthValue(), 2);
+        write('-');
+        digits(t.getDayOfMonth(), 2);
+        write('T');
+        digits(t.getHour(), 2);
+        write(':');
+        digits(t.getMinute(), 2);
+        write(':');
+        digits(t.getSecond(), 2);
+        write('.');
+        digits(t.getNano() / 1000, 6);
+        write('Z');
+    }
+
+    private void digits(int value, int width) {
+        ensure(width);
+        for (int i = width - 1; i >= 0; i--) {
+            buf[len + i] = (byte) ('0' + value % 10);
+            value /= 10;
+        }
+        len += width;
+    }
+
+    private void ensure(int more) {
+        if (len + more > buf.length) {
+            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + more));
+        }
+    }
+
+    private void write(int b) {
+        ensure(1);
+        buf[len++] = (byte) b;
+    }
+
+    private void bytes(byte[] b) {
+        ensure(b.length);
+        System.arraycopy(b, 0, buf, len, b.length);
+        len += b.length;
     }
 
     private void param(String name, String value) {
-        out.write(' ');
+        write(' ');
         ascii(name);
-        out.write('=');
-        out.write('"');
+        write('=');
+        write('"');
         byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        ensure(bytes.length * 2);
         for (byte b : bytes) {
             if (b == '"' || b == '\\' || b == ']') {
-                out.write('\\');
+                buf[len++] = '\\';
             }
-            out.write(b);
+            buf[len++] = b;
         }
-        out.write('"');
+        write('"');
     }
 
     private void ascii(String s) {
+        ensure(s.length());
         for (int i = 0; i < s.length(); i++) {
-            out.write(s.charAt(i));
+            buf[len++] = (byte) s.charAt(i);
         }
     }
 
