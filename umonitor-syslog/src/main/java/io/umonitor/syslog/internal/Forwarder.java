@@ -43,6 +43,7 @@ public final class Forwarder {
     private final long reconnectMaxMs;
     private final int connectTimeoutMs;
     private final Thread writer;
+    private final long flushWaitNanos;
 
     // Guarded by this.
     private final ArrayDeque<Frame> pending = new ArrayDeque<>();
@@ -50,6 +51,7 @@ public final class Forwarder {
     private long bufferedBytes;   // pending + in flight: what the buffer bound counts
     private long windowBytes;
     private boolean broken;
+    private boolean serverDown;   // the last connection attempt failed, or the connection broke
     private boolean closing;
     private boolean stopped;
     private String lastError = "not connected yet";
@@ -72,6 +74,7 @@ public final class Forwarder {
         this.resendWindowNanos = resendWindow.toNanos();
         this.reconnectMaxMs = reconnectMax.toMillis();
         this.connectTimeoutMs = connectTimeoutMs;
+        this.flushWaitNanos = TimeUnit.MILLISECONDS.toNanos(connectTimeoutMs);
         this.writer = new Thread(this::writeLoop, "umonitor-syslog-forward");
         writer.setDaemon(true);
         writer.start();
@@ -105,9 +108,22 @@ public final class Forwarder {
         return true;
     }
 
-    /** Asks the writer to send what waits now (the sink's flush). */
+    /**
+     * The sink's flush: has the writer send what waits and waits until it is written, while the server is
+     * reachable, for at most {@code flushWait} (so a stalled server costs the sink thread that much per flush,
+     * never more; an unreachable one nothing).
+     */
     public synchronized void drain() {
         notifyAll();
+        long deadline = System.nanoTime() + flushWaitNanos;
+        while (bufferedBytes > 0 && !serverDown && !closing && System.nanoTime() - deadline < 0) {
+            try {
+                wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     private void writeLoop() {
@@ -233,6 +249,8 @@ public final class Forwarder {
                 newError = !e.toString().equals(lastError);
                 lastError = e.toString();
                 nextAttempt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs);
+                serverDown = true;
+                notifyAll();
             }
             if (!outageLogged || newError) {
                 LOG.warn("syslog forwarding: cannot reach {} ({}); buffering up to {} bytes and retrying with backoff",
@@ -246,6 +264,7 @@ public final class Forwarder {
         backoffMs = MIN_BACKOFF_MS;
         synchronized (this) {
             connections++;
+            serverDown = false;
         }
         if (outageLogged) {
             LOG.info("syslog forwarding: connected to {} again", address);
@@ -293,6 +312,8 @@ public final class Forwarder {
                 windowBytes = 0;
             }
             nextAttempt = System.nanoTime();
+            serverDown = true;
+            notifyAll();
         }
         LOG.warn("syslog forwarding: connection to {} lost ({}); reconnecting", address, why);
         outageLogged = true;
