@@ -54,6 +54,11 @@ public abstract class ForwardingLogHub implements LogHub {
     }
 
     @Override
+    public void consoleContinuation(String name, GuestOutput.Stream stream, String piece) {
+        delegate.consoleContinuation(name, stream, piece);
+    }
+
+    @Override
     public void publish(LogRecord record) {
         delegate.publish(record);
     }
