@@ -33,6 +33,11 @@ final class ListenCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print records as JSON lines.")
     boolean json;
 
+    @Option(names = "--syslog", arity = "0..1", fallbackValue = "127.0.0.1:5514", paramLabel = "ADDRESS",
+            description = "Also receive syslog (RFC 5424/3164) over UDP and TCP on ADDRESS (default ${FALLBACK-VALUE}), "
+                    + "each message attributed to the unikernel its APP-NAME names.")
+    String syslog;
+
     @Mixin
     WebOption web;
 
@@ -40,7 +45,12 @@ final class ListenCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         boolean generated = token == null;
         String senderToken = generated ? HexFormat.of().formatHex(randomBytes()) : token;
-        Monitor monitor = web.apply(common.monitorBuilder().acceptAttachedSenders(senderToken)).build();
+        Monitor.Builder builder = common.monitorBuilder().acceptAttachedSenders(senderToken);
+        if (syslog != null) {
+            builder.property("syslog.udpAddress", syslog).property("syslog.tcpAddress", syslog)
+                    .property("syslog.attributeByName", "appname").property("syslog.attachUnknown", "true");
+        }
+        Monitor monitor = web.apply(builder).build();
         CountDownLatch interrupted = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             monitor.close();
@@ -60,6 +70,10 @@ final class ListenCommand implements Callable<Integer> {
             }
             System.err.println("start each sender with (one UMONITOR_NAME per sender):");
             System.err.println("  " + env);
+            if (syslog != null) {
+                System.err.printf("listening: syslog UDP and TCP %s (a message belongs to the unikernel its APP-NAME "
+                        + "names)%n", syslog);
+            }
             web.announce(monitor);
             System.err.println("logs are written to " + common.logDirectory() + "; `umonitor ps` lists senders; Ctrl-C to stop");
             RecordPrinter printer = new RecordPrinter(System.out, !json && RecordPrinter.terminalSupportsColour(), true);

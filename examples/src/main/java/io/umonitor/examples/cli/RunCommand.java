@@ -50,6 +50,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print records as JSON lines.")
     boolean json;
 
+    @Option(names = "--syslog", description = "Also receive the unikernel's syslog: on its tap's host address (by its "
+            + "source address) and on loopback (by APP-NAME); it learns where in UMONITOR_SYSLOG (process, qemu) or, "
+            + "with --option solo5.syslog=true, as --syslog= boot keys.")
+    boolean syslog;
+
     @Mixin
     WebOption web;
 
@@ -57,7 +62,12 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         UnikernelSpec unikernel = spec.toSpec();
         LogLevel minimum = LogLevel.parse(level);
-        Monitor monitor = web.apply(common.monitorBuilder()).build();
+        Monitor.Builder builder = common.monitorBuilder();
+        if (syslog) {
+            builder.property("syslog.udpAddress", "127.0.0.1:0").property("syslog.tcpAddress", "127.0.0.1:0")
+                    .property("syslog.attributeByName", "appname");
+        }
+        Monitor monitor = web.apply(builder).build();
         CountDownLatch reported = new CountDownLatch(1);
         AtomicReference<UnikernelHandle> running = new AtomicReference<>();
         // Ctrl-C (SIGINT) and SIGTERM reach only umonitor: stop the guest gracefully, let the main thread
