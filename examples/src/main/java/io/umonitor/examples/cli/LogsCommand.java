@@ -148,12 +148,14 @@ final class LogsCommand implements Callable<Integer> {
                     break;
                 }
             }
-            // What a running monitor holds but has not yet written (or that its file sink never got).
-            Instant lastStored = stored.isEmpty() ? Instant.MIN : stored.get(stored.size() - 1).receivedAt();
+            // What a running monitor holds but has not yet written (or that its file sink never got). Compared
+            // record by record, not by time: a record can reach the file after a later-stamped one.
+            Set<String> inFile = new java.util.HashSet<>();
+            stored.forEach(r -> inFile.add(identity(r)));
             for (Live l : live) {
                 if (l.names().contains(name)) {
                     for (LogRecord r : history(client, l.socket(), name)) {
-                        if (r.receivedAt().isAfter(lastStored)) {
+                        if (!inFile.contains(identity(r))) {
                             stored.add(r);
                         }
                     }
@@ -201,6 +203,11 @@ final class LogsCommand implements Callable<Integer> {
                 show(r);
             }
         }
+    }
+
+    /** What tells two copies of one record (from the file and from the history) apart from two records. */
+    private static String identity(LogRecord r) {
+        return r.receivedAt() + "|" + r.origin() + "|" + r.sequence() + "|" + r.logger() + "|" + r.message();
     }
 
     private static boolean matches(LogRecord r, LogFilter filter, Instant from, Instant to) {
