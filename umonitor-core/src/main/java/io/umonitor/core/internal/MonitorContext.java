@@ -2,17 +2,14 @@ package io.umonitor.core.internal;
 
 import io.umonitor.api.Attribute;
 import io.umonitor.api.BackendUnavailableException;
-import io.umonitor.api.GuestClock;
 import io.umonitor.api.LifecycleEvent;
 import io.umonitor.api.LifecycleListener;
 import io.umonitor.api.LogLevel;
-import io.umonitor.api.LogOrigin;
-import io.umonitor.api.LogRecord;
 import io.umonitor.api.spi.NetworkProvisioner;
 import io.umonitor.core.internal.log.LogHub;
+import io.umonitor.core.internal.log.MonitorRecords;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -29,9 +26,6 @@ import org.slf4j.LoggerFactory;
 /** What every managed unikernel of one monitor shares: the hub, the threads, the provisioners, the settings. */
 public final class MonitorContext {
     private static final Logger LOG = LoggerFactory.getLogger(MonitorContext.class);
-
-    /** Logger name of the records umonitor writes about unikernels. */
-    public static final String MONITOR_LOGGER = "umonitor";
 
     private final LogHub hub;
     private final Map<String, NetworkProvisioner> provisioners;
@@ -199,8 +193,7 @@ public final class MonitorContext {
         attributes.add(Attribute.of("event", event));
         attributes.addAll(more);
         try {
-            hub.publish(new LogRecord(unikernel, LogOrigin.MONITOR, -1, GuestClock.NONE, 0, Instant.now(), level,
-                    MONITOR_LOGGER, message, attributes));
+            hub.publish(MonitorRecords.of(unikernel, level, message, attributes));
         } catch (RuntimeException e) {
             LOG.warn("could not publish monitor record '{}' for {}", message, unikernel, e);
         }

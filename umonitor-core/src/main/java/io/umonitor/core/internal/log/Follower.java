@@ -110,7 +110,7 @@ final class Follower implements AutoCloseable {
     private LogRecord skippedNote() {
         String message = "this follower was too slow: " + skipped + " record(s) were skipped";
         LogRecord note = new LogRecord(skippedFrom, LogOrigin.MONITOR, -1, GuestClock.NONE, 0, Instant.now(),
-                LogLevel.WARN, "umonitor", message, List.of(Attribute.of("skipped", skipped)));
+                LogLevel.WARN, MonitorRecords.LOGGER, message, List.of(Attribute.of("skipped", skipped)));
         skipped = 0;
         return note;
     }

@@ -66,7 +66,7 @@ class CollectorFuzzTest {
     }
 
     private DefaultLogHub hub(CollectingSink sink) {
-        DefaultLogHub hub = DefaultLogHub.start(DefaultLogHub.Settings.defaults()
+        DefaultLogHub hub = DefaultLogHub.start(LogHubSettings.defaults()
                 .withReportInterval(Duration.ofMillis(100)).withHistorySize(16), List.of(sink));
         toClose.add(hub);
         return hub;

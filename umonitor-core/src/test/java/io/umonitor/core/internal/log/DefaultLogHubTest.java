@@ -46,14 +46,14 @@ class DefaultLogHubTest {
         }
     }
 
-    private DefaultLogHub hub(DefaultLogHub.Settings settings, CollectingSink... sinks) {
+    private DefaultLogHub hub(LogHubSettings settings, CollectingSink... sinks) {
         DefaultLogHub hub = DefaultLogHub.start(settings, List.of(sinks));
         toClose.add(hub);
         return hub;
     }
 
-    private static DefaultLogHub.Settings fast() {
-        return DefaultLogHub.Settings.defaults().withReportInterval(Duration.ofMillis(100));
+    private static LogHubSettings fast() {
+        return LogHubSettings.defaults().withReportInterval(Duration.ofMillis(100));
     }
 
     private static String token(int i) {

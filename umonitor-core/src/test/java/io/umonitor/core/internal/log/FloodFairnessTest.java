@@ -54,7 +54,7 @@ class FloodFairnessTest {
                 }
             }
         };
-        DefaultLogHub hub = DefaultLogHub.start(DefaultLogHub.Settings.defaults(), List.of(sink));
+        DefaultLogHub hub = DefaultLogHub.start(LogHubSettings.defaults(), List.of(sink));
         int paced = 10;
         int perPaced = 200;
         try {

@@ -47,7 +47,7 @@ class HubDiskFullTest {
         try {
             FileSink files = new FileSink(mount.resolve("logs")).open();
             CollectingSink other = new CollectingSink("other");
-            hub = DefaultLogHub.start(DefaultLogHub.Settings.defaults().withReportInterval(Duration.ofMillis(100)),
+            hub = DefaultLogHub.start(LogHubSettings.defaults().withReportInterval(Duration.ofMillis(100)),
                     List.of(files, other));
             DefaultLogHub h = hub;
             String token = String.format("%032x", 77);
@@ -99,7 +99,7 @@ class HubDiskFullTest {
             assertEquals(0, run("mount", "-o", "remount,bind,ro", logs.toString()));
             FileSink files = new FileSink(logs).open();
             CollectingSink other = new CollectingSink("other");
-            hub = DefaultLogHub.start(DefaultLogHub.Settings.defaults().withReportInterval(Duration.ofMillis(100)),
+            hub = DefaultLogHub.start(LogHubSettings.defaults().withReportInterval(Duration.ofMillis(100)),
                     List.of(files, other));
             DefaultLogHub h = hub;
             String token = String.format("%032x", 78);

@@ -38,7 +38,7 @@ public final class ManySendersMain {
                 // keep nothing: only the hub's own memory is measured
             }
         };
-        DefaultLogHub hub = DefaultLogHub.start(DefaultLogHub.Settings.defaults(), List.of(sink));
+        DefaultLogHub hub = DefaultLogHub.start(LogHubSettings.defaults(), List.of(sink));
         long before = usedAfterGc();
         InetSocketAddress to = TestSenders.endpoint(hub, Transport.TCP);
         FrameEncoder encoder = new FrameEncoder();

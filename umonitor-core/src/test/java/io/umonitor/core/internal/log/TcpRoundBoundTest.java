@@ -51,7 +51,7 @@ class TcpRoundBoundTest {
     @Test
     void queuedRecordsStayNearTheBoundWithManyBusyConnections() throws Exception {
         SlowCountingSink sink = new SlowCountingSink();
-        DefaultLogHub hub = DefaultLogHub.start(DefaultLogHub.Settings.defaults().withSinkQueueCapacity(CAPACITY)
+        DefaultLogHub hub = DefaultLogHub.start(LogHubSettings.defaults().withSinkQueueCapacity(CAPACITY)
                 .withUdpAddress(null), List.of(sink));
         List<Socket> sockets = new ArrayList<>();
         try {
