@@ -30,7 +30,6 @@ import io.umonitor.core.gateway.GatewayOptions;
 import io.umonitor.core.gateway.InvocationGateway;
 import io.umonitor.core.gateway.Invocations;
 import io.umonitor.core.internal.gateway.DefaultInvocationGateway;
-import io.umonitor.core.internal.gateway.GatewayLogHub;
 import io.umonitor.core.internal.log.LogHub;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -806,7 +805,6 @@ public final class Monitor implements AutoCloseable {
             try {
                 if (gatewayOptions != null) {
                     gateway = DefaultInvocationGateway.start(gatewayOptions, hub);
-                    hub = new GatewayLogHub(hub, gateway);
                 }
                 if (attachToken != null) {
                     hub.acceptUnregisteredSenders(attachToken);
@@ -821,6 +819,7 @@ public final class Monitor implements AutoCloseable {
                         Map.copyOf(usableProvisioners), work, deleteWork);
                 if (gateway != null) {
                     DefaultInvocationGateway g = gateway;
+                    context.addRegistrationListener(g);
                     context.guestParameters(g::guestParameters);
                     g.attach(monitor::unikernels, monitor::find);
                     monitor.addLifecycleListener(g);

@@ -307,7 +307,7 @@ public final class ManagedUnikernel implements UnikernelHandle {
                         provisioned.namespace(), provisioned.hostAddress().getHostAddress());
                 continue;
             }
-            List<CollectorEndpoint> endpoints = context.hub().listenOn(provisioned.hostAddress(), net.name());
+            List<CollectorEndpoint> endpoints = context.listenOn(provisioned.hostAddress(), net.name());
             synchronized (run) {
                 run.listening.add(provisioned.hostAddress());
             }
@@ -459,7 +459,7 @@ public final class ManagedUnikernel implements UnikernelHandle {
         Runnable release = () -> {
             for (InetAddress address : toStopListening) {
                 try {
-                    context.hub().stopListeningOn(address);
+                    context.stopListeningOn(address);
                 } catch (RuntimeException e) {
                     LOG.warn("could not stop listening on {} for {}", address, name(), e);
                 }

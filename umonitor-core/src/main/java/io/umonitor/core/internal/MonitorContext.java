@@ -5,9 +5,11 @@ import io.umonitor.api.BackendUnavailableException;
 import io.umonitor.api.LifecycleEvent;
 import io.umonitor.api.LifecycleListener;
 import io.umonitor.api.LogLevel;
+import io.umonitor.api.spi.CollectorEndpoint;
 import io.umonitor.api.spi.NetworkProvisioner;
 import io.umonitor.core.internal.log.LogHub;
 import io.umonitor.core.internal.log.MonitorRecords;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -36,6 +38,7 @@ public final class MonitorContext {
     private final Duration senderLinger;
     private final Path runsDirectory;
     private final List<LifecycleListener> listeners = new CopyOnWriteArrayList<>();
+    private final List<RegistrationListener> registrationListeners = new CopyOnWriteArrayList<>();
     private final ExecutorService launchExecutor = Executors.newCachedThreadPool(daemon("umonitor-launch"));
     private final ExecutorService eventExecutor = Executors.newSingleThreadExecutor(daemon("umonitor-events"));
     private final ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, daemon("umonitor-timer"));
@@ -136,6 +139,9 @@ public final class MonitorContext {
         synchronized (senderOwners) {
             hub.registerSender(name, token);
             senderOwners.put(name, owner);
+            for (RegistrationListener l : registrationListeners) {
+                l.senderRegistered(name, token);
+            }
         }
     }
 
@@ -147,12 +153,47 @@ public final class MonitorContext {
         synchronized (senderOwners) {
             if (senderOwners.remove(name, owner)) {
                 try {
+                    for (RegistrationListener l : registrationListeners) {
+                        l.senderUnregistered(name);
+                    }
                     hub.unregisterSender(name);
                 } catch (RuntimeException e) {
                     LOG.warn("could not unregister sender {}", name, e);
                 }
             }
         }
+    }
+
+    /**
+     * Makes the log collectors listen on {@code hostAddress} too and tells the registration listeners.
+     * Returns the collectors' endpoints there.
+     */
+    List<CollectorEndpoint> listenOn(InetAddress hostAddress, String networkDevice) {
+        List<CollectorEndpoint> endpoints = hub.listenOn(hostAddress, networkDevice);
+        for (RegistrationListener l : registrationListeners) {
+            l.listeningOn(hostAddress, networkDevice);
+        }
+        return endpoints;
+    }
+
+    /** Undoes {@link #listenOn}: the listeners first, then the collectors. */
+    void stopListeningOn(InetAddress hostAddress) {
+        for (RegistrationListener l : registrationListeners) {
+            try {
+                l.stoppedListeningOn(hostAddress);
+            } catch (RuntimeException e) {
+                LOG.warn("registration listener {} failed to stop listening on {}", l, hostAddress, e);
+            }
+        }
+        hub.stopListeningOn(hostAddress);
+    }
+
+    /**
+     * Adds a party that accepts the same senders as the log hub and listens where it listens (the
+     * invocation gateway). Add before the first launch.
+     */
+    public void addRegistrationListener(RegistrationListener listener) {
+        registrationListeners.add(listener);
     }
 
     /** Whether a run of {@code name} is registered with the hub right now (for tests and diagnostics). */
