@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -13,12 +14,18 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Registration changes that other threads ask of a collector's selector. A selector's key set may only
- * change safely on its own thread, so callers queue a task, wake the selector and wait for the answer.
+ * change safely on its own thread, so callers queue a task and wake the selector. The selector runs
+ * queued tasks between selects and also while it waits for sink room, so how fast a sink is never
+ * decides whether a launch can add or remove a listening address.
  */
 final class SelectorTasks {
+    private static final Logger LOG = LoggerFactory.getLogger(SelectorTasks.class);
+
     interface Task {
         Object run() throws IOException;
     }
@@ -31,6 +38,23 @@ final class SelectorTasks {
     SelectorTasks(Selector selector, String collector) {
         this.selector = selector;
         this.collector = collector;
+    }
+
+    /**
+     * Queues {@code task} for the selector thread and returns at once. For registering a channel the
+     * caller has already bound: the kernel queues connections meanwhile, so nobody needs to wait.
+     */
+    void submit(Task task) {
+        tasks.add(() -> {
+            try {
+                task.run();
+            } catch (ClosedChannelException e) {
+                // Stopped listening before the selector got to it: nothing to register.
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("the {} could not start selecting a listener: {}", collector, e.toString());
+            }
+        });
+        selector.wakeup();
     }
 
     /** Runs {@code task} on the selector thread and waits for it (10 s at most). */

@@ -112,7 +112,7 @@ public final class TcpCollector implements AutoCloseable {
             server.bind(address, 1024);
             server.configureBlocking(false);
             InetSocketAddress bound = (InetSocketAddress) server.getLocalAddress();
-            tasks.call(() -> server.register(selector, SelectionKey.OP_ACCEPT, server));
+            tasks.submit(() -> server.register(selector, SelectionKey.OP_ACCEPT, server));
             listeners.put(bound, server);
             return bound;
         } catch (IOException | RuntimeException e) {
@@ -169,7 +169,8 @@ public final class TcpCollector implements AutoCloseable {
     private void awaitRoomWithinRound() {
         try {
             while (!closing && !ingest.awaitTcpRoom(100)) {
-                // the sinks are still draining
+                // The sinks are still draining; listener changes must not wait for them.
+                tasks.runPending();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

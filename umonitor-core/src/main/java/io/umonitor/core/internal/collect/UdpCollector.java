@@ -77,7 +77,7 @@ public final class UdpCollector implements AutoCloseable {
             channel.bind(address);
             channel.configureBlocking(false);
             InetSocketAddress bound = (InetSocketAddress) channel.getLocalAddress();
-            tasks.call(() -> channel.register(selector, SelectionKey.OP_READ, channel));
+            tasks.submit(() -> channel.register(selector, SelectionKey.OP_READ, channel));
             channels.put(bound, channel);
             return bound;
         } catch (IOException | RuntimeException e) {

@@ -111,12 +111,13 @@ final class CollectorEndpoints {
     void stopListeningOn(InetAddress hostAddress) {
         synchronized (extraEndpoints) {
             extraEndpoints.remove(hostAddress);
-            if (tcp != null) {
-                tcp.stopListening(hostAddress);
-            }
-            if (udp != null) {
-                udp.stopListening(hostAddress);
-            }
+        }
+        // Outside the lock: this waits for the selector threads, and other launches must not wait behind it.
+        if (tcp != null) {
+            tcp.stopListening(hostAddress);
+        }
+        if (udp != null) {
+            udp.stopListening(hostAddress);
         }
     }
 
