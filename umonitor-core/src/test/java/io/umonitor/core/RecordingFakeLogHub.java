@@ -78,8 +78,21 @@ final class RecordingFakeLogHub implements LogHub {
                 new InetSocketAddress(hostAddress, 10001), networkDevice));
     }
 
+    /** When set, {@link #stopListeningOn} waits for it, like a collector that is slow to answer. */
+    volatile java.util.concurrent.CountDownLatch stopListeningGate;
+    final java.util.concurrent.CountDownLatch stopListeningEntered = new java.util.concurrent.CountDownLatch(1);
+
     @Override
     public void stopListeningOn(InetAddress hostAddress) {
+        stopListeningEntered.countDown();
+        java.util.concurrent.CountDownLatch gate = stopListeningGate;
+        if (gate != null) {
+            try {
+                gate.await(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         calls.add("stop-listen " + hostAddress.getHostAddress());
         listening.remove(hostAddress);
     }

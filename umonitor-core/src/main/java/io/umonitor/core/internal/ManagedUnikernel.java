@@ -468,7 +468,8 @@ public final class ManagedUnikernel implements UnikernelHandle {
         };
         if (linger && !context.senderLinger().isZero()) {
             try {
-                context.scheduler().schedule(release, context.senderLinger().toMillis(), TimeUnit.MILLISECONDS);
+                context.cleanupExecutor().schedule(release, context.senderLinger().toMillis(),
+                        TimeUnit.MILLISECONDS);
                 return;
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 // Closing: release now.

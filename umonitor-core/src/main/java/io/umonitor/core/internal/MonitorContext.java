@@ -41,7 +41,13 @@ public final class MonitorContext {
     private final List<RegistrationListener> registrationListeners = new CopyOnWriteArrayList<>();
     private final ExecutorService launchExecutor = Executors.newCachedThreadPool(daemon("umonitor-launch"));
     private final ExecutorService eventExecutor = Executors.newSingleThreadExecutor(daemon("umonitor-events"));
+    /** Fires restarts; nothing that may block (a provisioner, a collector) runs on it. */
     private final ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, daemon("umonitor-timer"));
+    /**
+     * Runs the delayed part of a run's clean-up (collector addresses, sender registration), which may wait on
+     * the log hub or a provisioner: on its own thread, so a slow clean-up never delays a restart.
+     */
+    private final ScheduledThreadPoolExecutor cleanup = new ScheduledThreadPoolExecutor(1, daemon("umonitor-cleanup"));
     private final Map<String, Object> senderOwners = new java.util.HashMap<>();
     private volatile boolean closing;
     private volatile GuestParameters guestParameters = (unikernel, networks) -> Map.of();
@@ -65,6 +71,7 @@ public final class MonitorContext {
         this.senderLinger = senderLinger;
         this.runsDirectory = runsDirectory;
         scheduler.setRemoveOnCancelPolicy(true);
+        cleanup.setRemoveOnCancelPolicy(true);
     }
 
     /** Where launched guest processes are recorded, so a monitor killed with SIGKILL leaves none unknown. */
@@ -111,6 +118,10 @@ public final class MonitorContext {
 
     ScheduledExecutorService scheduler() {
         return scheduler;
+    }
+
+    ScheduledExecutorService cleanupExecutor() {
+        return cleanup;
     }
 
     public boolean isClosing() {
@@ -244,6 +255,7 @@ public final class MonitorContext {
     /** Stops the monitor's own threads once unikernels are gone. */
     public void shutdownThreads() {
         scheduler.shutdownNow();
+        cleanup.shutdownNow();
         launchExecutor.shutdown();
         eventExecutor.shutdown();
         try {
