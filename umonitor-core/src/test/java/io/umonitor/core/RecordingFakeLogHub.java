@@ -5,6 +5,7 @@ import io.umonitor.api.LogLevel;
 import io.umonitor.api.LogOrigin;
 import io.umonitor.api.LogRecord;
 import io.umonitor.api.LogStats;
+import io.umonitor.api.Subscription;
 import io.umonitor.api.spi.CollectorEndpoint;
 import io.umonitor.api.spi.GuestOutput;
 import io.umonitor.core.internal.log.LogHub;
@@ -125,7 +126,7 @@ final class RecordingFakeLogHub implements LogHub {
     }
 
     @Override
-    public AutoCloseable follow(String name, LogFilter filter, Consumer<LogRecord> consumer) {
+    public Subscription follow(String name, LogFilter filter, Consumer<LogRecord> consumer) {
         Consumer<LogRecord> f = r -> {
             if ((name == null || r.unikernel().equals(name)) && filter.matches(r)) {
                 consumer.accept(r);

@@ -5,6 +5,7 @@ import io.umonitor.api.LogFilter;
 import io.umonitor.api.LogOrigin;
 import io.umonitor.api.LogRecord;
 import io.umonitor.api.LogStats;
+import io.umonitor.api.Subscription;
 import io.umonitor.api.spi.CollectorEndpoint;
 import io.umonitor.api.spi.GuestOutput;
 import io.umonitor.api.spi.LogSink;
@@ -137,7 +138,7 @@ public final class DefaultLogHub implements LogHub {
     }
 
     @Override
-    public AutoCloseable follow(String name, LogFilter filter, Consumer<LogRecord> consumer) {
+    public Subscription follow(String name, LogFilter filter, Consumer<LogRecord> consumer) {
         return followers.follow(name, filter, consumer);
     }
 

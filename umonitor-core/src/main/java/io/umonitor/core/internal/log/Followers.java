@@ -2,6 +2,7 @@ package io.umonitor.core.internal.log;
 
 import io.umonitor.api.LogFilter;
 import io.umonitor.api.LogRecord;
+import io.umonitor.api.Subscription;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -19,7 +20,7 @@ final class Followers {
     }
 
     /** Follows {@code name}, or every sender (present and future) when {@code name} is null. */
-    AutoCloseable follow(String name, LogFilter filter, Consumer<LogRecord> consumer) {
+    Subscription follow(String name, LogFilter filter, Consumer<LogRecord> consumer) {
         Objects.requireNonNull(consumer, "consumer");
         LogFilter f = filter == null ? LogFilter.ALL : filter;
         if (name == null) {
