@@ -350,6 +350,10 @@ public final class FileSink implements LogSink {
             } catch (RecordsLostException e) {
                 // The record in hand is lost with the buffer.
                 throw new RecordsLostException(unikernel, e.records() + 1, e.getMessage(), e.getCause());
+            } catch (UncheckedIOException e) {
+                // A failed rotation: the buffer was written out before it, so only the record in hand is lost.
+                // Reported as the class promises for every write error; the next write tries again.
+                throw new RecordsLostException(unikernel, 1, e.getMessage(), e.getCause());
             }
             System.arraycopy(bytes, 0, buffer, buffered, length);
             buffered += length;
@@ -630,8 +634,7 @@ public final class FileSink implements LogSink {
 
         @Override
         public SerializableString getEscapeSequence(int ch) {
-            if ((ch >= 0x80 && ch <= 0x9f) || ch == 0x2028 || ch == 0x2029 || (ch >= 0x202a && ch <= 0x202e)
-                    || (ch >= 0x2066 && ch <= 0x2069) || ch == 0xfeff) {
+            if (Escaping.isTerminalUnsafe(ch)) {
                 return new SerializedString(String.format("\\u%04x", ch));
             }
             return null;

@@ -392,11 +392,6 @@ public final class TcpCollector implements AutoCloseable {
         }
     }
 
-    /** Number of open connections (for tests and resource reports). */
-    public int connectionCount() {
-        return connections.size();
-    }
-
     @Override
     public void close() {
         closing = true;
