@@ -1,7 +1,7 @@
 package io.umonitor.core;
 
 import io.umonitor.api.ConfigurationException;
-import io.umonitor.api.spi.Availability;
+import io.umonitor.api.Availability;
 import io.umonitor.api.spi.LogSink;
 import io.umonitor.api.spi.NetworkProvisioner;
 import io.umonitor.api.spi.ProviderContext;

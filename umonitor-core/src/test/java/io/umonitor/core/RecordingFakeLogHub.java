@@ -6,7 +6,7 @@ import io.umonitor.api.LogOrigin;
 import io.umonitor.api.LogRecord;
 import io.umonitor.api.LogStats;
 import io.umonitor.api.Subscription;
-import io.umonitor.api.spi.CollectorEndpoint;
+import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.api.spi.GuestOutput;
 import io.umonitor.core.internal.log.LogHub;
 import java.net.InetAddress;

@@ -5,7 +5,7 @@ import io.umonitor.api.BackendUnavailableException;
 import io.umonitor.api.LifecycleEvent;
 import io.umonitor.api.LifecycleListener;
 import io.umonitor.api.LogLevel;
-import io.umonitor.api.spi.CollectorEndpoint;
+import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.api.spi.NetworkProvisioner;
 import io.umonitor.core.internal.log.LogHub;
 import io.umonitor.core.internal.log.MonitorRecords;
@@ -56,7 +56,7 @@ public final class MonitorContext {
     /** Further settings for a launch's guest (e.g. where the invocation gateway listens). */
     @FunctionalInterface
     public interface GuestParameters {
-        Map<String, String> forLaunch(String unikernel, List<io.umonitor.api.spi.ProvisionedNetwork> networks);
+        Map<String, String> forLaunch(String unikernel, List<io.umonitor.api.ProvisionedNetwork> networks);
     }
 
     public MonitorContext(LogHub hub, Map<String, NetworkProvisioner> usableProvisioners, NetworkProvisioner chosen,
@@ -88,7 +88,7 @@ public final class MonitorContext {
         this.guestParameters = value;
     }
 
-    Map<String, String> guestParameters(String unikernel, List<io.umonitor.api.spi.ProvisionedNetwork> networks) {
+    Map<String, String> guestParameters(String unikernel, List<io.umonitor.api.ProvisionedNetwork> networks) {
         return guestParameters.forLaunch(unikernel, networks);
     }
 

@@ -1,33 +1,18 @@
 package io.umonitor.core.sink;
 
-import io.umonitor.api.UmonitorException;
-
 /**
- * A sink could not store records it had already accepted (e.g. a buffer that failed to reach a full
- * disk). Sinks throw it from {@code accept} or {@code flush} so that the monitor counts every lost
- * record against its unikernel, not just one per failure; any other exception counts as one record.
+ * What {@link FileSink} throws when records it accepted could not reach their file: the SPI's
+ * {@link io.umonitor.api.spi.RecordsLostException}, which every sink may throw and the monitor counts.
+ * Catch the SPI type unless the file sink's failures are meant in particular.
+ *
+ * <p>Stable API.
  *
  * @since 0.1
  */
-public class RecordsLostException extends UmonitorException {
-    private final String unikernel;
-    private final long records;
+public class RecordsLostException extends io.umonitor.api.spi.RecordsLostException {
 
-    /**
-     * @param unikernel whose records were lost
-     * @param records how many (at least 1)
-     */
+    /** See {@link io.umonitor.api.spi.RecordsLostException#RecordsLostException}. */
     public RecordsLostException(String unikernel, long records, String message, Throwable cause) {
-        super(message, cause);
-        this.unikernel = unikernel;
-        this.records = Math.max(1, records);
-    }
-
-    public String unikernel() {
-        return unikernel;
-    }
-
-    public long records() {
-        return records;
+        super(unikernel, records, message, cause);
     }
 }

@@ -7,7 +7,7 @@ import io.umonitor.api.LifecycleListener;
 import io.umonitor.api.LogLevel;
 import io.umonitor.api.UnikernelHandle;
 import io.umonitor.api.UnikernelState;
-import io.umonitor.api.spi.ProvisionedNetwork;
+import io.umonitor.api.ProvisionedNetwork;
 import io.umonitor.core.gateway.GatewayOptions;
 import io.umonitor.core.gateway.InvocationGateway;
 import io.umonitor.core.gateway.Invocations;

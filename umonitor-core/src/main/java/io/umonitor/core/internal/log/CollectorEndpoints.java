@@ -1,7 +1,7 @@
 package io.umonitor.core.internal.log;
 
 import io.umonitor.api.ConfigurationException;
-import io.umonitor.api.spi.CollectorEndpoint;
+import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.core.internal.collect.Ingest;
 import io.umonitor.core.internal.collect.TcpCollector;
 import io.umonitor.core.internal.collect.UdpCollector;

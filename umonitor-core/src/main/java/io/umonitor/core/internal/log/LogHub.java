@@ -4,7 +4,7 @@ import io.umonitor.api.LogFilter;
 import io.umonitor.api.LogRecord;
 import io.umonitor.api.LogStats;
 import io.umonitor.api.Subscription;
-import io.umonitor.api.spi.CollectorEndpoint;
+import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.api.spi.GuestOutput;
 import java.net.InetAddress;
 import java.util.List;

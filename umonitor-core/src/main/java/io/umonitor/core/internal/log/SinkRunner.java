@@ -187,7 +187,7 @@ final class SinkRunner {
             lastFailedUnikernel = unikernel;
             first = failuresSinceReport++ == 0 ? lastFailure : null;
         }
-        if (e instanceof io.umonitor.core.sink.RecordsLostException lost && lost.unikernel() != null) {
+        if (e instanceof io.umonitor.api.spi.RecordsLostException lost && lost.unikernel() != null) {
             hub.sinkDropped(lost.unikernel(), lost.records());
         } else if (unikernel != null) {
             hub.sinkDropped(unikernel, 1);

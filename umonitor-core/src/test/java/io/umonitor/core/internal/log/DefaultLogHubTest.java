@@ -11,7 +11,7 @@ import io.umonitor.api.LogLevel;
 import io.umonitor.api.LogOrigin;
 import io.umonitor.api.LogRecord;
 import io.umonitor.api.LogStats;
-import io.umonitor.api.spi.CollectorEndpoint.Transport;
+import io.umonitor.api.CollectorEndpoint.Transport;
 import io.umonitor.api.spi.GuestOutput;
 import io.umonitor.protocol.FrameEncoder;
 import io.umonitor.protocol.Goodbye;
@@ -292,7 +292,7 @@ class DefaultLogHubTest {
     void collectorsListenOnlyOnLoopbackByDefaultNeverOnAllInterfaces() {
         DefaultLogHub hub = hub(fast());
         assertEquals(2, hub.loopbackEndpoints().size());
-        for (io.umonitor.api.spi.CollectorEndpoint e : hub.loopbackEndpoints()) {
+        for (io.umonitor.api.CollectorEndpoint e : hub.loopbackEndpoints()) {
             assertTrue(e.address().getAddress().isLoopbackAddress(), e.toString());
             assertFalse(e.address().getAddress().isAnyLocalAddress(), e.toString());
         }

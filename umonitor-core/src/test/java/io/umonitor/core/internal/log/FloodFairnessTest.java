@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.umonitor.api.LogOrigin;
 import io.umonitor.api.LogRecord;
-import io.umonitor.api.spi.CollectorEndpoint.Transport;
+import io.umonitor.api.CollectorEndpoint.Transport;
 import io.umonitor.api.spi.LogSink;
 import io.umonitor.protocol.FrameEncoder;
 import java.io.BufferedOutputStream;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.umonitor.api.AttributeValue;
 import io.umonitor.api.LogLevel;
 import io.umonitor.api.LogOrigin;
-import io.umonitor.api.spi.CollectorEndpoint.Transport;
+import io.umonitor.api.CollectorEndpoint.Transport;
 import io.umonitor.core.sink.FileSink;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -3,7 +3,7 @@ package io.umonitor.core.internal.log;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.umonitor.api.spi.CollectorEndpoint.Transport;
+import io.umonitor.api.CollectorEndpoint.Transport;
 import io.umonitor.core.sink.FileSink;
 import java.io.IOException;
 import java.net.InetSocketAddress;

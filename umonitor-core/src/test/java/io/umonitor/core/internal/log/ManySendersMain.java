@@ -1,6 +1,6 @@
 package io.umonitor.core.internal.log;
 
-import io.umonitor.api.spi.CollectorEndpoint.Transport;
+import io.umonitor.api.CollectorEndpoint.Transport;
 import io.umonitor.protocol.FrameEncoder;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;

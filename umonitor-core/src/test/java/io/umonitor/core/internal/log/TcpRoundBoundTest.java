@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.umonitor.api.LogRecord;
-import io.umonitor.api.spi.CollectorEndpoint.Transport;
+import io.umonitor.api.CollectorEndpoint.Transport;
 import io.umonitor.api.spi.LogSink;
 import io.umonitor.core.internal.collect.TcpCollector;
 import io.umonitor.protocol.FrameEncoder;
