@@ -47,6 +47,9 @@ import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+// Over 500 lines because it is the whole public surface of a monitor: each method and each Builder
+// option carries the javadoc users read. Putting a monitor together lives in MonitorAssembly and
+// internal.assembly; running unikernels in internal.ManagedUnikernel.
 /**
  * The entry point platforms embed: launches unikernels through backends, gives them network devices,
  * collects their logs and watches their exits.

@@ -42,6 +42,9 @@ import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+// Over 500 lines because it is one state machine: launch, running, exit, restart with backoff, stop and
+// clean-up of one unikernel all change the same state under one lock, and splitting them would spread
+// the ordering rules (events fire in order, late callbacks of an earlier run are ignored) over classes.
 /**
  * One unikernel across all its runs: the state machine STARTING -> RUNNING -> EXITED/STOPPED, restarts
  * with backoff, and the clean-up of every run (networks, collector addresses, sender registration).

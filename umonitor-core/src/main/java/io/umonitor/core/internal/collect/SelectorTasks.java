@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.NetworkChannel;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -55,6 +56,31 @@ final class SelectorTasks {
             }
         });
         selector.wakeup();
+    }
+
+    /** Sets up and binds a new listening channel. */
+    interface Binder<C> {
+        void bind(C channel) throws IOException;
+    }
+
+    /**
+     * Binds {@code channel} on the caller's thread (so a bind error reaches the caller), queues its
+     * registration for {@code ops} with the channel as attachment, and records it in {@code listeners};
+     * closes it on failure. Returns the bound address (port 0 resolved).
+     */
+    <C extends SelectableChannel & NetworkChannel> InetSocketAddress listen(C channel, Binder<C> binder, int ops,
+            Map<InetSocketAddress, C> listeners) throws IOException {
+        try {
+            binder.bind(channel);
+            channel.configureBlocking(false);
+            InetSocketAddress bound = (InetSocketAddress) channel.getLocalAddress();
+            submit(() -> channel.register(selector, ops, channel));
+            listeners.put(bound, channel);
+            return bound;
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
     }
 
     /** Runs {@code task} on the selector thread and waits for it (10 s at most). */

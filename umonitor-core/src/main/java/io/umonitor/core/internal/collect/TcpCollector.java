@@ -106,19 +106,10 @@ public final class TcpCollector implements AutoCloseable {
 
     /** Binds and starts accepting on {@code address}; returns the bound address (port 0 resolved). */
     public InetSocketAddress listen(InetSocketAddress address) throws IOException {
-        ServerSocketChannel server = ServerSocketChannel.open();
-        try {
+        return tasks.listen(ServerSocketChannel.open(), server -> {
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             server.bind(address, 1024);
-            server.configureBlocking(false);
-            InetSocketAddress bound = (InetSocketAddress) server.getLocalAddress();
-            tasks.submit(() -> server.register(selector, SelectionKey.OP_ACCEPT, server));
-            listeners.put(bound, server);
-            return bound;
-        } catch (IOException | RuntimeException e) {
-            server.close();
-            throw e;
-        }
+        }, SelectionKey.OP_ACCEPT, listeners);
     }
 
     /** Stops accepting on every listening address with this host address; connections stay. */

@@ -68,22 +68,14 @@ public final class UdpCollector implements AutoCloseable {
         this.thread.start();
     }
 
+    /** Binds and starts receiving on {@code address}; returns the bound address (port 0 resolved). */
     public InetSocketAddress listen(InetSocketAddress address) throws IOException {
-        DatagramChannel channel = DatagramChannel.open();
-        try {
+        return tasks.listen(DatagramChannel.open(), channel -> {
             if (receiveBufferBytes > 0) {
                 channel.setOption(StandardSocketOptions.SO_RCVBUF, receiveBufferBytes);
             }
             channel.bind(address);
-            channel.configureBlocking(false);
-            InetSocketAddress bound = (InetSocketAddress) channel.getLocalAddress();
-            tasks.submit(() -> channel.register(selector, SelectionKey.OP_READ, channel));
-            channels.put(bound, channel);
-            return bound;
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
-        }
+        }, SelectionKey.OP_READ, channels);
     }
 
     public void stopListening(InetAddress address) {
