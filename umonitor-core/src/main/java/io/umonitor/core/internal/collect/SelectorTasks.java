@@ -58,6 +58,27 @@ final class SelectorTasks {
         selector.wakeup();
     }
 
+    /** Opens the selector of the collector named {@code collector} in errors, e.g. "TCP log collector". */
+    static SelectorTasks open(String collector) {
+        try {
+            return new SelectorTasks(Selector.open(), collector);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open a selector for the " + collector, e);
+        }
+    }
+
+    /** Starts a collector's selector thread (a daemon: collection must not keep the JVM alive). */
+    static Thread startThread(Runnable run, String name) {
+        Thread thread = new Thread(run, name);
+        thread.setDaemon(true);
+        thread.start();
+        return thread;
+    }
+
+    Selector selector() {
+        return selector;
+    }
+
     /** Sets up and binds a new listening channel. */
     interface Binder<C> {
         void bind(C channel) throws IOException;

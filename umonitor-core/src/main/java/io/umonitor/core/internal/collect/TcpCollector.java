@@ -11,7 +11,6 @@ import io.umonitor.protocol.Hello;
 import io.umonitor.protocol.RecordFrame;
 import io.umonitor.protocol.TcpStreamDecoder;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -93,15 +92,9 @@ public final class TcpCollector implements AutoCloseable {
         this.ingest = ingest;
         this.maxFrameLength = maxFrameLength;
         this.maxConnections = maxConnections;
-        try {
-            this.selector = Selector.open();
-            this.tasks = new SelectorTasks(selector, "TCP log collector");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot open a selector for the TCP log collector", e);
-        }
-        this.thread = new Thread(this::run, "umonitor-collect-tcp");
-        this.thread.setDaemon(true);
-        this.thread.start();
+        this.tasks = SelectorTasks.open("TCP log collector");
+        this.selector = tasks.selector();
+        this.thread = SelectorTasks.startThread(this::run, "umonitor-collect-tcp");
     }
 
     /** Binds and starts accepting on {@code address}; returns the bound address (port 0 resolved). */
