@@ -469,16 +469,9 @@ public final class ManagedUnikernel implements UnikernelHandle {
             }
             context.unregisterSender(name(), run);
         };
-        if (linger && !context.senderLinger().isZero()) {
-            try {
-                context.cleanupExecutor().schedule(release, context.senderLinger().toMillis(),
-                        TimeUnit.MILLISECONDS);
-                return;
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                // Closing: release now.
-            }
+        if (!linger || !context.releaseAfterLinger(release)) {
+            release.run();
         }
-        release.run();
     }
 
     private void fire() {

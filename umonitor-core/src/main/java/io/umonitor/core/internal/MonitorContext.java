@@ -104,10 +104,6 @@ public final class MonitorContext {
         return consoleLinesKept;
     }
 
-    Duration senderLinger() {
-        return senderLinger;
-    }
-
     Path runsDirectory() {
         return runsDirectory;
     }
@@ -120,8 +116,20 @@ public final class MonitorContext {
         return scheduler;
     }
 
-    ScheduledExecutorService cleanupExecutor() {
-        return cleanup;
+    /**
+     * Runs {@code release} on the clean-up thread once the sender linger has passed. Returns false when
+     * the caller must run it now: no linger, or the monitor is closing.
+     */
+    boolean releaseAfterLinger(Runnable release) {
+        if (senderLinger.isZero()) {
+            return false;
+        }
+        try {
+            cleanup.schedule(release, senderLinger.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return false;
+        }
     }
 
     public boolean isClosing() {
