@@ -1,11 +1,14 @@
 package io.umonitor.core.internal.log;
 
+import io.umonitor.api.Attribute;
+import io.umonitor.api.AttributeValue;
 import io.umonitor.api.GuestClock;
 import io.umonitor.api.LogLevel;
 import io.umonitor.api.LogOrigin;
 import io.umonitor.api.LogRecord;
 import io.umonitor.api.ProtocolException;
 import io.umonitor.api.spi.GuestOutput;
+import io.umonitor.core.internal.collect.Ingest;
 import io.umonitor.protocol.ConsoleDecoder;
 import io.umonitor.protocol.Frame;
 import io.umonitor.protocol.Goodbye;
@@ -30,16 +33,24 @@ final class ConsoleIngest {
         this.refusals = refusals;
     }
 
-    /** One console line of sender {@code s}: into its history, to its followers and to the sinks. */
-    void line(SenderState s, GuestOutput.Stream stream, String line) {
+    /** Marks the pieces after the first of a console line longer than the backend's line limit. */
+    private static final Attribute CONSOLE_CONTINUATION =
+            new Attribute("console.continuation", new AttributeValue.Bool(true));
+
+    /**
+     * One console line of sender {@code s}, or with {@code continuation} a further piece of a line too long
+     * to keep whole (kept as text, marked): into its history, to its followers and to the sinks.
+     */
+    void line(SenderState s, GuestOutput.Stream stream, String line, boolean continuation) {
         LogRecord record = null;
-        if (line.startsWith("@UM1:")) {
+        if (!continuation && line.startsWith("@UM1:")) {
             record = consoleFrame(s, line);
         }
         if (record == null) {
             LogLevel level = stream == GuestOutput.Stream.STDERR ? LogLevel.WARN : LogLevel.INFO;
             record = new LogRecord(s.name(), LogOrigin.CONSOLE, -1, GuestClock.NONE, 0, Instant.now(), level,
-                    stream.name().toLowerCase(Locale.ROOT), line, List.of());
+                    stream.name().toLowerCase(Locale.ROOT), line,
+                    continuation ? List.of(CONSOLE_CONTINUATION) : List.of());
         }
         s.received(1);
         s.append(record);
@@ -58,7 +69,7 @@ final class ConsoleIngest {
                 decoded = console.decoder.decodeLine(line);
             } catch (ProtocolException | IllegalArgumentException e) {
                 refusals.rejected(s, LogOrigin.CONSOLE, "console", "bad console-encoded line kept as text: "
-                        + e.getMessage());
+                        + Ingest.describe(e));
                 return null;
             }
             if (decoded.isEmpty()) {
@@ -70,7 +81,7 @@ final class ConsoleIngest {
             }
             if (frame instanceof RecordFrame r) {
                 s.lost(console.sequences.observe(r.sequence()));
-                return new LogRecord(s.name(), LogOrigin.CONSOLE, r.sequence(), r.clock(), r.timestampNanos(),
+                return new LogRecord(s.name(), LogOrigin.CONSOLE, true, r.sequence(), r.clock(), r.timestampNanos(),
                         Instant.now(), r.level(), r.logger(), r.message(), r.attributes());
             }
             // Session frames carry no record of their own. Say in words what the guest printed (never the raw

@@ -1,6 +1,7 @@
 package io.umonitor.core.internal.log;
 
 import io.umonitor.api.Attribute;
+import io.umonitor.api.AttributeValue;
 import io.umonitor.api.LogLevel;
 import io.umonitor.api.LogOrigin;
 import java.time.Duration;
@@ -77,13 +78,17 @@ final class CounterReports implements SenderRegistry.Refusals {
     private void report() {
         for (SenderState s : registry.all()) {
             s.detailedReports.set(0);
-            long lost = s.pendingLost.getAndSet(0);
-            if (lost > 0) {
-                sinks.monitorRecord(s, LogLevel.WARN, lost + " record(s) lost before reaching umonitor (sequence gaps); "
-                        + s.lost.get() + " lost in total", List.of(Attribute.of("lost", lost)));
-            } else if (lost < 0) {
-                sinks.monitorRecord(s, LogLevel.INFO, (-lost) + " record(s) counted lost arrived late after all; "
-                        + s.lost.get() + " lost in total", List.of(Attribute.of("lost", lost)));
+            long[] loss = s.takeLossReport();
+            String total = Long.toUnsignedString(loss[2]) + " lost in total";
+            if (loss[0] != 0) {
+                sinks.monitorRecord(s, LogLevel.WARN, Long.toUnsignedString(loss[0]) + " record(s) lost before "
+                        + "reaching umonitor (sequence gaps); " + total,
+                        List.of(new Attribute("lost", new AttributeValue.UInt(loss[0]))));
+            }
+            if (loss[1] != 0) {
+                sinks.monitorRecord(s, LogLevel.INFO, Long.toUnsignedString(loss[1]) + " record(s) counted lost "
+                        + "arrived late after all; " + total,
+                        List.of(new Attribute("recovered", new AttributeValue.UInt(loss[1]))));
             }
             long dropped = s.pendingDropped.getAndSet(0);
             if (dropped > 0) {

@@ -114,11 +114,20 @@ public final class DefaultLogHub implements LogHub {
 
     @Override
     public void consoleLine(String name, GuestOutput.Stream stream, String line) {
+        consoleText(name, stream, line, false);
+    }
+
+    @Override
+    public void consoleContinuation(String name, GuestOutput.Stream stream, String piece) {
+        consoleText(name, stream, piece, true);
+    }
+
+    private void consoleText(String name, GuestOutput.Stream stream, String text, boolean continuation) {
         SenderState s = registry.getOrCreate(name);
         if (s == null || closed.get()) {
             return;
         }
-        console.line(s, stream, line);
+        console.line(s, stream, text, continuation);
     }
 
     @Override

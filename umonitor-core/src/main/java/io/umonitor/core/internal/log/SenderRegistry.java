@@ -113,7 +113,8 @@ final class SenderRegistry {
             if (s.tokenMatches(presented)) {
                 return s;
             }
-            refusals.rejected(s, origin, peer, "bad token in HELLO");
+            refusals.rejected(s, origin, peer, "wrong token in HELLO from '" + name + "' (a known name; the token is "
+                    + "not the one this launch handed the unikernel)");
             return null;
         }
         byte[] shared = attachToken;
@@ -129,9 +130,13 @@ final class SenderRegistry {
         }
         if (s != null) {
             refusals.rejected(s, origin, peer, shared == null ? "sender is not registered (stopped or never launched)"
-                    : "bad token in HELLO");
+                    : "wrong token in HELLO from '" + name + "' (not the collector's attach token)");
+        } else if (shared != null && Names.isValidUnikernelName(name)) {
+            refusals.rejectedUnattributed(origin, peer, "HELLO from '" + name + "' refused: wrong token (not the "
+                    + "collector's attach token)");
         } else {
-            refusals.rejectedUnattributed(origin, peer, "HELLO from unknown sender '" + name + "' refused");
+            refusals.rejectedUnattributed(origin, peer, "HELLO from unknown sender '" + name + "' refused: no "
+                    + "unikernel of that name is registered");
         }
         return null;
     }
