@@ -10,6 +10,7 @@ import io.umonitor.core.internal.GuestRunState;
 import io.umonitor.core.internal.LogHubFactory;
 import io.umonitor.core.internal.MonitorContext;
 import io.umonitor.core.internal.assembly.LeftoverSweep;
+import io.umonitor.core.internal.collect.CollectorExtensions;
 import io.umonitor.core.internal.assembly.MonitorDirectories;
 import io.umonitor.core.internal.assembly.ProviderSet;
 import io.umonitor.core.internal.assembly.ProviderStartup;
@@ -62,8 +63,9 @@ final class MonitorAssembly {
                     sink.id())));
         }
         LogHubFactory factory = b.logHubFactory != null ? b.logHubFactory : new DefaultLogHubFactory();
-        LogHub hub = factory.create(new LogHubFactory.Config(sinkContexts,
-                ProviderSet.propertiesOf(b.properties, "log"), directories.work()));
+        LogHub hub = found.extensions().start(factory.create(new LogHubFactory.Config(sinkContexts,
+                ProviderSet.propertiesOf(b.properties, "log"), directories.work())),
+                id -> ProviderSet.propertiesOf(b.properties, id));
         DefaultInvocationGateway gateway = null;
         try {
             if (b.gatewayOptions != null) {
@@ -75,6 +77,8 @@ final class MonitorAssembly {
             MonitorContext context = new MonitorContext(hub, usableProvisioners, choice.chosen(), choice.problem(),
                     b.stopGrace, b.consoleLinesKept, b.senderLinger, directories.runs());
             context.runState(runState);
+            LogHub extended = hub;
+            context.guestParameters((u, n) -> CollectorExtensions.guestParameters(extended, u, n));
             LOG.debug("monitor built: backends {}, provisioners {}, sinks {}", availability,
                     usableProvisioners.keySet(), found.sinks().keySet());
             Monitor monitor = new Monitor(context, Collections.unmodifiableMap(new LinkedHashMap<>(found.backends())),
@@ -82,7 +86,12 @@ final class MonitorAssembly {
                     directories);
             if (gateway != null) {
                 context.addRegistrationListener(gateway);
-                context.guestParameters(gateway::guestParameters);
+                DefaultInvocationGateway g = gateway;
+                context.guestParameters((u, n) -> {
+                    Map<String, String> all = new LinkedHashMap<>(CollectorExtensions.guestParameters(extended, u, n));
+                    all.putAll(g.guestParameters(u, n));
+                    return all;
+                });
                 gateway.attach(monitor::unikernels, monitor::find);
                 monitor.addLifecycleListener(gateway);
                 monitor.gateway(gateway);

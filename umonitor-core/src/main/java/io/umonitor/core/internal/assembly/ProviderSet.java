@@ -5,6 +5,7 @@ import io.umonitor.api.spi.LogSink;
 import io.umonitor.api.spi.NetworkProvisioner;
 import io.umonitor.api.spi.UnikernelBackend;
 import io.umonitor.core.internal.Discovery;
+import io.umonitor.core.internal.collect.CollectorExtensions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,10 +15,11 @@ import java.util.Map;
  * The providers a monitor uses, found with ServiceLoader and passed explicitly, after checking that every
  * setting names one of them.
  *
+ * @param extensions further collectors (e.g. syslog), inert until their own settings turn them on
  * @param broken providers that could not be loaded, each with why (reported, not fatal)
  */
 public record ProviderSet(Map<String, UnikernelBackend> backends, Map<String, NetworkProvisioner> provisioners,
-        Map<String, LogSink> sinks, List<String> broken) {
+        Map<String, LogSink> sinks, CollectorExtensions extensions, List<String> broken) {
 
     /**
      * Discovers providers and checks the settings' prefixes.
@@ -49,8 +51,11 @@ public record ProviderSet(Map<String, UnikernelBackend> backends, Map<String, Ne
         } catch (ConfigurationException e) {
             problems.add(e.getMessage());
         }
+        // Found even with discovery off: an extension is inert until its own settings turn it on.
+        CollectorExtensions extensions = CollectorExtensions.find(loader, true, broken);
         List<String> knownPrefixes = new ArrayList<>();
         knownPrefixes.add("log");
+        knownPrefixes.addAll(extensions.ids());
         knownPrefixes.addAll(foundBackends.keySet());
         knownPrefixes.addAll(foundProvisioners.keySet());
         knownPrefixes.addAll(foundSinks.keySet());
@@ -64,7 +69,7 @@ public record ProviderSet(Map<String, UnikernelBackend> backends, Map<String, Ne
         if (!problems.isEmpty()) {
             throw new ConfigurationException("monitor configuration is invalid: " + String.join("; ", problems));
         }
-        return new ProviderSet(foundBackends, foundProvisioners, foundSinks, List.copyOf(broken));
+        return new ProviderSet(foundBackends, foundProvisioners, foundSinks, extensions, List.copyOf(broken));
     }
 
     /** The settings of provider {@code id}: {@code ID.key=value} entries, without the prefix. */

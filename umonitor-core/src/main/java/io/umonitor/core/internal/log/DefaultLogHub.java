@@ -40,6 +40,7 @@ public final class DefaultLogHub implements LogHub {
     private final ConsoleIngest console;
     private final Followers followers;
     private final CollectorEndpoints collectors;
+    private final CollectorsView ingest = new CollectorsView();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private DefaultLogHub(LogHubSettings settings, List<LogSink> openedSinks) {
@@ -50,7 +51,7 @@ public final class DefaultLogHub implements LogHub {
         this.console = new ConsoleIngest(sinks, reports);
         this.followers = new Followers(registry, settings.followerQueueCapacity());
         try {
-            this.collectors = new CollectorEndpoints(settings, new CollectorsView());
+            this.collectors = new CollectorEndpoints(settings, ingest);
         } catch (RuntimeException e) {
             reports.close();
             sinks.close(1000);
@@ -70,6 +71,11 @@ public final class DefaultLogHub implements LogHub {
 
     public LogHubSettings settings() {
         return settings;
+    }
+
+    /** How collector extensions (syslog) hand records in, the way the TCP and UDP collectors do. */
+    public Ingest ingest() {
+        return ingest;
     }
 
     /** Rejections that could not be attributed to any sender (garbage before a HELLO, unknown names). */
@@ -167,6 +173,11 @@ public final class DefaultLogHub implements LogHub {
         @Override
         public SenderState authenticate(Hello hello, LogOrigin origin, Object peer) {
             return registry.authenticate(hello, origin, peer, reports);
+        }
+
+        @Override
+        public SenderState senderNamed(String name, boolean registeredOnly) {
+            return registry.named(name, registeredOnly);
         }
 
         @Override

@@ -77,6 +77,18 @@ final class SenderRegistry {
         return s;
     }
 
+    /**
+     * The sender a collector extension attributes input to: with {@code registeredOnly} only a registered
+     * one, otherwise any valid name (created when new); null when there is none or the table is full.
+     */
+    SenderState named(String name, boolean registeredOnly) {
+        if (registeredOnly) {
+            SenderState s = senders.get(name);
+            return s != null && s.isRegistered() ? s : null;
+        }
+        return Names.isValidUnikernelName(name) ? getOrCreate(name) : null;
+    }
+
     void register(String name, String token) {
         Objects.requireNonNull(token, "token");
         require(name).token(token);

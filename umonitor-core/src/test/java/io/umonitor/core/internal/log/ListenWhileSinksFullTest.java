@@ -49,6 +49,11 @@ class ListenWhileSinksFullTest {
         }
 
         @Override
+        public SenderState senderNamed(String name, boolean registeredOnly) {
+            return senders.get(name);
+        }
+
+        @Override
         public void rejected(SenderState sender, LogOrigin origin, Object peer, String reason) {
             throw new AssertionError("nothing is rejected here: " + reason);
         }
