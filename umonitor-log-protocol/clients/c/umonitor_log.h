@@ -257,7 +257,18 @@ typedef struct umon_config {
      * timeout counts 1000 attempts instead; without wait_ms attempts follow each other at once. */
     uint64_t (*monotonic_ms)(void);
     void (*wait_ms)(unsigned ms);
+
+    /* Records at or above this level are handed to the transport before the log call returns, so a
+     * crash right after logging them cannot lose them: the call waits up to sync_timeout_ms (0 = 200)
+     * for the transport, but never for a TCP reconnect that is not due by then. 0 = UMON_ERROR;
+     * UMON_SYNC_NEVER leaves every record to the background thread or a later call. */
+    int sync_level;
+    unsigned sync_timeout_ms;
+    /* umon_init() only: nonzero installs no fatal-signal handler (see umon_crash_flush()). */
+    int no_crash_handler;
 } umon_config;
+
+#define UMON_SYNC_NEVER 7
 
 typedef struct umon_stats {
     uint64_t produced;          /* records logged (= next sequence number) */
@@ -309,6 +320,22 @@ const char *umon_init_error(void);
 umon_client *umon_default_client(void);
 /* Closes the process-wide client with GOODBYE reason; later send_log() calls return UMON_E_CLOSED. */
 int umon_shutdown(const char *reason);
+
+/*
+ * Crash safety of the process-wide client (POSIX builds). umon_init() installs a handler for SIGSEGV,
+ * SIGBUS, SIGILL, SIGFPE and SIGABRT (unless config->no_crash_handler) that hands what is buffered to
+ * the transport using async-signal-safe calls only, then puts back the handler that was there before
+ * (the program's own, or the default) and lets the signal take its course: the program's handler runs
+ * and the exit status is the same as without umonitor. When the signal's previous disposition was the
+ * default, the process is about to die and a GOODBYE "crashed: SIGSEGV" (etc.) follows the records.
+ * Together with sync_level (ERROR and FATAL leave before send_log() returns) and the atexit GOODBYE,
+ * only SIGKILL, _exit() and power loss can lose records still waiting in the buffer.
+ *
+ * A program that installs its own handler for these signals after umon_init() replaces the client's;
+ * it can call umon_crash_flush() from that handler. Async-signal-safe; sends no GOODBYE (the
+ * program may survive the signal). Returns UMON_OK when everything buffered was handed over.
+ */
+int umon_crash_flush(void);
 
 /* Logs through the process-wide client; returns like umon_client_log(), UMON_E_CLOSED before init. */
 int send_log(umon_level level, const char *fmt, ...) UMON_PRINTF(2, 3);
