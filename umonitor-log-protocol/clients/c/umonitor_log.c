@@ -1270,10 +1270,10 @@ umon_client *umon_client_open(const umon_config *config, char *errmsg, size_t er
     c->fd = -1;
     memcpy(c->name, config->name, name_len + 1);
     if (config->logger != NULL) {
-        size_t n = u_strlen(config->logger);
-        if (n > sizeof c->logger - 1)
-            n = sizeof c->logger - 1;  /* the encoder cuts it at a character boundary anyway */
-        memcpy(c->logger, config->logger, n);
+        size_t logger_len = u_strlen(config->logger);
+        if (logger_len > sizeof c->logger - 1)
+            logger_len = sizeof c->logger - 1;  /* the encoder cuts it at a character boundary anyway */
+        memcpy(c->logger, config->logger, logger_len);
     }
     c->cfg.name = c->name;
     c->cfg.logger = c->logger;
@@ -2215,6 +2215,7 @@ int umon_log_at(umon_level level, const char *function, const char *file, int li
 {
     umon_attr local[32];
     umon_attr *all = local;
+    const umon_attr *sent;
     size_t i, n = attr_count + 3;
     va_list ap;
     int rc;
@@ -2224,23 +2225,23 @@ int umon_log_at(umon_level level, const char *function, const char *file, int li
 #else
         all = malloc(n * sizeof *all);
 #endif
-        if (all == NULL) {  /* the record matters more than its location */
-            all = (umon_attr *)attrs;
-            n = attr_count;
-        }
     }
-    if (all != attrs) {
+    if (all != NULL) {
         all[0] = UMON_A_STR("function", function);
         all[1] = UMON_A_STR("file", file);
         all[2] = UMON_A_I64("line", line);
         for (i = 0; i < attr_count; i++)
             all[3 + i] = attrs[i];
+        sent = all;
+    } else {  /* the record matters more than its location */
+        sent = attrs;
+        n = attr_count;
     }
     va_start(ap, fmt);
-    rc = umon_client_vlog(default_client, level, NULL, all, n, fmt, ap);
+    rc = umon_client_vlog(default_client, level, NULL, sent, n, fmt, ap);
     va_end(ap);
 #ifndef UMON_FREESTANDING
-    if (all != local && all != attrs)
+    if (all != local)
         free(all);
 #endif
     return rc;
