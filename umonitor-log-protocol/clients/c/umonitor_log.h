@@ -26,6 +26,10 @@
  * buffer waits). Without it, every log call sends, and records that could not leave at once go out on
  * a later log call, umon_client_poll() or flush.
  *
+ * ERROR and FATAL records (config->sync_level) are sent before the log call returns, and a fatal
+ * signal handler sends what is buffered (see umon_crash_flush()), so a crash does not take the last
+ * records with it.
+ *
  * Never blocks, never crashes on network errors: records that do not fit in the buffer are dropped,
  * counted, and still consume a sequence number (PROTOCOL.md section 7); SIGPIPE is suppressed
  * (MSG_NOSIGNAL); a lost TCP connection is re-established with exponential backoff and a new HELLO
@@ -312,8 +316,10 @@ int umon_client_close(umon_client *client, const char *reason);
  * GOODBYE "exit". Returns UMON_OK or an error code; umon_init_error() then says why. */
 int umon_init(const umon_config *config);
 /* umon_init() from UMONITOR_NAME, UMONITOR_TOKEN and UMONITOR_TCP or UMONITOR_UDP (host:port; TCP
- * wins when both are set); neither set means the console encoding on standard output. Starts the
- * background flush thread (flush_interval_ms 100) where threads exist. */
+ * wins when both are set); neither set means the console encoding on standard output.
+ * UMONITOR_SYNC_LEVEL (TRACE ... FATAL, or NEVER) sets sync_level. Starts the background flush
+ * thread (flush_interval_ms 100) where threads exist. On failure (UMONITOR_NAME missing, a bad
+ * address) umon_init_error() is also printed on standard error, once per distinct message. */
 int umon_init_from_env(void);
 const char *umon_init_error(void);
 /* The process-wide client, or NULL. */
