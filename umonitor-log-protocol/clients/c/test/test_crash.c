@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -394,6 +395,41 @@ static void test_crash_inside_the_client(void)
     }
 }
 
+/* An ERROR while the collector is unreachable stays buffered: the call must not sit out the wait for
+ * the next reconnect (5 s here), even with a sync_timeout_ms that would allow it. */
+static void test_sync_does_not_wait_for_a_reconnect(void)
+{
+    unsigned short port;
+    int closed_port = loopback_socket(SOCK_STREAM, &port);  /* bound and then closed: refuses */
+    char address[64], err[256];
+    umon_config cfg;
+    umon_client *c;
+    umon_stats st;
+    struct timespec t0, t1;
+    long elapsed_ms;
+    close(closed_port);
+    snprintf(address, sizeof address, "127.0.0.1:%u", port);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.transport = UMON_TRANSPORT_TCP;
+    cfg.address = address;
+    cfg.name = "unreachable";
+    cfg.reconnect_min_ms = 5000;
+    cfg.sync_timeout_ms = 3000;
+    cfg.flush_timeout_ms = 100;  /* closing need not wait for the collector either */
+    c = umon_client_open(&cfg, err, sizeof err);
+    CHECK(c != NULL);
+    if (c == NULL)
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK_EQ_LONG(umon_client_log(c, UMON_ERROR, NULL, NULL, 0, "nobody listens"), UMON_OK);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    elapsed_ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    umon_client_stats(c, &st);
+    CHECK(st.pending == 1 && st.sent == 0);
+    CHECK(elapsed_ms < 1000);  /* 3000 if it had waited for the sync timeout */
+    umon_client_close(c, "bye");
+}
+
 /* Without UMONITOR_NAME nothing is sent; the program hears why on stderr, once. */
 static void test_missing_name_is_reported_once(void)
 {
@@ -439,6 +475,7 @@ int main(void)
     test_sigkill_keeps_what_was_sent_synchronously();
     test_exit_flushes_and_says_goodbye();
     test_crash_inside_the_client();
+    test_sync_does_not_wait_for_a_reconnect();
     test_missing_name_is_reported_once();
     return check_report("test_crash");
 }
