@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -80,6 +81,15 @@ static void log_then(const char *how)
     _exit(0);
 }
 
+static void *log_busily(void *arg)
+{
+    int i;
+    (void)arg;
+    for (i = 0; i < 20000; i++)
+        send_log(UMON_INFO, "busy record %d", i);
+    return NULL;
+}
+
 static void child_main(const char *how)
 {
     struct rlimit no_core = { 0, 0 };
@@ -96,6 +106,16 @@ static void child_main(const char *how)
         _exit(2);
     if (strcmp(how, "late") == 0)
         signal(SIGSEGV, late_handler);
+    if (strcmp(how, "busy") == 0) {
+        /* Three threads log as fast as they can while this one crashes in the middle of it. */
+        pthread_t t[3];
+        struct timespec pause = { 0, 5 * 1000000L };
+        int i;
+        for (i = 0; i < 3; i++)
+            pthread_create(&t[i], NULL, log_busily, NULL);
+        nanosleep(&pause, NULL);
+        crash_by_null_store();
+    }
     log_then(strcmp(how, "handler") == 0 || strcmp(how, "late") == 0 ? "segv" : how);
 }
 
@@ -395,6 +415,70 @@ static void test_crash_inside_the_client(void)
     }
 }
 
+/* A crash while other threads log and the background thread sends: the stream stays well formed (no
+ * frame garbled by two writers), and the GOODBYE accounts for every record exactly: those received
+ * plus those the client dropped (full buffer) are all it produced. */
+static void test_crash_while_other_threads_log(void)
+{
+    static uint8_t stream[16 << 20];
+    int runs, exact = 0, well_formed = 0, same_death = 0;
+    for (runs = 0; runs < 5; runs++) {
+        unsigned short port;
+        int listener = loopback_socket(SOCK_STREAM, &port), conn, status;
+        char address[64];
+        size_t len = 0, pos = 0;
+        uint64_t records = 0, next = 0;
+        int ordered = 1;
+        test_frame f, last;
+        pid_t pid;
+        struct pollfd p;
+        snprintf(address, sizeof address, "127.0.0.1:%u", port);
+        fflush(NULL);
+        pid = fork();
+        if (pid == 0) {
+            close(listener);
+            setenv("UMONITOR_NAME", "busy-crash", 1);
+            setenv("UMONITOR_TCP", address, 1);
+            child_main("busy");
+            _exit(0);
+        }
+        p.fd = listener;
+        p.events = POLLIN;
+        p.revents = 0;
+        if (poll(&p, 1, 5000) > 0) {
+            conn = accept(listener, NULL, NULL);
+            len = read_until_closed(conn, stream, sizeof stream);
+            close(conn);
+        }
+        close(listener);
+        waitpid(pid, &status, 0);
+        memset(&last, 0, sizeof last);
+        while (pos < len) {
+            size_t fl = parse_frame(stream + pos, len - pos, &f);
+            if (fl == 0)
+                break;
+            if (f.type == UMON_FRAME_RECORD) {
+                ordered &= f.sequence >= next;
+                next = f.sequence + 1;
+                records++;
+            }
+            last = f;
+            pos += fl;
+        }
+        well_formed += pos == len && len > 0;
+        exact += last.type == UMON_FRAME_GOODBYE && strcmp(last.message, "crashed: SIGSEGV") == 0 && ordered &&
+                 last.produced == records + last.dropped;
+        same_death += killed_by(&(outcome){ status, 0, "" }, SIGSEGV);
+        if (runs == 0)
+            printf("crash while 3 threads log: %llu records received, %llu dropped by the client, %llu produced\n",
+                   (unsigned long long)records, (unsigned long long)last.dropped,
+                   (unsigned long long)last.produced);
+    }
+    CHECK_EQ_LONG(well_formed, 5);
+    CHECK_EQ_LONG(exact, 5);
+    CHECK_EQ_LONG(same_death, 5);
+}
+
 /* An ERROR while the collector is unreachable stays buffered: the call must not sit out the wait for
  * the next reconnect (5 s here), even with a sync_timeout_ms that would allow it. */
 static void test_sync_does_not_wait_for_a_reconnect(void)
@@ -475,6 +559,7 @@ int main(void)
     test_sigkill_keeps_what_was_sent_synchronously();
     test_exit_flushes_and_says_goodbye();
     test_crash_inside_the_client();
+    test_crash_while_other_threads_log();
     test_sync_does_not_wait_for_a_reconnect();
     test_missing_name_is_reported_once();
     return check_report("test_crash");
