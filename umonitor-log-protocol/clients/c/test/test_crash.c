@@ -1,7 +1,8 @@
 /* Crash safety of the process-wide client, with real crashes: each case forks a child that opens the
  * client from the environment (as a guest under umonitor does), logs, and dies by SIGSEGV, abort(),
- * SIGKILL or exit(). The parent is the collector (a loopback TCP or UDP socket, or the console pipe)
- * and checks what arrived, and that the child died exactly as it would have without the client. */
+ * SIGKILL or exit(), with or without a handler of its own, while other threads log, or inside the
+ * client itself. The parent is the collector (a loopback TCP or UDP socket, or the console pipe) and
+ * checks what arrived, and that the child died exactly as it would have without the client. */
 #define _POSIX_C_SOURCE 200809L
 #include <arpa/inet.h>
 #include <errno.h>
