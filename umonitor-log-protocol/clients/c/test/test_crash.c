@@ -70,6 +70,11 @@ static void log_then(const char *how)
         crash_by_null_store();
     } else if (strcmp(how, "abort") == 0) {
         abort();
+    } else if (strcmp(how, "fpe") == 0) {
+        volatile int zero = 0;
+        report_fd = 100 / zero;  /* integer division by zero: SIGFPE on x86 */
+    } else if (strcmp(how, "ill") == 0) {
+        __builtin_trap();  /* ud2 on x86: SIGILL */
     } else if (strcmp(how, "kill") == 0) {
         raise(SIGKILL);
     } else if (strcmp(how, "exit") == 0) {
@@ -554,6 +559,10 @@ int main(void)
     test_fatal_signal("segv", SIGSEGV, "crashed: SIGSEGV", "tcp", RUNS);
     test_fatal_signal("abort", SIGABRT, "crashed: SIGABRT", "tcp", RUNS);
     test_fatal_signal("segv", SIGSEGV, "crashed: SIGSEGV", "udp", 5);
+#if defined(__x86_64__) || defined(__i386__)
+    test_fatal_signal("fpe", SIGFPE, "crashed: SIGFPE", "tcp", 3);
+    test_fatal_signal("ill", SIGILL, "crashed: SIGILL", "tcp", 3);
+#endif
     test_fatal_signal("segv", SIGSEGV, "crashed: SIGSEGV", "console", 5);
     test_callers_handler_still_runs();
     test_handler_installed_after_init_can_flush();
