@@ -14,10 +14,12 @@ import io.umonitor.api.UmonitorException;
 import io.umonitor.api.UnikernelHandle;
 import io.umonitor.api.UnikernelSpec;
 import io.umonitor.api.UnikernelState;
+import io.umonitor.api.UnikernelStats;
 import io.umonitor.api.spi.Availability;
 import io.umonitor.api.spi.CollectorEndpoint;
 import io.umonitor.api.spi.LogSink;
 import io.umonitor.api.spi.NetworkProvisioner;
+import io.umonitor.api.spi.ProvisionedNetwork;
 import io.umonitor.api.spi.ProviderContext;
 import io.umonitor.api.spi.UnikernelBackend;
 import io.umonitor.core.internal.DefaultLogHubFactory;
@@ -30,8 +32,10 @@ import io.umonitor.core.gateway.GatewayOptions;
 import io.umonitor.core.gateway.InvocationGateway;
 import io.umonitor.core.gateway.Invocations;
 import io.umonitor.core.internal.gateway.DefaultInvocationGateway;
+import io.umonitor.core.internal.collect.CollectorExtensions;
 import io.umonitor.core.internal.gateway.GatewayLogHub;
 import io.umonitor.core.internal.log.LogHub;
+import io.umonitor.core.internal.stats.HostProcStats;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.FileVisitResult;
@@ -82,6 +86,7 @@ import org.slf4j.LoggerFactory;
  * @since 0.1
  */
 public final class Monitor implements AutoCloseable {
+    private static final HostProcStats PROC_STATS = new HostProcStats();
     private static final Logger LOG = LoggerFactory.getLogger(Monitor.class);
 
     private final MonitorContext context;
@@ -246,6 +251,30 @@ public final class Monitor implements AutoCloseable {
      */
     public void publish(LogRecord record) {
         hub.publish(Objects.requireNonNull(record, "record"));
+    }
+
+    /**
+     * Resource figures of a running unikernel (CPU time, memory of its host process tree, its taps'
+     * counters, uptime, restarts), read from the host when called; empty while it has no host process
+     * (starting, exited, stopped, or a backend without one).
+     *
+     * @throws io.umonitor.api.ConfigurationException when this monitor has no unikernel of that name
+     */
+    public Optional<UnikernelStats> stats(String name) {
+        ManagedUnikernel unikernel;
+        synchronized (unikernels) {
+            unikernel = unikernels.get(Objects.requireNonNull(name, "name"));
+        }
+        if (unikernel == null) {
+            throw new io.umonitor.api.ConfigurationException("no unikernel named '" + name + "' in this monitor:"
+                    + " Monitor.unikernels() lists the ones it has");
+        }
+        java.util.OptionalLong pid = unikernel.pid();
+        if (pid.isEmpty()) {
+            return Optional.empty();
+        }
+        return PROC_STATS.sample(name, pid.getAsLong(), unikernel.restarts(),
+                unikernel.networks().stream().map(ProvisionedNetwork::deviceName).toList());
     }
 
     /** Counters of one log stream (received, lost, rejected, dropped), across restarts. */
@@ -692,8 +721,11 @@ public final class Monitor implements AutoCloseable {
             } catch (ConfigurationException e) {
                 problems.add(e.getMessage());
             }
+            // Found even with discovery off: an extension is inert until its own settings turn it on.
+            CollectorExtensions extensions = CollectorExtensions.find(loader, true, broken);
             List<String> knownPrefixes = new ArrayList<>();
             knownPrefixes.add("log");
+            knownPrefixes.addAll(extensions.ids());
             knownPrefixes.addAll(foundBackends.keySet());
             knownPrefixes.addAll(foundProvisioners.keySet());
             knownPrefixes.addAll(foundSinks.keySet());
@@ -801,7 +833,8 @@ public final class Monitor implements AutoCloseable {
                 sinkContexts.put(sink, sinkContext(sink.id(), state, work));
             }
             LogHubFactory factory = logHubFactory != null ? logHubFactory : new DefaultLogHubFactory();
-            LogHub hub = factory.create(new LogHubFactory.Config(sinkContexts, propertiesOf("log"), work));
+            LogHub hub = extensions.start(factory.create(new LogHubFactory.Config(sinkContexts, propertiesOf("log"),
+                    work)), this::propertiesOf);
             DefaultInvocationGateway gateway = null;
             try {
                 if (gatewayOptions != null) {
@@ -814,6 +847,8 @@ public final class Monitor implements AutoCloseable {
                 MonitorContext context = new MonitorContext(hub, usableProvisioners, chosenProvisioner,
                         provisionerProblem, stopGrace, consoleLinesKept, senderLinger, work.resolve("runs"));
                 context.runState(runState);
+                LogHub extended = hub;
+                context.guestParameters((u, n) -> CollectorExtensions.guestParameters(extended, u, n));
                 LOG.debug("monitor built: backends {}, provisioners {}, sinks {}", availability,
                         usableProvisioners.keySet(), foundSinks.keySet());
                 Monitor monitor = new Monitor(context, Collections.unmodifiableMap(initializedBackends),
@@ -821,7 +856,11 @@ public final class Monitor implements AutoCloseable {
                         Map.copyOf(usableProvisioners), work, deleteWork);
                 if (gateway != null) {
                     DefaultInvocationGateway g = gateway;
-                    context.guestParameters(g::guestParameters);
+                    context.guestParameters((u, n) -> {
+                        Map<String, String> all = new LinkedHashMap<>(CollectorExtensions.guestParameters(extended, u, n));
+                        all.putAll(g.guestParameters(u, n));
+                        return all;
+                    });
                     g.attach(monitor::unikernels, monitor::find);
                     monitor.addLifecycleListener(g);
                     monitor.gateway = g;

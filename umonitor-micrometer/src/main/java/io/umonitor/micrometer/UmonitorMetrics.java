@@ -12,6 +12,7 @@ import io.umonitor.api.LifecycleListener;
 import io.umonitor.api.LogStats;
 import io.umonitor.api.UnikernelHandle;
 import io.umonitor.api.UnikernelState;
+import io.umonitor.api.UnikernelStats;
 import io.umonitor.core.Monitor;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,6 +34,8 @@ import java.util.function.ToDoubleFunction;
  *   <li>{@code umonitor.unikernel.restarts}: restarts so far;</li>
  *   <li>{@code umonitor.unikernel.state}: 1 while the unikernel is in the state named by the {@code state}
  *       tag (STARTING, RUNNING, EXITED, STOPPED), else 0;</li>
+ *   <li>{@code umonitor.unikernel.cpu} (seconds) and {@code umonitor.unikernel.memory} (resident bytes) of
+ *       the current run's host process tree ({@link Monitor#stats}), read at each scrape;</li>
  *   <li>{@code umonitor.launch}: a timer from launch (STARTING) to RUNNING, one sample per launch and
  *       restart.</li>
  * </ul>
@@ -110,11 +113,26 @@ public final class UmonitorMetrics implements MeterBinder, AutoCloseable {
         meters.add(FunctionCounter.builder("umonitor.unikernel.restarts", monitor,
                         m -> m.find(name).map(UnikernelHandle::restarts).orElse(0))
                 .description("restarts so far").tags(tags).register(registry));
+        meters.add(FunctionCounter.builder("umonitor.unikernel.cpu", monitor, m -> stat(m, name,
+                        st -> (st.cpuUser().toNanos() + st.cpuSystem().toNanos()) / 1e9))
+                .description("CPU seconds of the current run's host process tree").baseUnit("seconds").tags(tags)
+                .register(registry));
+        meters.add(Gauge.builder("umonitor.unikernel.memory", monitor, m -> stat(m, name, st -> st.rssBytes()))
+                .description("resident memory of the host process tree").baseUnit("bytes").tags(tags)
+                .register(registry));
         for (UnikernelState state : UnikernelState.values()) {
             meters.add(Gauge.builder("umonitor.unikernel.state", monitor,
                             m -> m.find(name).map(h -> h.state() == state ? 1.0 : 0.0).orElse(0.0))
                     .description("1 while the unikernel is in this state").tags(tags.and("state", state.name()))
                     .register(registry));
+        }
+    }
+
+    private static double stat(Monitor monitor, String name, ToDoubleFunction<UnikernelStats> figure) {
+        try {
+            return monitor.stats(name).map(figure::applyAsDouble).orElse(0.0);
+        } catch (RuntimeException e) {
+            return 0.0; // gone from the monitor since the scrape began
         }
     }
 

@@ -26,15 +26,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * here: real HTTP (the JDK's server) and real gRPC (grpc-java) endpoints that decode each request with the
  * official OTLP protobuf classes and keep what arrived.
  */
-final class OtlpReceiver implements AutoCloseable {
+public final class OtlpReceiver implements AutoCloseable {
 
     /** One received log record with the resource and scope it came under. */
-    record Received(Map<String, AnyValue> resource, String scope, LogRecord record) {
-        String service() {
+    public record Received(Map<String, AnyValue> resource, String scope, LogRecord record) {
+        public String service() {
             return resource.get("service.name").getStringValue();
         }
 
-        AnyValue attribute(String key) {
+        public AnyValue attribute(String key) {
             for (KeyValue kv : record.getAttributesList()) {
                 if (kv.getKey().equals(key)) {
                     return kv.getValue();
@@ -44,11 +44,11 @@ final class OtlpReceiver implements AutoCloseable {
         }
     }
 
-    final List<Received> received = new CopyOnWriteArrayList<>();
+    public final List<Received> received = new CopyOnWriteArrayList<>();
     private HttpServer http;
     private Server grpc;
 
-    static OtlpReceiver http(int port) throws IOException {
+    public static OtlpReceiver http(int port) throws IOException {
         OtlpReceiver receiver = new OtlpReceiver();
         receiver.http = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
         receiver.http.createContext("/v1/logs", exchange -> {
@@ -70,7 +70,7 @@ final class OtlpReceiver implements AutoCloseable {
         return receiver;
     }
 
-    static OtlpReceiver grpc() throws IOException {
+    public static OtlpReceiver grpc() throws IOException {
         OtlpReceiver receiver = new OtlpReceiver();
         receiver.grpc = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
                 .addService(new LogsServiceGrpc.LogsServiceImplBase() {
@@ -85,15 +85,15 @@ final class OtlpReceiver implements AutoCloseable {
         return receiver;
     }
 
-    int port() {
+    public int port() {
         return http != null ? http.getAddress().getPort() : grpc.getPort();
     }
 
-    String endpoint() {
+    public String endpoint() {
         return "http://127.0.0.1:" + port();
     }
 
-    List<Received> of(String service) {
+    public List<Received> of(String service) {
         List<Received> out = new ArrayList<>();
         for (Received r : received) {
             if (r.service().equals(service)) {
