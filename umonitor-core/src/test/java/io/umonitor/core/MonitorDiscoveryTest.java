@@ -9,7 +9,7 @@ import io.umonitor.api.ConfigurationException;
 import io.umonitor.api.NetworkSpec;
 import io.umonitor.api.UnikernelHandle;
 import io.umonitor.api.UnikernelSpec;
-import io.umonitor.api.spi.Availability;
+import io.umonitor.api.Availability;
 import io.umonitor.api.spi.ImageRecognition;
 import io.umonitor.api.spi.ProviderContext;
 import io.umonitor.api.spi.UnikernelBackend;

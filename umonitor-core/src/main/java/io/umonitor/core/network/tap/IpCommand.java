@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -21,11 +22,12 @@ import java.util.concurrent.TimeoutException;
  */
 final class IpCommand {
 
-    private static final long TIMEOUT_SECONDS = 20;
+    private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(20);
 
-    // Not the common pool: it has one thread on a 2-core host and these readers block.
-    private static final ExecutorService STDERR_READERS = Executors.newCachedThreadPool(runnable -> {
-        Thread thread = new Thread(runnable, "umonitor-tap-ip-stderr");
+    // Not the common pool: it has one thread on a 2-core host and these readers block. Both streams are read
+    // here, so a command that hangs with its output open cannot hold the caller past the timeout.
+    private static final ExecutorService OUTPUT_READERS = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "umonitor-tap-ip-output");
         thread.setDaemon(true);
         return thread;
     });
@@ -49,10 +51,18 @@ final class IpCommand {
     private final Path ip;
     private final String namespace;
 
+    private final Duration timeout;
+
     IpCommand(List<String> commandPrefix, Path ip, String namespace) {
+        this(commandPrefix, ip, namespace, DEFAULT_TIMEOUT);
+    }
+
+    /** @param timeout how long one command may take before it is killed and the call fails */
+    IpCommand(List<String> commandPrefix, Path ip, String namespace, Duration timeout) {
         this.commandPrefix = List.copyOf(commandPrefix);
         this.ip = ip;
         this.namespace = namespace;
+        this.timeout = timeout;
     }
 
     String namespace() {
@@ -84,22 +94,26 @@ final class IpCommand {
         try {
             process.getOutputStream().close();
             CompletableFuture<String> stderr = CompletableFuture.supplyAsync(
-                    () -> readAll(process.getErrorStream()), STDERR_READERS);
-            String stdout = readAll(process.getInputStream());
-            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
+                    () -> readAll(process.getErrorStream()), OUTPUT_READERS);
+            CompletableFuture<String> stdout = CompletableFuture.supplyAsync(
+                    () -> readAll(process.getInputStream()), OUTPUT_READERS);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            if (!process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                kill(process);
                 throw new ProvisioningException("`" + String.join(" ", command) + "` did not finish within "
-                        + TIMEOUT_SECONDS + " s and was killed. Fix: check that the host is not overloaded "
+                        + timeout.toSeconds() + " s and was killed. Fix: check that the host is not overloaded "
                         + "and that `ip` works when run by hand");
             }
-            return new Result(command, process.exitValue(), stdout,
-                    stderr.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+            // A child the command left behind may hold the pipes open: wait for the output only until the deadline.
+            long left = Math.max(0, deadline - System.nanoTime());
+            return new Result(command, process.exitValue(), stdout.get(left, TimeUnit.NANOSECONDS),
+                    stderr.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
         } catch (InterruptedException e) {
-            process.destroyForcibly();
+            kill(process);
             Thread.currentThread().interrupt();
             throw new ProvisioningException("interrupted while running `" + String.join(" ", command) + "`", e);
         } catch (IOException | ExecutionException | TimeoutException e) {
-            process.destroyForcibly();
+            kill(process);
             throw new ProvisioningException("could not read the output of `" + String.join(" ", command) + "`: "
                     + e, e);
         }
@@ -149,6 +163,12 @@ final class IpCommand {
                     + "with the same prefix";
         }
         return "";
+    }
+
+    /** Kills the command and what it started, so nothing keeps its output pipes open. */
+    private static void kill(Process process) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
     }
 
     private static String readAll(InputStream in) {
