@@ -207,7 +207,9 @@ final class LogsCommand implements Callable<Integer> {
 
     /** What tells two copies of one record (from the file and from the history) apart from two records. */
     private static String identity(LogRecord r) {
-        return r.receivedAt() + "|" + r.origin() + "|" + r.sequence() + "|" + r.logger() + "|" + r.message();
+        // Files keep microseconds; the history may hold finer times.
+        return r.receivedAt().truncatedTo(java.time.temporal.ChronoUnit.MICROS) + "|" + r.origin() + "|" + r.sequence() + "|"
+                + r.logger() + "|" + r.message();
     }
 
     private static boolean matches(LogRecord r, LogFilter filter, Instant from, Instant to) {
