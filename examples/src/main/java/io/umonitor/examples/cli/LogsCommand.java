@@ -148,18 +148,18 @@ final class LogsCommand implements Callable<Integer> {
                     break;
                 }
             }
-            // What a running monitor holds but has not yet written (or that its file sink never got). Compared
-            // record by record, not by time: a record can reach the file after a later-stamped one.
-            Set<String> inFile = new java.util.HashSet<>();
-            stored.forEach(r -> inFile.add(identity(r)));
+            // A running monitor's history is authoritative for what it still holds; the file adds what the
+            // history no longer has (records older than its oldest one).
+            List<LogRecord> history = new ArrayList<>();
             for (Live l : live) {
                 if (l.names().contains(name)) {
-                    for (LogRecord r : history(client, l.socket(), name)) {
-                        if (!inFile.contains(identity(r))) {
-                            stored.add(r);
-                        }
-                    }
+                    history.addAll(history(client, l.socket(), name));
                 }
+            }
+            if (!history.isEmpty()) {
+                Instant oldest = history.get(0).receivedAt().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+                stored.removeIf(r -> !r.receivedAt().isBefore(oldest));
+                stored.addAll(history);
             }
             merged.addAll(stored);
         }
@@ -203,13 +203,6 @@ final class LogsCommand implements Callable<Integer> {
                 show(r);
             }
         }
-    }
-
-    /** What tells two copies of one record (from the file and from the history) apart from two records. */
-    private static String identity(LogRecord r) {
-        // Files keep microseconds; the history may hold finer times.
-        return r.receivedAt().truncatedTo(java.time.temporal.ChronoUnit.MICROS) + "|" + r.origin() + "|" + r.sequence() + "|"
-                + r.logger() + "|" + r.message();
     }
 
     private static boolean matches(LogRecord r, LogFilter filter, Instant from, Instant to) {
