@@ -2,7 +2,7 @@ package io.umonitor.solo5;
 
 import io.umonitor.api.ExitClassification;
 import io.umonitor.api.ExitInfo;
-import io.umonitor.core.process.Signals;
+import io.umonitor.kit.process.Signals;
 
 /**
  * Turns a tender's exit status and what its console said into an {@link ExitInfo}. Measured with

@@ -12,7 +12,7 @@ import io.umonitor.api.spi.LaunchRequest;
 import io.umonitor.api.spi.LaunchedUnikernel;
 import io.umonitor.api.spi.ProviderContext;
 import io.umonitor.api.spi.UnikernelBackend;
-import io.umonitor.core.process.SupervisedProcess;
+import io.umonitor.kit.process.SupervisedProcess;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;

@@ -1,4 +1,4 @@
-package io.umonitor.core.process;
+package io.umonitor.kit.process;
 
 import io.umonitor.api.LaunchException;
 import io.umonitor.api.spi.GuestOutput;
