@@ -187,7 +187,7 @@ public final class Monitor implements AutoCloseable {
         }
         if (!unikernel.firstRunning().isDone()) {
             ExitInfo exit = unikernel.termination().join();
-            throw new LaunchException("unikernel '" + spec.name() + "' failed to start: " + describe(exit));
+            throw new LaunchException("unikernel '" + spec.name() + "' failed to start: " + exit.summaryWithConsole());
         }
         return unikernel;
     }
@@ -429,16 +429,6 @@ public final class Monitor implements AutoCloseable {
 
     private void checkTapProvisioning(UnikernelSpec spec) {
         context.tapProvisioner(spec.name());
-    }
-
-    static String describe(ExitInfo exit) {
-        String text = (exit.exitCode() >= 0 ? "exit code " + exit.exitCode() : "no exit code")
-                + (exit.signal() != 0 ? ", signal " + exit.signal() : "")
-                + " (" + exit.classification() + "): " + exit.description();
-        if (exit.lastConsoleLines().isEmpty()) {
-            return text + "; the console was empty";
-        }
-        return text + "; last console lines:\n  " + String.join("\n  ", exit.lastConsoleLines());
     }
 
     /** Removes the temporary work directory, except log files a sink wrote there by default. */

@@ -10,13 +10,15 @@ import io.umonitor.api.spi.LaunchRequest;
 import io.umonitor.api.spi.LaunchedUnikernel;
 import io.umonitor.api.spi.ProviderContext;
 import io.umonitor.api.spi.UnikernelBackend;
+import io.umonitor.kit.host.Executables;
+import io.umonitor.kit.host.HostChecks;
+import io.umonitor.kit.host.NetworkNamespace;
 import io.umonitor.rumprun.internal.Accel;
 import io.umonitor.rumprun.internal.Flavour;
 import io.umonitor.rumprun.internal.KernelCommandLine;
 import io.umonitor.rumprun.internal.KernelImage;
 import io.umonitor.rumprun.internal.NetworkPlan;
 import io.umonitor.rumprun.internal.QemuCommandLine;
-import io.umonitor.rumprun.internal.QemuExecutable;
 import io.umonitor.rumprun.internal.QemuGuest;
 import io.umonitor.rumprun.internal.QemuOptions;
 import java.io.IOException;
@@ -63,8 +65,10 @@ import java.util.OptionalInt;
 public final class QemuBackend implements UnikernelBackend {
 
     public static final String ID = "qemu";
+    /** The QEMU executable looked up on PATH unless the {@code binary} setting names another. */
+    public static final String DEFAULT_BINARY = "qemu-system-x86_64";
 
-    private volatile String binary = QemuExecutable.DEFAULT_NAME;
+    private volatile String binary = DEFAULT_BINARY;
     private volatile Accel defaultAccel = Accel.AUTO;
 
     /** Does no I/O; settings come in {@link #initialize}. */
@@ -78,7 +82,7 @@ public final class QemuBackend implements UnikernelBackend {
 
     @Override
     public Availability availability() {
-        if (QemuExecutable.find(binary).isEmpty()) {
+        if (Executables.find(binary).isEmpty()) {
             return Availability.unusable(binary + " not found" + (binary.contains("/") ? "" : " on PATH")
                     + ": install the Debian package qemu-system-x86 (apt-get install qemu-system-x86) or set "
                     + "qemu.binary to its path");
@@ -97,22 +101,19 @@ public final class QemuBackend implements UnikernelBackend {
     public LaunchedUnikernel launch(LaunchRequest request) {
         UnikernelSpec spec = request.spec();
         QemuOptions options = QemuOptions.from(spec, defaultAccel);
-        Path qemu = QemuExecutable.find(binary).orElseThrow(() -> new LaunchException("cannot launch unikernel '"
+        Path qemu = Executables.find(binary).orElseThrow(() -> new LaunchException("cannot launch unikernel '"
                 + spec.name() + "': " + availability().reason()));
         KernelImage image = KernelImage.inspect(spec.image());
         Flavour flavour = image.flavour(options.requestedFlavour());
         NetworkPlan plan = NetworkPlan.of(request);
-        if (plan.namespace().isPresent() && QemuExecutable.find("ip").isEmpty()) {
-            throw new LaunchException("unikernel '" + spec.name() + "' has taps in network namespace '"
-                    + plan.namespace().get() + "' but the ip command is missing: install the Debian package iproute2");
-        }
+        plan.namespace().ifPresent(ns -> NetworkNamespace.requireIp(spec.name(), ns));
         String append = KernelCommandLine.build(flavour, spec, plan, programName(spec.image()), options.extraAppend());
         OptionalInt debugExit = options.debugExitPort(flavour);
         Path qmpSocket = qmpSocket(request.runDirectory(), spec.name());
 
         Accel initial = options.accel();
         boolean fallback = false;
-        Optional<String> kvmProblem = QemuExecutable.kvmProblem();
+        Optional<String> kvmProblem = HostChecks.kvmProblem();
         if (initial == Accel.AUTO) {
             if (kvmProblem.isPresent()) {
                 request.output().note(LogLevel.INFO, "using TCG: " + kvmProblem.get());

@@ -1,5 +1,7 @@
 package io.umonitor.solo5;
 
+import io.umonitor.kit.host.Executables;
+import io.umonitor.kit.process.ToolRunner;
 import io.umonitor.api.BackendUnavailableException;
 import io.umonitor.api.ConfigurationException;
 import io.umonitor.api.LaunchException;
@@ -207,15 +209,7 @@ public final class MirageBuilder {
     }
 
     private Path onSearchPath(String tool) {
-        for (String dir : searchPath.split(File.pathSeparator)) {
-            if (!dir.isBlank()) {
-                Path candidate = Path.of(dir, tool);
-                if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                    return candidate;
-                }
-            }
-        }
-        return null;
+        return Executables.find(tool, Executables.pathDirectories(searchPath)).orElse(null);
     }
 
     private void step(String unikernel, Path work, Consumer<LogRecord> records, String... command) throws IOException {

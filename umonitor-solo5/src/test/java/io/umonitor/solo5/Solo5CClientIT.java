@@ -1,5 +1,6 @@
 package io.umonitor.solo5;
 
+import io.umonitor.kit.process.ToolRunner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;

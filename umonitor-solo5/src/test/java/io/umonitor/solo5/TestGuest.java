@@ -1,5 +1,6 @@
 package io.umonitor.solo5;
 
+import io.umonitor.kit.process.ToolRunner;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.umonitor.api.Attribute;

@@ -1,19 +1,13 @@
 package io.umonitor.core.network.tap;
 
 import io.umonitor.api.ProvisioningException;
+import io.umonitor.kit.process.ToolRunner;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.Map;
 
 /**
  * Runs iproute2's {@code ip}, optionally inside a network namespace ({@code ip -n NS}), and turns failures
@@ -21,14 +15,7 @@ import java.util.concurrent.TimeoutException;
  */
 final class IpCommand {
 
-    private static final long TIMEOUT_SECONDS = 20;
-
-    // Not the common pool: it has one thread on a 2-core host and these readers block.
-    private static final ExecutorService STDERR_READERS = Executors.newCachedThreadPool(runnable -> {
-        Thread thread = new Thread(runnable, "umonitor-tap-ip-stderr");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private static final Duration TIMEOUT = Duration.ofSeconds(20);
 
     record Result(List<String> command, int exitCode, String stdout, String stderr) {
         boolean ok() {
@@ -71,38 +58,22 @@ final class IpCommand {
             command.add(namespace);
         }
         command.addAll(args);
-        ProcessBuilder builder = new ProcessBuilder(command);
-        // Messages are matched to suggest fixes, so they must not be translated.
-        builder.environment().put("LC_ALL", "C");
-        Process process;
+        ToolRunner.Result result;
         try {
-            process = builder.start();
+            // Messages are matched to suggest fixes, so they must not be translated.
+            result = ToolRunner.run(command, null, Map.of("LC_ALL", "C"), TIMEOUT, (stream, line) -> { });
+        } catch (ToolRunner.TimedOut e) {
+            throw new ProvisioningException("`" + String.join(" ", command) + "` did not finish within "
+                    + TIMEOUT.toSeconds() + " s and was killed. Fix: check that the host is not overloaded "
+                    + "and that `ip` works when run by hand", e);
         } catch (IOException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new ProvisioningException("interrupted while running `" + String.join(" ", command) + "`", e);
+            }
             throw new ProvisioningException("could not start `" + String.join(" ", command) + "`: " + e.getMessage()
                     + ". Fix: install iproute2 (apt-get install iproute2)", e);
         }
-        try {
-            process.getOutputStream().close();
-            CompletableFuture<String> stderr = CompletableFuture.supplyAsync(
-                    () -> readAll(process.getErrorStream()), STDERR_READERS);
-            String stdout = readAll(process.getInputStream());
-            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new ProvisioningException("`" + String.join(" ", command) + "` did not finish within "
-                        + TIMEOUT_SECONDS + " s and was killed. Fix: check that the host is not overloaded "
-                        + "and that `ip` works when run by hand");
-            }
-            return new Result(command, process.exitValue(), stdout,
-                    stderr.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new ProvisioningException("interrupted while running `" + String.join(" ", command) + "`", e);
-        } catch (IOException | ExecutionException | TimeoutException e) {
-            process.destroyForcibly();
-            throw new ProvisioningException("could not read the output of `" + String.join(" ", command) + "`: "
-                    + e, e);
-        }
+        return new Result(command, result.exitCode(), result.stdout(), result.stderr());
     }
 
     /** Runs and throws a ProvisioningException for a non-zero exit, explaining {@code what} failed. */
@@ -149,13 +120,5 @@ final class IpCommand {
                     + "with the same prefix";
         }
         return "";
-    }
-
-    private static String readAll(InputStream in) {
-        try (in) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -11,6 +11,7 @@ import io.umonitor.api.spi.Availability;
 import io.umonitor.api.spi.NetworkProvisioner;
 import io.umonitor.api.spi.ProviderContext;
 import io.umonitor.api.spi.ProvisionedNetwork;
+import io.umonitor.kit.host.HostChecks;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -92,7 +93,6 @@ public final class LinuxTapProvisioner implements NetworkProvisioner, AutoClosea
     private static final List<String> SETTINGS = List.of(POOL, BRIDGE, NAMESPACE, PREFIX, MTU);
     private static final int ID_LENGTH = 4;
     private static final int MAX_PREFIX_LENGTH = 15 - ID_LENGTH;
-    private static final int CAP_SYS_ADMIN = 21;
     private static final Pattern PREFIX_PATTERN = Pattern.compile("[A-Za-z][A-Za-z0-9_-]{0," + (MAX_PREFIX_LENGTH - 1) + "}");
     private static final Pattern INTERFACE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,14}");
     private static final Pattern NAMESPACE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,254}");
@@ -158,28 +158,20 @@ public final class LinuxTapProvisioner implements NetworkProvisioner, AutoClosea
             missing.add("CAP_NET_ADMIN is not among this process's effective capabilities (CapEff "
                     + capabilities.get() + "): run the monitor as root or grant CAP_NET_ADMIN "
                     + "(setcap cap_net_admin+ep on the java binary, or docker run --cap-add=NET_ADMIN)");
-        } else if (builderSettings.containsKey(NAMESPACE) && !hasCapability(capabilities.get(), CAP_SYS_ADMIN)) {
+        } else if (builderSettings.containsKey(NAMESPACE) && !HostChecks.hasCapability(capabilities.get(),
+                HostChecks.CAP_SYS_ADMIN)) {
             missing.add("CAP_SYS_ADMIN is not among this process's effective capabilities (CapEff "
                     + capabilities.get() + ") but entering network namespace '" + builderSettings.get(NAMESPACE)
                     + "' needs it: run the monitor as root or drop the namespace setting");
         }
         if (!probe.tunDevicePresent()) {
-            missing.add("/dev/net/tun is missing: load the tun module (modprobe tun) or, in a container, pass "
-                    + "the device (docker run --device /dev/net/tun)");
+            missing.add(HostChecks.tunProblem().orElse("/dev/net/tun is missing"));
         }
         if (probe.ipExecutable().isEmpty()) {
             missing.add("the 'ip' command was not found on PATH or in /usr/sbin, /sbin: install iproute2 "
                     + "(apt-get install iproute2)");
         }
         return missing.isEmpty() ? Availability.usable() : Availability.unusable(String.join("; ", missing));
-    }
-
-    private static boolean hasCapability(String capEffHex, int bit) {
-        try {
-            return (Long.parseUnsignedLong(capEffHex.strip(), 16) & (1L << bit)) != 0;
-        } catch (NumberFormatException e) {
-            return false;
-        }
     }
 
     /** Initializes for standalone use: no extra settings, state kept in {@code stateDirectory}. */
