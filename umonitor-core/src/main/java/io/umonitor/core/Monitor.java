@@ -49,6 +49,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -89,6 +91,10 @@ public final class Monitor implements AutoCloseable {
     private final Map<String, UnikernelBackend> backends;
     private final Map<String, Availability> backendAvailability;
     private final List<String> brokenProviders;
+    /** Backends on the classpath that discovery (switched off) did not load: "id (artifact)". */
+    private final List<String> undiscoveredBackends;
+    /** Handed to providers in their ProviderContext; shut down once they are closed. */
+    private final ScheduledExecutorService providerScheduler;
     private final Map<String, NetworkProvisioner> provisioners;
     private final Path workDirectory;
     private final boolean deleteWorkDirectory;
@@ -100,8 +106,11 @@ public final class Monitor implements AutoCloseable {
 
     private Monitor(MonitorContext context, Map<String, UnikernelBackend> backends,
             Map<String, Availability> backendAvailability, List<String> brokenProviders,
-            Map<String, NetworkProvisioner> provisioners, Path workDirectory, boolean deleteWorkDirectory) {
+            Map<String, NetworkProvisioner> provisioners, Path workDirectory, boolean deleteWorkDirectory,
+            List<String> undiscoveredBackends, ScheduledExecutorService providerScheduler) {
         this.context = context;
+        this.providerScheduler = providerScheduler;
+        this.undiscoveredBackends = undiscoveredBackends;
         this.hub = context.hub();
         this.backends = backends;
         this.backendAvailability = backendAvailability;
@@ -334,6 +343,7 @@ public final class Monitor implements AutoCloseable {
             for (UnikernelBackend backend : backends.values()) {
                 closeProvider(backend, "backend '" + backend.id() + "'");
             }
+            providerScheduler.shutdownNow();
             context.shutdownThreads();
             if (gateway != null) {
                 try {
@@ -366,13 +376,11 @@ public final class Monitor implements AutoCloseable {
         }
     }
 
-    private static void closeProvider(Object provider, String what) {
-        if (provider instanceof AutoCloseable closeable) {
-            try {
-                closeable.close();
-            } catch (Exception e) {
-                LOG.warn("closing {} failed", what, e);
-            }
+    private static void closeProvider(AutoCloseable provider, String what) {
+        try {
+            provider.close();
+        } catch (Exception e) {
+            LOG.warn("closing {} failed", what, e);
         }
     }
 
@@ -405,8 +413,8 @@ public final class Monitor implements AutoCloseable {
         }
         if (usable.isEmpty()) {
             throw new BackendUnavailableException("no usable backend for unikernel '" + spec.name() + "': found "
-                    + foundBackends() + "; fix one of them, or add a backend module (umonitor-solo5, "
-                    + "umonitor-rumprun) to the classpath");
+                    + foundBackends() + "; fix one of them as its reason says, or add another backend's module to "
+                    + "the classpath");
         }
         throw new ConfigurationException("unikernel '" + spec.name() + "' names no backend and " + usable.size()
                 + " are usable here " + usable + ": choose one with UnikernelSpec.builder(...).backend(\"ID\")");
@@ -414,17 +422,27 @@ public final class Monitor implements AutoCloseable {
 
     private String foundBackends() {
         if (backendAvailability.isEmpty() && brokenProviders.isEmpty()) {
-            return "no backend at all (add umonitor-core's process backend, umonitor-solo5 or umonitor-rumprun "
-                    + "to the classpath, or pass one to Monitor.builder().backend(...))";
+            return "no backend at all (" + (undiscoveredBackends.isEmpty()
+                    ? "add a module with a UnikernelBackend to the classpath"
+                    : "the classpath holds " + undiscoveredBackends + " but provider discovery is off: turn it on "
+                            + "with Monitor.builder().discoverProviders(true)")
+                    + ", or pass one to Monitor.builder().backend(...))";
         }
         String found = backendAvailability.entrySet().stream()
                 .map(e -> e.getKey() + " (" + (e.getValue().isUsable() ? "usable" : "unusable: " + e.getValue().reason())
-                        + ")")
+                        + ")" + artifactOf(e.getKey()))
                 .collect(Collectors.joining(", ", "[", "]"));
         if (!brokenProviders.isEmpty()) {
             found += "; broken providers: " + String.join("; ", brokenProviders);
         }
         return found;
+    }
+
+    /** " from ARTIFACT" when the backend says where it comes from, so a reader knows what to fix or remove. */
+    private String artifactOf(String backendId) {
+        UnikernelBackend backend = backends.get(backendId);
+        String artifact = backend == null ? null : backend.artifact();
+        return artifact == null || artifact.equals(backend.getClass().getName()) ? "" : " from " + artifact;
     }
 
     private void checkTapProvisioning(UnikernelSpec spec) {
@@ -483,6 +501,8 @@ public final class Monitor implements AutoCloseable {
         private final List<LogSink> sinks = new ArrayList<>();
         private final Map<String, String> properties = new LinkedHashMap<>();
         private boolean discover = true;
+        /** The scheduler of the monitor being built, for the providers' contexts. */
+        private ScheduledExecutorService scheduler;
         private ClassLoader classLoader;
         private Path stateDirectory;
         private Path workDirectory;
@@ -712,6 +732,13 @@ public final class Monitor implements AutoCloseable {
                         + ", state " + state + "): " + e.getMessage() + ": make them writable or choose others", e);
             }
 
+            ScheduledThreadPoolExecutor providerScheduler = new ScheduledThreadPoolExecutor(1, r -> {
+                Thread t = new Thread(r, "umonitor-provider-timer");
+                t.setDaemon(true);
+                return t;
+            });
+            providerScheduler.setRemoveOnCancelPolicy(true);
+            this.scheduler = providerScheduler;
             Map<String, Availability> availability = new LinkedHashMap<>();
             Map<String, UnikernelBackend> initializedBackends = new LinkedHashMap<>();
             for (UnikernelBackend backend : foundBackends.values()) {
@@ -737,6 +764,7 @@ public final class Monitor implements AutoCloseable {
                 }
             }
             if (!problems.isEmpty()) {
+                providerScheduler.shutdownNow();
                 throw new ConfigurationException("monitor configuration is invalid: " + String.join("; ", problems));
             }
             NetworkProvisioner chosenProvisioner = null;
@@ -808,7 +836,9 @@ public final class Monitor implements AutoCloseable {
                         usableProvisioners.keySet(), foundSinks.keySet());
                 Monitor monitor = new Monitor(context, Collections.unmodifiableMap(initializedBackends),
                         Collections.unmodifiableMap(availability), List.copyOf(broken),
-                        Map.copyOf(usableProvisioners), work, deleteWork);
+                        Map.copyOf(usableProvisioners), work, deleteWork,
+                        discover ? List.of() : Discovery.describeUnloaded(UnikernelBackend.class, loader,
+                                b -> b.id() + " (" + b.artifact() + ")"), providerScheduler);
                 if (gateway != null) {
                     DefaultInvocationGateway g = gateway;
                     context.guestParameters(g::guestParameters);
@@ -827,6 +857,7 @@ public final class Monitor implements AutoCloseable {
                     gateway.close();
                 }
                 hub.close();
+                providerScheduler.shutdownNow();
                 throw e;
             }
         }
@@ -864,7 +895,7 @@ public final class Monitor implements AutoCloseable {
             try {
                 Path providerState = Files.createDirectories(state.resolve(id));
                 Path providerWork = Files.createDirectories(work.resolve("providers").resolve(id));
-                return new ProviderContext(propertiesOf(id), providerState, providerWork);
+                return new ProviderContext(propertiesOf(id), providerState, providerWork, scheduler);
             } catch (IOException e) {
                 throw new ConfigurationException("cannot create directories for provider '" + id + "' under " + state
                         + " and " + work + ": " + e.getMessage(), e);
@@ -873,7 +904,8 @@ public final class Monitor implements AutoCloseable {
 
         private ProviderContext sinkContext(String id, Path state, Path work) {
             try {
-                return new ProviderContext(propertiesOf(id), Files.createDirectories(state.resolve(id)), work);
+                return new ProviderContext(propertiesOf(id), Files.createDirectories(state.resolve(id)), work,
+                        scheduler);
             } catch (IOException e) {
                 throw new ConfigurationException("cannot create the state directory of log sink '" + id + "' under "
                         + state + ": " + e.getMessage(), e);

@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * Runs rumprun, Unikraft and other multiboot (or Linux) kernels with {@code qemu-system-x86_64 -kernel}.
@@ -70,6 +71,8 @@ public final class QemuBackend implements UnikernelBackend {
 
     private volatile String binary = DEFAULT_BINARY;
     private volatile Accel defaultAccel = Accel.AUTO;
+    /** The monitor's (from initialize); a backend used without a monitor makes one that ends when idle. */
+    private volatile ScheduledExecutorService timers;
 
     /** Does no I/O; settings come in {@link #initialize}. */
     public QemuBackend() {
@@ -78,6 +81,11 @@ public final class QemuBackend implements UnikernelBackend {
     @Override
     public String id() {
         return ID;
+    }
+
+    @Override
+    public String artifact() {
+        return "io.umonitor:umonitor-rumprun";
     }
 
     @Override
@@ -93,6 +101,7 @@ public final class QemuBackend implements UnikernelBackend {
     @Override
     public void initialize(ProviderContext context) {
         context.rejectUnknownProperties(ID, List.of("binary", "accel"));
+        timers = context.scheduler();
         context.property("binary").ifPresent(b -> binary = b.trim());
         context.property("accel").ifPresent(a -> defaultAccel = Accel.parse("qemu.accel", a));
     }
@@ -140,7 +149,7 @@ public final class QemuBackend implements UnikernelBackend {
                 accel -> QemuCommandLine.build(qemuPath, accel, options, spec.memoryMb(), spec.cpus(), spec.image(),
                         append, plan, spec.blockDevices(), qmpSocket, debugExit),
                 qmpSocket, initial, fallback, options.gdbWait(), options.kvmWatchdog(),
-                request.token());
+                request.token(), timers());
         if (options.gdbPort() > 0) {
             String attach = "gdb -ex 'target remote 127.0.0.1:" + options.gdbPort() + "' " + spec.image();
             guest.detail("gdb", attach);
@@ -149,6 +158,19 @@ public final class QemuBackend implements UnikernelBackend {
         }
         guest.start();
         return guest;
+    }
+
+    private ScheduledExecutorService timers() {
+        ScheduledExecutorService current = timers;
+        if (current == null) {
+            synchronized (this) {
+                if (timers == null) {
+                    timers = ProviderContext.standaloneScheduler("umonitor-qemu-timers");
+                }
+                current = timers;
+            }
+        }
+        return current;
     }
 
     /** rumprun's argv[0]: the image's file name without extension. */

@@ -107,6 +107,11 @@ public final class Solo5Backend implements UnikernelBackend {
     }
 
     @Override
+    public String artifact() {
+        return "io.umonitor:umonitor-solo5";
+    }
+
+    @Override
     public Availability availability() {
         Solo5Installation found = locate();
         List<String> problems = new ArrayList<>();

@@ -120,9 +120,7 @@ class Solo5ManyIT {
                     tap.release(g.net());
                 }
                 pool.shutdownNow();
-                if (tap instanceof AutoCloseable closeable) {
-                    closeable.close();
-                }
+                tap.close();
             }
             ToolRunner.Result links = ns.exec(TIMEOUT, "ip", "-o", "link", "show");
             assertTrue(!links.stdout().contains("us5"), "taps left behind: " + links.stdout());

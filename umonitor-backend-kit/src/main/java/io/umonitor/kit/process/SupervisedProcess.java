@@ -2,9 +2,11 @@ package io.umonitor.kit.process;
 
 import io.umonitor.api.LaunchException;
 import io.umonitor.api.spi.GuestOutput;
+import io.umonitor.kit.host.Executables;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -14,11 +16,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -45,11 +45,22 @@ import org.slf4j.LoggerFactory;
  * If a descendant inherited the pipes and keeps them open after the process ended, reading waits at most
  * {@link Builder#drainTimeout} before the exit is reported anyway.
  *
+ * <p>Its own session: the process starts through util-linux's {@code setsid}, which calls setsid(2) and
+ * then executes the program in place (same pid), so the process leads a new session and process group.
+ * A terminal's Ctrl-C (SIGINT to the terminal's foreground group) then reaches the JVM, which stops its
+ * guests gracefully, never the guests directly; and everything the process starts stays in its group,
+ * even after re-parenting, so it can be found and ended. Java cannot call setsid(2) itself; where
+ * {@code setsid} is missing (it is in util-linux, on every Debian) the process shares the JVM's group
+ * and a warning says so ({@link Builder#ownSession} turns this off).
+ *
  * <p>Stopping: {@link #stop(Duration)} sends SIGTERM to the process only (forwarding it to its own
  * children is the process's job, as for any service manager's main process), then, if it is still alive
- * after the grace period, escalates to {@link #kill()}. {@link #kill()} sends SIGKILL to the process
- * <em>and to every descendant it has at that moment</em>, so no orphan keeps running or holds the
- * console pipes. Both are idempotent and return at once. Thread-safe.
+ * after the grace period, escalates to {@link #kill()}. {@link #kill()} sends SIGKILL to the process,
+ * <em>to every member of its process group and every descendant it has at that moment</em>, so no orphan
+ * keeps running or holds the console pipes. When the process ends by itself, what remains of its
+ * process group is killed too: nothing a guest started outlives it. Both are idempotent and return at
+ * once. The grace period is timed by the process's own supervising thread (no shared timer), which
+ * ends with the process. Thread-safe.
  *
  * @since 0.1
  */
@@ -57,8 +68,8 @@ public final class SupervisedProcess {
 
     private static final Logger LOG = LoggerFactory.getLogger(SupervisedProcess.class);
 
-    /** Escalates stops for every supervised process; the tasks are tiny. */
-    private static final ScheduledExecutorService ESCALATION = escalationScheduler();
+    private static final long NO_DEADLINE = Long.MAX_VALUE;
+    private static final AtomicBoolean SETSID_WARNED = new AtomicBoolean();
 
     private static final int READ_BUFFER_BYTES = 64 * 1024;
 
@@ -82,12 +93,17 @@ public final class SupervisedProcess {
     private final AtomicBoolean stopSent = new AtomicBoolean();
     private final AtomicBoolean killSent = new AtomicBoolean();
     private volatile boolean signalledWhileAlive;
-    private volatile ScheduledFuture<?> escalation;
+    private final boolean ownSession;
+    /** Guards the kill deadline; the supervising thread waits on it for the process's end or the deadline. */
+    private final Object escalation = new Object();
+    private long killDeadlineNanos = NO_DEADLINE;
+    private boolean killDeadlineSet;
 
-    private SupervisedProcess(Process process, String label, LineQueue queue) {
+    private SupervisedProcess(Process process, String label, LineQueue queue, boolean ownSession) {
         this.process = process;
         this.label = label;
         this.queue = queue;
+        this.ownSession = ownSession;
     }
 
     /** Starts describing a process that runs {@code executable}. */
@@ -103,6 +119,14 @@ public final class SupervisedProcess {
     /** Whether the process itself is still running (its output may still be in delivery). */
     public boolean isAlive() {
         return process.isAlive();
+    }
+
+    /**
+     * Whether the process leads a session and process group of its own (see the class documentation);
+     * false only where {@code setsid} is missing or {@link Builder#ownSession} turned it off.
+     */
+    public boolean ownSession() {
+        return ownSession;
     }
 
     /** The {@link ProcessHandle} of the process, e.g. to look at its descendants. */
@@ -142,15 +166,17 @@ public final class SupervisedProcess {
         // what the process prints while it ends (solo5-hvt's "Exiting on signal 15") and can leave a
         // tender blocked writing to a closed pipe.
         process.toHandle().destroy();
-        escalation = ESCALATION.schedule(() -> {
-            if (process.isAlive()) {
-                LOG.debug("{}: still alive {} after SIGTERM, killing", label, grace);
-                kill();
-            }
-        }, grace.toMillis(), TimeUnit.MILLISECONDS);
+        synchronized (escalation) {
+            killDeadlineNanos = System.nanoTime() + grace.toNanos();
+            killDeadlineSet = true;
+            escalation.notifyAll();
+        }
     }
 
-    /** Sends SIGKILL to the process and to all its current descendants. Returns at once. Idempotent. */
+    /**
+     * Sends SIGKILL to the process, the members of its process group and all its current descendants.
+     * Returns at once. Idempotent.
+     */
     public void kill() {
         if (!killSent.compareAndSet(false, true) || !process.isAlive()) {
             return;
@@ -160,7 +186,9 @@ public final class SupervisedProcess {
         List<ProcessHandle> descendants = process.descendants().toList();
         process.toHandle().destroyForcibly();
         descendants.forEach(ProcessHandle::destroyForcibly);
-        LOG.debug("{}: SIGKILL to process and {} descendant(s)", label, descendants.size());
+        int groupMembers = ownSession ? ProcessGroup.killAll(process.pid()) : 0;
+        LOG.debug("{}: SIGKILL to process, {} descendant(s) and {} group member(s)", label, descendants.size(),
+                groupMembers);
     }
 
     @Override
@@ -169,6 +197,7 @@ public final class SupervisedProcess {
     }
 
     private void superviseUntilEnd(CompletableFuture<Void> readersDone, Duration drainTimeout) {
+        awaitEndOrKillDeadline();
         int exitValue;
         while (true) {
             try {
@@ -179,9 +208,12 @@ public final class SupervisedProcess {
                 Thread.interrupted();
             }
         }
-        ScheduledFuture<?> pending = escalation;
-        if (pending != null) {
-            pending.cancel(false);
+        if (ownSession) {
+            // What the guest started and left behind (a daemon, a background job) ends with it.
+            int left = ProcessGroup.killAll(process.pid());
+            if (left > 0) {
+                LOG.debug("{}: killed {} process(es) it left running in its process group", label, left);
+            }
         }
         try {
             readersDone.get(drainTimeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -198,14 +230,35 @@ public final class SupervisedProcess {
         exit.complete(ProcessExit.fromExitValue(exitValue, signalledWhileAlive, queue.droppedTotal()));
     }
 
-    private static ScheduledExecutorService escalationScheduler() {
-        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "umonitor-process-escalation");
-            t.setDaemon(true);
-            return t;
+    /** Waits until the process ends, killing it if a stop's grace period runs out first. */
+    private void awaitEndOrKillDeadline() {
+        process.onExit().thenRun(() -> {
+            synchronized (escalation) {
+                escalation.notifyAll();
+            }
         });
-        scheduler.setRemoveOnCancelPolicy(true);
-        return scheduler;
+        synchronized (escalation) {
+            while (process.isAlive()) {
+                try {
+                    if (!killDeadlineSet) {
+                        escalation.wait();
+                        continue;
+                    }
+                    long left = killDeadlineNanos - System.nanoTime();
+                    if (left <= 0) {
+                        break;
+                    }
+                    TimeUnit.NANOSECONDS.timedWait(escalation, left);
+                } catch (InterruptedException e) {
+                    // Only our own daemon thread; the process and the deadline decide.
+                    Thread.interrupted();
+                }
+            }
+        }
+        if (process.isAlive()) {
+            LOG.debug("{}: still alive after the stop's grace period, killing", label);
+            kill();
+        }
     }
 
     /** Describes and starts a {@link SupervisedProcess}; not thread-safe. */
@@ -220,6 +273,7 @@ public final class SupervisedProcess {
         private long queueCapacityChars = 1024L * 1024;
         private Duration drainTimeout = Duration.ofSeconds(2);
         private String label;
+        private boolean ownSession = true;
 
         private Builder(Path executable) {
             this.executable = Objects.requireNonNull(executable, "executable");
@@ -293,6 +347,15 @@ public final class SupervisedProcess {
             return this;
         }
 
+        /**
+         * Whether the process runs in a session and process group of its own (default true; see the class
+         * documentation). Off, it shares the JVM's group: a terminal's Ctrl-C reaches it directly.
+         */
+        public Builder ownSession(boolean value) {
+            this.ownSession = value;
+            return this;
+        }
+
         /** A short name for thread names and diagnostics (default: the executable's file name). */
         public Builder label(String value) {
             this.label = value;
@@ -308,7 +371,15 @@ public final class SupervisedProcess {
         public SupervisedProcess start() {
             String name = label != null ? label
                     : executable.getFileName() != null ? executable.getFileName().toString() : executable.toString();
-            CommandLine command = new CommandLine(executable.toString());
+            Path program = resolve(executable, workingDirectory);
+            Optional<Path> setsid = ownSession ? Executables.find("setsid") : Optional.empty();
+            if (ownSession && setsid.isEmpty() && SETSID_WARNED.compareAndSet(false, true)) {
+                LOG.warn("setsid (util-linux) not found: guests share this JVM's process group, so a terminal's "
+                        + "Ctrl-C reaches them directly and what they leave running is not found: install util-linux");
+            }
+            CommandLine command = new CommandLine(setsid.orElse(program).toString());
+            // setsid executes the program in place (no fork: a freshly spawned child never leads a group).
+            setsid.ifPresent(s -> command.addArgument(program.toString(), false));
             // Without handleQuoting=false commons-exec wraps arguments containing spaces in quotes,
             // which a direct exec (no shell) would pass on literally.
             arguments.forEach(a -> command.addArgument(a, false));
@@ -332,7 +403,7 @@ public final class SupervisedProcess {
                 LOG.debug("{}: closing stdin failed", name, e);
             }
             LineQueue queue = new LineQueue(queueCapacityChars, output, name, 2);
-            SupervisedProcess supervised = new SupervisedProcess(process, name, queue);
+            SupervisedProcess supervised = new SupervisedProcess(process, name, queue, setsid.isPresent());
             String threadPrefix = "umonitor-" + name + "-" + process.pid();
             CompletableFuture<Void> stdoutDone = queue.startReader(process.getInputStream(),
                     GuestOutput.Stream.STDOUT, maxLineBytes, threadPrefix + "-stdout");
@@ -347,6 +418,24 @@ public final class SupervisedProcess {
             supervisor.start();
             return supervised;
         }
+    }
+
+    /**
+     * The program as setsid will execute it: checked here, because once setsid has started, a missing
+     * program is only an exit status and would not be the launch error that names it.
+     */
+    private static Path resolve(Path executable, Path workingDirectory) {
+        // A relative path with a slash is the child's to resolve, in its working directory.
+        String text = workingDirectory != null && !executable.isAbsolute() && executable.toString().contains("/")
+                ? workingDirectory.resolve(executable).toString() : executable.toString();
+        Optional<Path> found = Executables.find(text);
+        if (found.isEmpty()) {
+            throw new LaunchException("could not start '" + executable + "': " + (text.contains("/")
+                    ? (Files.exists(Path.of(text)) ? "it is not an executable file" : "no such file")
+                    : "not found on PATH") + ": check that the file exists, is executable and that the working "
+                    + "directory exists");
+        }
+        return text.contains("/") ? Path.of(text) : found.get();
     }
 
     /** Exposes commons-exec's launch, which gives the {@link Process} (pid, signals) its executor hides. */

@@ -78,6 +78,11 @@ public final class ProcessBackend implements UnikernelBackend {
     }
 
     @Override
+    public String artifact() {
+        return "io.umonitor:umonitor-core";
+    }
+
+    @Override
     public Availability availability() {
         String os = System.getProperty("os.name", "");
         if (!os.toLowerCase(Locale.ROOT).contains("linux")) {

@@ -73,7 +73,7 @@ import org.slf4j.LoggerFactory;
  * @since 0.1
  */
 @AutoService(NetworkProvisioner.class)
-public final class LinuxTapProvisioner implements NetworkProvisioner, AutoCloseable {
+public final class LinuxTapProvisioner implements NetworkProvisioner {
 
     /** The provisioner id, also the prefix of its monitor settings ({@code tap.pool}, ...). */
     public static final String ID = "tap";

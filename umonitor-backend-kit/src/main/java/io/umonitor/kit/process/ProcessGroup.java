@@ -1,0 +1,74 @@
+package io.umonitor.kit.process;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * The processes of one process group, read from {@code /proc}: what a guest started, even those that were
+ * re-parented to init when their parent ended (which {@link ProcessHandle#descendants()} no longer finds).
+ * A group's id cannot be given to a new process while any member lives, so signalling the members found
+ * under a group id never reaches a stranger.
+ */
+final class ProcessGroup {
+
+    private static final Path PROC = Path.of("/proc");
+
+    private ProcessGroup() {
+    }
+
+    /** The live processes whose process group is {@code pgid}. Empty where /proc cannot be read. */
+    static List<ProcessHandle> members(long pgid) {
+        List<ProcessHandle> members = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(PROC, ProcessGroup::isPidDirectory)) {
+            for (Path entry : entries) {
+                long pid = Long.parseLong(entry.getFileName().toString());
+                OptionalLong group = processGroupOf(pid);
+                if (group.isPresent() && group.getAsLong() == pgid) {
+                    ProcessHandle.of(pid).ifPresent(members::add);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return members;
+        }
+        return members;
+    }
+
+    /** Field 5 of /proc/PID/stat; empty when the process is gone. */
+    static OptionalLong processGroupOf(long pid) {
+        return statField(pid, 5);
+    }
+
+    /** Field 6 of /proc/PID/stat (the session id); empty when the process is gone. */
+    static OptionalLong sessionOf(long pid) {
+        return statField(pid, 6);
+    }
+
+    /** SIGKILL to every member of the group. Returns how many were signalled. */
+    static int killAll(long pgid) {
+        List<ProcessHandle> members = members(pgid);
+        members.forEach(ProcessHandle::destroyForcibly);
+        return members.size();
+    }
+
+    private static OptionalLong statField(long pid, int field) {
+        try {
+            String stat = Files.readString(PROC.resolve(Long.toString(pid)).resolve("stat"), StandardCharsets.UTF_8);
+            // "PID (COMM) STATE PPID PGRP SESSION ...": COMM may hold spaces and parentheses, so count after the last ')'.
+            String[] rest = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return OptionalLong.of(Long.parseLong(rest[field - 3]));
+        } catch (IOException | RuntimeException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    private static boolean isPidDirectory(Path entry) {
+        String name = entry.getFileName().toString();
+        return !name.isEmpty() && name.chars().allMatch(Character::isDigit);
+    }
+}
