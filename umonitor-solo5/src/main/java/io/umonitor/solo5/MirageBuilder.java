@@ -1,7 +1,5 @@
 package io.umonitor.solo5;
 
-import io.umonitor.kit.host.Executables;
-import io.umonitor.kit.process.ToolRunner;
 import io.umonitor.api.BackendUnavailableException;
 import io.umonitor.api.ConfigurationException;
 import io.umonitor.api.LaunchException;
@@ -10,6 +8,8 @@ import io.umonitor.api.LogOrigin;
 import io.umonitor.api.LogRecord;
 import io.umonitor.api.Names;
 import io.umonitor.api.spi.GuestOutput;
+import io.umonitor.kit.host.Executables;
+import io.umonitor.kit.process.ToolRunner;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;

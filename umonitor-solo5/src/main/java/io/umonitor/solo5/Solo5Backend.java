@@ -1,6 +1,5 @@
 package io.umonitor.solo5;
 
-import io.umonitor.kit.process.ToolRunner;
 import com.google.auto.service.AutoService;
 import io.umonitor.api.BackendUnavailableException;
 import io.umonitor.api.ConfigurationException;

@@ -1,6 +1,5 @@
 package io.umonitor.solo5;
 
-import io.umonitor.kit.process.ToolRunner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -14,6 +13,7 @@ import io.umonitor.api.spi.LaunchedUnikernel;
 import io.umonitor.api.spi.NetworkProvisioner;
 import io.umonitor.api.spi.ProviderContext;
 import io.umonitor.api.spi.ProvisionedNetwork;
+import io.umonitor.kit.process.ToolRunner;
 import io.umonitor.protocol.ConsoleDecoder;
 import io.umonitor.protocol.Frame;
 import io.umonitor.protocol.RecordFrame;

@@ -1,8 +1,8 @@
 package io.umonitor.solo5;
 
-import io.umonitor.kit.process.ToolRunner;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.umonitor.kit.process.ToolRunner;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
