@@ -42,13 +42,13 @@ public final class HostChecks {
         return Optional.empty();
     }
 
+    /** What {@link #tunProblem()} says, for checks that look at the device their own way. */
+    public static final String TUN_MISSING = TUN_DEVICE + " is missing: load the tun module (modprobe tun) or, in a "
+            + "container, pass the device (docker run --device /dev/net/tun)";
+
     /** Why tap devices cannot be created for lack of the tun device, or empty when it is there. */
     public static Optional<String> tunProblem() {
-        if (!Files.exists(TUN_DEVICE)) {
-            return Optional.of(TUN_DEVICE + " is missing: load the tun module (modprobe tun) or, in a container, "
-                    + "pass the device (docker run --device /dev/net/tun)");
-        }
-        return Optional.empty();
+        return Files.exists(TUN_DEVICE) ? Optional.empty() : Optional.of(TUN_MISSING);
     }
 
     /** The CapEff line's hex value from /proc/self/status, or empty when it cannot be read (not Linux). */

@@ -165,7 +165,7 @@ public final class LinuxTapProvisioner implements NetworkProvisioner {
                     + "' needs it: run the monitor as root or drop the namespace setting");
         }
         if (!probe.tunDevicePresent()) {
-            missing.add(HostChecks.tunProblem().orElse("/dev/net/tun is missing"));
+            missing.add(HostChecks.TUN_MISSING);
         }
         if (probe.ipExecutable().isEmpty()) {
             missing.add("the 'ip' command was not found on PATH or in /usr/sbin, /sbin: install iproute2 "
