@@ -14,8 +14,10 @@ import java.util.OptionalLong;
  * re-parented to init when their parent ended (which {@link ProcessHandle#descendants()} no longer finds).
  * A group's id cannot be given to a new process while any member lives, so signalling the members found
  * under a group id never reaches a stranger.
+ *
+ * @since 0.1
  */
-final class ProcessGroup {
+public final class ProcessGroup {
 
     private static final Path PROC = Path.of("/proc");
 
@@ -47,6 +49,17 @@ final class ProcessGroup {
     /** Field 6 of /proc/PID/stat (the session id); empty when the process is gone. */
     static OptionalLong sessionOf(long pid) {
         return statField(pid, 6);
+    }
+
+    /**
+     * SIGKILL to the process group that {@code pid} leads (as every {@link SupervisedProcess} started in
+     * its own session does), e.g. for a guest a killed monitor left running. Does nothing when {@code pid}
+     * does not lead its group: that group is someone else's (a terminal's, a JVM's). Returns how many
+     * processes were signalled.
+     */
+    public static int killGroupLedBy(long pid) {
+        OptionalLong group = processGroupOf(pid);
+        return group.isPresent() && group.getAsLong() == pid ? killAll(pid) : 0;
     }
 
     /** SIGKILL to every member of the group. Returns how many were signalled. */

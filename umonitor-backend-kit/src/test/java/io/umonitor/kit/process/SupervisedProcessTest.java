@@ -314,10 +314,39 @@ class SupervisedProcessTest {
         Lines lines = new Lines();
         SupervisedProcess p = sh("sh -c 'sleep 1000; :' " + marker + " & echo ready; exec sleep 30", lines);
         lines.await("ready"::equals);
-        assertEquals(1, processesWith(marker).size(), "the marked background process runs before the stop");
+        // Until the outer shell has exec'd sleep, its own command line holds the marker too.
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (processesWith(marker).size() != 1) {
+            assertTrue(System.nanoTime() < deadline, "the marked background process alone: " + processesWith(marker));
+            Thread.sleep(10);
+        }
         p.stop(Duration.ofSeconds(5));
         assertEquals(Signals.SIGTERM, exitOf(p).signal());
         assertEquals(List.of(), processesWith(marker), "processes left behind after stop");
+    }
+
+    @Test
+    void aGroupIsKilledOnlyThroughTheProcessThatLeadsIt() throws Exception {
+        String marker = "umt-kit-group-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        Lines lines = new Lines();
+        SupervisedProcess leader = sh("sh -c 'sleep 1000; :' " + marker + " & echo ready; exec sleep 30", lines);
+        Lines plainLines = new Lines();
+        SupervisedProcess notALeader = SupervisedProcess.builder(SH).arguments(List.of("-c", "echo ready; exec sleep 30"))
+                .ownSession(false).output(plainLines).start();
+        try {
+            lines.await("ready"::equals);
+            plainLines.await("ready"::equals);
+            // Its group is this JVM's: nothing may be killed through it.
+            assertEquals(0, ProcessGroup.killGroupLedBy(notALeader.pid()));
+            assertTrue(notALeader.isAlive());
+            int killed = ProcessGroup.killGroupLedBy(leader.pid());
+            assertTrue(killed >= 2, "the leader and the marked shell (and its sleep, once forked): " + killed);
+            assertEquals(Signals.SIGKILL, exitOf(leader).signal());
+            assertEquals(List.of(), processesWith(marker));
+        } finally {
+            leader.kill();
+            notALeader.kill();
+        }
     }
 
     /** Pids whose command line holds {@code marker}, from /proc. */
