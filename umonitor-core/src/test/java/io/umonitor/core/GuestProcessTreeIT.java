@@ -105,9 +105,9 @@ class GuestProcessTreeIT {
         try {
             monitor.launchAndAwaitRunning(sh("busy", "echo up; exec sleep 1000"), WAIT);
             monitor.launch(sh("brief", "echo bye"));
-            try (AutoCloseable following = monitor.follow(null, LogFilter.ALL, r -> { })) {
-                assertTrue(umonitorThreads().size() > before.size(), "a running monitor has threads of its own");
-            }
+            AutoCloseable following = monitor.follow(null, LogFilter.ALL, r -> { });
+            assertTrue(umonitorThreads().size() > before.size(), "a running monitor has threads of its own");
+            following.close();
         } finally {
             monitor.close();
         }
