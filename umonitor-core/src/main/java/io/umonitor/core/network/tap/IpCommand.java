@@ -15,7 +15,7 @@ import java.util.Map;
  */
 final class IpCommand {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(20);
+    private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(20);
 
     record Result(List<String> command, int exitCode, String stdout, String stderr) {
         boolean ok() {
@@ -35,11 +35,17 @@ final class IpCommand {
     private final List<String> commandPrefix;
     private final Path ip;
     private final String namespace;
+    private final Duration timeout;
 
     IpCommand(List<String> commandPrefix, Path ip, String namespace) {
+        this(commandPrefix, ip, namespace, DEFAULT_TIMEOUT);
+    }
+
+    IpCommand(List<String> commandPrefix, Path ip, String namespace, Duration timeout) {
         this.commandPrefix = List.copyOf(commandPrefix);
         this.ip = ip;
         this.namespace = namespace;
+        this.timeout = timeout;
     }
 
     String namespace() {
@@ -61,10 +67,11 @@ final class IpCommand {
         ToolRunner.Result result;
         try {
             // Messages are matched to suggest fixes, so they must not be translated.
-            result = ToolRunner.run(command, null, Map.of("LC_ALL", "C"), TIMEOUT, (stream, line) -> { });
+            result = ToolRunner.run(command, null, Map.of("LC_ALL", "C"), timeout, (stream, line) -> { });
         } catch (ToolRunner.TimedOut e) {
             throw new ProvisioningException("`" + String.join(" ", command) + "` did not finish within "
-                    + TIMEOUT.toSeconds() + " s and was killed. Fix: check that the host is not overloaded "
+                    + (timeout.toMillis() % 1000 == 0 ? timeout.toSeconds() + " s" : timeout.toMillis() + " ms")
+                    + " and was killed. Fix: check that the host is not overloaded "
                     + "and that `ip` works when run by hand", e);
         } catch (IOException e) {
             if (Thread.currentThread().isInterrupted()) {
