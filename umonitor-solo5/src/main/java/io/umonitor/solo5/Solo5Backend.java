@@ -37,7 +37,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p><b>Finding Solo5.</b> The tenders and {@code solo5-elftool} are looked up under the Solo5 home (the
  * {@code solo5.home} monitor setting, else the {@code UMONITOR_SOLO5_HOME} environment variable) in an
  * install prefix ({@code bin/}) or a Solo5 build tree ({@code tenders/hvt/}, {@code tenders/spt/},
- * {@code elftool/}), then on {@code PATH}. hvt also needs {@code /dev/kvm}.
+ * {@code elftool/}), then on {@code PATH}. hvt also needs a usable KVM ({@code /dev/kvm} readable and
+ * writable: {@link io.umonitor.kit.host.HostChecks#kvmProblem()}).
  *
  * <p><b>Launching.</b> The image's ABI target ({@code solo5-elftool query-abi}) picks the tender; the
  * tender's ABI version ({@code --version}) must match the image's. Every device of the image's manifest
