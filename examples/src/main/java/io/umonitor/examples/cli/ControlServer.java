@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  * {@code run}, {@code listen} or {@code shell} command holds. One Unix domain socket per running command
  * (so only local users with access to the state directory can use it), JSON lines in both directions.
  *
- * <p>Requests: {@code {"op":"ps"}}, {@code {"op":"stop","name":N}},
+ * <p>Requests: {@code {"op":"ps"}}, {@code {"op":"stats"}}, {@code {"op":"stop","name":N}},
  * {@code {"op":"logs","name":N,"level":L,"grep":T,"follow":bool}}. Replies: one JSON object per line;
  * a logs reply is a stream of {@code {"record":{...}}} lines ending with {@code {"end":true}} unless following.
  */
@@ -94,8 +94,9 @@ final class ControlServer implements AutoCloseable {
                 case "ps" -> send(out, ps());
                 case "stop" -> send(out, stop(request.path("name").asText()));
                 case "logs" -> logs(request, out);
+                case "stats" -> send(out, stats());
                 default -> send(out, error("unknown request '" + request.path("op").asText()
-                        + "': use ps, stop or logs"));
+                        + "': use ps, stop, logs or stats"));
             }
         } catch (IOException e) {
             // the client went away; nothing else is affected
@@ -121,6 +122,16 @@ final class ControlServer implements AutoCloseable {
             LogStats s = h.logStats();
             n.put("received", s.received()).put("lost", s.lost()).put("rejected", s.rejected()).put("dropped", s.dropped());
             h.exitInfo().ifPresent(x -> putExit(n, x));
+        }
+        return reply;
+    }
+
+    /** Every running unikernel's resource figures; {@link StatsCommand} picks the names it wants. */
+    private ObjectNode stats() {
+        ObjectNode reply = RecordJson.MAPPER.createObjectNode();
+        ArrayNode list = reply.putArray("stats");
+        for (UnikernelHandle h : target.unikernels()) {
+            target.stats(h.name()).ifPresent(s -> list.add(StatsCommand.toJson(s)));
         }
         return reply;
     }

@@ -16,4 +16,7 @@ interface ControlTarget {
     List<LogRecord> logs(String name, LogFilter filter);
 
     AutoCloseable follow(String name, LogFilter filter, Consumer<LogRecord> consumer);
+
+    /** Resource figures of a running unikernel; empty when it has no host process now. */
+    Optional<io.umonitor.api.UnikernelStats> stats(String name);
 }

@@ -188,7 +188,11 @@ final class SinkRunner {
             first = failuresSinceReport++ == 0 ? lastFailure : null;
         }
         if (e instanceof io.umonitor.core.sink.RecordsLostException lost && lost.unikernel() != null) {
-            hub.sinkDropped(lost.unikernel(), lost.records());
+            lost.lostByUnikernel().forEach((name, n) -> {
+                if (name != null) {
+                    hub.sinkDropped(name, n);
+                }
+            });
         } else if (unikernel != null) {
             hub.sinkDropped(unikernel, 1);
         }
