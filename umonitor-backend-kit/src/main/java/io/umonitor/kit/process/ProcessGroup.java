@@ -1,7 +1,6 @@
 package io.umonitor.kit.process;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,12 +42,12 @@ public final class ProcessGroup {
 
     /** Field 5 of /proc/PID/stat; empty when the process is gone. */
     static OptionalLong processGroupOf(long pid) {
-        return statField(pid, 5);
+        return ProcStat.read(pid).map(s -> OptionalLong.of(s.processGroup())).orElse(OptionalLong.empty());
     }
 
     /** Field 6 of /proc/PID/stat (the session id); empty when the process is gone. */
     static OptionalLong sessionOf(long pid) {
-        return statField(pid, 6);
+        return ProcStat.read(pid).map(s -> OptionalLong.of(s.session())).orElse(OptionalLong.empty());
     }
 
     /**
@@ -67,17 +66,6 @@ public final class ProcessGroup {
         List<ProcessHandle> members = members(pgid);
         members.forEach(ProcessHandle::destroyForcibly);
         return members.size();
-    }
-
-    private static OptionalLong statField(long pid, int field) {
-        try {
-            String stat = Files.readString(PROC.resolve(Long.toString(pid)).resolve("stat"), StandardCharsets.UTF_8);
-            // "PID (COMM) STATE PPID PGRP SESSION ...": COMM may hold spaces and parentheses, so count after the last ')'.
-            String[] rest = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return OptionalLong.of(Long.parseLong(rest[field - 3]));
-        } catch (IOException | RuntimeException e) {
-            return OptionalLong.empty();
-        }
     }
 
     private static boolean isPidDirectory(Path entry) {
