@@ -88,10 +88,11 @@ public final class SupervisedProcess {
     private final AtomicBoolean killSent = new AtomicBoolean();
     private volatile boolean signalledWhileAlive;
     private final boolean ownSession;
-    /** Guards the kill deadline; the supervising thread waits on it for the process's end or the deadline. */
+    /** Guards the kill deadline and whether the supervising thread still waits for the process's end. */
     private final Object escalation = new Object();
     private long killDeadlineNanos = NO_DEADLINE;
-    private boolean killDeadlineSet;
+    private boolean awaitingEnd;
+    private volatile Thread supervisor;
 
     private SupervisedProcess(Process process, String label, LineQueue queue, boolean ownSession) {
         this.process = process;
@@ -162,8 +163,11 @@ public final class SupervisedProcess {
         process.toHandle().destroy();
         synchronized (escalation) {
             killDeadlineNanos = System.nanoTime() + grace.toNanos();
-            killDeadlineSet = true;
-            escalation.notifyAll();
+            // The supervising thread waits in Process.waitFor: wake it to wait for the deadline instead.
+            Thread waiting = supervisor;
+            if (awaitingEnd && waiting != null) {
+                waiting.interrupt();
+            }
         }
     }
 
@@ -224,34 +228,40 @@ public final class SupervisedProcess {
         exit.complete(ProcessExit.fromExitValue(exitValue, signalledWhileAlive, queue.droppedTotal()));
     }
 
-    /** Waits until the process ends, killing it if a stop's grace period runs out first. */
+    /**
+     * Waits until the process ends, killing it if a stop's grace period runs out first. Waits in
+     * {@link Process#waitFor} itself (not through {@code onExit()}, whose completion needs a thread of
+     * the common pool, which a busy JVM on two cores may not have free); {@link #stop} interrupts the wait
+     * to set the deadline.
+     */
     private void awaitEndOrKillDeadline() {
-        process.onExit().thenRun(() -> {
-            synchronized (escalation) {
-                escalation.notifyAll();
-            }
-        });
         synchronized (escalation) {
+            awaitingEnd = true;
+        }
+        try {
             while (process.isAlive()) {
+                long deadline;
+                synchronized (escalation) {
+                    deadline = killDeadlineNanos;
+                }
                 try {
-                    if (!killDeadlineSet) {
-                        escalation.wait();
-                        continue;
+                    if (deadline == NO_DEADLINE) {
+                        process.waitFor();
+                    } else if (!process.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                        LOG.debug("{}: still alive after the stop's grace period, killing", label);
+                        kill();
+                        process.waitFor();
                     }
-                    long left = killDeadlineNanos - System.nanoTime();
-                    if (left <= 0) {
-                        break;
-                    }
-                    TimeUnit.NANOSECONDS.timedWait(escalation, left);
                 } catch (InterruptedException e) {
-                    // Only our own daemon thread; the process and the deadline decide.
-                    Thread.interrupted();
+                    // stop() set a deadline (only our own daemon thread is interrupted): look again.
                 }
             }
-        }
-        if (process.isAlive()) {
-            LOG.debug("{}: still alive after the stop's grace period, killing", label);
-            kill();
+        } finally {
+            synchronized (escalation) {
+                awaitingEnd = false;
+            }
+            // An interrupt stop() sent just before the process ended must not cut the output's drain short.
+            Thread.interrupted();
         }
     }
 
@@ -409,6 +419,7 @@ public final class SupervisedProcess {
                     () -> supervised.superviseUntilEnd(CompletableFuture.allOf(stdoutDone, stderrDone), drain),
                     threadPrefix + "-wait");
             supervisor.setDaemon(true);
+            supervised.supervisor = supervisor;
             supervisor.start();
             return supervised;
         }
