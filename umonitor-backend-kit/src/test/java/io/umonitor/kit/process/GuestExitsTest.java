@@ -39,7 +39,8 @@ class GuestExitsTest {
 
     @Test
     void aLauncherFailureNamesTheLauncherAndItsStatus() {
-        ExitInfo e = GuestExits.launcherFailed(-1, "QEMU", 1, "qemu-system-x86_64: -netdev tap: could not open /dev/net/tun");
+        ExitInfo e = GuestExits.launcherFailed(-1, "QEMU", 1,
+                "qemu-system-x86_64: -netdev tap: could not open /dev/net/tun");
         assertEquals(ExitClassification.LAUNCHER_ERROR, e.classification());
         assertTrue(e.description().startsWith("QEMU failed (exit 1): qemu-system-x86_64"), e.description());
         assertEquals("no exit code (LAUNCHER_ERROR): " + e.description(), e.summary());

@@ -332,7 +332,8 @@ class SupervisedProcessTest {
         Lines lines = new Lines();
         SupervisedProcess leader = sh("sh -c 'sleep 1000; :' " + marker + " & echo ready; exec sleep 30", lines);
         Lines plainLines = new Lines();
-        SupervisedProcess notALeader = SupervisedProcess.builder(SH).arguments(List.of("-c", "echo ready; exec sleep 30"))
+        SupervisedProcess notALeader = SupervisedProcess.builder(SH)
+                .arguments(List.of("-c", "echo ready; exec sleep 30"))
                 .ownSession(false).output(plainLines).start();
         try {
             lines.await("ready"::equals);
