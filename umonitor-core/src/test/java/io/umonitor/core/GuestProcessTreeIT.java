@@ -11,6 +11,7 @@ import io.umonitor.api.UnikernelHandle;
 import io.umonitor.api.UnikernelSpec;
 import io.umonitor.core.backend.process.ProcessBackend;
 import io.umonitor.core.gateway.GatewayOptions;
+import io.umonitor.testkit.Await;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -89,7 +90,7 @@ class GuestProcessTreeIT {
         Monitor monitor = monitor();
         try {
             monitor.launchAndAwaitRunning(sh("holder", leaveRunning(marker) + "echo up; exec sleep 1000"), WAIT);
-            awaitTrue(() -> processesWith(marker).size() == 1, "the marked background process to start");
+            Await.check("the marked background process to start", WAIT, () -> processesWith(marker).size() == 1);
         } finally {
             monitor.close();
         }
@@ -157,19 +158,5 @@ class GuestProcessTreeIT {
             }
         }
         return found;
-    }
-
-    private interface Check {
-        boolean holds() throws Exception;
-    }
-
-    private static void awaitTrue(Check condition, String what) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.holds()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(10);
-        }
     }
 }

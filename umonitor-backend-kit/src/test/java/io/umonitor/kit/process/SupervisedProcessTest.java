@@ -316,11 +316,7 @@ class SupervisedProcessTest {
         SupervisedProcess p = sh("sh -c 'sleep 1000; :' " + marker + " & echo ready; exec sleep 30", lines);
         lines.await("ready"::equals);
         // Until the outer shell has exec'd sleep, its own command line holds the marker too.
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (processesWith(marker).size() != 1) {
-            assertTrue(System.nanoTime() < deadline, "the marked background process alone: " + processesWith(marker));
-            Thread.sleep(10);
-        }
+        Await.check("the marked background process alone", WAIT, () -> processesWith(marker).size() == 1);
         p.stop(Duration.ofSeconds(5));
         assertEquals(Signals.SIGTERM, exitOf(p).signal());
         assertEquals(List.of(), processesWith(marker), "processes left behind after stop");
