@@ -227,10 +227,18 @@ public final class Solo5Backend implements UnikernelBackend {
                 .arguments(argv.subList(1, argv.size()))
                 .workingDirectory(request.runDirectory())
                 .label(spec.name())
-                .output((stream, line) -> {
-                    // The line first: "running" then follows the last banner line in the log.
-                    output.consoleLine(stream, line);
-                    parser.accept(stream, line);
+                .output(new SupervisedProcess.OutputConsumer() {
+                    @Override
+                    public void line(GuestOutput.Stream stream, String line) {
+                        // The line first: "running" then follows the last banner line in the log.
+                        output.consoleLine(stream, line);
+                        parser.accept(stream, line);
+                    }
+
+                    @Override
+                    public void continuation(GuestOutput.Stream stream, String piece) {
+                        output.consoleContinuation(stream, piece);
+                    }
                 })
                 .start();
         output.note(LogLevel.INFO, tender.executableName() + " " + version.version() + " (ABI "

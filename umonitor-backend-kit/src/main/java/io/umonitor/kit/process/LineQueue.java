@@ -23,10 +23,10 @@ final class LineQueue {
     private static final Logger LOG = LoggerFactory.getLogger(SupervisedProcess.class);
     private static final int READ_BUFFER_BYTES = 64 * 1024;
 
-    private record Item(GuestOutput.Stream stream, String line) {
+    private record Item(GuestOutput.Stream stream, String line, boolean continuation) {
     }
 
-    private static final Item END = new Item(null, null);
+    private static final Item END = new Item(null, null, false);
 
     private ArrayDeque<Item> items = new ArrayDeque<>();
     private boolean deliveryWaiting;
@@ -62,7 +62,8 @@ final class LineQueue {
             streams.add(in);
         }
         Thread reader = new Thread(() -> {
-            LineSplitter splitter = new LineSplitter(maxLineBytes, line -> offer(stream, line));
+            LineSplitter splitter = new LineSplitter(maxLineBytes, line -> offer(stream, line, false),
+                    piece -> offer(stream, piece, true));
             byte[] buffer = new byte[READ_BUFFER_BYTES];
             try (in) {
                 int n;
@@ -120,7 +121,7 @@ final class LineQueue {
         }
     }
 
-    private synchronized void offer(GuestOutput.Stream stream, String line) {
+    private synchronized void offer(GuestOutput.Stream stream, String line, boolean continuation) {
         if (abandoned) {
             return;
         }
@@ -130,7 +131,7 @@ final class LineQueue {
             return;
         }
         queuedChars.addAndGet(line.length());
-        items.addLast(new Item(stream, line));
+        items.addLast(new Item(stream, line, continuation));
         if (deliveryWaiting) {
             notifyAll();
         }
@@ -178,7 +179,11 @@ final class LineQueue {
                     // Counted until handed over, so a stuck consumer holds at most the capacity.
                     queuedChars.addAndGet(-item.line().length());
                     try {
-                        consumer.line(item.stream(), item.line());
+                        if (item.continuation()) {
+                            consumer.continuation(item.stream(), item.line());
+                        } else {
+                            consumer.line(item.stream(), item.line());
+                        }
                     } catch (RuntimeException e) {
                         LOG.warn("{}: output consumer failed on a {} line; continuing", label, item.stream(), e);
                     }

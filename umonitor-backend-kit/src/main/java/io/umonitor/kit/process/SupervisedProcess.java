@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Its stdout and stderr are read continuously, each on a thread of its own, so the child never blocks
  * on a full pipe. Output is cut into lines of at most {@link Builder#maxLineBytes} bytes (a longer line
- * arrives in pieces; nothing is buffered without bound), decoded as UTF-8 with U+FFFD for malformed
+ * arrives in pieces, the first as a line and the rest as {@link OutputConsumer#continuation}s; nothing is
+ * buffered without bound), decoded as UTF-8 with U+FFFD for malformed
  * bytes, and handed through a bounded queue to the {@link OutputConsumer} on one delivery thread. When
  * the consumer falls so far behind that the queue is full, lines are dropped and counted
  * ({@link OutputConsumer#linesDropped}) rather than stalling the child. Stdin is closed at once: a guest
@@ -68,12 +69,23 @@ public final class SupervisedProcess {
     private static final AtomicBoolean SETSID_WARNED = new AtomicBoolean();
 
     /**
+     * Every console line of 87,385 characters, which carries the longest frame of the log protocol, fits
+     * whole even if each character took 4 bytes of UTF-8 (PROTOCOL.md section 5.3).
+     */
+    public static final int DEFAULT_MAX_LINE_BYTES = 384 * 1024;
+
+    /**
      * Receives a process's output on the process's delivery thread, in order per stream. Must not block
      * for long: while it runs, lines queue up, and beyond the queue's capacity they are dropped.
      */
     public interface OutputConsumer {
         /** One line without its terminator. */
         void line(GuestOutput.Stream stream, String line);
+
+        /** The next piece of the last line of {@code stream}, which was longer than the line limit. */
+        default void continuation(GuestOutput.Stream stream, String piece) {
+            line(stream, piece);
+        }
 
         /** {@code count} lines of {@code stream} were dropped because the queue was full. */
         default void linesDropped(GuestOutput.Stream stream, long count) {
@@ -273,7 +285,7 @@ public final class SupervisedProcess {
         private boolean inheritEnvironment = true;
         private Path workingDirectory;
         private OutputConsumer output = (stream, line) -> { };
-        private int maxLineBytes = 16 * 1024;
+        private int maxLineBytes = DEFAULT_MAX_LINE_BYTES;
         private long queueCapacityChars = 1024L * 1024;
         private Duration drainTimeout = Duration.ofSeconds(2);
         private String label;

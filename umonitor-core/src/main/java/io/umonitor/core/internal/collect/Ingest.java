@@ -35,4 +35,10 @@ public interface Ingest {
      * {@code timeoutMillis} for them to drain and says whether they did.
      */
     boolean awaitTcpRoom(long timeoutMillis) throws InterruptedException;
+
+    /** A protocol error for a rejection notice: its PROTOCOL.md error code first, when it has one. */
+    static String describe(RuntimeException e) {
+        return e instanceof io.umonitor.protocol.FrameProtocolException f ? f.errorCode() + ": " + f.getMessage()
+                : e.getMessage();
+    }
 }
