@@ -22,6 +22,8 @@ public final class GuestParameters {
     public static final String UDP = "UMONITOR_UDP";
     /** {@code ws://host:port/invoke}: where the guest dials the invocation gateway. */
     public static final String WS = "UMONITOR_WS";
+    /** {@code host:port} of the monitor's syslog receiver, when it runs one. */
+    public static final String SYSLOG = "UMONITOR_SYSLOG";
     /** Prefix of {@code UMONITOR_BLOCK_<NAME>}: the host file backing block device NAME. */
     public static final String BLOCK_PREFIX = "UMONITOR_BLOCK_";
 

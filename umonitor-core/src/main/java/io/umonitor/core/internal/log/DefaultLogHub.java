@@ -279,6 +279,11 @@ public final class DefaultLogHub implements LogHub {
         return settings;
     }
 
+    /** How collector extensions (syslog) hand records in, the way the TCP and UDP collectors do. */
+    public Ingest ingest() {
+        return ingest;
+    }
+
     /** Rejections that could not be attributed to any sender (garbage before a HELLO, unknown names). */
     public long unattributedRejections() {
         return unattributedRejections.get();
@@ -723,6 +728,15 @@ public final class DefaultLogHub implements LogHub {
                         + "of that name is registered");
             }
             return null;
+        }
+
+        @Override
+        public SenderState senderNamed(String name, boolean registeredOnly) {
+            if (registeredOnly) {
+                SenderState s = senders.get(name);
+                return s != null && s.isRegistered() ? s : null;
+            }
+            return Names.isValidUnikernelName(name) ? sender(name) : null;
         }
 
         @Override
