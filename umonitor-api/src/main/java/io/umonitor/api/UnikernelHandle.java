@@ -1,6 +1,5 @@
 package io.umonitor.api;
 
-import io.umonitor.api.spi.ProvisionedNetwork;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

@@ -8,41 +8,30 @@ import io.umonitor.api.LifecycleListener;
 import io.umonitor.api.LogFilter;
 import io.umonitor.api.LogRecord;
 import io.umonitor.api.LogStats;
-import io.umonitor.api.Names;
 import io.umonitor.api.NetworkSpec;
-import io.umonitor.api.UmonitorException;
+import io.umonitor.api.Subscription;
 import io.umonitor.api.UnikernelHandle;
 import io.umonitor.api.UnikernelSpec;
 import io.umonitor.api.UnikernelState;
+import io.umonitor.api.Availability;
+import io.umonitor.api.CollectorEndpoint;
+import io.umonitor.api.ProvisionedNetwork;
 import io.umonitor.api.UnikernelStats;
-import io.umonitor.api.spi.Availability;
-import io.umonitor.api.spi.CollectorEndpoint;
 import io.umonitor.api.spi.LogSink;
 import io.umonitor.api.spi.NetworkProvisioner;
-import io.umonitor.api.spi.ProvisionedNetwork;
-import io.umonitor.api.spi.ProviderContext;
 import io.umonitor.api.spi.UnikernelBackend;
-import io.umonitor.core.internal.DefaultLogHubFactory;
-import io.umonitor.core.internal.Discovery;
 import io.umonitor.core.internal.LogHubFactory;
 import io.umonitor.core.internal.ManagedUnikernel;
-import io.umonitor.core.internal.GuestRunState;
 import io.umonitor.core.internal.MonitorContext;
+import io.umonitor.core.internal.assembly.MonitorDirectories;
 import io.umonitor.core.gateway.GatewayOptions;
 import io.umonitor.core.gateway.InvocationGateway;
 import io.umonitor.core.gateway.Invocations;
 import io.umonitor.core.internal.gateway.DefaultInvocationGateway;
-import io.umonitor.core.internal.collect.CollectorExtensions;
-import io.umonitor.core.internal.gateway.GatewayLogHub;
 import io.umonitor.core.internal.log.LogHub;
 import io.umonitor.core.internal.stats.HostProcStats;
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -63,6 +52,9 @@ import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+// Over 500 lines because it is the whole public surface of a monitor: each method and each Builder
+// option carries the javadoc users read. Putting a monitor together lives in MonitorAssembly and
+// internal.assembly; running unikernels in internal.ManagedUnikernel.
 /**
  * The entry point platforms embed: launches unikernels through backends, gives them network devices,
  * collects their logs and watches their exits.
@@ -101,17 +93,16 @@ public final class Monitor implements AutoCloseable {
     /** Handed to providers in their ProviderContext; shut down once they are closed. */
     private final ScheduledExecutorService providerScheduler;
     private final Map<String, NetworkProvisioner> provisioners;
-    private final Path workDirectory;
-    private final boolean deleteWorkDirectory;
+    private final MonitorDirectories directories;
     private final Map<String, ManagedUnikernel> unikernels = new LinkedHashMap<>();
     private final AtomicBoolean closeStarted = new AtomicBoolean();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private DefaultInvocationGateway gateway;
     private volatile Thread shutdownHook;
 
-    private Monitor(MonitorContext context, Map<String, UnikernelBackend> backends,
+    Monitor(MonitorContext context, Map<String, UnikernelBackend> backends,
             Map<String, Availability> backendAvailability, List<String> brokenProviders,
-            Map<String, NetworkProvisioner> provisioners, Path workDirectory, boolean deleteWorkDirectory,
+            Map<String, NetworkProvisioner> provisioners, MonitorDirectories directories,
             List<String> undiscoveredBackends, ScheduledExecutorService providerScheduler) {
         this.context = context;
         this.providerScheduler = providerScheduler;
@@ -121,8 +112,7 @@ public final class Monitor implements AutoCloseable {
         this.backendAvailability = backendAvailability;
         this.brokenProviders = brokenProviders;
         this.provisioners = provisioners;
-        this.workDirectory = workDirectory;
-        this.deleteWorkDirectory = deleteWorkDirectory;
+        this.directories = directories;
     }
 
     /** Starts configuring a monitor. */
@@ -247,9 +237,10 @@ public final class Monitor implements AutoCloseable {
 
     /**
      * Replays the matching history of {@code name} (null: of everyone), then delivers new matching records
-     * as they arrive, on a monitor thread, until the returned handle is closed. The consumer must not block.
+     * as they arrive, on a monitor thread, until the returned subscription is closed. The consumer must not
+     * block.
      */
-    public AutoCloseable follow(String name, LogFilter filter, Consumer<LogRecord> consumer) {
+    public Subscription follow(String name, LogFilter filter, Consumer<LogRecord> consumer) {
         return hub.follow(name, Objects.requireNonNull(filter, "filter"), Objects.requireNonNull(consumer, "consumer"));
     }
 
@@ -386,9 +377,7 @@ public final class Monitor implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.error("closing the log hub failed", e);
             }
-            if (deleteWorkDirectory) {
-                deleteScratch();
-            }
+            directories.deleteScratch();
         } finally {
             closed.complete(null);
         }
@@ -420,7 +409,19 @@ public final class Monitor implements AutoCloseable {
 
     /** The scratch directory (run directories live under {@code runs/}). */
     Path workDirectory() {
-        return workDirectory;
+        return directories.work();
+    }
+
+    /** Set once while the monitor is assembled. */
+    void gateway(DefaultInvocationGateway value) {
+        this.gateway = value;
+    }
+
+    /** Closes this monitor when the JVM exits, unless {@link #close()} ran first. */
+    void closeOnJvmExit() {
+        Thread hook = new Thread(this::close, "umonitor-close-on-exit");
+        shutdownHook = hook;
+        Runtime.getRuntime().addShutdownHook(hook);
     }
 
     private UnikernelBackend chooseBackend(UnikernelSpec spec) {
@@ -478,71 +479,29 @@ public final class Monitor implements AutoCloseable {
         context.tapProvisioner(spec.name());
     }
 
-    /** Removes the temporary work directory, except log files a sink wrote there by default. */
-    private void deleteScratch() {
-        Path logs = workDirectory.resolve("logs");
-        boolean hasLogs;
-        try (var entries = Files.exists(logs) ? Files.list(logs) : java.util.stream.Stream.<Path>empty()) {
-            hasLogs = entries.findAny().isPresent();
-        } catch (IOException e) {
-            hasLogs = true;
-        }
-        if (!hasLogs) {
-            deleteRecursively(workDirectory);
-            return;
-        }
-        deleteRecursively(workDirectory.resolve("runs"));
-        deleteRecursively(workDirectory.resolve("providers"));
-        LOG.info("log files of this monitor are kept in {}", logs);
-    }
-
-    private static void deleteRecursively(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                    Files.deleteIfExists(dir);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            LOG.warn("could not delete the monitor's work directory {}: {}", root, e.toString());
-        }
-    }
-
     /**
      * Configures a {@link Monitor}. Not thread-safe. Provider settings are given as properties
      * {@code ID.key=value} (e.g. {@code solo5.tender=hvt}); each provider receives its own without the
      * prefix, and rejects keys it does not know. {@code log.*} settings go to the logging.
      */
     public static final class Builder {
-        private final List<UnikernelBackend> backends = new ArrayList<>();
-        private final List<NetworkProvisioner> provisioners = new ArrayList<>();
-        private final List<LogSink> sinks = new ArrayList<>();
-        private final Map<String, String> properties = new LinkedHashMap<>();
-        private boolean discover = true;
-        /** The scheduler of the monitor being built, for the providers' contexts. */
-        private ScheduledExecutorService scheduler;
-        private ClassLoader classLoader;
-        private Path stateDirectory;
-        private Path workDirectory;
-        private Duration stopGrace = Duration.ofSeconds(10);
-        private int consoleLinesKept = 20;
-        private Duration senderLinger = Duration.ofSeconds(1);
-        private String networkProvisionerId;
-        private String attachToken;
-        private boolean closeOnJvmExit = true;
-        private LogHubFactory logHubFactory;
-        private GatewayOptions gatewayOptions;
+        final List<UnikernelBackend> backends = new ArrayList<>();
+        final List<NetworkProvisioner> provisioners = new ArrayList<>();
+        final List<LogSink> sinks = new ArrayList<>();
+        final Map<String, String> properties = new LinkedHashMap<>();
+        boolean discover = true;
+        ClassLoader classLoader;
+        Path stateDirectory;
+        Path workDirectory;
+        Duration stopGrace = Duration.ofSeconds(10);
+        int consoleLinesKept = 20;
+        Duration senderLinger = Duration.ofSeconds(1);
+        String networkProvisionerId;
+        String attachToken;
+        boolean closeOnJvmExit = true;
+        boolean sweepLeftoverGuests = true;
+        LogHubFactory logHubFactory;
+        GatewayOptions gatewayOptions;
 
         private Builder() {
         }
@@ -693,6 +652,20 @@ public final class Monitor implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Whether building the monitor kills guest processes that monitors killed earlier (SIGKILL, power
+         * loss) left running (default true). Every guest process a monitor starts is recorded under
+         * {@code STATE/guests/} until it ends; a new monitor sharing that {@linkplain #stateDirectory state
+         * directory} kills a recorded process only when its monitor is gone and the process is still the
+         * one recorded (same pid and start time), so another live monitor's guests and reused pids are
+         * never touched. Turn it off when something else (e.g. a supervisor that adopts orphans) owns
+         * that clean-up.
+         */
+        public Builder sweepLeftoverGuests(boolean value) {
+            this.sweepLeftoverGuests = value;
+            return this;
+        }
+
         /** Replaces the logging half (tests use a recording fake). */
         Builder logHubFactory(LogHubFactory factory) {
             this.logHubFactory = factory;
@@ -706,261 +679,7 @@ public final class Monitor implements AutoCloseable {
          *     provider initialization at once
          */
         public Monitor build() {
-            ClassLoader loader = classLoader != null ? classLoader
-                    : Thread.currentThread().getContextClassLoader() != null ? Thread.currentThread().getContextClassLoader()
-                    : Monitor.class.getClassLoader();
-            List<String> broken = new ArrayList<>();
-            List<String> problems = new ArrayList<>();
-            Map<String, UnikernelBackend> foundBackends = Map.of();
-            Map<String, NetworkProvisioner> foundProvisioners = Map.of();
-            Map<String, LogSink> foundSinks = Map.of();
-            try {
-                foundBackends = Discovery.find(UnikernelBackend.class, "backend", backends, loader, discover,
-                        UnikernelBackend::id, broken);
-            } catch (ConfigurationException e) {
-                problems.add(e.getMessage());
-            }
-            try {
-                foundProvisioners = Discovery.find(NetworkProvisioner.class, "network provisioner", provisioners,
-                        loader, discover, NetworkProvisioner::id, broken);
-            } catch (ConfigurationException e) {
-                problems.add(e.getMessage());
-            }
-            try {
-                foundSinks = Discovery.find(LogSink.class, "log sink", sinks, loader, discover, LogSink::id, broken);
-            } catch (ConfigurationException e) {
-                problems.add(e.getMessage());
-            }
-            // Found even with discovery off: an extension is inert until its own settings turn it on.
-            CollectorExtensions extensions = CollectorExtensions.find(loader, true, broken);
-            List<String> knownPrefixes = new ArrayList<>();
-            knownPrefixes.add("log");
-            knownPrefixes.addAll(extensions.ids());
-            knownPrefixes.addAll(foundBackends.keySet());
-            knownPrefixes.addAll(foundProvisioners.keySet());
-            knownPrefixes.addAll(foundSinks.keySet());
-            for (String key : properties.keySet()) {
-                int dot = key.indexOf('.');
-                if (dot <= 0 || dot == key.length() - 1 || !knownPrefixes.contains(key.substring(0, dot))) {
-                    problems.add("setting '" + key + "' names no installed provider: use ID.key with ID one of "
-                            + knownPrefixes);
-                }
-            }
-            if (!problems.isEmpty()) {
-                throw new ConfigurationException("monitor configuration is invalid: " + String.join("; ", problems));
-            }
-
-            Path work;
-            boolean deleteWork = workDirectory == null;
-            Path state = stateDirectory != null ? stateDirectory
-                    : Path.of(System.getProperty("java.io.tmpdir"), "umonitor-state-" + System.getProperty("user.name"));
-            try {
-                work = workDirectory != null ? Files.createDirectories(workDirectory)
-                        : Files.createTempDirectory("umonitor-");
-                Files.createDirectories(state);
-                Files.createDirectories(work.resolve("runs"));
-            } catch (IOException e) {
-                throw new ConfigurationException("cannot create the monitor's directories (work " + workDirectory
-                        + ", state " + state + "): " + e.getMessage() + ": make them writable or choose others", e);
-            }
-
-            ScheduledThreadPoolExecutor providerScheduler = new ScheduledThreadPoolExecutor(1, r -> {
-                Thread t = new Thread(r, "umonitor-provider-timer");
-                t.setDaemon(true);
-                return t;
-            });
-            providerScheduler.setRemoveOnCancelPolicy(true);
-            this.scheduler = providerScheduler;
-            Map<String, Availability> availability = new LinkedHashMap<>();
-            Map<String, UnikernelBackend> initializedBackends = new LinkedHashMap<>();
-            for (UnikernelBackend backend : foundBackends.values()) {
-                Availability a = availabilityOf(backend.id(), backend::availability);
-                if (a.isUsable()) {
-                    a = initialize(backend.id(), "backend", ctx -> backend.initialize(ctx), state, work, problems);
-                }
-                availability.put(backend.id(), a);
-                initializedBackends.put(backend.id(), backend);
-            }
-            Map<String, NetworkProvisioner> usableProvisioners = new LinkedHashMap<>();
-            Map<String, String> unusableProvisioners = new LinkedHashMap<>();
-            for (NetworkProvisioner provisioner : foundProvisioners.values()) {
-                Availability a = availabilityOf(provisioner.id(), provisioner::availability);
-                if (a.isUsable()) {
-                    a = initialize(provisioner.id(), "network provisioner", ctx -> provisioner.initialize(ctx), state,
-                            work, problems);
-                }
-                if (a.isUsable()) {
-                    usableProvisioners.put(provisioner.id(), provisioner);
-                } else {
-                    unusableProvisioners.put(provisioner.id(), a.reason());
-                }
-            }
-            if (!problems.isEmpty()) {
-                providerScheduler.shutdownNow();
-                throw new ConfigurationException("monitor configuration is invalid: " + String.join("; ", problems));
-            }
-            NetworkProvisioner chosenProvisioner = null;
-            String provisionerProblem = null;
-            if (networkProvisionerId != null) {
-                chosenProvisioner = usableProvisioners.get(networkProvisionerId);
-                if (chosenProvisioner == null) {
-                    provisionerProblem = "network provisioner '" + networkProvisionerId + "' is "
-                            + (unusableProvisioners.containsKey(networkProvisionerId)
-                                    ? "unusable: " + unusableProvisioners.get(networkProvisionerId)
-                                    : "not installed; found " + usableProvisioners.keySet() + " usable and "
-                                            + unusableProvisioners + " unusable");
-                }
-            } else if (usableProvisioners.size() == 1) {
-                chosenProvisioner = usableProvisioners.values().iterator().next();
-            } else if (usableProvisioners.isEmpty()) {
-                provisionerProblem = "no network provisioner is usable: " + (unusableProvisioners.isEmpty()
-                        ? "none is installed (add one to the classpath or pass it to the builder)"
-                        : "found " + unusableProvisioners);
-            } else {
-                provisionerProblem = "several network provisioners are usable " + usableProvisioners.keySet()
-                        + ": choose one with Monitor.builder().networkProvisionerId(\"ID\")";
-            }
-            for (NetworkProvisioner provisioner : usableProvisioners.values()) {
-                try {
-                    int removed = provisioner.removeLeftovers();
-                    if (removed > 0) {
-                        LOG.info("network provisioner '{}' removed {} device(s) a previous monitor left behind",
-                                provisioner.id(), removed);
-                    }
-                } catch (RuntimeException e) {
-                    LOG.warn("network provisioner '{}' could not remove leftovers", provisioner.id(), e);
-                }
-            }
-
-            GuestRunState runState = null;
-            try {
-                runState = new GuestRunState(state.resolve("guests"));
-                int killed = runState.removeLeftovers();
-                if (killed > 0) {
-                    LOG.warn("killed {} guest process(es) a monitor killed earlier left running (recorded in {})",
-                            killed, runState.directory());
-                }
-            } catch (IOException e) {
-                LOG.warn("cannot keep run-state records of guests in {}: {}; guests of this monitor will not be "
-                        + "found if it is killed", state.resolve("guests"), e.toString());
-            }
-
-            Map<LogSink, ProviderContext> sinkContexts = new LinkedHashMap<>();
-            for (LogSink sink : foundSinks.values()) {
-                // Sinks get the monitor's work directory itself: the file sink's default is logs/ in it.
-                sinkContexts.put(sink, sinkContext(sink.id(), state, work));
-            }
-            LogHubFactory factory = logHubFactory != null ? logHubFactory : new DefaultLogHubFactory();
-            LogHub hub = extensions.start(factory.create(new LogHubFactory.Config(sinkContexts, propertiesOf("log"),
-                    work)), this::propertiesOf);
-            DefaultInvocationGateway gateway = null;
-            try {
-                if (gatewayOptions != null) {
-                    gateway = DefaultInvocationGateway.start(gatewayOptions, hub);
-                    hub = new GatewayLogHub(hub, gateway);
-                }
-                if (attachToken != null) {
-                    hub.acceptUnregisteredSenders(attachToken);
-                }
-                MonitorContext context = new MonitorContext(hub, usableProvisioners, chosenProvisioner,
-                        provisionerProblem, stopGrace, consoleLinesKept, senderLinger, work.resolve("runs"));
-                context.runState(runState);
-                LogHub extended = hub;
-                context.guestParameters((u, n) -> CollectorExtensions.guestParameters(extended, u, n));
-                LOG.debug("monitor built: backends {}, provisioners {}, sinks {}", availability,
-                        usableProvisioners.keySet(), foundSinks.keySet());
-                Monitor monitor = new Monitor(context, Collections.unmodifiableMap(initializedBackends),
-                        Collections.unmodifiableMap(availability), List.copyOf(broken),
-                        Map.copyOf(usableProvisioners), work, deleteWork,
-                        discover ? List.of() : Discovery.describeUnloaded(UnikernelBackend.class, loader,
-                                b -> b.id() + " (" + b.artifact() + ")"), providerScheduler);
-                if (gateway != null) {
-                    DefaultInvocationGateway g = gateway;
-                    context.guestParameters((u, n) -> {
-                        Map<String, String> all = new LinkedHashMap<>(CollectorExtensions.guestParameters(extended, u, n));
-                        all.putAll(g.guestParameters(u, n));
-                        return all;
-                    });
-                    g.attach(monitor::unikernels, monitor::find);
-                    monitor.addLifecycleListener(g);
-                    monitor.gateway = g;
-                }
-                if (closeOnJvmExit) {
-                    Thread hook = new Thread(monitor::close, "umonitor-close-on-exit");
-                    monitor.shutdownHook = hook;
-                    Runtime.getRuntime().addShutdownHook(hook);
-                }
-                return monitor;
-            } catch (RuntimeException e) {
-                if (gateway != null) {
-                    gateway.close();
-                }
-                hub.close();
-                providerScheduler.shutdownNow();
-                throw e;
-            }
+            return MonitorAssembly.assemble(this);
         }
-
-        private Availability availabilityOf(String id, java.util.function.Supplier<Availability> check) {
-            try {
-                Availability a = check.get();
-                return a != null ? a : Availability.unusable("its availability() returned null (a bug in '" + id + "')");
-            } catch (RuntimeException e) {
-                return Availability.unusable("its availability() failed: " + e);
-            }
-        }
-
-        /**
-         * Initializes a usable provider. A failure is a configuration error when the user configured the
-         * provider; otherwise the provider just becomes unusable, so an unused, broken provider on the
-         * classpath cannot stop the monitor from working.
-         */
-        private Availability initialize(String id, String kind, Consumer<ProviderContext> init, Path state, Path work,
-                List<String> problems) {
-            try {
-                init.accept(providerContext(id, state, work));
-                return Availability.usable();
-            } catch (RuntimeException e) {
-                if (!propertiesOf(id).isEmpty()) {
-                    problems.add(kind + " '" + id + "': " + e.getMessage());
-                } else {
-                    LOG.warn("{} '{}' failed to initialize and is unusable: {}", kind, id, e.getMessage());
-                }
-                return Availability.unusable("initialize failed: " + e.getMessage());
-            }
-        }
-
-        private ProviderContext providerContext(String id, Path state, Path work) {
-            try {
-                Path providerState = Files.createDirectories(state.resolve(id));
-                Path providerWork = Files.createDirectories(work.resolve("providers").resolve(id));
-                return new ProviderContext(propertiesOf(id), providerState, providerWork, scheduler);
-            } catch (IOException e) {
-                throw new ConfigurationException("cannot create directories for provider '" + id + "' under " + state
-                        + " and " + work + ": " + e.getMessage(), e);
-            }
-        }
-
-        private ProviderContext sinkContext(String id, Path state, Path work) {
-            try {
-                return new ProviderContext(propertiesOf(id), Files.createDirectories(state.resolve(id)), work,
-                        scheduler);
-            } catch (IOException e) {
-                throw new ConfigurationException("cannot create the state directory of log sink '" + id + "' under "
-                        + state + ": " + e.getMessage(), e);
-            }
-        }
-
-        private Map<String, String> propertiesOf(String id) {
-            String prefix = id + ".";
-            Map<String, String> own = new LinkedHashMap<>();
-            properties.forEach((k, v) -> {
-                if (k.startsWith(prefix)) {
-                    own.put(k.substring(prefix.length()), v);
-                }
-            });
-            return own;
-        }
-
     }
 }

@@ -1,9 +1,9 @@
 package io.umonitor.core;
 
 import io.umonitor.api.NetworkSpec;
-import io.umonitor.api.spi.Availability;
+import io.umonitor.api.Availability;
 import io.umonitor.api.spi.NetworkProvisioner;
-import io.umonitor.api.spi.ProvisionedNetwork;
+import io.umonitor.api.ProvisionedNetwork;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;

@@ -10,7 +10,7 @@ import io.umonitor.api.LogFilter;
 import io.umonitor.api.NetworkSpec;
 import io.umonitor.api.UnikernelHandle;
 import io.umonitor.api.UnikernelSpec;
-import io.umonitor.api.spi.Availability;
+import io.umonitor.api.Availability;
 import io.umonitor.api.spi.LaunchRequest;
 import io.umonitor.api.spi.LaunchedUnikernel;
 import io.umonitor.api.spi.UnikernelBackend;

@@ -2,7 +2,7 @@ package io.umonitor.core;
 
 import io.umonitor.api.ExitClassification;
 import io.umonitor.api.ExitInfo;
-import io.umonitor.api.spi.Availability;
+import io.umonitor.api.Availability;
 import io.umonitor.api.spi.GuestOutput;
 import io.umonitor.api.spi.LaunchRequest;
 import io.umonitor.api.spi.LaunchedUnikernel;

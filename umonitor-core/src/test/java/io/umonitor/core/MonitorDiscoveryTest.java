@@ -8,7 +8,7 @@ import io.umonitor.api.BackendUnavailableException;
 import io.umonitor.api.ConfigurationException;
 import io.umonitor.api.NetworkSpec;
 import io.umonitor.api.UnikernelSpec;
-import io.umonitor.api.spi.Availability;
+import io.umonitor.api.Availability;
 import io.umonitor.api.spi.ProviderContext;
 import io.umonitor.api.spi.UnikernelBackend;
 import io.umonitor.core.backend.process.ProcessBackend;

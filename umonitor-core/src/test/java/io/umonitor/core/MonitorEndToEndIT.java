@@ -14,7 +14,7 @@ import io.umonitor.api.LogStats;
 import io.umonitor.api.RestartPolicy;
 import io.umonitor.api.UnikernelHandle;
 import io.umonitor.api.UnikernelSpec;
-import io.umonitor.api.spi.CollectorEndpoint;
+import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.core.backend.process.ProcessBackend;
 import io.umonitor.testkit.Await;
 import java.io.File;

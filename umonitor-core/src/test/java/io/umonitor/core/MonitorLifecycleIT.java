@@ -279,6 +279,33 @@ class MonitorLifecycleIT {
     }
 
     @Test
+    void aSlowCleanUpDoesNotDelayTheRestartOfAnotherGuest() throws Exception {
+        FakeTapProvisioner taps = new FakeTapProvisioner(eventLog);
+        java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+        hub.stopListeningGate = gate;
+        try (Monitor monitor = monitor(b -> b.backend(new MarkerBackend()).networkProvisioner(taps)
+                .senderLinger(Duration.ofMillis(20)))) {
+            try {
+                UnikernelHandle tapped = monitor.launch(shGuest("tapped", "echo RUNNING; exit 0")
+                        .backend("marker").network(NetworkSpec.tap("net0")).build());
+                assertEquals(ExitClassification.NORMAL, termination(tapped).classification());
+                // Its lingering clean-up now hangs in the hub (a collector slow to answer) for up to 60 s.
+                assertTrue(hub.stopListeningEntered.await(WAIT.toSeconds(), TimeUnit.SECONDS));
+
+                RestartPolicy once = RestartPolicy.onFailure(1, Duration.ofMillis(50), Duration.ofMillis(50));
+                UnikernelHandle flaky = monitor.launch(shGuest("flaky", "exit 3").backend("process")
+                        .restartPolicy(once).build());
+                ExitInfo exit = termination(flaky);
+                assertEquals(1, flaky.restarts(), "restarted while the other guest's clean-up still hangs");
+                assertEquals(3, exit.exitCode());
+                assertEquals(1, gate.getCount(), "the clean-up was still hanging");
+            } finally {
+                gate.countDown();
+            }
+        }
+    }
+
+    @Test
     void aGuestThatEndsBeforeRunningIsAFailedLaunchWithItsOutput() throws Exception {
         FakeTapProvisioner taps = new FakeTapProvisioner(eventLog);
         try (Monitor monitor = monitor(b -> b.backend(new MarkerBackend()).networkProvisioner(taps))) {

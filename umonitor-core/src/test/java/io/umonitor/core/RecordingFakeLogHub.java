@@ -5,7 +5,8 @@ import io.umonitor.api.LogLevel;
 import io.umonitor.api.LogOrigin;
 import io.umonitor.api.LogRecord;
 import io.umonitor.api.LogStats;
-import io.umonitor.api.spi.CollectorEndpoint;
+import io.umonitor.api.Subscription;
+import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.api.spi.GuestOutput;
 import io.umonitor.core.internal.log.LogHub;
 import java.net.InetAddress;
@@ -78,8 +79,21 @@ final class RecordingFakeLogHub implements LogHub {
                 new InetSocketAddress(hostAddress, 10001), networkDevice));
     }
 
+    /** When set, {@link #stopListeningOn} waits for it, like a collector that is slow to answer. */
+    volatile java.util.concurrent.CountDownLatch stopListeningGate;
+    final java.util.concurrent.CountDownLatch stopListeningEntered = new java.util.concurrent.CountDownLatch(1);
+
     @Override
     public void stopListeningOn(InetAddress hostAddress) {
+        stopListeningEntered.countDown();
+        java.util.concurrent.CountDownLatch gate = stopListeningGate;
+        if (gate != null) {
+            try {
+                gate.await(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         calls.add("stop-listen " + hostAddress.getHostAddress());
         listening.remove(hostAddress);
     }
@@ -112,7 +126,7 @@ final class RecordingFakeLogHub implements LogHub {
     }
 
     @Override
-    public AutoCloseable follow(String name, LogFilter filter, Consumer<LogRecord> consumer) {
+    public Subscription follow(String name, LogFilter filter, Consumer<LogRecord> consumer) {
         Consumer<LogRecord> f = r -> {
             if ((name == null || r.unikernel().equals(name)) && filter.matches(r)) {
                 consumer.accept(r);

@@ -5,7 +5,7 @@ import io.umonitor.api.ConfigurationException;
 import io.umonitor.api.LaunchException;
 import io.umonitor.api.LogLevel;
 import io.umonitor.api.UnikernelSpec;
-import io.umonitor.api.spi.Availability;
+import io.umonitor.api.Availability;
 import io.umonitor.api.spi.LaunchRequest;
 import io.umonitor.api.spi.LaunchedUnikernel;
 import io.umonitor.api.spi.ProviderContext;

@@ -1,6 +1,6 @@
 package io.umonitor.rumprun;
 
-import io.umonitor.api.spi.CollectorEndpoint;
+import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.protocol.Datagram;
 import io.umonitor.protocol.DatagramDecoder;
 import io.umonitor.protocol.Frame;

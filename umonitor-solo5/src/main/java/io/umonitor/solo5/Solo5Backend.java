@@ -6,7 +6,7 @@ import io.umonitor.api.ConfigurationException;
 import io.umonitor.api.LaunchException;
 import io.umonitor.api.LogLevel;
 import io.umonitor.api.UnikernelSpec;
-import io.umonitor.api.spi.Availability;
+import io.umonitor.api.Availability;
 import io.umonitor.api.spi.GuestOutput;
 import io.umonitor.api.spi.LaunchRequest;
 import io.umonitor.api.spi.LaunchedUnikernel;
@@ -263,7 +263,7 @@ public final class Solo5Backend implements UnikernelBackend {
                         + "line; set " + Solo5Options.UMONITOR_ARGUMENTS + "=true to pass them anyway");
             }
         } else {
-            List<io.umonitor.api.spi.ProvisionedNetwork> taps = spec.networks().stream()
+            List<io.umonitor.api.ProvisionedNetwork> taps = spec.networks().stream()
                     .flatMap(n -> request.network(n.name()).stream()).toList();
             TenderCommand.missingCollectorReason(request, taps).ifPresent(why -> output.note(LogLevel.WARN, why));
         }

@@ -1,7 +1,7 @@
 package io.umonitor.solo5;
 
 import io.umonitor.api.UnikernelSpec;
-import io.umonitor.api.spi.CollectorEndpoint;
+import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.api.spi.UnikernelBackend;
 import io.umonitor.testkit.UnikernelBackendContract;
 import java.io.File;

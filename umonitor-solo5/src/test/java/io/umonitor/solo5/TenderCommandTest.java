@@ -141,7 +141,7 @@ class TenderCommandTest {
                 List.of(new Device("service0", DeviceType.NET_BASIC)));
         UnikernelSpec.Builder spec = UnikernelSpec.builder("net", testNet.path()).network(NetworkSpec.tap("service0"))
                 .argument("verbose");
-        List<io.umonitor.api.spi.ProvisionedNetwork> taps = List.of(tap("service0", "umtap1", "52:54:00:00:00:01",
+        List<io.umonitor.api.ProvisionedNetwork> taps = List.of(tap("service0", "umtap1", "52:54:00:00:00:01",
                 "10.77.0.1", "10.77.0.2", null));
         LaunchRequest plain = request(spec.build(), taps, collectors("service0", "10.77.0.1"), Path.of("/tmp"));
         TenderCommand c = TenderCommand.build(TENDER, testNet, plain, Solo5Options.of(plain.spec()), 0);
@@ -156,7 +156,7 @@ class TenderCommandTest {
 
     @Test
     void aTapInANetworkNamespaceGivesNoCollectorAndSaysWhy() {
-        List<io.umonitor.api.spi.ProvisionedNetwork> taps = List.of(tap("service0", "umtap1", "52:54:00:00:00:01",
+        List<io.umonitor.api.ProvisionedNetwork> taps = List.of(tap("service0", "umtap1", "52:54:00:00:00:01",
                 "10.77.0.1", "10.77.0.2", "umt-ns7"));
         // What the monitor offers for a namespaced tap: loopback collectors only, none through service0.
         LaunchRequest request = request(UnikernelSpec.builder("ns", IMAGE).network(NetworkSpec.tap("service0")).build(),

@@ -1,9 +1,9 @@
 package io.umonitor.solo5;
 
 import io.umonitor.api.UnikernelSpec;
-import io.umonitor.api.spi.CollectorEndpoint;
+import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.api.spi.LaunchRequest;
-import io.umonitor.api.spi.ProvisionedNetwork;
+import io.umonitor.api.ProvisionedNetwork;
 import io.umonitor.testkit.RecordingGuestOutput;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

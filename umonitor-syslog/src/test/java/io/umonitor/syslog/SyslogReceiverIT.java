@@ -9,6 +9,7 @@ import io.umonitor.api.LogFilter;
 import io.umonitor.api.LogLevel;
 import io.umonitor.api.LogRecord;
 import io.umonitor.core.internal.log.DefaultLogHub;
+import io.umonitor.core.internal.log.LogHubSettings;
 import io.umonitor.core.internal.log.LogHub;
 import io.umonitor.syslog.internal.SyslogCollectorExtension;
 import io.umonitor.syslog.internal.SyslogReceiver;
@@ -47,7 +48,7 @@ class SyslogReceiverIT {
         Map<String, String> settings = new HashMap<>(Map.of("udpAddress", "127.0.0.1:" + port,
                 "tcpAddress", "127.0.0.1:" + port, "attributeByName", "appname", "attachUnknown", "true"));
         settings.putAll(more);
-        base = DefaultLogHub.start(DefaultLogHub.Settings.defaults().withTcpAddress(null).withUdpAddress(null),
+        base = DefaultLogHub.start(LogHubSettings.defaults().withTcpAddress(null).withUdpAddress(null),
                 List.of(sink));
         hub = new SyslogCollectorExtension().start(settings, base, base.ingest());
         receiver = ((SyslogCollectorExtension.SyslogHub) hub).receiver();

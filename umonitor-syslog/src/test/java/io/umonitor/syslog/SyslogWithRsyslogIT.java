@@ -12,6 +12,7 @@ import io.umonitor.api.LogOrigin;
 import io.umonitor.api.LogRecord;
 import io.umonitor.core.Monitor;
 import io.umonitor.core.internal.log.DefaultLogHub;
+import io.umonitor.core.internal.log.LogHubSettings;
 import io.umonitor.core.internal.log.LogHub;
 import io.umonitor.syslog.internal.SyslogCollectorExtension;
 import java.io.IOException;
@@ -81,7 +82,7 @@ class SyslogWithRsyslogIT {
     private void rsyslogToReceiver(boolean tls) throws Exception {
         int port = ExternalTools.freePort();
         RecordingSink sink = new RecordingSink();
-        DefaultLogHub base = DefaultLogHub.start(DefaultLogHub.Settings.defaults().withTcpAddress(null)
+        DefaultLogHub base = DefaultLogHub.start(LogHubSettings.defaults().withTcpAddress(null)
                 .withUdpAddress(null), List.of(sink));
         // TLS: any APP-NAME becomes an attached sender; TCP: only the launched (registered) name is taken, so
         // rsyslog's own messages on the same connection ("rsyslogd: start") are dropped, counted, and the
@@ -147,7 +148,7 @@ class SyslogWithRsyslogIT {
             throws Exception {
         int port = ExternalTools.freePort();
         RecordingSink sink = new RecordingSink();
-        DefaultLogHub base = DefaultLogHub.start(DefaultLogHub.Settings.defaults().withTcpAddress(null)
+        DefaultLogHub base = DefaultLogHub.start(LogHubSettings.defaults().withTcpAddress(null)
                 .withUdpAddress(null), List.of(sink));
         String ca = dir.resolve("ca/ca.pem").toString();
         LogHub hub = new SyslogCollectorExtension().start(Map.of("tlsAddress", "127.0.0.1:" + port,

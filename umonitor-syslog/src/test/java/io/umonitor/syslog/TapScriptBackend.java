@@ -2,11 +2,11 @@ package io.umonitor.syslog;
 
 import io.umonitor.api.ExitClassification;
 import io.umonitor.api.ExitInfo;
-import io.umonitor.api.spi.Availability;
+import io.umonitor.api.Availability;
 import io.umonitor.api.spi.GuestOutput;
 import io.umonitor.api.spi.LaunchRequest;
 import io.umonitor.api.spi.LaunchedUnikernel;
-import io.umonitor.api.spi.ProvisionedNetwork;
+import io.umonitor.api.ProvisionedNetwork;
 import io.umonitor.api.spi.UnikernelBackend;
 import io.umonitor.kit.process.ProcessUnikernel;
 import io.umonitor.kit.process.SupervisedProcess;

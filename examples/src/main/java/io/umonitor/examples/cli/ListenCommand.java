@@ -2,7 +2,7 @@ package io.umonitor.examples.cli;
 
 import io.umonitor.api.LogFilter;
 import io.umonitor.api.LogLevel;
-import io.umonitor.api.spi.CollectorEndpoint;
+import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.core.Monitor;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;

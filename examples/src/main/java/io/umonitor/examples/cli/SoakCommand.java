@@ -10,11 +10,12 @@ import io.umonitor.api.LogStats;
 import io.umonitor.api.RestartPolicy;
 import io.umonitor.api.UnikernelHandle;
 import io.umonitor.api.UnikernelSpec;
-import io.umonitor.api.spi.CollectorEndpoint;
+import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.api.spi.LogSink;
 import io.umonitor.core.Monitor;
 import io.umonitor.core.backend.process.ProcessBackend;
 import io.umonitor.core.internal.log.DefaultLogHub;
+import io.umonitor.core.internal.log.LogHubSettings;
 import io.umonitor.core.sink.FileSink;
 import io.umonitor.protocol.FrameEncoder;
 import io.umonitor.protocol.Goodbye;
@@ -149,7 +150,7 @@ final class SoakCommand implements Callable<Integer> {
         System.setProperty("org.slf4j.simpleLogger.log.io.umonitor.core.internal.log.DefaultLogHub", "error");
         Path dir = directory != null ? Files.createDirectories(directory) : Files.createTempDirectory("umonitor-soak-");
         FileSink files = new FileSink(dir, FileSink.Format.TEXT, 4L * 1024 * 1024, 2).open();
-        DefaultLogHub hub = DefaultLogHub.start(DefaultLogHub.Settings.defaults().withSenderRateLimit(rateLimit)
+        DefaultLogHub hub = DefaultLogHub.start(LogHubSettings.defaults().withSenderRateLimit(rateLimit)
                 .withReportInterval(Duration.ofMillis(500)), List.of(files, new CountingSink()));
         InetSocketAddress tcp = endpoint(hub, CollectorEndpoint.Transport.TCP);
         InetSocketAddress udp = endpoint(hub, CollectorEndpoint.Transport.UDP);

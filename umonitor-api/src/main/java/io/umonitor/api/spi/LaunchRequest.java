@@ -1,5 +1,7 @@
 package io.umonitor.api.spi;
 
+import io.umonitor.api.CollectorEndpoint;
+import io.umonitor.api.ProvisionedNetwork;
 import io.umonitor.api.UnikernelSpec;
 import java.nio.file.Path;
 import java.util.List;

@@ -35,7 +35,8 @@ public interface LogSink extends AutoCloseable {
 
     /**
      * Takes one record. May buffer; a failure to store should be thrown (the monitor counts it, reports
-     * it as a record and keeps feeding the sink, so it can resume when e.g. disk space returns).
+     * it as a record and keeps feeding the sink, so it can resume when e.g. disk space returns). A
+     * {@link RecordsLostException} says how many records were lost; any other exception counts as one.
      */
     void accept(LogRecord record);
 

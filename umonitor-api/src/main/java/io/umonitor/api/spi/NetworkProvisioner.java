@@ -1,5 +1,7 @@
 package io.umonitor.api.spi;
 
+import io.umonitor.api.Availability;
+import io.umonitor.api.ProvisionedNetwork;
 import io.umonitor.api.NetworkSpec;
 
 /**

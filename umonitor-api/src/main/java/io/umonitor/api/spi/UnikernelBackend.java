@@ -1,5 +1,6 @@
 package io.umonitor.api.spi;
 
+import io.umonitor.api.Availability;
 /**
  * Launches and stops one kind of unikernel (Solo5 tenders, QEMU, Linux processes, ...).
  *

@@ -20,7 +20,7 @@ import java.util.Objects;
  * @param disconnectGrace how long, after a unikernel's connection closes, pending invocations wait for
  *     the unikernel's exit report so their failure can name the exit code and last console lines
  *     (default 300 ms); they fail at once when the exit is reported sooner
- * @since 0.2
+ * @since 0.1
  */
 public record GatewayOptions(InetSocketAddress address, String viewerToken, InetSocketAddress webPageAddress,
         Duration disconnectGrace) {

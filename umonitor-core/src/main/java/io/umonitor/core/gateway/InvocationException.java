@@ -8,7 +8,7 @@ import java.util.Optional;
  * Why an invocation (or waiting for a unikernel to connect) failed. The message says what happened and,
  * when the unikernel ended, its exit code and last console lines.
  *
- * @since 0.2
+ * @since 0.1
  */
 public class InvocationException extends UmonitorException {
     private static final long serialVersionUID = 1L;

@@ -31,7 +31,7 @@ import java.util.Optional;
  * {@link #webPage()} is a read-only page over HTTP on loopback: the unikernels with their state and their
  * logs live, with level colours and a filter box.
  *
- * @since 0.2
+ * @since 0.1
  */
 public interface InvocationGateway {
 

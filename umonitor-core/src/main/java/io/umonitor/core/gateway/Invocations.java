@@ -19,7 +19,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Futures complete on a gateway thread: chain blocking work with the {@code ...Async} methods.
  *
- * @since 0.2
+ * @since 0.1
  */
 public interface Invocations {
 

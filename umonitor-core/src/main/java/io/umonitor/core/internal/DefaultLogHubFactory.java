@@ -4,6 +4,7 @@ import io.umonitor.api.ConfigurationException;
 import io.umonitor.api.spi.LogSink;
 import io.umonitor.api.spi.ProviderContext;
 import io.umonitor.core.internal.log.DefaultLogHub;
+import io.umonitor.core.internal.log.LogHubSettings;
 import io.umonitor.core.internal.log.LogHub;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -24,7 +25,7 @@ import org.slf4j.LoggerFactory;
  *       free port; default loopback, port 0), or {@code off}</li>
  *   <li>{@code maxFrameLength}, {@code historySize}, {@code sinkQueueCapacity}, {@code senderRateLimit},
  *       {@code followerQueueCapacity}, {@code maxSenders}, {@code maxConnections},
- *       {@code udpReceiveBufferBytes}: numbers, as {@link DefaultLogHub.Settings} documents them</li>
+ *       {@code udpReceiveBufferBytes}: numbers, as {@link LogHubSettings} documents them</li>
  *   <li>{@code reportIntervalMs}: how often changed counters are reported, in milliseconds</li>
  * </ul>
  */
@@ -37,7 +38,7 @@ public final class DefaultLogHubFactory implements LogHubFactory {
 
     @Override
     public LogHub create(Config config) {
-        DefaultLogHub.Settings settings = settings(config.properties());
+        LogHubSettings settings = settings(config.properties());
         List<LogSink> opened = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         for (Map.Entry<LogSink, ProviderContext> e : config.sinks().entrySet()) {
@@ -64,39 +65,39 @@ public final class DefaultLogHubFactory implements LogHubFactory {
         }
     }
 
-    static DefaultLogHub.Settings settings(Map<String, String> properties) {
+    static LogHubSettings settings(Map<String, String> properties) {
         List<String> problems = new ArrayList<>();
         List<String> unknown = properties.keySet().stream().filter(k -> !KNOWN.contains(k)).sorted().toList();
         if (!unknown.isEmpty()) {
             problems.add("unknown setting(s) " + unknown.stream().map(k -> "log." + k).toList() + ": known are "
                     + KNOWN.stream().map(k -> "log." + k).toList());
         }
-        DefaultLogHub.Settings s = DefaultLogHub.Settings.defaults();
-        s = apply(properties, "tcpAddress", problems, s, DefaultLogHubFactory::address, DefaultLogHub.Settings::withTcpAddress);
-        s = apply(properties, "udpAddress", problems, s, DefaultLogHubFactory::address, DefaultLogHub.Settings::withUdpAddress);
-        s = apply(properties, "maxFrameLength", problems, s, Integer::parseInt, DefaultLogHub.Settings::withMaxFrameLength);
-        s = apply(properties, "historySize", problems, s, Integer::parseInt, DefaultLogHub.Settings::withHistorySize);
+        LogHubSettings s = LogHubSettings.defaults();
+        s = apply(properties, "tcpAddress", problems, s, DefaultLogHubFactory::address, LogHubSettings::withTcpAddress);
+        s = apply(properties, "udpAddress", problems, s, DefaultLogHubFactory::address, LogHubSettings::withUdpAddress);
+        s = apply(properties, "maxFrameLength", problems, s, Integer::parseInt, LogHubSettings::withMaxFrameLength);
+        s = apply(properties, "historySize", problems, s, Integer::parseInt, LogHubSettings::withHistorySize);
         s = apply(properties, "sinkQueueCapacity", problems, s, Integer::parseInt,
-                DefaultLogHub.Settings::withSinkQueueCapacity);
-        s = apply(properties, "senderRateLimit", problems, s, Long::parseLong, DefaultLogHub.Settings::withSenderRateLimit);
+                LogHubSettings::withSinkQueueCapacity);
+        s = apply(properties, "senderRateLimit", problems, s, Long::parseLong, LogHubSettings::withSenderRateLimit);
         s = apply(properties, "followerQueueCapacity", problems, s, Integer::parseInt,
-                DefaultLogHub.Settings::withFollowerQueueCapacity);
+                LogHubSettings::withFollowerQueueCapacity);
         s = apply(properties, "reportIntervalMs", problems, s, v -> Duration.ofMillis(Long.parseLong(v)),
-                DefaultLogHub.Settings::withReportInterval);
-        s = apply(properties, "maxSenders", problems, s, Integer::parseInt, DefaultLogHub.Settings::withMaxSenders);
+                LogHubSettings::withReportInterval);
+        s = apply(properties, "maxSenders", problems, s, Integer::parseInt, LogHubSettings::withMaxSenders);
         s = apply(properties, "maxConnections", problems, s, Integer::parseInt,
-                DefaultLogHub.Settings::withMaxConnections);
+                LogHubSettings::withMaxConnections);
         s = apply(properties, "udpReceiveBufferBytes", problems, s, Integer::parseInt,
-                DefaultLogHub.Settings::withUdpReceiveBufferBytes);
+                LogHubSettings::withUdpReceiveBufferBytes);
         if (!problems.isEmpty()) {
             throw new ConfigurationException("log settings are invalid: " + String.join("; ", problems));
         }
         return s;
     }
 
-    private static <T> DefaultLogHub.Settings apply(Map<String, String> properties, String key, List<String> problems,
-            DefaultLogHub.Settings settings, Function<String, T> parse,
-            java.util.function.BiFunction<DefaultLogHub.Settings, T, DefaultLogHub.Settings> with) {
+    private static <T> LogHubSettings apply(Map<String, String> properties, String key, List<String> problems,
+            LogHubSettings settings, Function<String, T> parse,
+            java.util.function.BiFunction<LogHubSettings, T, LogHubSettings> with) {
         String raw = properties.get(key);
         if (raw == null) {
             return settings;

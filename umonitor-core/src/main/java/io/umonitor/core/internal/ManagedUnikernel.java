@@ -14,12 +14,12 @@ import io.umonitor.api.UmonitorException;
 import io.umonitor.api.UnikernelHandle;
 import io.umonitor.api.UnikernelSpec;
 import io.umonitor.api.UnikernelState;
-import io.umonitor.api.spi.CollectorEndpoint;
+import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.api.spi.GuestOutput;
 import io.umonitor.api.spi.LaunchRequest;
 import io.umonitor.api.spi.LaunchedUnikernel;
 import io.umonitor.api.spi.NetworkProvisioner;
-import io.umonitor.api.spi.ProvisionedNetwork;
+import io.umonitor.api.ProvisionedNetwork;
 import io.umonitor.api.spi.UnikernelBackend;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -42,6 +42,9 @@ import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+// Over 500 lines because it is one state machine: launch, running, exit, restart with backoff, stop and
+// clean-up of one unikernel all change the same state under one lock, and splitting them would spread
+// the ordering rules (events fire in order, late callbacks of an earlier run are ignored) over classes.
 /**
  * One unikernel across all its runs: the state machine STARTING -> RUNNING -> EXITED/STOPPED, restarts
  * with backoff, and the clean-up of every run (networks, collector addresses, sender registration).
@@ -307,7 +310,7 @@ public final class ManagedUnikernel implements UnikernelHandle {
                         provisioned.namespace(), provisioned.hostAddress().getHostAddress());
                 continue;
             }
-            List<CollectorEndpoint> endpoints = context.hub().listenOn(provisioned.hostAddress(), net.name());
+            List<CollectorEndpoint> endpoints = context.listenOn(provisioned.hostAddress(), net.name());
             synchronized (run) {
                 run.listening.add(provisioned.hostAddress());
             }
@@ -459,22 +462,16 @@ public final class ManagedUnikernel implements UnikernelHandle {
         Runnable release = () -> {
             for (InetAddress address : toStopListening) {
                 try {
-                    context.hub().stopListeningOn(address);
+                    context.stopListeningOn(address);
                 } catch (RuntimeException e) {
                     LOG.warn("could not stop listening on {} for {}", address, name(), e);
                 }
             }
             context.unregisterSender(name(), run);
         };
-        if (linger && !context.senderLinger().isZero()) {
-            try {
-                context.scheduler().schedule(release, context.senderLinger().toMillis(), TimeUnit.MILLISECONDS);
-                return;
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                // Closing: release now.
-            }
+        if (!linger || !context.releaseAfterLinger(release)) {
+            release.run();
         }
-        release.run();
     }
 
     private void fire() {

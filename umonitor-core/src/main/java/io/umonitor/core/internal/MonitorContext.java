@@ -2,17 +2,16 @@ package io.umonitor.core.internal;
 
 import io.umonitor.api.Attribute;
 import io.umonitor.api.BackendUnavailableException;
-import io.umonitor.api.GuestClock;
 import io.umonitor.api.LifecycleEvent;
 import io.umonitor.api.LifecycleListener;
 import io.umonitor.api.LogLevel;
-import io.umonitor.api.LogOrigin;
-import io.umonitor.api.LogRecord;
+import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.api.spi.NetworkProvisioner;
 import io.umonitor.core.internal.log.LogHub;
+import io.umonitor.core.internal.log.MonitorRecords;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -30,9 +29,6 @@ import org.slf4j.LoggerFactory;
 public final class MonitorContext {
     private static final Logger LOG = LoggerFactory.getLogger(MonitorContext.class);
 
-    /** Logger name of the records umonitor writes about unikernels. */
-    public static final String MONITOR_LOGGER = "umonitor";
-
     private final LogHub hub;
     private final Map<String, NetworkProvisioner> provisioners;
     private final String provisionerChoiceProblem;
@@ -42,9 +38,16 @@ public final class MonitorContext {
     private final Duration senderLinger;
     private final Path runsDirectory;
     private final List<LifecycleListener> listeners = new CopyOnWriteArrayList<>();
+    private final List<RegistrationListener> registrationListeners = new CopyOnWriteArrayList<>();
     private final ExecutorService launchExecutor = Executors.newCachedThreadPool(daemon("umonitor-launch"));
     private final ExecutorService eventExecutor = Executors.newSingleThreadExecutor(daemon("umonitor-events"));
+    /** Fires restarts; nothing that may block (a provisioner, a collector) runs on it. */
     private final ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, daemon("umonitor-timer"));
+    /**
+     * Runs the delayed part of a run's clean-up (collector addresses, sender registration), which may wait on
+     * the log hub or a provisioner: on its own thread, so a slow clean-up never delays a restart.
+     */
+    private final ScheduledThreadPoolExecutor cleanup = new ScheduledThreadPoolExecutor(1, daemon("umonitor-cleanup"));
     private final Map<String, Object> senderOwners = new java.util.HashMap<>();
     private volatile boolean closing;
     private volatile GuestParameters guestParameters = (unikernel, networks) -> Map.of();
@@ -53,7 +56,7 @@ public final class MonitorContext {
     /** Further settings for a launch's guest (e.g. where the invocation gateway listens). */
     @FunctionalInterface
     public interface GuestParameters {
-        Map<String, String> forLaunch(String unikernel, List<io.umonitor.api.spi.ProvisionedNetwork> networks);
+        Map<String, String> forLaunch(String unikernel, List<io.umonitor.api.ProvisionedNetwork> networks);
     }
 
     public MonitorContext(LogHub hub, Map<String, NetworkProvisioner> usableProvisioners, NetworkProvisioner chosen,
@@ -68,6 +71,7 @@ public final class MonitorContext {
         this.senderLinger = senderLinger;
         this.runsDirectory = runsDirectory;
         scheduler.setRemoveOnCancelPolicy(true);
+        cleanup.setRemoveOnCancelPolicy(true);
     }
 
     /** Where launched guest processes are recorded, so a monitor killed with SIGKILL leaves none unknown. */
@@ -84,7 +88,7 @@ public final class MonitorContext {
         this.guestParameters = value;
     }
 
-    Map<String, String> guestParameters(String unikernel, List<io.umonitor.api.spi.ProvisionedNetwork> networks) {
+    Map<String, String> guestParameters(String unikernel, List<io.umonitor.api.ProvisionedNetwork> networks) {
         return guestParameters.forLaunch(unikernel, networks);
     }
 
@@ -100,10 +104,6 @@ public final class MonitorContext {
         return consoleLinesKept;
     }
 
-    Duration senderLinger() {
-        return senderLinger;
-    }
-
     Path runsDirectory() {
         return runsDirectory;
     }
@@ -114,6 +114,22 @@ public final class MonitorContext {
 
     ScheduledExecutorService scheduler() {
         return scheduler;
+    }
+
+    /**
+     * Runs {@code release} on the clean-up thread once the sender linger has passed. Returns false when
+     * the caller must run it now: no linger, or the monitor is closing.
+     */
+    boolean releaseAfterLinger(Runnable release) {
+        if (senderLinger.isZero()) {
+            return false;
+        }
+        try {
+            cleanup.schedule(release, senderLinger.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return false;
+        }
     }
 
     public boolean isClosing() {
@@ -142,6 +158,9 @@ public final class MonitorContext {
         synchronized (senderOwners) {
             hub.registerSender(name, token);
             senderOwners.put(name, owner);
+            for (RegistrationListener l : registrationListeners) {
+                l.senderRegistered(name, token);
+            }
         }
     }
 
@@ -153,12 +172,47 @@ public final class MonitorContext {
         synchronized (senderOwners) {
             if (senderOwners.remove(name, owner)) {
                 try {
+                    for (RegistrationListener l : registrationListeners) {
+                        l.senderUnregistered(name);
+                    }
                     hub.unregisterSender(name);
                 } catch (RuntimeException e) {
                     LOG.warn("could not unregister sender {}", name, e);
                 }
             }
         }
+    }
+
+    /**
+     * Makes the log collectors listen on {@code hostAddress} too and tells the registration listeners.
+     * Returns the collectors' endpoints there.
+     */
+    List<CollectorEndpoint> listenOn(InetAddress hostAddress, String networkDevice) {
+        List<CollectorEndpoint> endpoints = hub.listenOn(hostAddress, networkDevice);
+        for (RegistrationListener l : registrationListeners) {
+            l.listeningOn(hostAddress, networkDevice);
+        }
+        return endpoints;
+    }
+
+    /** Undoes {@link #listenOn}: the listeners first, then the collectors. */
+    void stopListeningOn(InetAddress hostAddress) {
+        for (RegistrationListener l : registrationListeners) {
+            try {
+                l.stoppedListeningOn(hostAddress);
+            } catch (RuntimeException e) {
+                LOG.warn("registration listener {} failed to stop listening on {}", l, hostAddress, e);
+            }
+        }
+        hub.stopListeningOn(hostAddress);
+    }
+
+    /**
+     * Adds a party that accepts the same senders as the log hub and listens where it listens (the
+     * invocation gateway). Add before the first launch.
+     */
+    public void addRegistrationListener(RegistrationListener listener) {
+        registrationListeners.add(listener);
     }
 
     /** Whether a run of {@code name} is registered with the hub right now (for tests and diagnostics). */
@@ -199,8 +253,7 @@ public final class MonitorContext {
         attributes.add(Attribute.of("event", event));
         attributes.addAll(more);
         try {
-            hub.publish(new LogRecord(unikernel, LogOrigin.MONITOR, -1, GuestClock.NONE, 0, Instant.now(), level,
-                    MONITOR_LOGGER, message, attributes));
+            hub.publish(MonitorRecords.of(unikernel, level, message, attributes));
         } catch (RuntimeException e) {
             LOG.warn("could not publish monitor record '{}' for {}", message, unikernel, e);
         }
@@ -210,6 +263,7 @@ public final class MonitorContext {
     /** Stops the monitor's own threads once unikernels are gone. */
     public void shutdownThreads() {
         scheduler.shutdownNow();
+        cleanup.shutdownNow();
         launchExecutor.shutdown();
         eventExecutor.shutdown();
         try {

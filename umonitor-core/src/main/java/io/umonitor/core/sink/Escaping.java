@@ -13,14 +13,34 @@ public final class Escaping {
     private Escaping() {
     }
 
+    /** C0 and C1 controls and DEL: what drives a terminal. Escaped as {@code \xNN}. */
+    static boolean isControl(int c) {
+        return c < 0x20 || (c >= 0x7f && c <= 0x9f);
+    }
+
+    /**
+     * Invisible characters that change how text reads: Unicode line and paragraph separators, bidi
+     * embeddings, overrides and isolates, and the BOM. Escaped as a backslash, {@code u} and four hex digits.
+     */
+    static boolean isInvisibleFormat(int c) {
+        return (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c == 0xfeff;
+    }
+
+    /**
+     * The one test of what guest text may not show as itself on a terminal or in a log line: every output
+     * of umonitor (text and JSON files, the command line, gateway messages) escapes or replaces these.
+     */
+    public static boolean isTerminalUnsafe(int c) {
+        return isControl(c) || isInvisibleFormat(c);
+    }
+
     /** {@code s} escaped; {@code s} itself when nothing needs escaping. */
     public static String escape(String s) {
         int n = s.length();
         int i = 0;
         while (i < n) {
             char c = s.charAt(i);
-            if (c < 0x20 || c == '\\' || (c >= 0x7f && c <= 0x9f) || (c >= 0x2028 && c <= 0x202e)
-                    || (c >= 0x2066 && c <= 0x2069) || c == 0xfeff) {
+            if (c == '\\' || isTerminalUnsafe(c)) {
                 break;
             }
             i++;
@@ -37,9 +57,9 @@ public final class Escaping {
                 case '\r' -> out.append("\\r");
                 case '\t' -> out.append("\\t");
                 default -> {
-                    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
+                    if (isControl(c)) {
                         out.append(String.format("\\x%02x", (int) c));
-                    } else if ((c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c == 0xfeff) {
+                    } else if (isInvisibleFormat(c)) {
                         out.append(String.format("\\u%04x", (int) c));
                     } else {
                         out.append(c);

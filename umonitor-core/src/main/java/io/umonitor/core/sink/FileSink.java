@@ -343,6 +343,10 @@ public final class FileSink implements LogSink {
             } catch (RecordsLostException e) {
                 // The record in hand is lost with the buffer.
                 throw new RecordsLostException(unikernel, e.records() + 1, e.getMessage(), e.getCause());
+            } catch (UncheckedIOException e) {
+                // A failed rotation: the buffer was written out before it, so only the record in hand is lost.
+                // Reported as the class promises for every write error; the next write tries again.
+                throw new RecordsLostException(unikernel, 1, e.getMessage(), e.getCause());
             }
             System.arraycopy(bytes, 0, buffer, buffered, length);
             buffered += length;

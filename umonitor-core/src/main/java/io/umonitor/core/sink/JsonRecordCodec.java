@@ -269,8 +269,7 @@ public final class JsonRecordCodec {
 
         @Override
         public SerializableString getEscapeSequence(int ch) {
-            if ((ch >= 0x80 && ch <= 0x9f) || ch == 0x2028 || ch == 0x2029 || (ch >= 0x202a && ch <= 0x202e)
-                    || (ch >= 0x2066 && ch <= 0x2069) || ch == 0xfeff) {
+            if (Escaping.isTerminalUnsafe(ch)) {
                 return new SerializedString(String.format("\\u%04x", ch));
             }
             return null;

@@ -222,14 +222,13 @@ final class TextLineEncoder {
                 escape2('r');
             } else if (c == '\t') {
                 escape2('t');
-            } else if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
+            } else if (Escaping.isControl(c)) {
                 ensure(4);
                 buf[len++] = '\\';
                 buf[len++] = 'x';
                 buf[len++] = HEX[c >> 4];
                 buf[len++] = HEX[c & 0xf];
-            } else if (c == 0x2028 || c == 0x2029 || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)
-                    || c == 0xfeff) {
+            } else if (Escaping.isInvisibleFormat(c)) {
                 ensure(6);
                 buf[len++] = '\\';
                 buf[len++] = 'u';

@@ -2,9 +2,9 @@ package io.umonitor.rumprun.internal;
 
 import io.umonitor.api.ConfigurationException;
 import io.umonitor.api.NetworkSpec;
-import io.umonitor.api.spi.CollectorEndpoint;
+import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.api.spi.LaunchRequest;
-import io.umonitor.api.spi.ProvisionedNetwork;
+import io.umonitor.api.ProvisionedNetwork;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.umonitor.api.BlockDeviceSpec;
 import io.umonitor.api.NetworkSpec;
 import io.umonitor.api.UnikernelSpec;
-import io.umonitor.api.spi.CollectorEndpoint;
+import io.umonitor.api.CollectorEndpoint;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;

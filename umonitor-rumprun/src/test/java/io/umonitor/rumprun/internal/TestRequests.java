@@ -2,10 +2,10 @@ package io.umonitor.rumprun.internal;
 
 import io.umonitor.api.LogLevel;
 import io.umonitor.api.UnikernelSpec;
-import io.umonitor.api.spi.CollectorEndpoint;
+import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.api.spi.GuestOutput;
 import io.umonitor.api.spi.LaunchRequest;
-import io.umonitor.api.spi.ProvisionedNetwork;
+import io.umonitor.api.ProvisionedNetwork;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;

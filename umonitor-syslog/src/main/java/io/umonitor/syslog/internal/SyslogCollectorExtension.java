@@ -2,8 +2,8 @@ package io.umonitor.syslog.internal;
 
 import com.google.auto.service.AutoService;
 import io.umonitor.api.ConfigurationException;
-import io.umonitor.api.spi.CollectorEndpoint;
-import io.umonitor.api.spi.ProvisionedNetwork;
+import io.umonitor.api.CollectorEndpoint;
+import io.umonitor.api.ProvisionedNetwork;
 import io.umonitor.core.internal.collect.CollectorExtension;
 import io.umonitor.core.internal.collect.ForwardingLogHub;
 import io.umonitor.core.internal.collect.Ingest;

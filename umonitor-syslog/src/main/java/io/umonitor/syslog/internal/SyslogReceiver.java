@@ -2,7 +2,7 @@ package io.umonitor.syslog.internal;
 
 import io.umonitor.api.LogOrigin;
 import io.umonitor.api.LogRecord;
-import io.umonitor.api.spi.ProvisionedNetwork;
+import io.umonitor.api.ProvisionedNetwork;
 import io.umonitor.core.internal.collect.Ingest;
 import io.umonitor.core.internal.log.SenderState;
 import io.umonitor.syslog.SyslogFormatException;

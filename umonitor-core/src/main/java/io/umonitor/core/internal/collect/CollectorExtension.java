@@ -1,6 +1,6 @@
 package io.umonitor.core.internal.collect;
 
-import io.umonitor.api.spi.ProvisionedNetwork;
+import io.umonitor.api.ProvisionedNetwork;
 import io.umonitor.core.internal.log.LogHub;
 import java.util.List;
 import java.util.Map;

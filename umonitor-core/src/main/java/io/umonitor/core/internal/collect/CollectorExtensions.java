@@ -1,7 +1,7 @@
 package io.umonitor.core.internal.collect;
 
 import io.umonitor.api.ConfigurationException;
-import io.umonitor.api.spi.ProvisionedNetwork;
+import io.umonitor.api.ProvisionedNetwork;
 import io.umonitor.core.internal.Discovery;
 import io.umonitor.core.internal.log.DefaultLogHub;
 import io.umonitor.core.internal.log.LogHub;

@@ -3,7 +3,8 @@ package io.umonitor.core.internal.collect;
 import io.umonitor.api.LogFilter;
 import io.umonitor.api.LogRecord;
 import io.umonitor.api.LogStats;
-import io.umonitor.api.spi.CollectorEndpoint;
+import io.umonitor.api.Subscription;
+import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.api.spi.GuestOutput;
 import io.umonitor.core.internal.log.LogHub;
 import java.net.InetAddress;
@@ -69,7 +70,7 @@ public abstract class ForwardingLogHub implements LogHub {
     }
 
     @Override
-    public AutoCloseable follow(String name, LogFilter filter, Consumer<LogRecord> consumer) {
+    public Subscription follow(String name, LogFilter filter, Consumer<LogRecord> consumer) {
         return delegate.follow(name, filter, consumer);
     }
 

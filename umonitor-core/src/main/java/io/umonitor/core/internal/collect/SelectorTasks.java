@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.NetworkChannel;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -13,12 +15,18 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Registration changes that other threads ask of a collector's selector. A selector's key set may only
- * change safely on its own thread, so callers queue a task, wake the selector and wait for the answer.
+ * change safely on its own thread, so callers queue a task and wake the selector. The selector runs
+ * queued tasks between selects and also while it waits for sink room, so how fast a sink is never
+ * decides whether a launch can add or remove a listening address.
  */
 final class SelectorTasks {
+    private static final Logger LOG = LoggerFactory.getLogger(SelectorTasks.class);
+
     interface Task {
         Object run() throws IOException;
     }
@@ -31,6 +39,69 @@ final class SelectorTasks {
     SelectorTasks(Selector selector, String collector) {
         this.selector = selector;
         this.collector = collector;
+    }
+
+    /**
+     * Queues {@code task} for the selector thread and returns at once. For registering a channel the
+     * caller has already bound: the kernel queues connections meanwhile, so nobody needs to wait.
+     */
+    void submit(Task task) {
+        tasks.add(() -> {
+            try {
+                task.run();
+            } catch (ClosedChannelException e) {
+                // Stopped listening before the selector got to it: nothing to register.
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("the {} could not start selecting a listener: {}", collector, e.toString());
+            }
+        });
+        selector.wakeup();
+    }
+
+    /** Opens the selector of the collector named {@code collector} in errors, e.g. "TCP log collector". */
+    static SelectorTasks open(String collector) {
+        try {
+            return new SelectorTasks(Selector.open(), collector);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open a selector for the " + collector, e);
+        }
+    }
+
+    /** Starts a collector's selector thread (a daemon: collection must not keep the JVM alive). */
+    static Thread startThread(Runnable run, String name) {
+        Thread thread = new Thread(run, name);
+        thread.setDaemon(true);
+        thread.start();
+        return thread;
+    }
+
+    Selector selector() {
+        return selector;
+    }
+
+    /** Sets up and binds a new listening channel. */
+    interface Binder<C> {
+        void bind(C channel) throws IOException;
+    }
+
+    /**
+     * Binds {@code channel} on the caller's thread (so a bind error reaches the caller), queues its
+     * registration for {@code ops} with the channel as attachment, and records it in {@code listeners};
+     * closes it on failure. Returns the bound address (port 0 resolved).
+     */
+    <C extends SelectableChannel & NetworkChannel> InetSocketAddress listen(C channel, Binder<C> binder, int ops,
+            Map<InetSocketAddress, C> listeners) throws IOException {
+        try {
+            binder.bind(channel);
+            channel.configureBlocking(false);
+            InetSocketAddress bound = (InetSocketAddress) channel.getLocalAddress();
+            submit(() -> channel.register(selector, ops, channel));
+            listeners.put(bound, channel);
+            return bound;
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
     }
 
     /** Runs {@code task} on the selector thread and waits for it (10 s at most). */

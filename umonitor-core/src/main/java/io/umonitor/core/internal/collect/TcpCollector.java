@@ -11,7 +11,6 @@ import io.umonitor.protocol.Hello;
 import io.umonitor.protocol.RecordFrame;
 import io.umonitor.protocol.TcpStreamDecoder;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -93,32 +92,17 @@ public final class TcpCollector implements AutoCloseable {
         this.ingest = ingest;
         this.maxFrameLength = maxFrameLength;
         this.maxConnections = maxConnections;
-        try {
-            this.selector = Selector.open();
-            this.tasks = new SelectorTasks(selector, "TCP log collector");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot open a selector for the TCP log collector", e);
-        }
-        this.thread = new Thread(this::run, "umonitor-collect-tcp");
-        this.thread.setDaemon(true);
-        this.thread.start();
+        this.tasks = SelectorTasks.open("TCP log collector");
+        this.selector = tasks.selector();
+        this.thread = SelectorTasks.startThread(this::run, "umonitor-collect-tcp");
     }
 
     /** Binds and starts accepting on {@code address}; returns the bound address (port 0 resolved). */
     public InetSocketAddress listen(InetSocketAddress address) throws IOException {
-        ServerSocketChannel server = ServerSocketChannel.open();
-        try {
+        return tasks.listen(ServerSocketChannel.open(), server -> {
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             server.bind(address, 1024);
-            server.configureBlocking(false);
-            InetSocketAddress bound = (InetSocketAddress) server.getLocalAddress();
-            tasks.call(() -> server.register(selector, SelectionKey.OP_ACCEPT, server));
-            listeners.put(bound, server);
-            return bound;
-        } catch (IOException | RuntimeException e) {
-            server.close();
-            throw e;
-        }
+        }, SelectionKey.OP_ACCEPT, listeners);
     }
 
     /** Stops accepting on every listening address with this host address; connections stay. */
@@ -169,7 +153,8 @@ public final class TcpCollector implements AutoCloseable {
     private void awaitRoomWithinRound() {
         try {
             while (!closing && !ingest.awaitTcpRoom(100)) {
-                // the sinks are still draining
+                // The sinks are still draining; listener changes must not wait for them.
+                tasks.runPending();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -392,11 +377,6 @@ public final class TcpCollector implements AutoCloseable {
         } catch (IOException ignored) {
             // closing anyway
         }
-    }
-
-    /** Number of open connections (for tests and resource reports). */
-    public int connectionCount() {
-        return connections.size();
     }
 
     @Override

@@ -13,7 +13,6 @@ import io.umonitor.protocol.Goodbye;
 import io.umonitor.protocol.Hello;
 import io.umonitor.protocol.RecordFrame;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -57,33 +56,19 @@ public final class UdpCollector implements AutoCloseable {
         this.maxFrameLength = maxFrameLength;
         this.receiveBufferBytes = receiveBufferBytes;
         this.decoder = new DatagramDecoder(maxFrameLength);
-        try {
-            this.selector = Selector.open();
-            this.tasks = new SelectorTasks(selector, "UDP log collector");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot open a selector for the UDP log collector", e);
-        }
-        this.thread = new Thread(this::run, "umonitor-collect-udp");
-        this.thread.setDaemon(true);
-        this.thread.start();
+        this.tasks = SelectorTasks.open("UDP log collector");
+        this.selector = tasks.selector();
+        this.thread = SelectorTasks.startThread(this::run, "umonitor-collect-udp");
     }
 
+    /** Binds and starts receiving on {@code address}; returns the bound address (port 0 resolved). */
     public InetSocketAddress listen(InetSocketAddress address) throws IOException {
-        DatagramChannel channel = DatagramChannel.open();
-        try {
+        return tasks.listen(DatagramChannel.open(), channel -> {
             if (receiveBufferBytes > 0) {
                 channel.setOption(StandardSocketOptions.SO_RCVBUF, receiveBufferBytes);
             }
             channel.bind(address);
-            channel.configureBlocking(false);
-            InetSocketAddress bound = (InetSocketAddress) channel.getLocalAddress();
-            tasks.call(() -> channel.register(selector, SelectionKey.OP_READ, channel));
-            channels.put(bound, channel);
-            return bound;
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
-        }
+        }, SelectionKey.OP_READ, channels);
     }
 
     public void stopListening(InetAddress address) {

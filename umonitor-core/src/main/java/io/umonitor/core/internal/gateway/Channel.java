@@ -9,6 +9,7 @@ import io.umonitor.api.ExitInfo;
 import io.umonitor.core.gateway.InvocationException;
 import io.umonitor.core.gateway.InvocationException.Reason;
 import io.umonitor.core.gateway.Invocations;
+import io.umonitor.core.sink.Escaping;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -354,7 +355,7 @@ final class Channel implements Invocations {
         }
         String shown = text.length() <= 80 ? text : text.substring(0, 77) + "...";
         StringBuilder safe = new StringBuilder(shown.length());
-        shown.codePoints().forEach(c -> safe.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+        shown.codePoints().forEach(c -> safe.appendCodePoint(Escaping.isTerminalUnsafe(c) ? '?' : c));
         return safe.toString();
     }
 }

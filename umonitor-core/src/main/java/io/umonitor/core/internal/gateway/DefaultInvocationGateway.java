@@ -7,10 +7,11 @@ import io.umonitor.api.LifecycleListener;
 import io.umonitor.api.LogLevel;
 import io.umonitor.api.UnikernelHandle;
 import io.umonitor.api.UnikernelState;
-import io.umonitor.api.spi.ProvisionedNetwork;
+import io.umonitor.api.ProvisionedNetwork;
 import io.umonitor.core.gateway.GatewayOptions;
 import io.umonitor.core.gateway.InvocationGateway;
 import io.umonitor.core.gateway.Invocations;
+import io.umonitor.core.internal.RegistrationListener;
 import io.umonitor.core.internal.Tokens;
 import io.umonitor.core.internal.log.LogHub;
 import java.net.InetAddress;
@@ -40,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * where it listens (the configured address, plus the host side of running unikernels' taps), and the
  * routing of connections to unikernel {@link Channel}s and {@link LogSubscription}s.
  */
-public final class DefaultInvocationGateway implements InvocationGateway, LifecycleListener, AutoCloseable {
+public final class DefaultInvocationGateway
+        implements InvocationGateway, LifecycleListener, RegistrationListener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DefaultInvocationGateway.class);
     static final String GUEST_PARAMETER = io.umonitor.api.spi.GuestParameters.WS;
 
@@ -120,17 +122,20 @@ public final class DefaultInvocationGateway implements InvocationGateway, Lifecy
         slowSubscriberEvents.incrementAndGet();
     }
 
-    // --- registration, mirrored from the log hub
+    // --- registration: the same decisions the log hub follows
 
-    void register(String name, String token) {
+    @Override
+    public void senderRegistered(String name, String token) {
         tokens.put(name, token);
     }
 
-    void unregister(String name) {
+    @Override
+    public void senderUnregistered(String name) {
         tokens.remove(name);
     }
 
-    void listenOn(InetAddress hostAddress) {
+    @Override
+    public void listeningOn(InetAddress hostAddress, String networkDevice) {
         if (closed.get() || hostAddress.equals(server.getAddress().getAddress())) {
             return;
         }
@@ -147,7 +152,8 @@ public final class DefaultInvocationGateway implements InvocationGateway, Lifecy
         });
     }
 
-    void stopListeningOn(InetAddress hostAddress) {
+    @Override
+    public void stoppedListeningOn(InetAddress hostAddress) {
         GatewayServer tapServer = tapServers.remove(hostAddress);
         if (tapServer != null) {
             stopQuietly(tapServer);

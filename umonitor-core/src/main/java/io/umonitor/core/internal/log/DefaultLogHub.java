@@ -1,58 +1,28 @@
 package io.umonitor.core.internal.log;
 
-import io.umonitor.api.Attribute;
-import io.umonitor.api.AttributeValue;
 import io.umonitor.api.ConfigurationException;
-import io.umonitor.api.GuestClock;
 import io.umonitor.api.LogFilter;
-import io.umonitor.api.LogLevel;
 import io.umonitor.api.LogOrigin;
 import io.umonitor.api.LogRecord;
 import io.umonitor.api.LogStats;
-import io.umonitor.api.Names;
-import io.umonitor.api.ProtocolException;
-import io.umonitor.api.spi.CollectorEndpoint;
+import io.umonitor.api.Subscription;
+import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.api.spi.GuestOutput;
 import io.umonitor.api.spi.LogSink;
 import io.umonitor.core.internal.collect.Ingest;
-import io.umonitor.core.internal.collect.TcpCollector;
-import io.umonitor.core.internal.collect.UdpCollector;
-import io.umonitor.protocol.ConsoleDecoder;
-import io.umonitor.protocol.Frame;
-import io.umonitor.protocol.Goodbye;
 import io.umonitor.protocol.Hello;
-import io.umonitor.protocol.RecordFrame;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The logging half of the monitor: TCP and UDP collectors, console ingestion, per-sender history
- * and loss accounting, followers, and one thread with a bounded queue per sink.
+ * The logging half of the monitor, assembled from parts that each do one job: {@link LogHubSettings}
+ * (validated), the {@link SenderRegistry} (who may send, authentication, per-sender state),
+ * {@link CollectorEndpoints} (the TCP and UDP collectors and where they listen), {@link ConsoleIngest}
+ * (console lines), {@link SinkDispatch} (one thread and bounded queue per sink, backpressure),
+ * {@link CounterReports} (counters reported as MONITOR records) and {@link Followers}.
  *
  * <p>Data path: a collector thread decodes a round of input, appends each sender's records to its
  * history (which also feeds its followers) and hands the whole round to every sink queue as one
@@ -63,206 +33,30 @@ import org.slf4j.LoggerFactory;
  * with reports.
  */
 public final class DefaultLogHub implements LogHub {
-    private static final Logger LOG = LoggerFactory.getLogger(DefaultLogHub.class);
-    private static final String MONITOR_LOGGER = "umonitor";
-    /** Marks the pieces after the first of a console line longer than the backend's line limit. */
-    private static final Attribute CONSOLE_CONTINUATION =
-            new Attribute("console.continuation", new AttributeValue.Bool(true));
-    private static final int DETAILED_REPORTS_PER_INTERVAL = 5;
-
-    /**
-     * Settings of the hub.
-     *
-     * @param tcpAddress where the TCP collector listens (port 0: any free port), or null for no TCP
-     * @param udpAddress where the UDP collector listens (port 0: any free port), or null for no UDP
-     * @param maxFrameLength the largest frame accepted, 64 to 65,535 bytes; also bounds the read buffer of each
-     *     connection
-     * @param historySize records kept in memory per sender for {@code history} and {@code follow}
-     * @param sinkQueueCapacity records queued per sink before UDP, console and monitor records are dropped
-     *     (TCP stops reading at three quarters of it)
-     * @param senderRateLimit records per second per sender, 0 for no limit; TCP senders over it are paused,
-     *     UDP records over it are dropped and counted
-     * @param followerQueueCapacity live records queued per follower before it skips ahead
-     * @param reportInterval how often changed counters are reported as MONITOR records
-     * @param maxSenders how many sender names the hub keeps at most (bounds attach mode)
-     * @param maxConnections how many TCP connections at once
-     * @param udpReceiveBufferBytes SO_RCVBUF asked for the UDP socket (the kernel may cap it), 0 for the default
-     */
-    public record Settings(
-            InetSocketAddress tcpAddress,
-            InetSocketAddress udpAddress,
-            int maxFrameLength,
-            int historySize,
-            int sinkQueueCapacity,
-            long senderRateLimit,
-            int followerQueueCapacity,
-            Duration reportInterval,
-            int maxSenders,
-            int maxConnections,
-            int udpReceiveBufferBytes) {
-
-        public Settings {
-            Objects.requireNonNull(reportInterval, "reportInterval");
-            List<String> problems = new ArrayList<>();
-            if (maxFrameLength < 64 || maxFrameLength > 65_535) {
-                problems.add("maxFrameLength " + maxFrameLength + " is outside 64..65535");
-            }
-            if (historySize < 1) {
-                problems.add("historySize " + historySize + " must be at least 1");
-            }
-            if (sinkQueueCapacity < 16) {
-                problems.add("sinkQueueCapacity " + sinkQueueCapacity + " must be at least 16");
-            }
-            if (senderRateLimit < 0) {
-                problems.add("senderRateLimit " + senderRateLimit + " must be 0 (no limit) or positive");
-            }
-            if (followerQueueCapacity < 1) {
-                problems.add("followerQueueCapacity " + followerQueueCapacity + " must be at least 1");
-            }
-            if (reportInterval.isNegative() || reportInterval.isZero()) {
-                problems.add("reportInterval " + reportInterval + " must be positive");
-            }
-            if (maxSenders < 1) {
-                problems.add("maxSenders " + maxSenders + " must be at least 1");
-            }
-            if (maxConnections < 1) {
-                problems.add("maxConnections " + maxConnections + " must be at least 1");
-            }
-            if (udpReceiveBufferBytes < 0) {
-                problems.add("udpReceiveBufferBytes " + udpReceiveBufferBytes + " must be 0 (default) or positive");
-            }
-            if (!problems.isEmpty()) {
-                throw new ConfigurationException("invalid log hub settings: " + String.join("; ", problems)
-                        + ": fix these values (Settings.defaults() has working ones)");
-            }
-        }
-
-        /** Loopback, any free ports, 64 KiB frames, 4,096 records of history per sender, no rate limit. */
-        public static Settings defaults() {
-            InetAddress loopback = InetAddress.getLoopbackAddress();
-            return new Settings(new InetSocketAddress(loopback, 0), new InetSocketAddress(loopback, 0), 65_535,
-                    4096, 32_768, 0, 65_536, Duration.ofSeconds(1), 10_000, 4096, 4 * 1024 * 1024);
-        }
-
-        public Settings withTcpAddress(InetSocketAddress address) {
-            return new Settings(address, udpAddress, maxFrameLength, historySize, sinkQueueCapacity, senderRateLimit,
-                    followerQueueCapacity, reportInterval, maxSenders, maxConnections, udpReceiveBufferBytes);
-        }
-
-        public Settings withUdpAddress(InetSocketAddress address) {
-            return new Settings(tcpAddress, address, maxFrameLength, historySize, sinkQueueCapacity, senderRateLimit,
-                    followerQueueCapacity, reportInterval, maxSenders, maxConnections, udpReceiveBufferBytes);
-        }
-
-        public Settings withMaxFrameLength(int value) {
-            return new Settings(tcpAddress, udpAddress, value, historySize, sinkQueueCapacity, senderRateLimit,
-                    followerQueueCapacity, reportInterval, maxSenders, maxConnections, udpReceiveBufferBytes);
-        }
-
-        public Settings withHistorySize(int value) {
-            return new Settings(tcpAddress, udpAddress, maxFrameLength, value, sinkQueueCapacity, senderRateLimit,
-                    followerQueueCapacity, reportInterval, maxSenders, maxConnections, udpReceiveBufferBytes);
-        }
-
-        public Settings withSinkQueueCapacity(int value) {
-            return new Settings(tcpAddress, udpAddress, maxFrameLength, historySize, value, senderRateLimit,
-                    followerQueueCapacity, reportInterval, maxSenders, maxConnections, udpReceiveBufferBytes);
-        }
-
-        public Settings withSenderRateLimit(long value) {
-            return new Settings(tcpAddress, udpAddress, maxFrameLength, historySize, sinkQueueCapacity, value,
-                    followerQueueCapacity, reportInterval, maxSenders, maxConnections, udpReceiveBufferBytes);
-        }
-
-        public Settings withFollowerQueueCapacity(int value) {
-            return new Settings(tcpAddress, udpAddress, maxFrameLength, historySize, sinkQueueCapacity, senderRateLimit,
-                    value, reportInterval, maxSenders, maxConnections, udpReceiveBufferBytes);
-        }
-
-        public Settings withReportInterval(Duration value) {
-            return new Settings(tcpAddress, udpAddress, maxFrameLength, historySize, sinkQueueCapacity, senderRateLimit,
-                    followerQueueCapacity, value, maxSenders, maxConnections, udpReceiveBufferBytes);
-        }
-
-        public Settings withMaxSenders(int value) {
-            return new Settings(tcpAddress, udpAddress, maxFrameLength, historySize, sinkQueueCapacity, senderRateLimit,
-                    followerQueueCapacity, reportInterval, value, maxConnections, udpReceiveBufferBytes);
-        }
-
-        public Settings withMaxConnections(int value) {
-            return new Settings(tcpAddress, udpAddress, maxFrameLength, historySize, sinkQueueCapacity, senderRateLimit,
-                    followerQueueCapacity, reportInterval, maxSenders, value, udpReceiveBufferBytes);
-        }
-
-        public Settings withUdpReceiveBufferBytes(int value) {
-            return new Settings(tcpAddress, udpAddress, maxFrameLength, historySize, sinkQueueCapacity, senderRateLimit,
-                    followerQueueCapacity, reportInterval, maxSenders, maxConnections, value);
-        }
-    }
-
-    private final Settings settings;
-    private final ConcurrentHashMap<String, SenderState> senders = new ConcurrentHashMap<>();
-    private final Object registry = new Object();
-    private volatile Follower[] globalFollowers = new Follower[0];
-    private final SinkRunner[] runners;
-    private final TcpCollector tcp;
-    private final UdpCollector udp;
-    private final List<CollectorEndpoint> loopbackEndpoints;
-    private final Map<InetAddress, List<CollectorEndpoint>> extraEndpoints = new HashMap<>();
-    private final ScheduledExecutorService reporter;
+    private final LogHubSettings settings;
+    private final SenderRegistry registry;
+    private final SinkDispatch sinks;
+    private final CounterReports reports;
+    private final ConsoleIngest console;
+    private final Followers followers;
+    private final CollectorEndpoints collectors;
+    private final CollectorsView ingest = new CollectorsView();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile byte[] attachToken;
-    private final AtomicLong unattributedRejections = new AtomicLong();
-    private final AtomicInteger unattributedLogged = new AtomicInteger();
-    private final Object room = new Object();
-    private volatile boolean tcpWaiting;
-    private final IngestImpl ingest = new IngestImpl();
 
-    private DefaultLogHub(Settings settings, List<LogSink> sinks) {
+    private DefaultLogHub(LogHubSettings settings, List<LogSink> openedSinks) {
         this.settings = settings;
-        this.runners = sinks.stream().map(s -> new SinkRunner(s, settings.sinkQueueCapacity(), this))
-                .toArray(SinkRunner[]::new);
-        for (SinkRunner r : runners) {
-            r.start();
-        }
-        List<CollectorEndpoint> endpoints = new ArrayList<>();
-        TcpCollector tcpCollector = null;
-        UdpCollector udpCollector = null;
+        this.registry = new SenderRegistry(settings.maxSenders(), settings.historySize(), settings.senderRateLimit());
+        this.sinks = new SinkDispatch(openedSinks, settings.sinkQueueCapacity(), registry);
+        this.reports = new CounterReports(registry, sinks, settings.reportInterval());
+        this.console = new ConsoleIngest(sinks, reports);
+        this.followers = new Followers(registry, settings.followerQueueCapacity());
         try {
-            if (settings.tcpAddress() != null) {
-                tcpCollector = new TcpCollector(ingest, settings.maxFrameLength(), settings.maxConnections());
-                endpoints.add(new CollectorEndpoint(CollectorEndpoint.Transport.TCP,
-                        tcpCollector.listen(settings.tcpAddress()), null));
-            }
-            if (settings.udpAddress() != null) {
-                udpCollector = new UdpCollector(ingest, settings.maxFrameLength(), settings.udpReceiveBufferBytes());
-                endpoints.add(new CollectorEndpoint(CollectorEndpoint.Transport.UDP,
-                        udpCollector.listen(settings.udpAddress()), null));
-            }
-        } catch (IOException | RuntimeException e) {
-            if (tcpCollector != null) {
-                tcpCollector.close();
-            }
-            if (udpCollector != null) {
-                udpCollector.close();
-            }
-            for (SinkRunner r : runners) {
-                r.close(1000);
-            }
-            throw new ConfigurationException("the log collectors cannot listen on TCP " + settings.tcpAddress()
-                    + " / UDP " + settings.udpAddress() + ": " + e.getMessage()
-                    + ": choose a free port (0 picks one) on an address of this host", e);
+            this.collectors = new CollectorEndpoints(settings, ingest);
+        } catch (RuntimeException e) {
+            reports.close();
+            sinks.close(1000);
+            throw e;
         }
-        this.tcp = tcpCollector;
-        this.udp = udpCollector;
-        this.loopbackEndpoints = List.copyOf(endpoints);
-        this.reporter = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "umonitor-log-reporter");
-            t.setDaemon(true);
-            return t;
-        });
-        long interval = settings.reportInterval().toNanos();
-        reporter.scheduleAtFixedRate(this::reportSafely, interval, interval, TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -270,12 +64,12 @@ public final class DefaultLogHub implements LogHub {
      *
      * @throws ConfigurationException when a collector cannot listen where the settings say
      */
-    public static DefaultLogHub start(Settings settings, List<LogSink> openedSinks) {
+    public static DefaultLogHub start(LogHubSettings settings, List<LogSink> openedSinks) {
         Objects.requireNonNull(settings, "settings");
         return new DefaultLogHub(settings, List.copyOf(openedSinks));
     }
 
-    public Settings settings() {
+    public LogHubSettings settings() {
         return settings;
     }
 
@@ -286,134 +80,43 @@ public final class DefaultLogHub implements LogHub {
 
     /** Rejections that could not be attributed to any sender (garbage before a HELLO, unknown names). */
     public long unattributedRejections() {
-        return unattributedRejections.get();
+        return reports.unattributedRejections();
     }
 
     /** Failures of the sink with this id since the hub started (0 for an unknown id). */
     public long sinkFailures(String sinkId) {
-        for (SinkRunner r : runners) {
-            if (r.id().equals(sinkId)) {
-                return r.failures();
-            }
-        }
-        return 0;
-    }
-
-    // ---- senders ----
-
-    private SenderState sender(String name) {
-        SenderState s = senders.get(name);
-        if (s != null) {
-            return s;
-        }
-        synchronized (registry) {
-            s = senders.get(name);
-            if (s == null) {
-                if (senders.size() >= settings.maxSenders()) {
-                    return null;
-                }
-                s = new SenderState(name, settings.historySize(), settings.senderRateLimit(),
-                        Arrays.stream(globalFollowers).toArray(Follower[]::new));
-                senders.put(name, s);
-            }
-            return s;
-        }
-    }
-
-    private SenderState requireSender(String name) {
-        Names.requireValidUnikernelName(name);
-        SenderState s = sender(name);
-        if (s == null) {
-            throw new ConfigurationException("cannot keep logs of '" + name + "': the hub already keeps "
-                    + settings.maxSenders() + " senders (maxSenders): raise the limit");
-        }
-        return s;
+        return sinks.sinkFailures(sinkId);
     }
 
     @Override
     public void registerSender(String name, String token) {
-        Objects.requireNonNull(token, "token");
-        requireSender(name).token(token);
+        registry.register(name, token);
     }
 
     @Override
     public void unregisterSender(String name) {
-        SenderState s = senders.get(name);
-        if (s != null) {
-            s.token(null);
-        }
+        registry.unregister(name);
     }
 
     @Override
     public void acceptUnregisteredSenders(String token) {
-        attachToken = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
+        registry.acceptUnregistered(token);
     }
-
-    // ---- endpoints ----
 
     @Override
     public List<CollectorEndpoint> loopbackEndpoints() {
-        return loopbackEndpoints;
+        return collectors.loopbackEndpoints();
     }
 
     @Override
     public List<CollectorEndpoint> listenOn(InetAddress hostAddress, String networkDevice) {
-        Objects.requireNonNull(hostAddress, "hostAddress");
-        synchronized (extraEndpoints) {
-            List<CollectorEndpoint> existing = extraEndpoints.get(hostAddress);
-            if (existing != null) {
-                return existing.stream()
-                        .map(e -> new CollectorEndpoint(e.transport(), e.address(), networkDevice)).toList();
-            }
-            List<CollectorEndpoint> endpoints = new ArrayList<>();
-            try {
-                for (CollectorEndpoint loopback : loopbackEndpoints) {
-                    int port = loopback.address().getPort();
-                    InetSocketAddress bound = loopback.transport() == CollectorEndpoint.Transport.TCP
-                            ? bindTcp(hostAddress, port) : bindUdp(hostAddress, port);
-                    endpoints.add(new CollectorEndpoint(loopback.transport(), bound, networkDevice));
-                }
-            } catch (IOException | UncheckedIOException e) {
-                stopListeningOn(hostAddress);
-                throw new ConfigurationException("the log collectors cannot listen on " + hostAddress.getHostAddress()
-                        + " (device " + networkDevice + "): " + e.getMessage()
-                        + ": the address must be assigned to an interface of this host", e);
-            }
-            extraEndpoints.put(hostAddress, List.copyOf(endpoints));
-            return List.copyOf(endpoints);
-        }
-    }
-
-    private InetSocketAddress bindTcp(InetAddress address, int preferredPort) throws IOException {
-        try {
-            return tcp.listen(new InetSocketAddress(address, preferredPort));
-        } catch (IOException e) {
-            return tcp.listen(new InetSocketAddress(address, 0));
-        }
-    }
-
-    private InetSocketAddress bindUdp(InetAddress address, int preferredPort) throws IOException {
-        try {
-            return udp.listen(new InetSocketAddress(address, preferredPort));
-        } catch (IOException e) {
-            return udp.listen(new InetSocketAddress(address, 0));
-        }
+        return collectors.listenOn(hostAddress, networkDevice);
     }
 
     @Override
     public void stopListeningOn(InetAddress hostAddress) {
-        synchronized (extraEndpoints) {
-            extraEndpoints.remove(hostAddress);
-            if (tcp != null) {
-                tcp.stopListening(hostAddress);
-            }
-            if (udp != null) {
-                udp.stopListening(hostAddress);
-            }
-        }
+        collectors.stopListeningOn(hostAddress);
     }
-
-    // ---- console and monitor records ----
 
     @Override
     public void consoleLine(String name, GuestOutput.Stream stream, String line) {
@@ -425,397 +128,88 @@ public final class DefaultLogHub implements LogHub {
         consoleText(name, stream, piece, true);
     }
 
-    private void consoleText(String name, GuestOutput.Stream stream, String line, boolean continuation) {
-        SenderState s = sender(name);
+    private void consoleText(String name, GuestOutput.Stream stream, String text, boolean continuation) {
+        SenderState s = registry.getOrCreate(name);
         if (s == null || closed.get()) {
             return;
         }
-        LogRecord record = null;
-        if (!continuation && line.startsWith("@UM1:")) {
-            record = consoleFrame(s, line);
-        }
-        if (record == null) {
-            LogLevel level = stream == GuestOutput.Stream.STDERR ? LogLevel.WARN : LogLevel.INFO;
-            record = new LogRecord(name, LogOrigin.CONSOLE, -1, GuestClock.NONE, 0, Instant.now(), level,
-                    stream.name().toLowerCase(Locale.ROOT), line,
-                    continuation ? List.of(CONSOLE_CONTINUATION) : List.of());
-        }
-        s.received(1);
-        s.append(record);
-        dispatch(List.of(record), false);
-    }
-
-    /** Decodes a console-encoded frame; null when the line is to be kept as text (not a frame, bad frame). */
-    private LogRecord consoleFrame(SenderState s, String line) {
-        SenderState.ConsoleState console = s.console;
-        synchronized (console) {
-            Optional<Frame> decoded;
-            try {
-                if (console.decoder == null) {
-                    console.decoder = new ConsoleDecoder();
-                }
-                decoded = console.decoder.decodeLine(line);
-            } catch (ProtocolException | IllegalArgumentException e) {
-                ingest.rejected(s, LogOrigin.CONSOLE, "console", "bad console-encoded line kept as text: "
-                        + Ingest.describe(e));
-                return null;
-            }
-            if (decoded.isEmpty()) {
-                return null;
-            }
-            Frame frame = decoded.get();
-            if (console.sequences == null) {
-                console.sequences = s.session(console.session);
-            }
-            if (frame instanceof RecordFrame r) {
-                s.lost(console.sequences.observe(r.sequence()));
-                return new LogRecord(s.name(), LogOrigin.CONSOLE, true, r.sequence(), r.clock(), r.timestampNanos(),
-                        Instant.now(), r.level(), r.logger(), r.message(), r.attributes());
-            }
-            // Session frames carry no record of their own. Say in words what the guest printed (never the raw
-            // base64, and never the HELLO's token), so the line is neither lost nor unreadable.
-            String message;
-            if (frame instanceof Hello hello) {
-                console.session = hello.session();
-                console.sequences = s.session(hello.session());
-                message = "log client " + hello.clientName() + " " + hello.clientVersion() + " started session "
-                        + Long.toUnsignedString(hello.session()) + " on the console";
-            } else if (frame instanceof Goodbye goodbye) {
-                s.lost(console.sequences.goodbye(goodbye.produced()));
-                message = "log client ended session " + Long.toUnsignedString(console.session)
-                        + " on the console: " + Long.toUnsignedString(goodbye.produced()) + " record(s) produced, "
-                        + Long.toUnsignedString(goodbye.dropped()) + " dropped by the client"
-                        + (goodbye.reason().isEmpty() ? "" : " (" + goodbye.reason() + ")");
-            } else {
-                message = "console frame " + frame.getClass().getSimpleName();
-            }
-            return new LogRecord(s.name(), LogOrigin.CONSOLE, -1, GuestClock.NONE, 0, Instant.now(), LogLevel.DEBUG,
-                    "console", message, List.of());
-        }
+        console.line(s, stream, text, continuation);
     }
 
     @Override
     public void publish(LogRecord record) {
-        SenderState s = sender(record.unikernel());
+        SenderState s = registry.getOrCreate(record.unikernel());
         if (s == null || closed.get()) {
             return;
         }
         s.append(record);
-        dispatch(List.of(record), false);
+        sinks.dispatch(List.of(record), false);
     }
-
-    private void monitorRecord(SenderState s, LogLevel level, String message, List<Attribute> attributes) {
-        if (closed.get() && runnersClosed) {
-            return;
-        }
-        LogRecord record = new LogRecord(s.name(), LogOrigin.MONITOR, -1, GuestClock.NONE, 0, Instant.now(), level,
-                MONITOR_LOGGER, message, attributes);
-        s.append(record);
-        dispatch(List.of(record), false);
-    }
-
-    // ---- history and follow ----
 
     @Override
     public List<LogRecord> history(String name, LogFilter filter) {
-        SenderState s = senders.get(name);
+        SenderState s = registry.get(name);
         return s == null ? List.of() : s.history(filter == null ? LogFilter.ALL : filter);
     }
 
     @Override
-    public AutoCloseable follow(String name, LogFilter filter, Consumer<LogRecord> consumer) {
-        Objects.requireNonNull(consumer, "consumer");
-        LogFilter f = filter == null ? LogFilter.ALL : filter;
-        if (name == null) {
-            Follower[] holder = new Follower[1];
-            Follower follower = new Follower(null, f, consumer, settings.followerQueueCapacity(),
-                    () -> unfollowAll(holder[0]));
-            holder[0] = follower;
-            synchronized (registry) {
-                List<SenderState> all = new ArrayList<>(senders.values());
-                all.sort(Comparator.comparing(SenderState::name));
-                for (SenderState s : all) {
-                    s.subscribe(follower);
-                }
-                Follower[] fs = Arrays.copyOf(globalFollowers, globalFollowers.length + 1);
-                fs[fs.length - 1] = follower;
-                globalFollowers = fs;
-            }
-            follower.start();
-            return follower;
-        }
-        SenderState s = requireSender(name);
-        Follower[] holder = new Follower[1];
-        Follower follower = new Follower(name, f, consumer, settings.followerQueueCapacity(),
-                () -> s.unsubscribe(holder[0]));
-        holder[0] = follower;
-        s.subscribe(follower);
-        follower.start();
-        return follower;
-    }
-
-    private void unfollowAll(Follower follower) {
-        synchronized (registry) {
-            globalFollowers = Arrays.stream(globalFollowers).filter(f -> f != follower).toArray(Follower[]::new);
-            for (SenderState s : senders.values()) {
-                s.unsubscribe(follower);
-            }
-        }
+    public Subscription follow(String name, LogFilter filter, Consumer<LogRecord> consumer) {
+        return followers.follow(name, filter, consumer);
     }
 
     @Override
     public LogStats stats(String name) {
-        SenderState s = senders.get(name);
+        SenderState s = registry.get(name);
         return s == null ? LogStats.ZERO : s.stats();
     }
 
     @Override
     public List<String> senders() {
-        return senders.keySet().stream().sorted().toList();
+        return registry.names();
     }
 
-    // ---- dispatch to sinks ----
-
-    private void dispatch(List<LogRecord> batch, boolean flowControlled) {
-        for (SinkRunner r : runners) {
-            int taken = r.offer(batch, 0, batch.size(), flowControlled);
-            if (taken < batch.size()) {
-                countDropped(batch, taken, batch.size());
-            }
-        }
-    }
-
-    private void countDropped(List<LogRecord> batch, int from, int to) {
-        String lastName = null;
-        long run = 0;
-        for (int i = from; i < to; i++) {
-            String name = batch.get(i).unikernel();
-            if (!name.equals(lastName)) {
-                addDropped(lastName, run);
-                lastName = name;
-                run = 0;
-            }
-            run++;
-        }
-        addDropped(lastName, run);
-    }
-
-    private void addDropped(String name, long n) {
-        if (name != null && n > 0) {
-            SenderState s = senders.get(name);
-            if (s != null) {
-                s.dropped(n);
-            }
-        }
-    }
-
-    private boolean belowMark(int numerator) {
-        for (SinkRunner r : runners) {
-            if (r.queued() > (long) r.capacity() * numerator / 4) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Called by a sink thread each time it takes a batch: wakes a paused TCP collector once there is room. */
-    void sinkProgress() {
-        if (tcpWaiting && belowMark(2)) {
-            synchronized (room) {
-                room.notifyAll();
-            }
-        }
-    }
-
-    void sinkDropped(String unikernel, long records) {
-        SenderState s = senders.get(unikernel);
-        if (s != null) {
-            s.dropped(records);
-        }
-    }
-
-    void reportSinkFailure(SinkRunner runner, String unikernel, String message, long failures) {
-        SenderState s = unikernel == null ? null : senders.get(unikernel);
-        if (s != null) {
-            monitorRecord(s, failures > 0 ? LogLevel.ERROR : LogLevel.INFO, message,
-                    List.of(Attribute.of("sink", runner.id()), Attribute.of("sink.failures", failures)));
-        }
-    }
-
-    // ---- reports ----
-
-    private void reportSafely() {
-        try {
-            report();
-        } catch (RuntimeException e) {
-            LOG.warn("reporting log counters failed; will try again", e);
-        }
-    }
-
-    private void report() {
-        for (SenderState s : senders.values()) {
-            s.detailedReports.set(0);
-            long[] loss = s.takeLossReport();
-            String total = Long.toUnsignedString(loss[2]) + " lost in total";
-            if (loss[0] != 0) {
-                monitorRecord(s, LogLevel.WARN, Long.toUnsignedString(loss[0]) + " record(s) lost before reaching "
-                        + "umonitor (sequence gaps); " + total,
-                        List.of(new Attribute("lost", new AttributeValue.UInt(loss[0]))));
-            }
-            if (loss[1] != 0) {
-                monitorRecord(s, LogLevel.INFO, Long.toUnsignedString(loss[1]) + " record(s) counted lost arrived "
-                        + "late after all; " + total,
-                        List.of(new Attribute("recovered", new AttributeValue.UInt(loss[1]))));
-            }
-            long dropped = s.pendingDropped.getAndSet(0);
-            if (dropped > 0) {
-                monitorRecord(s, LogLevel.WARN, dropped + " record(s) dropped by umonitor (rate limit, full sink "
-                        + "queue or sink failure); " + s.dropped.get() + " dropped in total",
-                        List.of(Attribute.of("dropped", dropped)));
-            }
-            long rejected = s.pendingRejected.getAndSet(0);
-            if (rejected > 0) {
-                monitorRecord(s, LogLevel.WARN, rejected + " more connection(s), datagram(s) or line(s) rejected; "
-                        + s.rejected.get() + " rejected in total", List.of(Attribute.of("rejected", rejected)));
-            }
-        }
-        String[] detail = new String[2];
-        for (SinkRunner r : runners) {
-            long extra = r.takeUnreportedFailures(detail);
-            if (extra > 0) {
-                reportSinkFailure(r, detail[0], "sink '" + r.id() + "' failed " + extra
-                        + " more time(s); last error: " + detail[1], extra);
-            }
-        }
-        unattributedLogged.set(0);
-    }
-
-    // ---- the collectors' view ----
-
-    private final class IngestImpl implements Ingest {
+    /** The collectors' view of the hub: authentication, refusals, dispatch and room for TCP input. */
+    private final class CollectorsView implements Ingest {
         @Override
         public SenderState authenticate(Hello hello, LogOrigin origin, Object peer) {
-            String name = hello.name();
-            byte[] presented = hello.token().getBytes(StandardCharsets.UTF_8);
-            SenderState s = senders.get(name);
-            if (s != null && s.isRegistered()) {
-                if (s.tokenMatches(presented)) {
-                    return s;
-                }
-                rejected(s, origin, peer, "wrong token in HELLO from '" + name + "' (a known name; the token is "
-                        + "not the one this launch handed the unikernel)");
-                return null;
-            }
-            byte[] shared = attachToken;
-            if (shared != null && Names.isValidUnikernelName(name)
-                    && (shared.length == 0 || MessageDigest.isEqual(shared, presented))) {
-                SenderState attached = sender(name);
-                if (attached != null) {
-                    return attached;
-                }
-                rejectedUnattributed(origin, peer, "sender '" + name + "' refused: the hub already keeps "
-                        + settings.maxSenders() + " senders");
-                return null;
-            }
-            if (s != null) {
-                rejected(s, origin, peer, shared == null ? "sender is not registered (stopped or never launched)"
-                        : "wrong token in HELLO from '" + name + "' (not the collector's attach token)");
-            } else if (shared != null && Names.isValidUnikernelName(name)) {
-                rejectedUnattributed(origin, peer, "HELLO from '" + name + "' refused: wrong token (not the "
-                        + "collector's attach token)");
-            } else {
-                rejectedUnattributed(origin, peer, "HELLO from unknown sender '" + name + "' refused: no unikernel "
-                        + "of that name is registered");
-            }
-            return null;
+            return registry.authenticate(hello, origin, peer, reports);
         }
 
         @Override
         public SenderState senderNamed(String name, boolean registeredOnly) {
-            if (registeredOnly) {
-                SenderState s = senders.get(name);
-                return s != null && s.isRegistered() ? s : null;
-            }
-            return Names.isValidUnikernelName(name) ? sender(name) : null;
+            return registry.named(name, registeredOnly);
         }
 
         @Override
         public void rejected(SenderState sender, LogOrigin origin, Object peer, String reason) {
-            sender.rejected.incrementAndGet();
-            if (sender.detailedReports.incrementAndGet() <= DETAILED_REPORTS_PER_INTERVAL) {
-                monitorRecord(sender, LogLevel.WARN, "rejected " + origin + " input from " + peer + ": " + reason,
-                        List.of(Attribute.of("rejected", 1), Attribute.of("origin", origin.name())));
-            } else {
-                sender.pendingRejected.incrementAndGet();
-            }
+            reports.rejected(sender, origin, peer, reason);
         }
 
         @Override
         public void rejectedUnattributed(LogOrigin origin, Object peer, String reason) {
-            unattributedRejections.incrementAndGet();
-            if (unattributedLogged.incrementAndGet() <= DETAILED_REPORTS_PER_INTERVAL) {
-                LOG.warn("rejected {} log input from {}: {}", origin, peer, reason);
-            }
+            reports.rejectedUnattributed(origin, peer, reason);
         }
 
         @Override
         public void dispatch(List<LogRecord> batch, boolean flowControlled) {
-            DefaultLogHub.this.dispatch(batch, flowControlled);
+            sinks.dispatch(batch, flowControlled);
         }
 
         @Override
         public boolean awaitTcpRoom(long timeoutMillis) throws InterruptedException {
-            if (belowMark(3)) {
-                return true;
-            }
-            synchronized (room) {
-                tcpWaiting = true;
-                try {
-                    if (!belowMark(2)) {
-                        room.wait(timeoutMillis);
-                    }
-                } finally {
-                    tcpWaiting = false;
-                }
-            }
-            return belowMark(2);
+            return sinks.awaitTcpRoom(timeoutMillis);
         }
     }
-
-    private volatile boolean runnersClosed;
 
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        synchronized (room) {
-            room.notifyAll();
-        }
-        if (tcp != null) {
-            tcp.close();
-        }
-        if (udp != null) {
-            udp.close();
-        }
-        reporter.shutdownNow();
-        try {
-            reporter.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        reportSafely();
-        for (SinkRunner r : runners) {
-            r.close(30_000);
-        }
-        runnersClosed = true;
-        synchronized (registry) {
-            for (Follower f : globalFollowers) {
-                f.close();
-            }
-        }
-        for (SenderState s : senders.values()) {
-            s.closeFollowers();
-        }
+        sinks.wakeWaiting();
+        collectors.close();
+        reports.close();
+        sinks.close(30_000);
+        registry.closeFollowers();
     }
 }

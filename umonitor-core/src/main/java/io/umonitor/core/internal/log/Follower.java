@@ -6,6 +6,7 @@ import io.umonitor.api.LogFilter;
 import io.umonitor.api.LogLevel;
 import io.umonitor.api.LogOrigin;
 import io.umonitor.api.LogRecord;
+import io.umonitor.api.Subscription;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -19,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * a MONITOR record before the next one it gets. Records reach {@link #offer} under the sender's lock,
  * which is what makes replay followed by live delivery gap- and duplicate-free.
  */
-final class Follower implements AutoCloseable {
+final class Follower implements Subscription {
     private static final Logger LOG = LoggerFactory.getLogger(Follower.class);
 
     private final String name;
@@ -110,7 +111,7 @@ final class Follower implements AutoCloseable {
     private LogRecord skippedNote() {
         String message = "this follower was too slow: " + skipped + " record(s) were skipped";
         LogRecord note = new LogRecord(skippedFrom, LogOrigin.MONITOR, -1, GuestClock.NONE, 0, Instant.now(),
-                LogLevel.WARN, "umonitor", message, List.of(Attribute.of("skipped", skipped)));
+                LogLevel.WARN, MonitorRecords.LOGGER, message, List.of(Attribute.of("skipped", skipped)));
         skipped = 0;
         return note;
     }

@@ -3,7 +3,8 @@ package io.umonitor.core.internal.log;
 import io.umonitor.api.LogFilter;
 import io.umonitor.api.LogRecord;
 import io.umonitor.api.LogStats;
-import io.umonitor.api.spi.CollectorEndpoint;
+import io.umonitor.api.Subscription;
+import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.api.spi.GuestOutput;
 import java.net.InetAddress;
 import java.util.List;
@@ -69,7 +70,7 @@ public interface LogHub extends AutoCloseable {
      * Replays the history of {@code name} that matches {@code filter}, then delivers new matching records
      * as they arrive, on a hub thread, until the returned handle is closed. {@code name} null follows all.
      */
-    AutoCloseable follow(String name, LogFilter filter, Consumer<LogRecord> consumer);
+    Subscription follow(String name, LogFilter filter, Consumer<LogRecord> consumer);
 
     /** Counters for one sender. */
     LogStats stats(String name);

@@ -29,7 +29,7 @@ final class SinkRunner {
 
     private final LogSink sink;
     private final int capacity;
-    private final DefaultLogHub hub;
+    private final SinkDispatch hub;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
     private final ArrayDeque<List<LogRecord>> queue = new ArrayDeque<>();
@@ -46,7 +46,7 @@ final class SinkRunner {
     private String lastUnikernel;
     final Object reportLock = new Object();
 
-    SinkRunner(LogSink sink, int capacity, DefaultLogHub hub) {
+    SinkRunner(LogSink sink, int capacity, SinkDispatch hub) {
         this.sink = sink;
         this.capacity = capacity;
         this.hub = hub;
@@ -187,7 +187,7 @@ final class SinkRunner {
             lastFailedUnikernel = unikernel;
             first = failuresSinceReport++ == 0 ? lastFailure : null;
         }
-        if (e instanceof io.umonitor.core.sink.RecordsLostException lost && lost.unikernel() != null) {
+        if (e instanceof io.umonitor.api.spi.RecordsLostException lost && lost.unikernel() != null) {
             lost.lostByUnikernel().forEach((name, n) -> {
                 if (name != null) {
                     hub.sinkDropped(name, n);

@@ -53,12 +53,7 @@ final class DeviceStateStore {
     <T> T locked(Supplier<T> action) {
         synchronized (jvmLock) {
             try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-                FileLock lock = channel.lock();
-                try {
-                    return action.get();
-                } finally {
-                    lock.release();
-                }
+                return HostWideLock.underFileLock(channel, action);
             } catch (IOException e) {
                 throw new ProvisioningException("could not lock the tap state file " + lockFile + ": " + e
                         + ". Fix: make the monitor's state directory writable", e);

@@ -47,16 +47,21 @@ final class HostWideLock {
                 return action.get();
             }
             try (channel) {
-                FileLock lock = channel.lock();
-                try {
-                    return action.get();
-                } finally {
-                    lock.release();
-                }
+                return underFileLock(channel, action);
             } catch (IOException e) {
                 throw new io.umonitor.api.ProvisioningException("could not lock " + file + ": " + e
                         + ". Fix: make it writable for the monitor or remove it", e);
             }
+        }
+    }
+
+    /** Runs {@code action} holding an exclusive lock on {@code channel}'s file (other processes wait). */
+    static <T> T underFileLock(FileChannel channel, Supplier<T> action) throws IOException {
+        FileLock lock = channel.lock();
+        try {
+            return action.get();
+        } finally {
+            lock.release();
         }
     }
 }

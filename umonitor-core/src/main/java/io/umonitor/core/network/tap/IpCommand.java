@@ -41,6 +41,7 @@ final class IpCommand {
         this(commandPrefix, ip, namespace, DEFAULT_TIMEOUT);
     }
 
+    /** @param timeout how long one command may take before it is killed and the call fails */
     IpCommand(List<String> commandPrefix, Path ip, String namespace, Duration timeout) {
         this.commandPrefix = List.copyOf(commandPrefix);
         this.ip = ip;

@@ -1,16 +1,15 @@
 package io.umonitor.core.network.tap;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.auto.service.AutoService;
 import io.umonitor.api.ConfigurationException;
 import io.umonitor.api.Names;
 import io.umonitor.api.NetworkSpec;
 import io.umonitor.api.ProvisioningException;
-import io.umonitor.api.spi.Availability;
+import io.umonitor.api.Availability;
 import io.umonitor.api.spi.NetworkProvisioner;
 import io.umonitor.api.spi.ProviderContext;
-import io.umonitor.api.spi.ProvisionedNetwork;
+import io.umonitor.api.ProvisionedNetwork;
+import io.umonitor.core.network.tap.TapSettings.Config;
 import io.umonitor.kit.host.HostChecks;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +19,6 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -31,7 +29,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,13 +87,6 @@ public final class LinuxTapProvisioner implements NetworkProvisioner {
     public static final String DEFAULT_POOL = "10.77.0.0/16";
     public static final String DEFAULT_PREFIX = "umt";
 
-    private static final List<String> SETTINGS = List.of(POOL, BRIDGE, NAMESPACE, PREFIX, MTU);
-    private static final int ID_LENGTH = 4;
-    private static final int MAX_PREFIX_LENGTH = 15 - ID_LENGTH;
-    private static final Pattern PREFIX_PATTERN = Pattern.compile("[A-Za-z][A-Za-z0-9_-]{0," + (MAX_PREFIX_LENGTH - 1) + "}");
-    private static final Pattern INTERFACE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,14}");
-    private static final Pattern NAMESPACE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,254}");
-    private static final String BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz";
     private static final int CREATE_ATTEMPTS = 3;
 
     private static final Logger LOG = LoggerFactory.getLogger(LinuxTapProvisioner.class);
@@ -111,21 +101,7 @@ public final class LinuxTapProvisioner implements NetworkProvisioner {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Map<String, DeviceRecord> ownDevices = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
-    private final ObjectMapper json = new ObjectMapper();
     private volatile Config config;
-
-    private record Config(
-            Ipv4Subnet pool,
-            String bridge,
-            String namespace,
-            String prefix,
-            Integer mtu,
-            Path ip,
-            IpCommand commands,
-            DeviceStateStore store,
-            int bridgeAddress,
-            int bridgePrefixLength) {
-    }
 
     /** For {@link java.util.ServiceLoader}: no I/O; settings come from {@link #initialize}. */
     public LinuxTapProvisioner() {
@@ -192,7 +168,7 @@ public final class LinuxTapProvisioner implements NetworkProvisioner {
             throw new IllegalStateException("the tap provisioner was already initialized; create a new instance");
         }
         try {
-            Config validated = validate(context);
+            Config validated = TapSettings.validate(context, builderSettings, probe, commandPrefix);
             LIVE_MONITORS.add(monitorId);
             config = validated;
             LOG.debug("tap provisioner initialized: pool {}, bridge {}, namespace {}, prefix {}, state {}",
@@ -202,207 +178,6 @@ public final class LinuxTapProvisioner implements NetworkProvisioner {
             initialized.set(false);
             throw e;
         }
-    }
-
-    private Config validate(ProviderContext context) {
-        List<String> problems = new ArrayList<>();
-        List<String> unknown = context.properties().keySet().stream()
-                .filter(key -> !SETTINGS.contains(key)).sorted().toList();
-        if (!unknown.isEmpty()) {
-            problems.add("unknown setting(s) " + unknown.stream().map(k -> ID + "." + k).toList()
-                    + ": known settings are " + SETTINGS.stream().map(k -> ID + "." + k).toList());
-        }
-        Map<String, String> settings = new LinkedHashMap<>(builderSettings);
-        settings.putAll(context.properties());
-
-        String bridge = settings.get(BRIDGE);
-        if (bridge != null && !INTERFACE_NAME.matcher(bridge).matches()) {
-            problems.add("tap.bridge '" + bridge + "' is not a valid interface name: use 1 to 15 letters, digits, "
-                    + "'.', '_' or '-' (e.g. 'br0')");
-            bridge = null;
-        }
-        Ipv4Subnet pool = null;
-        String poolText = settings.get(POOL);
-        if (poolText != null) {
-            try {
-                pool = Ipv4Subnet.parse(poolText);
-                if (pool.prefixLength() > 30) {
-                    problems.add("tap.pool '" + poolText + "' is too small: "
-                            + (bridge == null ? "each tap needs a /30" : "it leaves no guest addresses")
-                            + "; use a prefix length of 30 or less (e.g. " + DEFAULT_POOL + ")");
-                }
-            } catch (IllegalArgumentException e) {
-                problems.add("tap.pool '" + poolText + "' is invalid: " + e.getMessage());
-            }
-        } else if (bridge == null) {
-            pool = Ipv4Subnet.parse(DEFAULT_POOL);
-        }
-        String namespace = settings.get(NAMESPACE);
-        if (namespace != null && !NAMESPACE_NAME.matcher(namespace).matches()) {
-            problems.add("tap.namespace '" + namespace + "' is not a valid network namespace name: use letters, "
-                    + "digits, '.', '_' or '-' (e.g. 'umonitor')");
-        }
-        String prefix = settings.getOrDefault(PREFIX, DEFAULT_PREFIX);
-        if (!PREFIX_PATTERN.matcher(prefix).matches()) {
-            problems.add("tap.prefix '" + prefix + "' is invalid: use 1 to " + MAX_PREFIX_LENGTH + " letters, "
-                    + "digits, '_' or '-' starting with a letter, so that the prefix and a " + ID_LENGTH
-                    + "-character id fit Linux's 15-character interface names (e.g. '" + DEFAULT_PREFIX + "')");
-        }
-        Integer mtu = null;
-        String mtuText = settings.get(MTU);
-        if (mtuText != null) {
-            try {
-                mtu = Integer.valueOf(mtuText.strip());
-                if (mtu < 68 || mtu > 65521) {
-                    problems.add("tap.mtu '" + mtuText + "' is outside 68..65521: use e.g. 1500");
-                }
-            } catch (NumberFormatException e) {
-                problems.add("tap.mtu '" + mtuText + "' is not a number: use e.g. 1500");
-            }
-        }
-        DeviceStateStore store = null;
-        try {
-            store = new DeviceStateStore(context.stateDirectory());
-        } catch (IOException | RuntimeException e) {
-            problems.add("state directory " + context.stateDirectory() + " is not usable (" + e
-                    + "): give the monitor a writable state directory");
-        }
-        Optional<Path> ip = probe.ipExecutable();
-        if (ip.isEmpty()) {
-            problems.add("the 'ip' command was not found on PATH or in /usr/sbin, /sbin: install iproute2 "
-                    + "(apt-get install iproute2)");
-        }
-        if (!problems.isEmpty() || ip.isEmpty()) {
-            throw invalid(problems);
-        }
-
-        IpCommand commands = new IpCommand(commandPrefix, ip.get(), namespace);
-        if (namespace != null) {
-            IpCommand.Result check = commands.run("link", "show", "dev", "lo");
-            if (!check.ok()) {
-                String fix = IpCommand.fixFor(check);
-                problems.add("tap.namespace '" + namespace + "' cannot be used: " + check.describe()
-                        + (check.stderr().contains("Cannot open network namespace")
-                        ? ". Fix: create it (ip netns add " + namespace + ") or remove the setting"
-                        : fix.isEmpty() ? "" : ". Fix: " + fix));
-                throw invalid(problems);
-            }
-        }
-        int bridgeAddress = 0;
-        int bridgePrefixLength = 0;
-        if (bridge != null) {
-            Ipv4Subnet[] bridgeSide = new Ipv4Subnet[1];
-            int[] hostAddress = new int[1];
-            String problem = inspectBridge(commands, bridge, namespace, pool, bridgeSide, hostAddress);
-            if (problem != null) {
-                problems.add(problem);
-                throw invalid(problems);
-            }
-            bridgeAddress = hostAddress[0];
-            bridgePrefixLength = bridgeSide[0].prefixLength();
-            if (pool == null) {
-                pool = bridgeSide[0];
-            }
-        } else {
-            String problem = checkPoolAgainstHostNetworks(commands, pool, prefix, namespace);
-            if (problem != null) {
-                problems.add(problem);
-                throw invalid(problems);
-            }
-        }
-        return new Config(pool, bridge, namespace, prefix, mtu, ip.get(), commands, store, bridgeAddress,
-                bridgePrefixLength);
-    }
-
-    /**
-     * A pool inside a network the host already uses (e.g. the default pool on a host in 10.0.0.0/8) could
-     * never hand out an address, so it is a configuration error; a partial overlap only costs the overlapping
-     * addresses and is logged.
-     */
-    private String checkPoolAgainstHostNetworks(IpCommand commands, Ipv4Subnet pool, String prefix, String namespace) {
-        IpCommand.Result shown = commands.run("-j", "-4", "addr", "show");
-        if (!shown.ok()) {
-            return "cannot list the addresses in use" + (namespace == null ? "" : " in namespace '" + namespace + "'")
-                    + ": " + shown.describe();
-        }
-        for (JsonNode link : parseJson(shown)) {
-            String ifname = link.path("ifname").asText();
-            if (ifname.startsWith(prefix)) {
-                continue;
-            }
-            for (JsonNode info : link.path("addr_info")) {
-                if (!"inet".equals(info.path("family").asText())) {
-                    continue;
-                }
-                int prefixLength = info.path("prefixlen").asInt();
-                Ipv4Subnet used = Ipv4Subnet.containing(Ipv4Subnet.parseAddress(info.path("local").asText()),
-                        prefixLength);
-                if (used.prefixLength() < 30 && used.contains(pool)) {
-                    return "tap.pool " + pool + " lies inside " + info.path("local").asText() + "/" + prefixLength
-                            + " of interface " + ifname + ", so no address in it is free: choose a pool that does "
-                            + "not overlap the host's networks (e.g. 10.77.0.0/16 or 172.30.0.0/16)";
-                }
-                if (used.overlaps(pool)) {
-                    LOG.warn("tap.pool {} overlaps {}/{} of interface {}; those addresses are skipped", pool,
-                            info.path("local").asText(), prefixLength, ifname);
-                }
-            }
-        }
-        return null;
-    }
-
-    /** Returns a problem sentence, or null with the bridge's subnet and address filled in. */
-    private String inspectBridge(IpCommand commands, String bridge, String namespace, Ipv4Subnet pool,
-            Ipv4Subnet[] subnetOut, int[] addressOut) {
-        String where = namespace == null ? "" : " in network namespace '" + namespace + "'";
-        String createIt = "create it (ip" + (namespace == null ? "" : " -n " + namespace) + " link add " + bridge
-                + " type bridge; ip" + (namespace == null ? "" : " -n " + namespace) + " addr add "
-                + (pool == null ? "10.77.0.1/16" : Ipv4Subnet.format(pool.network() + 1) + "/" + pool.prefixLength())
-                + " dev " + bridge + "; ip" + (namespace == null ? "" : " -n " + namespace) + " link set " + bridge
-                + " up) or remove the setting tap.bridge";
-        IpCommand.Result link = commands.run("-j", "-d", "link", "show", "dev", bridge);
-        if (!link.ok()) {
-            return "tap.bridge '" + bridge + "' does not exist" + where + " (" + link.describe() + "): " + createIt;
-        }
-        JsonNode links = parseJson(link);
-        String kind = links.path(0).path("linkinfo").path("info_kind").asText("");
-        if (!"bridge".equals(kind)) {
-            return "tap.bridge '" + bridge + "'" + where + " is not a bridge (its kind is '"
-                    + (kind.isEmpty() ? "none" : kind) + "'): name a bridge (ip link add NAME type bridge)";
-        }
-        IpCommand.Result addresses = commands.run("-j", "-4", "addr", "show", "dev", bridge);
-        if (!addresses.ok()) {
-            return "cannot read the addresses of tap.bridge '" + bridge + "'" + where + ": " + addresses.describe();
-        }
-        List<String> found = new ArrayList<>();
-        for (JsonNode info : parseJson(addresses).path(0).path("addr_info")) {
-            if (!"inet".equals(info.path("family").asText())) {
-                continue;
-            }
-            int address = Ipv4Subnet.parseAddress(info.path("local").asText());
-            int prefixLength = info.path("prefixlen").asInt();
-            Ipv4Subnet subnet = Ipv4Subnet.containing(address, prefixLength);
-            found.add(Ipv4Subnet.format(address) + "/" + prefixLength);
-            if (prefixLength <= 30 && (pool == null || subnet.contains(pool))) {
-                subnetOut[0] = subnet;
-                addressOut[0] = address;
-                return null;
-            }
-        }
-        if (found.isEmpty()) {
-            return "tap.bridge '" + bridge + "'" + where + " has no IPv4 address, so guests would have no host "
-                    + "side to reach: give it one (ip" + (namespace == null ? "" : " -n " + namespace) + " addr add "
-                    + (pool == null ? "10.77.0.1/16" : Ipv4Subnet.format(pool.network() + 1) + "/" + pool.prefixLength())
-                    + " dev " + bridge + ")";
-        }
-        return "tap.pool '" + pool + "' is not inside the subnet of any address of tap.bridge '" + bridge + "' "
-                + found + ": use a pool inside the bridge's subnet, or leave tap.pool unset to use the bridge's subnet";
-    }
-
-    private static ConfigurationException invalid(List<String> problems) {
-        return new ConfigurationException("the tap network provisioner's settings are invalid ("
-                + problems.size() + " problem" + (problems.size() == 1 ? "" : "s") + "):\n  - "
-                + String.join("\n  - ", problems));
     }
 
     /**
@@ -453,7 +228,7 @@ public final class LinuxTapProvisioner implements NetworkProvisioner {
                 DeviceRecord created = HostWideLock.run(() -> {
                     DeviceRecord record = c.store().locked(() -> allocate(c, unikernel, spec.name(), mac));
                     try {
-                        return create(c, record);
+                        return TapDevices.create(c, record);
                     } catch (RuntimeException e) {
                         forget(c, record);
                         throw e;
@@ -463,7 +238,7 @@ public final class LinuxTapProvisioner implements NetworkProvisioner {
                 LOG.debug("created tap {} for device {} of unikernel {}: host {}, guest {}/{}", created.name(),
                         spec.name(), unikernel, created.hostAddress(), created.guestAddress(), created.prefixLength());
                 return toNetwork(created);
-            } catch (NameClash clash) {
+            } catch (TapDevices.NameClash clash) {
                 // A tool outside umonitor took the name between our check and our create; pick another.
                 lastClash = clash.failure;
             }
@@ -471,13 +246,20 @@ public final class LinuxTapProvisioner implements NetworkProvisioner {
         throw lastClash;
     }
 
-    private static final class NameClash extends RuntimeException {
-        final ProvisioningException failure;
-
-        NameClash(ProvisioningException failure) {
-            super(failure.getMessage(), null, false, false);
-            this.failure = failure;
-        }
+    private DeviceRecord allocate(Config c, String unikernel, String device, String mac) {
+        List<DeviceRecord> records = c.store().list().stream()
+                .filter(r -> Objects.equals(r.namespace(), c.namespace())).toList();
+        IpCommand.Result shown = c.commands().runOrFail("list the interfaces and addresses in use", "-j", "addr",
+                "show");
+        AddressAllocator.Allocation a = c.allocator().allocate(
+                AddressAllocator.InUse.of(records, TapDevices.parseJson(shown)), random);
+        ProcessHandle self = ProcessHandle.current();
+        DeviceRecord record = new DeviceRecord(a.name(), c.namespace(), c.bridge(), unikernel, device, mac,
+                Ipv4Subnet.format(a.hostAddress()), Ipv4Subnet.format(a.guestAddress()), a.prefixLength(),
+                self.pid(), self.info().startInstant().map(Instant::toEpochMilli).orElse(0L), monitorId, -1,
+                Instant.now().toString());
+        c.store().write(record);
+        return record;
     }
 
     private void forget(Config c, DeviceRecord record) {
@@ -485,175 +267,6 @@ public final class LinuxTapProvisioner implements NetworkProvisioner {
             c.store().delete(record);
             return null;
         });
-    }
-
-    private DeviceRecord allocate(Config c, String unikernel, String device, String mac) {
-        List<DeviceRecord> records = c.store().list().stream()
-                .filter(r -> Objects.equals(r.namespace(), c.namespace())).toList();
-        Set<String> takenNames = new HashSet<>();
-        Set<Integer> reserved = new HashSet<>();
-        for (DeviceRecord r : records) {
-            takenNames.add(r.name());
-            reserved.add(Ipv4Subnet.parseAddress(r.hostAddress()));
-            reserved.add(Ipv4Subnet.parseAddress(r.guestAddress()));
-        }
-        IpCommand.Result shown = c.commands().runOrFail("list the interfaces and addresses in use", "-j", "addr", "show");
-        Set<Integer> usedAddresses = new HashSet<>();
-        List<Ipv4Subnet> usedSubnets = new ArrayList<>();
-        Map<String, String> usedBy = new LinkedHashMap<>();
-        for (JsonNode link : parseJson(shown)) {
-            takenNames.add(link.path("ifname").asText());
-            for (JsonNode info : link.path("addr_info")) {
-                if ("inet".equals(info.path("family").asText())) {
-                    int address = Ipv4Subnet.parseAddress(info.path("local").asText());
-                    int prefixLength = info.path("prefixlen").asInt();
-                    usedAddresses.add(address);
-                    usedSubnets.add(Ipv4Subnet.containing(address, prefixLength));
-                    usedBy.put(Ipv4Subnet.format(address) + "/" + prefixLength, link.path("ifname").asText());
-                }
-            }
-        }
-
-        int hostAddress;
-        int guestAddress;
-        int prefixLength;
-        if (c.bridge() != null) {
-            Ipv4Subnet bridgeSubnet = Ipv4Subnet.containing(c.bridgeAddress(), c.bridgePrefixLength());
-            int chosen = 0;
-            boolean found = false;
-            for (long i = 0; i < c.pool().size() && !found; i++) {
-                int candidate = c.pool().network() + (int) i;
-                if (candidate == bridgeSubnet.network() || candidate == bridgeSubnet.broadcast()
-                        || candidate == c.bridgeAddress() || reserved.contains(candidate)
-                        || usedAddresses.contains(candidate)) {
-                    continue;
-                }
-                chosen = candidate;
-                found = true;
-            }
-            if (!found) {
-                throw exhausted(c, records.size(), usedBy);
-            }
-            hostAddress = c.bridgeAddress();
-            guestAddress = chosen;
-            prefixLength = c.bridgePrefixLength();
-        } else {
-            long slots = c.pool().size() / 4;
-            int chosen = 0;
-            boolean found = false;
-            for (long i = 0; i < slots && !found; i++) {
-                Ipv4Subnet slot = new Ipv4Subnet(c.pool().network() + (int) (i * 4), 30);
-                if (slotInUse(slot, reserved, usedAddresses, usedSubnets)) {
-                    continue;
-                }
-                chosen = slot.network();
-                found = true;
-            }
-            if (!found) {
-                throw exhausted(c, records.size(), usedBy);
-            }
-            hostAddress = chosen + 1;
-            guestAddress = chosen + 2;
-            prefixLength = 30;
-        }
-
-        String name = null;
-        for (int i = 0; i < 1000 && name == null; i++) {
-            StringBuilder candidate = new StringBuilder(c.prefix());
-            for (int k = 0; k < ID_LENGTH; k++) {
-                candidate.append(BASE36.charAt(random.nextInt(BASE36.length())));
-            }
-            if (!takenNames.contains(candidate.toString())) {
-                name = candidate.toString();
-            }
-        }
-        if (name == null) {
-            throw new ProvisioningException("found no free interface name with tap.prefix '" + c.prefix()
-                    + "' after 1000 tries: use a shorter prefix to leave room for more ids");
-        }
-        ProcessHandle self = ProcessHandle.current();
-        DeviceRecord record = new DeviceRecord(name, c.namespace(), c.bridge(), unikernel, device, mac,
-                Ipv4Subnet.format(hostAddress), Ipv4Subnet.format(guestAddress), prefixLength, self.pid(),
-                self.info().startInstant().map(Instant::toEpochMilli).orElse(0L), monitorId, -1,
-                Instant.now().toString());
-        c.store().write(record);
-        return record;
-    }
-
-    private static boolean slotInUse(Ipv4Subnet slot, Set<Integer> reserved, Set<Integer> usedAddresses,
-            List<Ipv4Subnet> usedSubnets) {
-        for (int offset = 0; offset < 4; offset++) {
-            int address = slot.network() + offset;
-            if (reserved.contains(address) || usedAddresses.contains(address)) {
-                return true;
-            }
-        }
-        for (Ipv4Subnet used : usedSubnets) {
-            // A wider subnet already routed here (e.g. a bridge's /16) would make our /30 ambiguous.
-            if (used.prefixLength() < 30 && used.overlaps(slot)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private ProvisioningException exhausted(Config c, int recorded, Map<String, String> usedBy) {
-        List<String> overlapping = usedBy.entrySet().stream()
-                .filter(e -> {
-                    String[] parts = e.getKey().split("/");
-                    Ipv4Subnet subnet = Ipv4Subnet.containing(Ipv4Subnet.parseAddress(parts[0]),
-                            Integer.parseInt(parts[1]));
-                    return subnet.overlaps(c.pool()) && !e.getValue().startsWith(c.prefix());
-                })
-                .map(e -> e.getKey() + " on " + e.getValue())
-                .limit(5)
-                .toList();
-        return new ProvisioningException("tap.pool " + c.pool() + " is exhausted: "
-                + (c.bridge() == null ? c.pool().size() / 4 + " /30 subnets" : c.pool().size() + " addresses")
-                + ", " + recorded + " recorded tap devices"
-                + (overlapping.isEmpty() ? "" : ", and addresses already in use that overlap the pool: " + overlapping)
-                + ". Fix: enlarge tap.pool (e.g. one prefix length shorter), release unikernels"
-                + (overlapping.isEmpty() ? "" : ", or choose a pool that does not overlap the host's networks"));
-    }
-
-    private DeviceRecord create(Config c, DeviceRecord record) {
-        String name = record.name();
-        String purpose = " for device '" + record.device() + "' of unikernel '" + record.unikernel() + "'";
-        IpCommand.Result added = c.commands().run("tuntap", "add", "dev", name, "mode", "tap");
-        if (!added.ok()) {
-            ProvisioningException failure = IpCommand.failure("create tap " + record.where() + purpose, added);
-            if (added.stderr().contains("Device or resource busy") || added.stderr().contains("File exists")) {
-                throw new NameClash(failure);
-            }
-            throw failure;
-        }
-        try {
-            List<String> up = new ArrayList<>(List.of("link", "set", "dev", name));
-            if (c.bridge() != null) {
-                up.addAll(List.of("master", c.bridge()));
-            } else {
-                c.commands().runOrFail("give tap " + record.where() + " its address" + purpose,
-                        "addr", "add", record.hostAddress() + "/" + record.prefixLength(), "dev", name);
-            }
-            if (c.mtu() != null) {
-                up.addAll(List.of("mtu", String.valueOf(c.mtu())));
-            }
-            up.add("up");
-            c.commands().runOrFail((c.bridge() != null ? "attach tap " + record.where() + " to bridge '"
-                    + c.bridge() + "' and bring it up" : "bring tap " + record.where() + " up") + purpose,
-                    up.toArray(String[]::new));
-            IpCommand.Result shown = c.commands().runOrFail("read the index of tap " + record.where(),
-                    "-j", "link", "show", "dev", name);
-            DeviceRecord created = record.withIfindex(parseJson(shown).path(0).path("ifindex").asInt(-1));
-            c.store().write(created);
-            return created;
-        } catch (RuntimeException e) {
-            IpCommand.Result removed = c.commands().run("link", "del", "dev", name);
-            if (!removed.ok()) {
-                e.addSuppressed(IpCommand.failure("remove the half-configured tap " + record.where(), removed));
-            }
-            throw e;
-        }
     }
 
     private ProvisionedNetwork toNetwork(DeviceRecord record) {
@@ -687,7 +300,7 @@ public final class LinuxTapProvisioner implements NetworkProvisioner {
             if (record.isEmpty() || !describesSameDevice(record.get(), network)) {
                 return null;
             }
-            removeInterface(c, record.get());
+            TapDevices.removeInterface(c, commandPrefix, record.get());
             c.store().delete(record.get());
             ownDevices.remove(key(record.get().name(), record.get().namespace()));
             LOG.debug("released tap {} of unikernel {}", record.get().name(), record.get().unikernel());
@@ -700,39 +313,6 @@ public final class LinuxTapProvisioner implements NetworkProvisioner {
                 && record.mac().equalsIgnoreCase(network.mac())
                 && record.guestAddress().equals(network.guestAddress().getHostAddress())
                 && record.hostAddress().equals(network.hostAddress().getHostAddress());
-    }
-
-    /** Deletes the recorded interface if it still exists and is still the one we created; true if deleted. */
-    private boolean removeInterface(Config c, DeviceRecord record) {
-        IpCommand commands = Objects.equals(record.namespace(), c.namespace())
-                ? c.commands() : new IpCommand(commandPrefix, c.ip(), record.namespace());
-        IpCommand.Result shown = commands.run("-j", "-d", "link", "show", "dev", record.name());
-        if (!shown.ok()) {
-            if (shown.stderr().contains("does not exist") || shown.stderr().contains("Cannot find device")
-                    || shown.stderr().contains("Cannot open network namespace")) {
-                return false;
-            }
-            throw IpCommand.failure("check tap " + record.where() + " before removing it", shown);
-        }
-        JsonNode link = parseJson(shown).path(0);
-        int ifindex = link.path("ifindex").asInt(-1);
-        String kind = link.path("linkinfo").path("info_kind").asText("");
-        String type = link.path("linkinfo").path("info_data").path("type").asText("");
-        if ((record.ifindex() > 0 && ifindex != record.ifindex()) || !"tun".equals(kind) || !"tap".equals(type)) {
-            LOG.warn("not removing interface {}: it is not the tap this monitor created (index {} kind {}/{}, "
-                    + "recorded index {}); someone else reused the name", record.where(), ifindex, kind, type,
-                    record.ifindex());
-            return false;
-        }
-        IpCommand.Result deleted = commands.run("link", "del", "dev", record.name());
-        if (!deleted.ok()) {
-            if (deleted.stderr().contains("Cannot find device")) {
-                return false;
-            }
-            throw IpCommand.failure("remove tap " + record.where() + " of unikernel '" + record.unikernel() + "'",
-                    deleted);
-        }
-        return true;
     }
 
     /**
@@ -753,7 +333,7 @@ public final class LinuxTapProvisioner implements NetworkProvisioner {
                     continue;
                 }
                 try {
-                    if (removeInterface(c, record)) {
+                    if (TapDevices.removeInterface(c, commandPrefix, record)) {
                         removed++;
                         LOG.info("removed leftover tap {} of unikernel '{}' (created by monitor pid {}, no longer "
                                 + "running)", record.where(), record.unikernel(), record.ownerPid());
@@ -783,11 +363,6 @@ public final class LinuxTapProvisioner implements NetworkProvisioner {
             return LIVE_MONITORS.contains(record.monitorId());
         }
         return true;
-    }
-
-    /** The networks this instance provisioned and has not released. */
-    public List<ProvisionedNetwork> provisioned() {
-        return ownDevices.values().stream().map(this::toNetwork).toList();
     }
 
     /**
@@ -827,16 +402,6 @@ public final class LinuxTapProvisioner implements NetworkProvisioner {
             throw new IllegalStateException("the tap provisioner is not initialized: call initialize first");
         }
         return c;
-    }
-
-    private JsonNode parseJson(IpCommand.Result result) {
-        try {
-            String out = result.stdout().strip();
-            return json.readTree(out.isEmpty() ? "[]" : out);
-        } catch (IOException e) {
-            throw new ProvisioningException("could not parse the JSON output of `" + result.commandLine() + "`: "
-                    + e.getMessage() + ". Fix: use iproute2 5.0 or newer (JSON output, ip -j)", e);
-        }
     }
 
     private static String key(String name, String namespace) {

@@ -24,7 +24,7 @@ class GatewayHandshakeTest {
         // A hub is only needed by viewers' subscriptions, which these checks never open.
         gateway = DefaultInvocationGateway.start(GatewayOptions.defaults().withWebPageAddress(null).withViewerToken(VIEWER),
                 (LogHub) null);
-        gateway.register("web", TOKEN);
+        gateway.senderRegistered("web", TOKEN);
     }
 
     @AfterEach
@@ -77,9 +77,9 @@ class GatewayHandshakeTest {
 
     @Test
     void anUnregisteredUnikernelIsRefusedAndARestartReplacesTheToken() {
-        gateway.register("web", "ffeeddccbbaa99887766554433221100");
+        gateway.senderRegistered("web", "ffeeddccbbaa99887766554433221100");
         assertTrue(gateway.checkHandshake(invoke(Map.of(), "web", TOKEN, ""), false).contains("wrong token"));
-        gateway.unregister("web");
+        gateway.senderUnregistered("web");
         assertTrue(gateway.checkHandshake(invoke(Map.of(), "web", "ffeeddccbbaa99887766554433221100", ""), false)
                 .contains("not running"));
     }

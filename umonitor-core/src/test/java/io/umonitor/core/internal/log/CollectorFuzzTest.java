@@ -11,7 +11,7 @@ import io.umonitor.api.GuestClock;
 import io.umonitor.api.LogLevel;
 import io.umonitor.api.LogOrigin;
 import io.umonitor.api.LogRecord;
-import io.umonitor.api.spi.CollectorEndpoint.Transport;
+import io.umonitor.api.CollectorEndpoint.Transport;
 import io.umonitor.api.spi.GuestOutput;
 import io.umonitor.protocol.FrameEncoder;
 import io.umonitor.protocol.Goodbye;
@@ -67,7 +67,7 @@ class CollectorFuzzTest {
     }
 
     private DefaultLogHub hub(RecordingSink sink) {
-        DefaultLogHub hub = DefaultLogHub.start(DefaultLogHub.Settings.defaults()
+        DefaultLogHub hub = DefaultLogHub.start(LogHubSettings.defaults()
                 .withReportInterval(Duration.ofMillis(100)).withHistorySize(16), List.of(sink));
         toClose.add(hub);
         return hub;

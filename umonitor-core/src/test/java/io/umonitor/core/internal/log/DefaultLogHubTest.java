@@ -11,7 +11,7 @@ import io.umonitor.api.LogLevel;
 import io.umonitor.api.LogOrigin;
 import io.umonitor.api.LogRecord;
 import io.umonitor.api.LogStats;
-import io.umonitor.api.spi.CollectorEndpoint.Transport;
+import io.umonitor.api.CollectorEndpoint.Transport;
 import io.umonitor.api.spi.GuestOutput;
 import io.umonitor.protocol.FrameEncoder;
 import io.umonitor.protocol.Goodbye;
@@ -47,14 +47,14 @@ class DefaultLogHubTest {
         }
     }
 
-    private DefaultLogHub hub(DefaultLogHub.Settings settings, RecordingSink... sinks) {
+    private DefaultLogHub hub(LogHubSettings settings, RecordingSink... sinks) {
         DefaultLogHub hub = DefaultLogHub.start(settings, List.of(sinks));
         toClose.add(hub);
         return hub;
     }
 
-    private static DefaultLogHub.Settings fast() {
-        return DefaultLogHub.Settings.defaults().withReportInterval(Duration.ofMillis(100));
+    private static LogHubSettings fast() {
+        return LogHubSettings.defaults().withReportInterval(Duration.ofMillis(100));
     }
 
     private static String token(int i) {
@@ -293,7 +293,7 @@ class DefaultLogHubTest {
     void collectorsListenOnlyOnLoopbackByDefaultNeverOnAllInterfaces() {
         DefaultLogHub hub = hub(fast());
         assertEquals(2, hub.loopbackEndpoints().size());
-        for (io.umonitor.api.spi.CollectorEndpoint e : hub.loopbackEndpoints()) {
+        for (io.umonitor.api.CollectorEndpoint e : hub.loopbackEndpoints()) {
             assertTrue(e.address().getAddress().isLoopbackAddress(), e.toString());
             assertFalse(e.address().getAddress().isAnyLocalAddress(), e.toString());
         }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.umonitor.api.LogOrigin;
 import io.umonitor.api.LogRecord;
-import io.umonitor.api.spi.CollectorEndpoint.Transport;
+import io.umonitor.api.CollectorEndpoint.Transport;
 import io.umonitor.api.spi.LogSink;
 import io.umonitor.protocol.FrameEncoder;
 import java.io.BufferedOutputStream;
@@ -54,7 +54,7 @@ class FloodFairnessTest {
                 }
             }
         };
-        DefaultLogHub hub = DefaultLogHub.start(DefaultLogHub.Settings.defaults(), List.of(sink));
+        DefaultLogHub hub = DefaultLogHub.start(LogHubSettings.defaults(), List.of(sink));
         int paced = 10;
         int perPaced = 200;
         try {

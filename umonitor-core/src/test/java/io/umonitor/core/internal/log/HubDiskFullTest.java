@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.umonitor.api.AttributeValue;
 import io.umonitor.api.LogLevel;
 import io.umonitor.api.LogOrigin;
-import io.umonitor.api.spi.CollectorEndpoint.Transport;
+import io.umonitor.api.CollectorEndpoint.Transport;
 import io.umonitor.core.sink.FileSink;
 import io.umonitor.testkit.RecordingSink;
 import java.io.IOException;
@@ -48,7 +48,7 @@ class HubDiskFullTest {
         try {
             FileSink files = new FileSink(mount.resolve("logs")).open();
             RecordingSink other = new RecordingSink("other");
-            hub = DefaultLogHub.start(DefaultLogHub.Settings.defaults().withReportInterval(Duration.ofMillis(100)),
+            hub = DefaultLogHub.start(LogHubSettings.defaults().withReportInterval(Duration.ofMillis(100)),
                     List.of(files, other));
             DefaultLogHub h = hub;
             String token = String.format("%032x", 77);
@@ -100,7 +100,7 @@ class HubDiskFullTest {
             assertEquals(0, run("mount", "-o", "remount,bind,ro", logs.toString()));
             FileSink files = new FileSink(logs).open();
             RecordingSink other = new RecordingSink("other");
-            hub = DefaultLogHub.start(DefaultLogHub.Settings.defaults().withReportInterval(Duration.ofMillis(100)),
+            hub = DefaultLogHub.start(LogHubSettings.defaults().withReportInterval(Duration.ofMillis(100)),
                     List.of(files, other));
             DefaultLogHub h = hub;
             String token = String.format("%032x", 78);

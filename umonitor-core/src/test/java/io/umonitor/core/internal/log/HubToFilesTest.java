@@ -3,7 +3,7 @@ package io.umonitor.core.internal.log;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.umonitor.api.spi.CollectorEndpoint.Transport;
+import io.umonitor.api.CollectorEndpoint.Transport;
 import io.umonitor.core.sink.FileSink;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -32,7 +32,7 @@ class HubToFilesTest {
         FileSink files = new FileSink(dir, FileSink.Format.TEXT, 256 * 1024, 1000).open();
         int senders = 100; // 100 x 10,000 = 10^6 records (issue 9)
         int perSender = 10_000;
-        DefaultLogHub hub = DefaultLogHub.start(DefaultLogHub.Settings.defaults().withSinkQueueCapacity(4096),
+        DefaultLogHub hub = DefaultLogHub.start(LogHubSettings.defaults().withSinkQueueCapacity(4096),
                 List.of(files));
         try {
             for (int i = 0; i < senders; i++) {

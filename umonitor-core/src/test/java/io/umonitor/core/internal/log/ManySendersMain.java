@@ -1,6 +1,6 @@
 package io.umonitor.core.internal.log;
 
-import io.umonitor.api.spi.CollectorEndpoint.Transport;
+import io.umonitor.api.CollectorEndpoint.Transport;
 import io.umonitor.protocol.FrameEncoder;
 import io.umonitor.testkit.RecordingSink;
 import java.io.OutputStream;
@@ -39,7 +39,7 @@ public final class ManySendersMain {
                 // keep nothing: only the hub's own memory is measured
             }
         };
-        DefaultLogHub hub = DefaultLogHub.start(DefaultLogHub.Settings.defaults(), List.of(sink));
+        DefaultLogHub hub = DefaultLogHub.start(LogHubSettings.defaults(), List.of(sink));
         long before = usedAfterGc();
         InetSocketAddress to = TestSenders.endpoint(hub, Transport.TCP);
         FrameEncoder encoder = new FrameEncoder();

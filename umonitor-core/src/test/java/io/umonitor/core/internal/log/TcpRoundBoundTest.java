@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.umonitor.api.LogRecord;
-import io.umonitor.api.spi.CollectorEndpoint.Transport;
+import io.umonitor.api.CollectorEndpoint.Transport;
 import io.umonitor.api.spi.LogSink;
 import io.umonitor.core.internal.collect.TcpCollector;
 import io.umonitor.protocol.FrameEncoder;
@@ -51,7 +51,7 @@ class TcpRoundBoundTest {
     @Test
     void queuedRecordsStayNearTheBoundWithManyBusyConnections() throws Exception {
         SlowCountingSink sink = new SlowCountingSink();
-        DefaultLogHub hub = DefaultLogHub.start(DefaultLogHub.Settings.defaults().withSinkQueueCapacity(CAPACITY)
+        DefaultLogHub hub = DefaultLogHub.start(LogHubSettings.defaults().withSinkQueueCapacity(CAPACITY)
                 .withUdpAddress(null), List.of(sink));
         List<Socket> sockets = new ArrayList<>();
         try {

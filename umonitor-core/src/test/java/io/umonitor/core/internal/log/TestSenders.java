@@ -2,7 +2,7 @@ package io.umonitor.core.internal.log;
 
 import io.umonitor.api.Attribute;
 import io.umonitor.api.LogLevel;
-import io.umonitor.api.spi.CollectorEndpoint;
+import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.protocol.FrameEncoder;
 import io.umonitor.protocol.Goodbye;
 import io.umonitor.protocol.Hello;

@@ -1,7 +1,7 @@
 package io.umonitor.core.network.tap;
 
 import io.umonitor.api.NetworkSpec;
-import io.umonitor.api.spi.ProvisionedNetwork;
+import io.umonitor.api.ProvisionedNetwork;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

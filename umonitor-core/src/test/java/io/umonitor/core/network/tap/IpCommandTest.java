@@ -1,10 +1,8 @@
 package io.umonitor.core.network.tap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.umonitor.api.ProvisioningException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -16,15 +14,6 @@ import org.junit.jupiter.api.Timeout;
 class IpCommandTest {
 
     private static final Path STAND_IN_IP = Path.of("/bin/sh");
-
-    @Test
-    void anIpThatHangsWithItsOutputOpenIsKilledAtTheTimeout() {
-        // Before, stdout was read to its end before the timeout started: this waited the full 60 s.
-        IpCommand ip = new IpCommand(List.of(), STAND_IN_IP, null, Duration.ofMillis(300));
-        ProvisioningException e = assertThrows(ProvisioningException.class,
-                () -> ip.run("-c", "echo partial; exec sleep 60"));
-        assertTrue(e.getMessage().contains("did not finish within 300 ms and was killed"), e.getMessage());
-    }
 
     @Test
     void outputAndExitCodeComeBackUntranslated() {

@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.umonitor.api.ConfigurationException;
 import io.umonitor.api.NetworkSpec;
 import io.umonitor.api.ProvisioningException;
-import io.umonitor.api.spi.ProvisionedNetwork;
+import io.umonitor.api.ProvisionedNetwork;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.umonitor.api.ConfigurationException;
 import io.umonitor.api.NetworkSpec;
-import io.umonitor.api.spi.Availability;
+import io.umonitor.api.Availability;
 import io.umonitor.api.spi.NetworkProvisioner;
 import io.umonitor.api.spi.ProviderContext;
 import java.nio.file.Path;

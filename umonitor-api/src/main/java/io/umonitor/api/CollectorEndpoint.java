@@ -1,4 +1,4 @@
-package io.umonitor.api.spi;
+package io.umonitor.api;
 
 import java.net.InetSocketAddress;
 import java.util.Objects;
@@ -10,6 +10,9 @@ import java.util.Objects;
  * @param address the address and port
  * @param networkDevice the name of the unikernel's network device through which the address is
  *     reached (its tap's host side), or null for the host's loopback (process backend, user-mode networking)
+ * <p>Stable API. In {@code api}, not {@code api.spi}: applications read it from {@code Monitor.endpoints()}
+ * (attached senders dial it), and backends pass it to their guests.
+ *
  * @since 0.1
  */
 public record CollectorEndpoint(Transport transport, InetSocketAddress address, String networkDevice) {

@@ -1,4 +1,4 @@
-package io.umonitor.api.spi;
+package io.umonitor.api;
 
 import java.net.InetAddress;
 import java.util.Objects;
@@ -15,6 +15,9 @@ import java.util.Optional;
  * @param guestAddress the address the guest should configure
  * @param prefixLength the subnet prefix length shared by host and guest
  * @param namespace the network namespace the interface lives in, or null for the current one
+ * <p>Stable API. In {@code api}, not {@code api.spi}: applications read it from
+ * {@link UnikernelHandle#networks()}, and provisioners and backends exchange it.
+ *
  * @since 0.1
  */
 public record ProvisionedNetwork(

@@ -1,4 +1,4 @@
-package io.umonitor.api.spi;
+package io.umonitor.api;
 
 import java.util.Objects;
 
@@ -8,6 +8,9 @@ import java.util.Objects;
  * @param isUsable true when the provider can work here
  * @param reason for an unusable provider, what is missing and the fix (e.g. "solo5-spt not found on
  *     PATH or in UMONITOR_SOLO5_HOME: build Solo5 and put its tenders on PATH"); empty when usable
+ * <p>Stable API. In {@code api}, not {@code api.spi}: providers return it, and applications read it from
+ * {@code Monitor.backends()}.
+ *
  * @since 0.1
  */
 public record Availability(boolean isUsable, String reason) {

@@ -1,0 +1,66 @@
+package io.umonitor.api.spi;
+
+import io.umonitor.api.UmonitorException;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A sink could not store records it had already accepted (e.g. a buffer that failed to reach a full
+ * disk). Sinks throw it from {@link LogSink#accept} or {@link LogSink#flush} so that the monitor counts
+ * every lost record against its unikernel, not just one per failure; any other exception counts as one
+ * record.
+ *
+ * <p>Stable SPI: in {@code api.spi} because sink authors throw it, so a sink needs only this module.
+ *
+ * @since 0.1
+ */
+public class RecordsLostException extends UmonitorException {
+    private final Map<String, Long> lostByUnikernel;
+
+    /**
+     * @param unikernel whose records were lost
+     * @param records how many (at least 1)
+     * @param message what failed and how many records it cost
+     * @param cause the underlying error, or null
+     */
+    public RecordsLostException(String unikernel, long records, String message, Throwable cause) {
+        super(message, cause);
+        Map<String, Long> one = new LinkedHashMap<>();
+        one.put(unikernel, Math.max(1, records));
+        this.lostByUnikernel = Collections.unmodifiableMap(one);
+    }
+
+    /**
+     * For a sink whose lost batch held records of several unikernels (an exporter that sends many
+     * unikernels' records in one request): each is counted against its own unikernel.
+     *
+     * @param lostByUnikernel records lost per unikernel name (counts of at least 1; not empty)
+     * @param message what failed and how many records it cost
+     * @param cause the underlying error, or null
+     */
+    public RecordsLostException(Map<String, Long> lostByUnikernel, String message, Throwable cause) {
+        super(message, cause);
+        if (lostByUnikernel.isEmpty()) {
+            throw new IllegalArgumentException("lostByUnikernel is empty: throw only when records were lost");
+        }
+        Map<String, Long> copy = new LinkedHashMap<>();
+        lostByUnikernel.forEach((name, n) -> copy.put(name, Math.max(1, n)));
+        this.lostByUnikernel = Collections.unmodifiableMap(copy);
+    }
+
+    /** The first (for the single-unikernel constructor, the only) unikernel whose records were lost. */
+    public String unikernel() {
+        return lostByUnikernel.keySet().iterator().next();
+    }
+
+    /** Records lost of {@link #unikernel()}. */
+    public long records() {
+        return lostByUnikernel.values().iterator().next();
+    }
+
+    /** Records lost per unikernel, in the order the sink named them. */
+    public Map<String, Long> lostByUnikernel() {
+        return lostByUnikernel;
+    }
+}

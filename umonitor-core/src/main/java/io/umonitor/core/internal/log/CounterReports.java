@@ -1,0 +1,120 @@
+package io.umonitor.core.internal.log;
+
+import io.umonitor.api.Attribute;
+import io.umonitor.api.AttributeValue;
+import io.umonitor.api.LogLevel;
+import io.umonitor.api.LogOrigin;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns counters into MONITOR records of the sender they concern: records lost, dropped and rejected,
+ * and sink failures. Each change is reported at most once per interval, and only the first few
+ * rejections of an interval are reported one by one, so a misbehaving sender cannot flood its own log
+ * with reports. Runs on its own timer thread.
+ */
+final class CounterReports implements SenderRegistry.Refusals {
+    /** Under the hub's name, which operators already tune (the soak command silences rejections there). */
+    private static final Logger LOG = LoggerFactory.getLogger(DefaultLogHub.class);
+    private static final int DETAILED_REPORTS_PER_INTERVAL = 5;
+
+    private final SenderRegistry registry;
+    private final SinkDispatch sinks;
+    private final ScheduledExecutorService reporter;
+    private final AtomicLong unattributedRejections = new AtomicLong();
+    private final AtomicInteger unattributedLogged = new AtomicInteger();
+
+    CounterReports(SenderRegistry registry, SinkDispatch sinks, Duration interval) {
+        this.registry = registry;
+        this.sinks = sinks;
+        this.reporter = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "umonitor-log-reporter");
+            t.setDaemon(true);
+            return t;
+        });
+        long nanos = interval.toNanos();
+        reporter.scheduleAtFixedRate(this::reportSafely, nanos, nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Rejections that could not be attributed to any sender (garbage before a HELLO, unknown names). */
+    long unattributedRejections() {
+        return unattributedRejections.get();
+    }
+
+    @Override
+    public void rejected(SenderState sender, LogOrigin origin, Object peer, String reason) {
+        sender.rejected.incrementAndGet();
+        if (sender.detailedReports.incrementAndGet() <= DETAILED_REPORTS_PER_INTERVAL) {
+            sinks.monitorRecord(sender, LogLevel.WARN, "rejected " + origin + " input from " + peer + ": " + reason,
+                    List.of(Attribute.of("rejected", 1), Attribute.of("origin", origin.name())));
+        } else {
+            sender.pendingRejected.incrementAndGet();
+        }
+    }
+
+    @Override
+    public void rejectedUnattributed(LogOrigin origin, Object peer, String reason) {
+        unattributedRejections.incrementAndGet();
+        if (unattributedLogged.incrementAndGet() <= DETAILED_REPORTS_PER_INTERVAL) {
+            LOG.warn("rejected {} log input from {}: {}", origin, peer, reason);
+        }
+    }
+
+    private void reportSafely() {
+        try {
+            report();
+        } catch (RuntimeException e) {
+            LOG.warn("reporting log counters failed; will try again", e);
+        }
+    }
+
+    private void report() {
+        for (SenderState s : registry.all()) {
+            s.detailedReports.set(0);
+            long[] loss = s.takeLossReport();
+            String total = Long.toUnsignedString(loss[2]) + " lost in total";
+            if (loss[0] != 0) {
+                sinks.monitorRecord(s, LogLevel.WARN, Long.toUnsignedString(loss[0]) + " record(s) lost before "
+                        + "reaching umonitor (sequence gaps); " + total,
+                        List.of(new Attribute("lost", new AttributeValue.UInt(loss[0]))));
+            }
+            if (loss[1] != 0) {
+                sinks.monitorRecord(s, LogLevel.INFO, Long.toUnsignedString(loss[1]) + " record(s) counted lost "
+                        + "arrived late after all; " + total,
+                        List.of(new Attribute("recovered", new AttributeValue.UInt(loss[1]))));
+            }
+            long dropped = s.pendingDropped.getAndSet(0);
+            if (dropped > 0) {
+                sinks.monitorRecord(s, LogLevel.WARN, dropped + " record(s) dropped by umonitor (rate limit, full "
+                        + "sink queue or sink failure); " + s.dropped.get() + " dropped in total",
+                        List.of(Attribute.of("dropped", dropped)));
+            }
+            long rejected = s.pendingRejected.getAndSet(0);
+            if (rejected > 0) {
+                sinks.monitorRecord(s, LogLevel.WARN, rejected + " more connection(s), datagram(s) or line(s) "
+                        + "rejected; " + s.rejected.get() + " rejected in total",
+                        List.of(Attribute.of("rejected", rejected)));
+            }
+        }
+        sinks.reportUnreportedFailures();
+        unattributedLogged.set(0);
+    }
+
+    /** Stops the timer and makes a last report of what changed since the previous one. */
+    void close() {
+        reporter.shutdownNow();
+        try {
+            reporter.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        reportSafely();
+    }
+}
