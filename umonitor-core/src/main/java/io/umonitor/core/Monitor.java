@@ -44,6 +44,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -88,6 +90,10 @@ public final class Monitor implements AutoCloseable {
     private final Map<String, UnikernelBackend> backends;
     private final Map<String, Availability> backendAvailability;
     private final List<String> brokenProviders;
+    /** Backends on the classpath that discovery (switched off) did not load: "id (artifact)". */
+    private final List<String> undiscoveredBackends;
+    /** Handed to providers in their ProviderContext; shut down once they are closed. */
+    private final ScheduledExecutorService providerScheduler;
     private final Map<String, NetworkProvisioner> provisioners;
     private final MonitorDirectories directories;
     private final Map<String, ManagedUnikernel> unikernels = new LinkedHashMap<>();
@@ -98,8 +104,11 @@ public final class Monitor implements AutoCloseable {
 
     Monitor(MonitorContext context, Map<String, UnikernelBackend> backends,
             Map<String, Availability> backendAvailability, List<String> brokenProviders,
-            Map<String, NetworkProvisioner> provisioners, MonitorDirectories directories) {
+            Map<String, NetworkProvisioner> provisioners, MonitorDirectories directories,
+            List<String> undiscoveredBackends, ScheduledExecutorService providerScheduler) {
         this.context = context;
+        this.providerScheduler = providerScheduler;
+        this.undiscoveredBackends = undiscoveredBackends;
         this.hub = context.hub();
         this.backends = backends;
         this.backendAvailability = backendAvailability;
@@ -184,7 +193,7 @@ public final class Monitor implements AutoCloseable {
         }
         if (!unikernel.firstRunning().isDone()) {
             ExitInfo exit = unikernel.termination().join();
-            throw new LaunchException("unikernel '" + spec.name() + "' failed to start: " + describe(exit));
+            throw new LaunchException("unikernel '" + spec.name() + "' failed to start: " + exit.summaryWithConsole());
         }
         return unikernel;
     }
@@ -356,6 +365,7 @@ public final class Monitor implements AutoCloseable {
             for (UnikernelBackend backend : backends.values()) {
                 closeProvider(backend, "backend '" + backend.id() + "'");
             }
+            providerScheduler.shutdownNow();
             context.shutdownThreads();
             if (gateway != null) {
                 try {
@@ -386,13 +396,11 @@ public final class Monitor implements AutoCloseable {
         }
     }
 
-    private static void closeProvider(Object provider, String what) {
-        if (provider instanceof AutoCloseable closeable) {
-            try {
-                closeable.close();
-            } catch (Exception e) {
-                LOG.warn("closing {} failed", what, e);
-            }
+    private static void closeProvider(AutoCloseable provider, String what) {
+        try {
+            provider.close();
+        } catch (Exception e) {
+            LOG.warn("closing {} failed", what, e);
         }
     }
 
@@ -467,8 +475,8 @@ public final class Monitor implements AutoCloseable {
         }
         if (usable.isEmpty()) {
             throw new BackendUnavailableException("no usable backend for unikernel '" + spec.name() + "': found "
-                    + foundBackends() + "; fix one of them, or add a backend module (umonitor-solo5, "
-                    + "umonitor-rumprun) to the classpath");
+                    + foundBackends() + "; fix one of them as its reason says, or add another backend's module to "
+                    + "the classpath");
         }
         if (undecided.isEmpty()) {
             throw new ConfigurationException("no backend recognises image " + spec.image() + " of unikernel '"
@@ -491,12 +499,15 @@ public final class Monitor implements AutoCloseable {
 
     private String foundBackends() {
         if (backendAvailability.isEmpty() && brokenProviders.isEmpty()) {
-            return "no backend at all (add umonitor-core's process backend, umonitor-solo5 or umonitor-rumprun "
-                    + "to the classpath, or pass one to Monitor.builder().backend(...))";
+            return "no backend at all (" + (undiscoveredBackends.isEmpty()
+                    ? "add a module with a UnikernelBackend to the classpath"
+                    : "the classpath holds " + undiscoveredBackends + " but provider discovery is off: turn it on "
+                            + "with Monitor.builder().discoverProviders(true)")
+                    + ", or pass one to Monitor.builder().backend(...))";
         }
         String found = backendAvailability.entrySet().stream()
                 .map(e -> e.getKey() + " (" + (e.getValue().isUsable() ? "usable" : "unusable: " + e.getValue().reason())
-                        + ")")
+                        + ")" + artifactOf(e.getKey()))
                 .collect(Collectors.joining(", ", "[", "]"));
         if (!brokenProviders.isEmpty()) {
             found += "; broken providers: " + String.join("; ", brokenProviders);
@@ -504,18 +515,15 @@ public final class Monitor implements AutoCloseable {
         return found;
     }
 
-    private void checkTapProvisioning(UnikernelSpec spec) {
-        context.tapProvisioner(spec.name());
+    /** " from ARTIFACT" when the backend says where it comes from, so a reader knows what to fix or remove. */
+    private String artifactOf(String backendId) {
+        UnikernelBackend backend = backends.get(backendId);
+        String artifact = backend == null ? null : backend.artifact();
+        return artifact == null || artifact.equals(backend.getClass().getName()) ? "" : " from " + artifact;
     }
 
-    static String describe(ExitInfo exit) {
-        String text = (exit.exitCode() >= 0 ? "exit code " + exit.exitCode() : "no exit code")
-                + (exit.signal() != 0 ? ", signal " + exit.signal() : "")
-                + " (" + exit.classification() + "): " + exit.description();
-        if (exit.lastConsoleLines().isEmpty()) {
-            return text + "; the console was empty";
-        }
-        return text + "; last console lines:\n  " + String.join("\n  ", exit.lastConsoleLines());
+    private void checkTapProvisioning(UnikernelSpec spec) {
+        context.tapProvisioner(spec.name());
     }
 
     /**
