@@ -351,7 +351,9 @@ public final class Forwarder {
         synchronized (this) {
             closing = true;
             notifyAll();
-            while (!pending.isEmpty() && System.nanoTime() - deadline < 0) {
+            // bufferedBytes, not pending: the writer takes a batch out of pending before writing it, and closing
+            // the socket under a half-written batch would count records lost that the server may have stored.
+            while (bufferedBytes > 0 && System.nanoTime() - deadline < 0) {
                 try {
                     wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
                 } catch (InterruptedException e) {
