@@ -241,8 +241,12 @@ public final class Forwarder {
             Socket watched = s;
             Thread reader = new Thread(() -> watch(watched, in), "umonitor-syslog-forward-reader");
             reader.setDaemon(true);
+            // Before the reader starts: a server closing at once must find this the current connection, or its
+            // close goes unnoticed and what is written to the dead connection is never sent again.
+            socket = s;
             reader.start();
         } catch (IOException | RuntimeException e) {
+            socket = null;
             closeQuietly(s);
             boolean newError;
             synchronized (this) {
@@ -260,7 +264,6 @@ public final class Forwarder {
             backoffMs = Math.min(reconnectMaxMs, backoffMs * 2);
             return false;
         }
-        socket = s;
         backoffMs = MIN_BACKOFF_MS;
         synchronized (this) {
             connections++;
