@@ -310,6 +310,7 @@ class SyslogWithRsyslogIT {
         int duplicates = 0;
         int ours = 0;
         StringBuilder missingRanges = new StringBuilder(); // which sequences, so a mismatch can be told apart
+        List<String> missingOthers = new java.util.ArrayList<>();
         long rangeStart = -1;
         long rangeEnd = -2;
         for (LogRecord r : all.records) {
@@ -318,7 +319,8 @@ class SyslogWithRsyslogIT {
             if (count == 0) {
                 missing++;
                 if (r.origin() != LogOrigin.TCP) {
-                    continue; // the monitor's own records: counted, but kept out of the sequence ranges
+                    missingOthers.add(r.origin() + " " + r.receivedAt() + " " + r.message()); // the monitor's own
+                    continue;
                 }
                 if (r.sequence() != rangeEnd + 1) {
                     appendRange(missingRanges, rangeStart, rangeEnd);
@@ -343,7 +345,8 @@ class SyslogWithRsyslogIT {
         }
         String summary = "rsyslog down " + outageMillis + " ms, sent to sinks " + all.records.size() + ", missing " + missing + ", duplicates " + duplicates
                 + ", lost " + forward.lost() + ", resent " + forward.resent() + ", connections "
-                + forward.connections() + ", missing sequences " + appendRange(missingRanges, rangeStart, rangeEnd);
+                + forward.connections() + ", missing sequences " + appendRange(missingRanges, rangeStart, rangeEnd)
+                + ", missing other records " + missingOthers;
         System.out.println("forwarding " + (tls ? "TLS" : "TCP") + (outage ? " with outage: " : ": ") + summary);
         assertEquals(forward.lost(), missing, "missing records are exactly those counted lost: " + summary);
         assertTrue(duplicates <= forward.resent(), "every duplicate was a counted resend: " + summary);

@@ -37,6 +37,7 @@ final class SinkRunner {
     private volatile int queued;
     private boolean waiting;
     private boolean closing;
+    private boolean drained; // the thread saw the queue empty after closing and stopped: nothing more is taken
 
     // Failure accounting, touched only by the sink thread and (read) by the reporter.
     private long failures;
@@ -78,7 +79,9 @@ final class SinkRunner {
         int n = to - from;
         lock.lock();
         try {
-            if (closing) {
+            // While closing, the thread still drains: take records until it has stopped, so a record published
+            // meanwhile (the monitor's own reports, produced by this very drain) reaches this sink like the others.
+            if (closing && drained) {
                 return 0;
             }
             int room = capacity - queued;
@@ -109,6 +112,7 @@ final class SinkRunner {
                 batch = queue.poll();
                 if (batch == null) {
                     if (closing) {
+                        drained = true;
                         break;
                     }
                     if (dirty) {
