@@ -35,4 +35,7 @@ public interface Ingest {
      * {@code timeoutMillis} for them to drain and says whether they did.
      */
     boolean awaitTcpRoom(long timeoutMillis) throws InterruptedException;
+
+    /** Says something about a sender's connection in that sender's log (an INFO MONITOR record). */
+    void notice(SenderState sender, String message);
 }

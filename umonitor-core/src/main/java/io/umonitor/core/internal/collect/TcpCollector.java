@@ -22,13 +22,16 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +46,11 @@ import org.slf4j.LoggerFactory;
  * one batch. When the sinks fall behind, the collector stops reading altogether: the senders' TCP
  * windows fill and they wait, so nothing is dropped. A sender over its rate limit has its own
  * connection paused the same way.
+ *
+ * <p>Connection slots are shared as {@link Admission} describes: a connection must send a valid HELLO within
+ * the HELLO deadline, silent connections are evicted oldest first when the pending share is full, each peer
+ * address holds a bounded number of pending or attached connections, and a share of the slots is kept for
+ * guests this monitor launched. Every refusal and eviction is counted ({@link #admissionStats()}).
  */
 public final class TcpCollector implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TcpCollector.class);
@@ -60,6 +68,23 @@ public final class TcpCollector implements AutoCloseable {
     private final Ingest ingest;
     private final int maxFrameLength;
     private final int maxConnections;
+    private final Admission admission;
+    private final long helloTimeoutNanos;
+    private final long idleTimeoutNanos;
+    /** Connections that have not sent a valid HELLO yet, oldest first. */
+    private final LinkedHashSet<Connection> pending = new LinkedHashSet<>();
+    /** Pending and attached connections per peer address (launched guests' connections are not counted). */
+    private final Map<InetAddress, int[]> perPeer = new HashMap<>();
+    private int attachedCount;
+    private int launchedCount;
+    private long nextIdleScanNanos;
+    private final AtomicLong helloTimeouts = new AtomicLong();
+    private final AtomicLong idleTimeouts = new AtomicLong();
+    private final AtomicLong pendingEvicted = new AtomicLong();
+    private final AtomicLong refusedPerPeer = new AtomicLong();
+    private final AtomicLong refusedNoSlot = new AtomicLong();
+    private final AtomicLong refusedAttached = new AtomicLong();
+    private volatile int[] gauges = new int[3];
     private final Selector selector;
     private final Thread thread;
     private final SelectorTasks tasks;
@@ -71,9 +96,15 @@ public final class TcpCollector implements AutoCloseable {
     private ArrayList<LogRecord> round = new ArrayList<>(1024);
     private Instant roundTime;
 
+    private enum Kind { PENDING, LAUNCHED, ATTACHED }
+
     private static final class Connection {
         final SocketChannel channel;
         final String peer;
+        InetAddress peerAddress;
+        Kind kind = Kind.PENDING;
+        long acceptedNanos;
+        long lastActiveNanos;
         final TcpStreamDecoder decoder;
         ByteBuffer buffer;
         SelectionKey key;
@@ -89,10 +120,40 @@ public final class TcpCollector implements AutoCloseable {
         }
     }
 
+    /**
+     * Counters of the admission control, for {@code ps} and reports.
+     *
+     * @param helloTimeouts connections closed for not sending a valid HELLO in time
+     * @param idleTimeouts authenticated connections closed after the idle timeout
+     * @param pendingEvicted connections without a HELLO closed to admit newer ones
+     * @param refusedPerPeer connections refused because their peer address held too many
+     * @param refusedNoSlot connections refused because every slot held an authenticated connection
+     * @param refusedAttached attached senders refused because the attached share was full
+     * @param pending open connections without a HELLO yet
+     * @param launched open connections of launched guests
+     * @param attached open connections of attached senders
+     */
+    public record AdmissionStats(long helloTimeouts, long idleTimeouts, long pendingEvicted, long refusedPerPeer,
+            long refusedNoSlot, long refusedAttached, int pending, int launched, int attached) {
+
+        /** Every connection closed or refused by admission control. */
+        public long refusals() {
+            return helloTimeouts + idleTimeouts + pendingEvicted + refusedPerPeer + refusedNoSlot + refusedAttached;
+        }
+    }
+
     public TcpCollector(Ingest ingest, int maxFrameLength, int maxConnections) {
+        this(ingest, maxFrameLength, maxConnections,
+                new Admission(java.time.Duration.ofSeconds(2), java.time.Duration.ZERO, 1024));
+    }
+
+    public TcpCollector(Ingest ingest, int maxFrameLength, int maxConnections, Admission admission) {
         this.ingest = ingest;
         this.maxFrameLength = maxFrameLength;
         this.maxConnections = maxConnections;
+        this.admission = admission;
+        this.helloTimeoutNanos = admission.helloTimeout().toNanos();
+        this.idleTimeoutNanos = admission.idleTimeout().toNanos();
         try {
             this.selector = Selector.open();
             this.tasks = new SelectorTasks(selector, "TCP log collector");
@@ -130,7 +191,7 @@ public final class TcpCollector implements AutoCloseable {
         try {
             while (!closing) {
                 tasks.runPending();
-                long timeoutMillis = resumeThrottled();
+                long timeoutMillis = Math.min(resumeThrottled(), enforceDeadlines());
                 if (!ingest.awaitTcpRoom(100)) {
                     continue;
                 }
@@ -200,18 +261,22 @@ public final class TcpCollector implements AutoCloseable {
             }
             String peer = "?";
             try {
-                peer = String.valueOf(channel.getRemoteAddress());
-                if (connections.size() >= maxConnections) {
-                    ingest.rejectedUnattributed(LogOrigin.TCP, peer, "too many log connections (limit "
-                            + maxConnections + "): connection refused");
+                InetSocketAddress remote = (InetSocketAddress) channel.getRemoteAddress();
+                peer = String.valueOf(remote);
+                if (!makeRoomFor(remote.getAddress(), peer)) {
                     channel.close();
                     continue;
                 }
                 channel.configureBlocking(false);
                 Connection c = new Connection(channel, peer, new TcpStreamDecoder(maxFrameLength),
                         ByteBuffer.allocate(Math.min(INITIAL_BUFFER, maxFrameLength + FRAME_OVERHEAD)));
+                c.peerAddress = remote.getAddress();
+                c.acceptedNanos = System.nanoTime();
+                c.lastActiveNanos = c.acceptedNanos;
                 c.key = channel.register(selector, SelectionKey.OP_READ, c);
                 connections.add(c);
+                pending.add(c);
+                perPeer.computeIfAbsent(c.peerAddress, a -> new int[1])[0]++;
             } catch (IOException e) {
                 LOG.debug("a TCP log connection from {} failed while being set up", peer, e);
                 closeQuietly(channel);
@@ -240,6 +305,7 @@ public final class TcpCollector implements AutoCloseable {
         if (n == 0) {
             return 0;
         }
+        c.lastActiveNanos = System.nanoTime();
         buf.flip();
         if (roundTime == null) {
             roundTime = Instant.now();
@@ -253,7 +319,7 @@ public final class TcpCollector implements AutoCloseable {
                             r.timestampNanos(), roundTime, r.level(), r.logger(), r.message(), r.attributes()));
                 } else if (frame instanceof Hello hello && c.sender == null) {
                     SenderState sender = ingest.authenticate(hello, LogOrigin.TCP, c.peer);
-                    if (sender == null) {
+                    if (sender == null || !admit(c, sender)) {
                         close(c);
                         return -1;
                     }
@@ -349,7 +415,142 @@ public final class TcpCollector implements AutoCloseable {
             c.key.cancel();
         }
         closeQuietly(c.channel);
-        connections.remove(c);
+        if (connections.remove(c)) {
+            switch (c.kind) {
+                case PENDING -> {
+                    pending.remove(c);
+                    peerLeft(c.peerAddress);
+                }
+                case ATTACHED -> {
+                    attachedCount--;
+                    peerLeft(c.peerAddress);
+                }
+                case LAUNCHED -> launchedCount--;
+            }
+            publishGauges();
+        }
+    }
+
+    private void peerLeft(InetAddress address) {
+        int[] count = perPeer.get(address);
+        if (count != null && --count[0] <= 0) {
+            perPeer.remove(address);
+        }
+    }
+
+    private void publishGauges() {
+        gauges = new int[] {pending.size(), launchedCount, attachedCount};
+    }
+
+    /**
+     * Finds a slot for a new connection from {@code address}: evicts the oldest connection without a HELLO
+     * (of that peer when the peer is at its cap) when needed. False, after counting and reporting, when
+     * every slot that could be freed holds an authenticated connection.
+     */
+    private boolean makeRoomFor(InetAddress address, String peer) {
+        int[] count = perPeer.get(address);
+        if (count != null && count[0] >= admission.maxPerPeer()) {
+            Connection victim = oldestPending(address);
+            if (victim == null) {
+                refusedPerPeer.incrementAndGet();
+                ingest.rejectedUnattributed(LogOrigin.TCP, peer, "connection refused: " + address.getHostAddress()
+                        + " already holds " + count[0] + " attached log connection(s) (limit "
+                        + admission.maxPerPeer() + ", setting log.maxConnectionsPerPeer)");
+                return false;
+            }
+            evictPending(victim);
+        }
+        if (pending.size() >= Admission.pendingShare(maxConnections) || connections.size() >= maxConnections) {
+            Connection victim = pending.isEmpty() ? null : pending.iterator().next();
+            if (victim == null) {
+                refusedNoSlot.incrementAndGet();
+                ingest.rejectedUnattributed(LogOrigin.TCP, peer, "connection refused: all " + maxConnections
+                        + " log connection slots hold authenticated senders (setting log.maxConnections)");
+                return false;
+            }
+            evictPending(victim);
+        }
+        return true;
+    }
+
+    private Connection oldestPending(InetAddress address) {
+        for (Connection c : pending) {
+            if (c.peerAddress.equals(address)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    private void evictPending(Connection victim) {
+        pendingEvicted.incrementAndGet();
+        ingest.rejectedUnattributed(LogOrigin.TCP, victim.peer, "connection without a HELLO closed after "
+                + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - victim.acceptedNanos)
+                + " ms to admit a newer one (too many connections waiting for their HELLO)");
+        close(victim);
+    }
+
+    /** Moves a connection that sent a valid HELLO into its share; false (reported) when the share is full. */
+    private boolean admit(Connection c, SenderState sender) {
+        boolean launched = sender.launched();
+        if (!launched && attachedCount >= Admission.attachedShare(maxConnections)) {
+            refusedAttached.incrementAndGet();
+            ingest.rejected(sender, LogOrigin.TCP, c.peer, "connection refused: attached senders already hold "
+                    + attachedCount + " connections, the rest is kept for launched guests (raise log.maxConnections)");
+            return false;
+        }
+        pending.remove(c);
+        if (launched) {
+            peerLeft(c.peerAddress);
+            launchedCount++;
+            c.kind = Kind.LAUNCHED;
+        } else {
+            attachedCount++;
+            c.kind = Kind.ATTACHED;
+        }
+        publishGauges();
+        return true;
+    }
+
+    /**
+     * Closes connections past their HELLO deadline (oldest first, so the scan stops at the first one still in
+     * time) and, about once a second, authenticated connections past the idle timeout. Returns how long the
+     * selector may sleep before the next deadline, in ms.
+     */
+    private long enforceDeadlines() {
+        long now = System.nanoTime();
+        Connection oldest;
+        while (!pending.isEmpty() && now - (oldest = pending.iterator().next()).acceptedNanos >= helloTimeoutNanos) {
+            helloTimeouts.incrementAndGet();
+            ingest.rejectedUnattributed(LogOrigin.TCP, oldest.peer, "connection closed: no valid HELLO within "
+                    + admission.helloTimeout().toMillis() + " ms (setting log.helloTimeoutMs)");
+            close(oldest);
+        }
+        if (idleTimeoutNanos > 0 && now - nextIdleScanNanos >= 0) {
+            nextIdleScanNanos = now + Math.min(TimeUnit.SECONDS.toNanos(1), idleTimeoutNanos / 2 + 1);
+            for (Connection c : List.copyOf(connections)) {
+                if (c.kind != Kind.PENDING && now - c.lastActiveNanos >= idleTimeoutNanos) {
+                    idleTimeouts.incrementAndGet();
+                    ingest.notice(c.sender, "closed the TCP log connection from " + c.peer + ": nothing sent for "
+                            + admission.idleTimeout().toMillis() + " ms (setting log.idleTimeoutMs); the client "
+                            + "reconnects when it has records");
+                    close(c);
+                }
+            }
+        }
+        long wait = 1000;
+        if (!pending.isEmpty()) {
+            long due = pending.iterator().next().acceptedNanos + helloTimeoutNanos - now;
+            wait = Math.min(wait, Math.max(1, TimeUnit.NANOSECONDS.toMillis(due) + 1));
+        }
+        return wait;
+    }
+
+    /** The admission control's counters and current occupancy; safe to call from any thread. */
+    public AdmissionStats admissionStats() {
+        int[] g = gauges;
+        return new AdmissionStats(helloTimeouts.get(), idleTimeouts.get(), pendingEvicted.get(), refusedPerPeer.get(),
+                refusedNoSlot.get(), refusedAttached.get(), g[0], g[1], g[2]);
     }
 
     private static void closeQuietly(SocketChannel channel) {

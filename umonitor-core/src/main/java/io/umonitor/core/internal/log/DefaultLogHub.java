@@ -197,6 +197,7 @@ public final class DefaultLogHub implements LogHub {
     }
 
     private final Settings settings;
+    private final HubLimits limits;
     private final ConcurrentHashMap<String, SenderState> senders = new ConcurrentHashMap<>();
     private final Object registry = new Object();
     private volatile Follower[] globalFollowers = new Follower[0];
@@ -214,8 +215,9 @@ public final class DefaultLogHub implements LogHub {
     private volatile boolean tcpWaiting;
     private final IngestImpl ingest = new IngestImpl();
 
-    private DefaultLogHub(Settings settings, List<LogSink> sinks) {
+    private DefaultLogHub(Settings settings, HubLimits limits, List<LogSink> sinks) {
         this.settings = settings;
+        this.limits = limits;
         this.runners = sinks.stream().map(s -> new SinkRunner(s, settings.sinkQueueCapacity(), this))
                 .toArray(SinkRunner[]::new);
         for (SinkRunner r : runners) {
@@ -226,7 +228,8 @@ public final class DefaultLogHub implements LogHub {
         UdpCollector udpCollector = null;
         try {
             if (settings.tcpAddress() != null) {
-                tcpCollector = new TcpCollector(ingest, settings.maxFrameLength(), settings.maxConnections());
+                tcpCollector = new TcpCollector(ingest, settings.maxFrameLength(), settings.maxConnections(),
+                        limits.admission());
                 endpoints.add(new CollectorEndpoint(CollectorEndpoint.Transport.TCP,
                         tcpCollector.listen(settings.tcpAddress()), null));
             }
@@ -267,8 +270,43 @@ public final class DefaultLogHub implements LogHub {
      * @throws ConfigurationException when a collector cannot listen where the settings say
      */
     public static DefaultLogHub start(Settings settings, List<LogSink> openedSinks) {
+        return start(settings, HubLimits.defaults(), openedSinks);
+    }
+
+    /** As {@link #start(Settings, List)}, with non-default {@link HubLimits}. */
+    public static DefaultLogHub start(Settings settings, HubLimits limits, List<LogSink> openedSinks) {
         Objects.requireNonNull(settings, "settings");
-        return new DefaultLogHub(settings, List.copyOf(openedSinks));
+        Objects.requireNonNull(limits, "limits");
+        return new DefaultLogHub(settings, limits, List.copyOf(openedSinks));
+    }
+
+    @Override
+    public Map<String, Long> counters() {
+        Map<String, Long> c = new java.util.LinkedHashMap<>();
+        TcpCollector.AdmissionStats a = admissionStats();
+        c.put("tcp.connections.pending", (long) a.pending());
+        c.put("tcp.connections.launched", (long) a.launched());
+        c.put("tcp.connections.attached", (long) a.attached());
+        c.put("tcp.refused.helloTimeout", a.helloTimeouts());
+        c.put("tcp.refused.pendingEvicted", a.pendingEvicted());
+        c.put("tcp.refused.perPeer", a.refusedPerPeer());
+        c.put("tcp.refused.noSlot", a.refusedNoSlot());
+        c.put("tcp.refused.attachedShare", a.refusedAttached());
+        c.put("tcp.closed.idle", a.idleTimeouts());
+        c.put("input.refused.unattributed", unattributedRejections.get());
+        for (SinkRunner r : runners) {
+            c.put("sink." + r.id() + ".failures", r.failures());
+        }
+        return c;
+    }
+
+    public HubLimits limits() {
+        return limits;
+    }
+
+    /** The TCP collector's admission counters (all zero without a TCP collector). */
+    public TcpCollector.AdmissionStats admissionStats() {
+        return tcp == null ? new TcpCollector.AdmissionStats(0, 0, 0, 0, 0, 0, 0, 0, 0) : tcp.admissionStats();
     }
 
     public Settings settings() {
@@ -664,7 +702,12 @@ public final class DefaultLogHub implements LogHub {
                         + " more time(s); last error: " + detail[1], extra);
             }
         }
-        unattributedLogged.set(0);
+        int logged = unattributedLogged.getAndSet(0);
+        if (logged > DETAILED_REPORTS_PER_INTERVAL) {
+            LOG.warn("{} more log connection(s), datagram(s) or HELLO(s) refused before a sender was known in the last "
+                    + "{} ms; {} in total", logged - DETAILED_REPORTS_PER_INTERVAL,
+                    settings.reportInterval().toMillis(), unattributedRejections.get());
+        }
     }
 
     // ---- the collectors' view ----
@@ -719,6 +762,11 @@ public final class DefaultLogHub implements LogHub {
             if (unattributedLogged.incrementAndGet() <= DETAILED_REPORTS_PER_INTERVAL) {
                 LOG.warn("rejected {} log input from {}: {}", origin, peer, reason);
             }
+        }
+
+        @Override
+        public void notice(SenderState sender, String message) {
+            monitorRecord(sender, LogLevel.INFO, message, List.of());
         }
 
         @Override

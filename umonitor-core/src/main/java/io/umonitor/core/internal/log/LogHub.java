@@ -68,6 +68,15 @@ public interface LogHub extends AutoCloseable {
     /** Names of every sender with a history (launched or attached). */
     List<String> senders();
 
+    /**
+     * Monitor-wide counters of the logging half, by name (connections refused by admission control, input
+     * refused before a sender was known, sink failures, memory held), in a stable order. Empty when the hub
+     * keeps none.
+     */
+    default java.util.Map<String, Long> counters() {
+        return java.util.Map.of();
+    }
+
     /** Drains the collectors, flushes and closes the sinks. Idempotent. */
     @Override
     void close();

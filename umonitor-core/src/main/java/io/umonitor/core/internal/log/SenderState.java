@@ -76,6 +76,11 @@ public final class SenderState {
         return token != null;
     }
 
+    /** True for a guest this monitor launched (it has its own token), false for an attached sender. */
+    public boolean launched() {
+        return token != null;
+    }
+
     /** Constant-time comparison with the registered token; false when not registered. */
     boolean tokenMatches(byte[] presented) {
         byte[] expected = token;
