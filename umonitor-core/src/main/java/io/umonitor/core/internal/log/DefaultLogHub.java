@@ -65,6 +65,8 @@ public final class DefaultLogHub implements LogHub {
     private static final Logger LOG = LoggerFactory.getLogger(DefaultLogHub.class);
     private static final String MONITOR_LOGGER = "umonitor";
     private static final int DETAILED_REPORTS_PER_INTERVAL = 5;
+    /** The attribute of the periodic "records dropped" report; a failing sink is not fed these reports. */
+    static final String DROPPED_REPORT_ATTRIBUTE = "dropped";
 
     /**
      * Settings of the hub.
@@ -296,6 +298,7 @@ public final class DefaultLogHub implements LogHub {
         c.put("input.refused.unattributed", unattributedRejections.get());
         for (SinkRunner r : runners) {
             c.put("sink." + r.id() + ".failures", r.failures());
+            c.put("sink." + r.id() + ".reportsKeptOut", r.reportsKeptOut());
         }
         return c;
     }
@@ -653,11 +656,21 @@ public final class DefaultLogHub implements LogHub {
         }
     }
 
+    /** A sink's failure report: into history, followers and every other sink, never into the failing one. */
     void reportSinkFailure(SinkRunner runner, String unikernel, String message, long failures) {
         SenderState s = unikernel == null ? null : senders.get(unikernel);
-        if (s != null) {
-            monitorRecord(s, failures > 0 ? LogLevel.ERROR : LogLevel.INFO, message,
+        if (s != null && !(closed.get() && runnersClosed)) {
+            LogRecord record = new LogRecord(s.name(), LogOrigin.MONITOR, -1, GuestClock.NONE, 0, Instant.now(),
+                    failures > 0 ? LogLevel.ERROR : LogLevel.INFO, MONITOR_LOGGER, message,
                     List.of(Attribute.of("sink", runner.id()), Attribute.of("sink.failures", failures)));
+            s.append(record);
+            List<LogRecord> batch = List.of(record);
+            for (SinkRunner r : runners) {
+                // A recovery report may go into the recovered sink; a failure report never into the failing one.
+                if ((r != runner || failures == 0) && r.offer(batch, 0, 1, false) < 1) {
+                    countDropped(batch, 0, 1);
+                }
+            }
         }
     }
 
@@ -686,7 +699,7 @@ public final class DefaultLogHub implements LogHub {
             if (dropped > 0) {
                 monitorRecord(s, LogLevel.WARN, dropped + " record(s) dropped by umonitor (rate limit, full sink "
                         + "queue or sink failure); " + s.dropped.get() + " dropped in total",
-                        List.of(Attribute.of("dropped", dropped)));
+                        List.of(Attribute.of(DROPPED_REPORT_ATTRIBUTE, dropped)));
             }
             long rejected = s.pendingRejected.getAndSet(0);
             if (rejected > 0) {
@@ -694,13 +707,8 @@ public final class DefaultLogHub implements LogHub {
                         + s.rejected.get() + " rejected in total", List.of(Attribute.of("rejected", rejected)));
             }
         }
-        String[] detail = new String[2];
         for (SinkRunner r : runners) {
-            long extra = r.takeUnreportedFailures(detail);
-            if (extra > 0) {
-                reportSinkFailure(r, detail[0], "sink '" + r.id() + "' failed " + extra
-                        + " more time(s); last error: " + detail[1], extra);
-            }
+            r.reportDue();
         }
         int logged = unattributedLogged.getAndSet(0);
         if (logged > DETAILED_REPORTS_PER_INTERVAL) {

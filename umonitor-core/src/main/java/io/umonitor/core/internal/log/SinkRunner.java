@@ -38,18 +38,32 @@ final class SinkRunner {
     private boolean waiting;
     private boolean closing;
 
-    // Failure accounting, touched only by the sink thread and (read) by the reporter.
+    // Failure accounting: written by the sink thread, read and reset by the reporter, under reportLock.
+    // A failure is reported at once only when nothing was reported for a whole report interval; otherwise
+    // it is summed and the reporter says it at its next tick, so a sink failing on every record costs one
+    // report per interval. The sink counts as recovered only once a flush has really reached it.
     private long failures;
     private long failuresSinceReport;
+    private long droppedSinceReport;
     private String lastFailure;
     private String lastFailedUnikernel;
     private String lastUnikernel;
+    private volatile boolean failing;
+    private volatile long reportsKeptOut;
+    /** Records accepted since the last failure: a flush that succeeds with none proves nothing. */
+    private long acceptedSinceFailure;
+    private boolean recoveryUnreported;
+    private long failuresInEpisode;
+    private long lastReportNanos;
+    private final long reportIntervalNanos;
     final Object reportLock = new Object();
 
     SinkRunner(LogSink sink, int capacity, DefaultLogHub hub) {
         this.sink = sink;
         this.capacity = capacity;
         this.hub = hub;
+        this.reportIntervalNanos = hub.settings().reportInterval().toNanos();
+        this.lastReportNanos = System.nanoTime() - reportIntervalNanos;
         this.thread = new Thread(this::run, "umonitor-sink-" + sink.id());
         this.thread.setDaemon(true);
     }
@@ -151,12 +165,16 @@ final class SinkRunner {
             }
             for (int i = 0, n = batch.size(); i < n; i++) {
                 LogRecord record = batch.get(i);
+                if (failing && isDroppedReport(record)) {
+                    // Reporting records this sink dropped into this very sink would lose the report too, count
+                    // it as dropped, and report that: a loop that feeds itself as long as the sink fails.
+                    reportsKeptOut++;
+                    continue;
+                }
                 try {
                     sink.accept(record);
                     lastUnikernel = record.unikernel();
-                    if (failuresSinceReport > 0) {
-                        recovered(record.unikernel());
-                    }
+                    acceptedSinceFailure++;
                 } catch (RuntimeException | Error e) {
                     failed(record.unikernel(), e);
                 }
@@ -176,51 +194,125 @@ final class SinkRunner {
             sink.flush();
         } catch (RuntimeException | Error e) {
             failed(lastUnikernel, e);
+            return;
+        }
+        boolean failedBefore;
+        synchronized (reportLock) {
+            failedBefore = failing && acceptedSinceFailure > 0;
+            if (failedBefore) {
+                failing = false;
+                recoveryUnreported = true;
+            }
+        }
+        if (failedBefore) {
+            reportDue();
         }
     }
 
     private void failed(String unikernel, Throwable e) {
-        String first;
+        long dropped = countDropped(unikernel, e);
+        acceptedSinceFailure = 0;
+        boolean firstOfEpisode;
         synchronized (reportLock) {
             failures++;
+            failuresSinceReport++;
+            droppedSinceReport += dropped;
             lastFailure = String.valueOf(e.getMessage());
             lastFailedUnikernel = unikernel;
-            first = failuresSinceReport++ == 0 ? lastFailure : null;
-        }
-        if (e instanceof io.umonitor.core.sink.RecordsLostException lost && lost.unikernel() != null) {
-            hub.sinkDropped(lost.unikernel(), lost.records());
-        } else if (unikernel != null) {
-            hub.sinkDropped(unikernel, 1);
-        }
-        if (first != null) {
-            LOG.warn("sink '{}' failed to store a record of '{}'; it keeps being fed", sink.id(), unikernel, e);
-            hub.reportSinkFailure(this, unikernel, "sink '" + sink.id() + "' failed to store a record: " + first
-                    + " (it keeps being fed; further failures are summed)", 1);
-        }
-    }
-
-    private void recovered(String unikernel) {
-        long n;
-        synchronized (reportLock) {
-            n = failuresSinceReport;
-            failuresSinceReport = 0;
-        }
-        hub.reportSinkFailure(this, unikernel, "sink '" + sink.id() + "' stores records again after " + n
-                + " failure(s)", 0);
-    }
-
-    /** For the reporter: failures since the last report beyond the first, or 0. */
-    long takeUnreportedFailures(String[] unikernelAndMessage) {
-        synchronized (reportLock) {
-            long extra = failuresSinceReport - 1;
-            if (extra <= 0) {
-                return 0;
+            firstOfEpisode = !failing && !recoveryUnreported;
+            failing = true;
+            recoveryUnreported = false;
+            if (firstOfEpisode) {
+                failuresInEpisode = 0;
             }
-            failuresSinceReport = 1;
-            unikernelAndMessage[0] = lastFailedUnikernel;
-            unikernelAndMessage[1] = lastFailure;
-            return extra;
+            failuresInEpisode++;
         }
+        if (firstOfEpisode) {
+            // The stack trace once per episode: the rest of it is the same failure again.
+            LOG.debug("sink '{}' failure detail", sink.id(), e);
+        }
+        reportDue();
+    }
+
+    /** Counts the records a failure lost against their unikernels; returns how many. */
+    private long countDropped(String unikernel, Throwable e) {
+        long total = 0;
+        boolean counted = false;
+        for (Throwable t : withSuppressed(e)) {
+            if (t instanceof io.umonitor.core.sink.RecordsLostException lost && lost.unikernel() != null) {
+                hub.sinkDropped(lost.unikernel(), lost.records());
+                total += lost.records();
+                counted = true;
+            }
+        }
+        if (!counted && unikernel != null) {
+            hub.sinkDropped(unikernel, 1);
+            total = 1;
+        }
+        return total;
+    }
+
+    private static List<Throwable> withSuppressed(Throwable e) {
+        List<Throwable> all = new java.util.ArrayList<>();
+        all.add(e);
+        all.addAll(List.of(e.getSuppressed()));
+        return all;
+    }
+
+    /**
+     * Reports failures or a recovery not yet reported, unless something was reported less than a report
+     * interval ago (the reporter calls this again at each tick). Never blocks the sink on its own report:
+     * the hub keeps a sink's failure reports out of that sink.
+     */
+    void reportDue() {
+        String message;
+        String unikernel;
+        long failed;
+        synchronized (reportLock) {
+            long now = System.nanoTime();
+            if (now - lastReportNanos < reportIntervalNanos || (failuresSinceReport == 0 && !recoveryUnreported)) {
+                return;
+            }
+            unikernel = lastFailedUnikernel;
+            if (failuresSinceReport > 0) {
+                failed = failuresSinceReport;
+                message = "sink '" + sink.id() + "' failed " + failuresSinceReport + " time(s), " + droppedSinceReport
+                        + " record(s) not stored; " + (failing ? "still failing" : "stores records again")
+                        + "; last error: " + lastFailure;
+            } else {
+                failed = 0;
+                message = "sink '" + sink.id() + "' stores records again after " + failuresInEpisode + " failure(s)";
+            }
+            if (!failing) {
+                recoveryUnreported = false;
+            }
+            failuresSinceReport = 0;
+            droppedSinceReport = 0;
+            lastReportNanos = now;
+        }
+        if (failed > 0) {
+            LOG.warn("{} (records of '{}')", message, unikernel);
+        } else {
+            LOG.info("{}", message);
+        }
+        hub.reportSinkFailure(this, unikernel, message, failed);
+    }
+
+    private static boolean isDroppedReport(LogRecord record) {
+        if (record.origin() != io.umonitor.api.LogOrigin.MONITOR) {
+            return false;
+        }
+        for (io.umonitor.api.Attribute a : record.attributes()) {
+            if (a.key().equals(DefaultLogHub.DROPPED_REPORT_ATTRIBUTE)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The hub's reports of dropped records not fed to this sink while it was failing. */
+    long reportsKeptOut() {
+        return reportsKeptOut;
     }
 
     long failures() {
