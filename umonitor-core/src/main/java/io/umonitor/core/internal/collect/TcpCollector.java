@@ -305,6 +305,13 @@ public final class TcpCollector implements AutoCloseable {
         if (n == 0) {
             return 0;
         }
+        if (c.sender != null && c.sender.evicted()) {
+            // The hub forgot this idle attached sender: a fresh connection and HELLO registers it again.
+            ingest.rejectedUnattributed(LogOrigin.TCP, c.peer, "connection of forgotten attached sender '"
+                    + c.sender.name() + "' closed; the client reconnects");
+            close(c);
+            return -1;
+        }
         c.lastActiveNanos = System.nanoTime();
         buf.flip();
         if (roundTime == null) {

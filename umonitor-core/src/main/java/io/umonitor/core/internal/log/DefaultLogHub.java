@@ -303,6 +303,13 @@ public final class DefaultLogHub implements LogHub {
         return c;
     }
 
+    @Override
+    public void reopenFiles() {
+        for (SinkRunner r : runners) {
+            r.reopen();
+        }
+    }
+
     public HubLimits limits() {
         return limits;
     }
@@ -684,7 +691,33 @@ public final class DefaultLogHub implements LogHub {
         }
     }
 
+    /** Forgets attached senders idle longer than the limit; their files stay, a new HELLO starts afresh. */
+    private void evictIdleAttached() {
+        long idle = limits.attachedIdleEviction().toNanos();
+        if (idle <= 0) {
+            return;
+        }
+        long now = System.nanoTime();
+        int evicted = 0;
+        for (SenderState s : senders.values()) {
+            if (s.attached && !s.everLaunched && now - s.lastActiveNanos() > idle) {
+                synchronized (registry) {
+                    if (s.attached && !s.everLaunched && senders.remove(s.name(), s)) {
+                        s.evict();
+                        evicted++;
+                    }
+                }
+                s.closeFollowers();
+            }
+        }
+        if (evicted > 0) {
+            LOG.info("forgot {} attached sender(s) idle for more than {} ms (log.attachedIdleMs); {} kept", evicted,
+                    limits.attachedIdleEviction().toMillis(), senders.size());
+        }
+    }
+
     private void report() {
+        evictIdleAttached();
         for (SenderState s : senders.values()) {
             s.detailedReports.set(0);
             long lost = s.pendingLost.getAndSet(0);
@@ -738,10 +771,14 @@ public final class DefaultLogHub implements LogHub {
                     && (shared.length == 0 || MessageDigest.isEqual(shared, presented))) {
                 SenderState attached = sender(name);
                 if (attached != null) {
+                    if (!attached.everLaunched) {
+                        attached.attached = true;
+                    }
                     return attached;
                 }
                 rejectedUnattributed(origin, peer, "sender '" + name + "' refused: the hub already keeps "
-                        + settings.maxSenders() + " senders");
+                        + settings.maxSenders() + " senders: raise log.maxSenders, or forget idle attached senders "
+                        + "sooner with log.attachedIdleMs (now " + limits.attachedIdleEviction().toMillis() + " ms)");
                 return null;
             }
             if (s != null) {

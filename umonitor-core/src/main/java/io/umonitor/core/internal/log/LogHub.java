@@ -77,6 +77,10 @@ public interface LogHub extends AutoCloseable {
         return java.util.Map.of();
     }
 
+    /** Asks every file-writing sink to close its files and open them afresh at their paths (after logrotate). */
+    default void reopenFiles() {
+    }
+
     /** Drains the collectors, flushes and closes the sinks. Idempotent. */
     @Override
     void close();

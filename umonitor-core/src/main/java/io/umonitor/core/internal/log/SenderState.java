@@ -70,6 +70,31 @@ public final class SenderState {
 
     void token(String newToken) {
         token = newToken == null ? null : newToken.getBytes(StandardCharsets.UTF_8);
+        if (newToken != null) {
+            attached = false;
+            everLaunched = true;
+        }
+    }
+
+    /** When the sender last sent a record (System.nanoTime), for forgetting idle attached senders. */
+    private volatile long lastActiveNanos = System.nanoTime();
+    /** Created by an attach-mode HELLO and never launched: may be forgotten when idle. */
+    volatile boolean attached;
+    /** Once launched, a name's history is kept for good (the Monitor shows exited guests' logs). */
+    volatile boolean everLaunched;
+    private volatile boolean evicted;
+
+    long lastActiveNanos() {
+        return lastActiveNanos;
+    }
+
+    void evict() {
+        evicted = true;
+    }
+
+    /** True once the hub forgot this sender: its connections must close so the client starts afresh. */
+    public boolean evicted() {
+        return evicted;
     }
 
     boolean isRegistered() {
@@ -111,6 +136,7 @@ public final class SenderState {
     /** Counts records accepted from the sender itself (not monitor records). */
     public void received(long n) {
         received.addAndGet(n);
+        lastActiveNanos = System.nanoTime();
     }
 
     /**

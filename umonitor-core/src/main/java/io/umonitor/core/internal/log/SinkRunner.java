@@ -76,6 +76,13 @@ final class SinkRunner {
         return sink.id();
     }
 
+    /** Asks a file sink to reopen its files at their paths; other sinks have nothing to reopen. */
+    void reopen() {
+        if (sink instanceof io.umonitor.core.sink.FileSink files) {
+            files.reopen();
+        }
+    }
+
     int queued() {
         return queued;
     }
