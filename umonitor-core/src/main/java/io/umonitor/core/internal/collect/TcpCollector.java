@@ -69,6 +69,12 @@ public final class TcpCollector implements AutoCloseable {
     private final int maxFrameLength;
     private final int maxConnections;
     private final Admission admission;
+    private final io.umonitor.core.internal.log.MemoryBudget.Share bufferBudget;
+    /** Bytes read into one round before it is handed over (bounds the decoded records a round holds). */
+    private final long roundByteLimit;
+    private long roundBytes;
+    private volatile long failures;
+    private volatile boolean broken;
     private final long helloTimeoutNanos;
     private final long idleTimeoutNanos;
     /** Connections that have not sent a valid HELLO yet, oldest first. */
@@ -144,10 +150,18 @@ public final class TcpCollector implements AutoCloseable {
 
     public TcpCollector(Ingest ingest, int maxFrameLength, int maxConnections) {
         this(ingest, maxFrameLength, maxConnections,
-                new Admission(java.time.Duration.ofSeconds(2), java.time.Duration.ZERO, 1024));
+                new Admission(java.time.Duration.ofSeconds(2), java.time.Duration.ZERO, 1024),
+                new io.umonitor.core.internal.log.MemoryBudget(Long.MAX_VALUE / 4).connections);
     }
 
-    public TcpCollector(Ingest ingest, int maxFrameLength, int maxConnections, Admission admission) {
+    /**
+     * @param bufferBudget the connection buffers' share of the memory budget: a buffer grows only within it
+     *     (a connection whose next frame needs more waits until other buffers shrink)
+     */
+    public TcpCollector(Ingest ingest, int maxFrameLength, int maxConnections, Admission admission,
+            io.umonitor.core.internal.log.MemoryBudget.Share bufferBudget) {
+        this.bufferBudget = bufferBudget;
+        this.roundByteLimit = Math.max(1L << 20, Math.min(16L << 20, bufferBudget.limit() / 2));
         this.ingest = ingest;
         this.maxFrameLength = maxFrameLength;
         this.maxConnections = maxConnections;
@@ -189,20 +203,36 @@ public final class TcpCollector implements AutoCloseable {
 
     private void run() {
         try {
+            int failuresInARow = 0;
             while (!closing) {
-                tasks.runPending();
-                long timeoutMillis = Math.min(resumeThrottled(), enforceDeadlines());
-                if (!ingest.awaitTcpRoom(100)) {
-                    continue;
+                try {
+                    tasks.runPending();
+                    long timeoutMillis = Math.min(resumeThrottled(), enforceDeadlines());
+                    if (!ingest.awaitTcpRoom(100)) {
+                        continue;
+                    }
+                    roundTime = null;
+                    selector.select(this::handle, timeoutMillis);
+                    dispatchRound();
+                    failuresInARow = 0;
+                } catch (RuntimeException | Error e) {
+                    // handle() already closes the one connection a failure concerns; this is for the rest (a
+                    // short OutOfMemoryError elsewhere). Only a failure that repeats round after round stops it.
+                    failures++;
+                    if (++failuresInARow >= 100) {
+                        throw e;
+                    }
+                    LOG.error("a round of the TCP log collector failed ({} in a row); it carries on", failuresInARow, e);
+                    round = new ArrayList<>(1024);
+                    roundBytes = 0;
                 }
-                roundTime = null;
-                selector.select(this::handle, timeoutMillis);
-                dispatchRound();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException | RuntimeException | Error e) {
-            LOG.error("the TCP log collector failed; TCP log collection has stopped", e);
+            broken = true;
+            LOG.error("the TCP log collector failed round after round; TCP log collection has stopped and this "
+                    + "monitor is broken", e);
         } finally {
             tasks.runPending();
             drainAndClose();
@@ -216,8 +246,21 @@ public final class TcpCollector implements AutoCloseable {
         if (key.isAcceptable()) {
             accept((ServerSocketChannel) key.attachment());
         } else if (key.isReadable()) {
-            read((Connection) key.attachment());
-            if (round.size() >= MAX_ROUND_RECORDS) {
+            Connection c = (Connection) key.attachment();
+            try {
+                read(c);
+            } catch (RuntimeException | Error e) {
+                // Whatever failed on this connection's input (even an OutOfMemoryError) costs this connection only.
+                failures++;
+                LOG.error("reading TCP log connection {} failed; it is closed, the collector carries on", c.peer, e);
+                try {
+                    reject(c, "the collector failed on this connection's input: " + e);
+                } catch (RuntimeException | Error ignored) {
+                    // closing it is what matters
+                }
+                close(c);
+            }
+            if (round.size() >= MAX_ROUND_RECORDS || roundBytes >= roundByteLimit) {
                 // Many busy connections: hand over what this round has so far and wait for room before
                 // reading the others, so the sink queues stay near their bound however many connections
                 // there are. Every ready connection still gets its one read this round.
@@ -240,6 +283,7 @@ public final class TcpCollector implements AutoCloseable {
     }
 
     private void dispatchRound() {
+        roundBytes = 0;
         if (!round.isEmpty()) {
             ArrayList<LogRecord> batch = round;
             round = new ArrayList<>(Math.max(1024, batch.size()));
@@ -268,8 +312,10 @@ public final class TcpCollector implements AutoCloseable {
                     continue;
                 }
                 channel.configureBlocking(false);
+                int initial = Math.min(INITIAL_BUFFER, maxFrameLength + FRAME_OVERHEAD);
+                bufferBudget.acquire(initial); // bounded by the slot count; only growth is conditional
                 Connection c = new Connection(channel, peer, new TcpStreamDecoder(maxFrameLength),
-                        ByteBuffer.allocate(Math.min(INITIAL_BUFFER, maxFrameLength + FRAME_OVERHEAD)));
+                        ByteBuffer.allocate(initial));
                 c.peerAddress = remote.getAddress();
                 c.acceptedNanos = System.nanoTime();
                 c.lastActiveNanos = c.acceptedNanos;
@@ -313,6 +359,7 @@ public final class TcpCollector implements AutoCloseable {
             return -1;
         }
         c.lastActiveNanos = System.nanoTime();
+        roundBytes += 2L * n;
         buf.flip();
         if (roundTime == null) {
             roundTime = Instant.now();
@@ -360,19 +407,46 @@ public final class TcpCollector implements AutoCloseable {
                 close(c);
                 return -1;
             }
-            grow(c, max);
+            if (!grow(c, max)) {
+                // The connection buffers' share is spent: this sender waits (its TCP window fills) until
+                // other buffers shrink, instead of the monitor running out of memory.
+                pause(c, TimeUnit.MILLISECONDS.toNanos(10));
+            }
         } else if (n == readRoom && buf.capacity() < BUSY_BUFFER) {
-            // The read filled the buffer: more is waiting, so read in larger pieces from now on.
+            // The read filled the buffer: more is waiting, so read in larger pieces from now on (if the budget allows).
             grow(c, Math.min(buf.capacity() * 4, Math.max(BUSY_BUFFER, max)));
+        } else if (buf.position() == 0 && buf.capacity() > INITIAL_BUFFER && n < INITIAL_BUFFER) {
+            // Quiet again with nothing pending: give the large buffer back to the budget.
+            shrink(c);
         }
         return n;
     }
 
-    private static void grow(Connection c, int capacity) {
+    /** Grows the buffer within the budget; false when the budget has no room. */
+    private boolean grow(Connection c, int capacity) {
+        int more = capacity - c.buffer.capacity();
+        if (!bufferBudget.tryAcquire(more)) {
+            return false;
+        }
         ByteBuffer bigger = ByteBuffer.allocate(capacity);
         c.buffer.flip();
         bigger.put(c.buffer);
         c.buffer = bigger;
+        return true;
+    }
+
+    private void shrink(Connection c) {
+        int initial = Math.min(INITIAL_BUFFER, maxFrameLength + FRAME_OVERHEAD);
+        bufferBudget.release(c.buffer.capacity() - initial);
+        c.buffer = ByteBuffer.allocate(initial);
+    }
+
+    private void pause(Connection c, long nanos) {
+        if (c.key.isValid() && c.key.interestOps() != 0) {
+            c.key.interestOps(0);
+            c.resumeAtNanos = System.nanoTime() + nanos;
+            throttled.add(c);
+        }
     }
 
     private int finishChunk(Connection c, int start) {
@@ -423,6 +497,7 @@ public final class TcpCollector implements AutoCloseable {
         }
         closeQuietly(c.channel);
         if (connections.remove(c)) {
+            bufferBudget.release(c.buffer.capacity());
             switch (c.kind) {
                 case PENDING -> {
                     pending.remove(c);
@@ -597,6 +672,16 @@ public final class TcpCollector implements AutoCloseable {
         } catch (IOException ignored) {
             // closing anyway
         }
+    }
+
+    /** Rounds or connections whose handling failed and was survived. */
+    public long failures() {
+        return failures;
+    }
+
+    /** True once the collector stopped for good after failing round after round. */
+    public boolean broken() {
+        return broken;
     }
 
     /** Number of open connections (for tests and resource reports). */

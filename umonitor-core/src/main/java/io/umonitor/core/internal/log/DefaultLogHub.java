@@ -200,6 +200,8 @@ public final class DefaultLogHub implements LogHub {
 
     private final Settings settings;
     private final HubLimits limits;
+    private final MemoryBudget budget;
+    private final Object trimLock = new Object();
     private final ConcurrentHashMap<String, SenderState> senders = new ConcurrentHashMap<>();
     private final Object registry = new Object();
     private volatile Follower[] globalFollowers = new Follower[0];
@@ -220,6 +222,7 @@ public final class DefaultLogHub implements LogHub {
     private DefaultLogHub(Settings settings, HubLimits limits, List<LogSink> sinks) {
         this.settings = settings;
         this.limits = limits;
+        this.budget = new MemoryBudget(limits.effectiveMemoryBudget());
         this.runners = sinks.stream().map(s -> new SinkRunner(s, settings.sinkQueueCapacity(), this))
                 .toArray(SinkRunner[]::new);
         for (SinkRunner r : runners) {
@@ -231,7 +234,7 @@ public final class DefaultLogHub implements LogHub {
         try {
             if (settings.tcpAddress() != null) {
                 tcpCollector = new TcpCollector(ingest, settings.maxFrameLength(), settings.maxConnections(),
-                        limits.admission());
+                        limits.admission(), budget.connections);
                 endpoints.add(new CollectorEndpoint(CollectorEndpoint.Transport.TCP,
                         tcpCollector.listen(settings.tcpAddress()), null));
             }
@@ -296,9 +299,19 @@ public final class DefaultLogHub implements LogHub {
         c.put("tcp.refused.attachedShare", a.refusedAttached());
         c.put("tcp.closed.idle", a.idleTimeouts());
         c.put("input.refused.unattributed", unattributedRejections.get());
+        c.put("memory.budget", budget.total());
+        c.put("memory.histories", budget.history.used());
+        c.put("memory.sinkQueues", budget.sinkQueues.used());
+        c.put("memory.followers", budget.followers.used());
+        c.put("memory.connections", budget.connections.used());
+        c.put("tcp.collector.failures", tcp == null ? 0 : tcp.failures());
+        c.put("tcp.collector.broken", tcp != null && tcp.broken() ? 1L : 0L);
+        c.put("udp.collector.failures", udp == null ? 0 : udp.failures());
+        c.put("udp.collector.broken", udp != null && udp.broken() ? 1L : 0L);
         for (SinkRunner r : runners) {
             c.put("sink." + r.id() + ".failures", r.failures());
             c.put("sink." + r.id() + ".reportsKeptOut", r.reportsKeptOut());
+            c.put("sink." + r.id() + ".threadFailures", r.threadFailures());
         }
         return c;
     }
@@ -352,8 +365,9 @@ public final class DefaultLogHub implements LogHub {
                     return null;
                 }
                 s = new SenderState(name, settings.historySize(), settings.senderRateLimit(),
-                        Arrays.stream(globalFollowers).toArray(Follower[]::new));
+                        Arrays.stream(globalFollowers).toArray(Follower[]::new), budget.history);
                 senders.put(name, s);
+                budget.history.holders(senders.size());
             }
             return s;
         }
@@ -558,7 +572,7 @@ public final class DefaultLogHub implements LogHub {
         if (name == null) {
             Follower[] holder = new Follower[1];
             Follower follower = new Follower(null, f, consumer, settings.followerQueueCapacity(),
-                    () -> unfollowAll(holder[0]));
+                    () -> unfollowAll(holder[0]), budget.followers);
             holder[0] = follower;
             synchronized (registry) {
                 List<SenderState> all = new ArrayList<>(senders.values());
@@ -576,7 +590,7 @@ public final class DefaultLogHub implements LogHub {
         SenderState s = requireSender(name);
         Follower[] holder = new Follower[1];
         Follower follower = new Follower(name, f, consumer, settings.followerQueueCapacity(),
-                () -> s.unsubscribe(holder[0]));
+                () -> s.unsubscribe(holder[0]), budget.followers);
         holder[0] = follower;
         s.subscribe(follower);
         follower.start();
@@ -606,6 +620,9 @@ public final class DefaultLogHub implements LogHub {
     // ---- dispatch to sinks ----
 
     private void dispatch(List<LogRecord> batch, boolean flowControlled) {
+        if (budget.history.over()) {
+            trimHistories();
+        }
         for (SinkRunner r : runners) {
             int taken = r.offer(batch, 0, batch.size(), flowControlled);
             if (taken < batch.size()) {
@@ -638,7 +655,39 @@ public final class DefaultLogHub implements LogHub {
         }
     }
 
+    /**
+     * Over the histories' share although the appending sender kept to its fair part: the largest histories
+     * give up their oldest records until the share holds again.
+     */
+    private void trimHistories() {
+        synchronized (trimLock) {
+            for (int round = 0; round < 64 && budget.history.over(); round++) {
+                SenderState largest = null;
+                long most = 0;
+                for (SenderState s : senders.values()) {
+                    long b = s.historyBytes();
+                    if (b > most) {
+                        most = b;
+                        largest = s;
+                    }
+                }
+                if (largest == null
+                        || largest.trimOldest(Math.min(budget.history.fairShare(), most - most / 4)) == 0) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** The memory budget shared by histories, sink queues, followers and connection buffers. */
+    MemoryBudget budget() {
+        return budget;
+    }
+
     private boolean belowMark(int numerator) {
+        if (!budget.sinkQueues.belowQuarters(numerator)) {
+            return false;
+        }
         for (SinkRunner r : runners) {
             if (r.queued() > (long) r.capacity() * numerator / 4) {
                 return false;
@@ -686,7 +735,8 @@ public final class DefaultLogHub implements LogHub {
     private void reportSafely() {
         try {
             report();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // An exception escaping a scheduled task would cancel every later run: report and go on.
             LOG.warn("reporting log counters failed; will try again", e);
         }
     }
@@ -704,6 +754,8 @@ public final class DefaultLogHub implements LogHub {
                 synchronized (registry) {
                     if (s.attached && !s.everLaunched && senders.remove(s.name(), s)) {
                         s.evict();
+                        s.dropHistory();
+                        budget.history.holders(senders.size());
                         evicted++;
                     }
                 }

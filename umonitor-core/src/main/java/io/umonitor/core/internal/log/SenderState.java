@@ -51,7 +51,17 @@ public final class SenderState {
     /** Console decoding state: guarded by itself. */
     final ConsoleState console = new ConsoleState();
 
+    /** The histories' share of the memory budget, and this history's part of it in bytes. */
+    private final MemoryBudget.Share historyBudget;
+    private long historyBytes;
+
     SenderState(String name, int historySize, long rateLimitPerSecond, Follower[] initialFollowers) {
+        this(name, historySize, rateLimitPerSecond, initialFollowers, new MemoryBudget(Long.MAX_VALUE / 4).history);
+    }
+
+    SenderState(String name, int historySize, long rateLimitPerSecond, Follower[] initialFollowers,
+            MemoryBudget.Share historyBudget) {
+        this.historyBudget = historyBudget;
         this.name = name;
         this.historySize = historySize;
         this.ring = new LogRecord[Math.min(historySize, 64)];
@@ -148,14 +158,23 @@ public final class SenderState {
         ensureRoom(to - from);
         LogRecord[] r = ring;
         int next = ringNext;
+        long added = 0;
+        long freed = 0;
         for (int i = from; i < to; i++) {
-            r[next] = records.get(i);
+            LogRecord old = r[next];
+            if (old != null) {
+                freed += MemoryBudget.sizeOf(old);
+            }
+            LogRecord record = records.get(i);
+            added += MemoryBudget.sizeOf(record);
+            r[next] = record;
             if (++next == r.length) {
                 next = 0;
             }
         }
         ringNext = next;
         ringSize = Math.min(r.length, ringSize + (to - from));
+        account(added, freed);
         Follower[] fs = followers;
         if (fs.length > 0) {
             for (int i = from; i < to; i++) {
@@ -169,6 +188,8 @@ public final class SenderState {
 
     public synchronized void append(LogRecord record) {
         ensureRoom(1);
+        LogRecord old = ring[ringNext];
+        account(MemoryBudget.sizeOf(record), old == null ? 0 : MemoryBudget.sizeOf(old));
         ring[ringNext] = record;
         if (++ringNext == ring.length) {
             ringNext = 0;
@@ -176,6 +197,57 @@ public final class SenderState {
         ringSize = Math.min(ring.length, ringSize + 1);
         for (Follower f : followers) {
             f.offer(record);
+        }
+    }
+
+    /**
+     * Counts appended and overwritten bytes; over the histories' share, evicts this history's oldest records
+     * while it holds more than its fair part, so a flooding sender pays for its own flood. Called under the lock.
+     */
+    private void account(long added, long freed) {
+        historyBytes += added - freed;
+        historyBudget.acquire(added - freed);
+        if (historyBudget.over()) {
+            trimOldestLocked(historyBudget.fairShare());
+        }
+    }
+
+    /** Drops oldest records until this history holds at most {@code keepBytes} (keeps the newest one). */
+    synchronized long trimOldest(long keepBytes) {
+        return trimOldestLocked(keepBytes);
+    }
+
+    private long trimOldestLocked(long keepBytes) {
+        long freed = 0;
+        while (ringSize > 1 && historyBytes > keepBytes) {
+            int oldest = ringNext - ringSize;
+            if (oldest < 0) {
+                oldest += ring.length;
+            }
+            long size = MemoryBudget.sizeOf(ring[oldest]);
+            ring[oldest] = null;
+            ringSize--;
+            historyBytes -= size;
+            freed += size;
+        }
+        historyBudget.release(freed);
+        return freed;
+    }
+
+    synchronized long historyBytes() {
+        return historyBytes;
+    }
+
+    /** Releases the whole history's bytes (the sender is being forgotten). */
+    synchronized void dropHistory() {
+        trimOldestLocked(-1);
+        if (ringSize == 1) {
+            int oldest = ringNext - 1 < 0 ? ring.length - 1 : ringNext - 1;
+            long size = MemoryBudget.sizeOf(ring[oldest]);
+            ring[oldest] = null;
+            ringSize = 0;
+            historyBytes -= size;
+            historyBudget.release(size);
         }
     }
 

@@ -32,7 +32,12 @@ final class SinkRunner {
     private final DefaultLogHub hub;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
-    private final ArrayDeque<List<LogRecord>> queue = new ArrayDeque<>();
+    private final ArrayDeque<Queued> queue = new ArrayDeque<>();
+    /** The sink queues' share of the memory budget: records are counted from offer until the sink took them. */
+    private final MemoryBudget.Share bytes;
+
+    private record Queued(List<LogRecord> records, long bytes) {
+    }
     private final Thread thread;
     private volatile int queued;
     private boolean waiting;
@@ -62,9 +67,10 @@ final class SinkRunner {
         this.sink = sink;
         this.capacity = capacity;
         this.hub = hub;
+        this.bytes = hub.budget().sinkQueues;
         this.reportIntervalNanos = hub.settings().reportInterval().toNanos();
         this.lastReportNanos = System.nanoTime() - reportIntervalNanos;
-        this.thread = new Thread(this::run, "umonitor-sink-" + sink.id());
+        this.thread = new Thread(this::runGuarded, "umonitor-sink-" + sink.id());
         this.thread.setDaemon(true);
     }
 
@@ -106,10 +112,23 @@ final class SinkRunner {
             if (!overshoot && n > room) {
                 n = Math.max(room, 0);
             }
+            // The byte bound: flow-controlled input is taken whole (its collector waits before reading more);
+            // the rest is cut where the sink queues' share would overflow.
+            long size = 0;
+            long free = overshoot ? Long.MAX_VALUE : bytes.limit() - bytes.used();
+            for (int i = 0; i < n; i++) {
+                long s = MemoryBudget.sizeOf(batch.get(from + i));
+                if (size + s > free) {
+                    n = i;
+                    break;
+                }
+                size += s;
+            }
             if (n == 0) {
                 return 0;
             }
-            queue.add(from == 0 && n == batch.size() ? batch : batch.subList(from, from + n));
+            bytes.acquire(size);
+            queue.add(new Queued(from == 0 && n == batch.size() ? batch : batch.subList(from, from + n), size));
             queued += n;
             if (waiting) {
                 notEmpty.signal();
@@ -120,14 +139,37 @@ final class SinkRunner {
         }
     }
 
+    /** A failure outside the per-record handling (e.g. OutOfMemoryError) is reported and the loop goes on. */
+    private void runGuarded() {
+        while (true) {
+            try {
+                run();
+                return;
+            } catch (RuntimeException | Error e) {
+                threadFailures++;
+                LOG.error("the thread of sink '{}' failed ({} time(s)); it carries on with the next batch", sink.id(),
+                        threadFailures, e);
+            }
+        }
+    }
+
+    private volatile long threadFailures;
+
+    long threadFailures() {
+        return threadFailures;
+    }
+
     private void run() {
         boolean dirty = false;
         long dirtySince = 0;
         while (true) {
             List<LogRecord> batch;
+            long batchBytes = 0;
             lock.lock();
             try {
-                batch = queue.poll();
+                Queued q = queue.poll();
+                batch = q == null ? null : q.records();
+                batchBytes = q == null ? 0 : q.bytes();
                 if (batch == null) {
                     if (closing) {
                         break;
@@ -186,6 +228,8 @@ final class SinkRunner {
                     failed(record.unikernel(), e);
                 }
             }
+            bytes.release(batchBytes);
+            hub.sinkProgress();
             dirty = true;
             if (System.nanoTime() - dirtySince >= MAX_FLUSH_DELAY_NANOS) {
                 // A quiet sender's records must not sit in a buffer while busy ones keep the queue full.
