@@ -24,6 +24,7 @@ import io.umonitor.core.internal.DefaultLogHubFactory;
 import io.umonitor.core.internal.Discovery;
 import io.umonitor.core.internal.LogHubFactory;
 import io.umonitor.core.internal.ManagedUnikernel;
+import io.umonitor.core.internal.PrivateFiles;
 import io.umonitor.core.internal.GuestRunState;
 import io.umonitor.core.internal.MonitorContext;
 import io.umonitor.core.gateway.GatewayOptions;
@@ -729,10 +730,10 @@ public final class Monitor implements AutoCloseable {
             Path state = stateDirectory != null ? stateDirectory
                     : Path.of(System.getProperty("java.io.tmpdir"), "umonitor-state-" + System.getProperty("user.name"));
             try {
-                work = workDirectory != null ? Files.createDirectories(workDirectory)
+                work = workDirectory != null ? PrivateFiles.createDirectories(workDirectory)
                         : Files.createTempDirectory("umonitor-");
-                Files.createDirectories(state);
-                Files.createDirectories(work.resolve("runs"));
+                PrivateFiles.createDirectories(state);
+                PrivateFiles.createDirectories(work.resolve("runs"));
             } catch (IOException e) {
                 throw new ConfigurationException("cannot create the monitor's directories (work " + workDirectory
                         + ", state " + state + "): " + e.getMessage() + ": make them writable or choose others", e);

@@ -42,6 +42,8 @@ import java.util.Objects;
  *   <li>{@code format}: {@code text} (default) or {@code json}.</li>
  *   <li>{@code maxBytes}: size at which a file is rotated (default 64 MiB; 0 never rotates).</li>
  *   <li>{@code keep}: rotated files kept per unikernel (default 5; 0 keeps none).</li>
+ *   <li>{@code groupReadable}: {@code true} creates files 0640 in 0750 directories so the owner's group can
+ *       read them (default {@code false}: 0600 files in 0700 directories, as logs may hold secrets).</li>
  * </ul>
  *
  * <p>File names come only from valid unikernel names ({@link Names}); any other name is replaced by
@@ -98,7 +100,8 @@ public final class FileSink implements LogSink {
     private static final int BUSY_FILE_BUFFER = 64 * 1024;
     /** Files kept open at most; beyond it the least recently used is flushed and closed (it reopens when needed). */
     static final int MAX_OPEN_FILES = 1024;
-    private static final List<String> KNOWN = List.of("directory", "format", "maxBytes", "keep");
+    private static final List<String> KNOWN = List.of("directory", "format", "maxBytes", "keep", "groupReadable");
+    private boolean groupReadable;
 
     private Path directory;
     private Format format;
@@ -170,6 +173,13 @@ public final class FileSink implements LogSink {
         });
         context.property("maxBytes").ifPresent(v -> maxBytes = parseLong("maxBytes", v, problems));
         context.property("keep").ifPresent(v -> keep = (int) parseLong("keep", v, problems));
+        context.property("groupReadable").ifPresent(v -> {
+            switch (v.trim().toLowerCase(Locale.ROOT)) {
+                case "true" -> groupReadable = true;
+                case "false" -> groupReadable = false;
+                default -> problems.add("groupReadable '" + v + "' is neither true nor false");
+            }
+        });
         validateAndCreate(problems);
     }
 
@@ -192,7 +202,12 @@ public final class FileSink implements LogSink {
         if (problems.isEmpty()) {
             directory = directory.toAbsolutePath().normalize();
             try {
-                Files.createDirectories(directory);
+                if (PERMISSIONS_SUPPORTED) {
+                    Files.createDirectories(directory, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString(groupReadable ? "rwxr-x---" : "rwx------")));
+                } else {
+                    Files.createDirectories(directory);
+                }
             } catch (IOException e) {
                 problems.add("directory '" + directory + "' cannot be created (" + e + ")");
             }
@@ -402,6 +417,7 @@ public final class FileSink implements LogSink {
                 return;
             }
             try {
+                createPrivately(path);
                 out = new FileOutputStream(path.toFile(), true);
                 size = out.getChannel().size();
                 openKey = identity(path);
@@ -541,6 +557,22 @@ public final class FileSink implements LogSink {
                 out = null;
                 size = -1;
             }
+        }
+    }
+
+    private static final boolean PERMISSIONS_SUPPORTED =
+            java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+
+    /** Creates a missing log file 0600 (0640 when group-readable) before it is opened for appending. */
+    private void createPrivately(Path file) throws IOException {
+        if (!PERMISSIONS_SUPPORTED || Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try {
+            Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString(groupReadable ? "rw-r-----" : "rw-------")));
+        } catch (java.nio.file.FileAlreadyExistsException raced) {
+            // created meanwhile: append to it as it is
         }
     }
 

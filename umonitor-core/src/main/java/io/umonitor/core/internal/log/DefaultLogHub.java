@@ -236,12 +236,12 @@ public final class DefaultLogHub implements LogHub {
                 tcpCollector = new TcpCollector(ingest, settings.maxFrameLength(), settings.maxConnections(),
                         limits.admission(), budget.connections);
                 endpoints.add(new CollectorEndpoint(CollectorEndpoint.Transport.TCP,
-                        tcpCollector.listen(settings.tcpAddress()), null));
+                        usable(tcpCollector.listen(settings.tcpAddress())), null));
             }
             if (settings.udpAddress() != null) {
                 udpCollector = new UdpCollector(ingest, settings.maxFrameLength(), settings.udpReceiveBufferBytes());
                 endpoints.add(new CollectorEndpoint(CollectorEndpoint.Transport.UDP,
-                        udpCollector.listen(settings.udpAddress()), null));
+                        usable(udpCollector.listen(settings.udpAddress())), null));
             }
         } catch (IOException | RuntimeException e) {
             if (tcpCollector != null) {
@@ -267,6 +267,14 @@ public final class DefaultLogHub implements LogHub {
         });
         long interval = settings.reportInterval().toNanos();
         reporter.scheduleAtFixedRate(this::reportSafely, interval, interval, TimeUnit.NANOSECONDS);
+    }
+
+    /** A wildcard bind (0.0.0.0, ::) is reached locally at 127.0.0.1: that is the address to hand out. */
+    private static InetSocketAddress usable(InetSocketAddress bound) {
+        if (bound.getAddress().isAnyLocalAddress()) {
+            return new InetSocketAddress(InetAddress.getLoopbackAddress(), bound.getPort());
+        }
+        return bound;
     }
 
     /**
@@ -399,6 +407,16 @@ public final class DefaultLogHub implements LogHub {
 
     @Override
     public void acceptUnregisteredSenders(String token) {
+        if (token != null && token.isEmpty()) {
+            for (InetSocketAddress a : java.util.Arrays.asList(settings.tcpAddress(), settings.udpAddress())) {
+                if (a != null && !a.getAddress().isLoopbackAddress()) {
+                    throw new ConfigurationException("attach mode without a token on " + a.getAddress().getHostAddress()
+                            + ":" + a.getPort() + " would store records from anyone who can reach that address: set a "
+                            + "token (umonitor listen --token-file FILE or the UMONITOR_TOKEN environment variable; "
+                            + "Monitor.builder().acceptAttachedSenders(TOKEN)) or listen on 127.0.0.1");
+                }
+            }
+        }
         attachToken = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
     }
 
@@ -484,6 +502,7 @@ public final class DefaultLogHub implements LogHub {
                     stream.name().toLowerCase(Locale.ROOT), line, List.of());
         }
         s.received(1);
+        record = s.maskToken(record);
         s.append(record);
         dispatch(List.of(record), false);
     }
@@ -813,6 +832,11 @@ public final class DefaultLogHub implements LogHub {
             SenderState s = senders.get(name);
             if (s != null && s.isRegistered()) {
                 if (s.tokenMatches(presented)) {
+                    if (!s.bindSession(hello.session())) {
+                        rejected(s, origin, peer, "the token is bound to the guest's first session and this HELLO "
+                                + "starts another (" + Long.toUnsignedString(hello.session()) + "): a copied token?");
+                        return null;
+                    }
                     return s;
                 }
                 rejected(s, origin, peer, "bad token in HELLO");

@@ -80,10 +80,39 @@ public final class SenderState {
 
     void token(String newToken) {
         token = newToken == null ? null : newToken.getBytes(StandardCharsets.UTF_8);
+        tokenText = newToken;
+        boundSession = null;
         if (newToken != null) {
             attached = false;
             everLaunched = true;
         }
+    }
+
+    private volatile String tokenText;
+    /** The session a launched guest's token was first used with; null until then. */
+    private Long boundSession;
+
+    /**
+     * Binds the token to the first session that presents it, so the token read from a command line (where no
+     * hidden channel exists, e.g. Solo5 tenders) is useless to anyone else. False for any other session.
+     */
+    synchronized boolean bindSession(long session) {
+        if (boundSession == null) {
+            boundSession = session;
+            return true;
+        }
+        return boundSession == session;
+    }
+
+    /** The record with this guest's token masked wherever its console text shows it (kernels print their command line). */
+    LogRecord maskToken(LogRecord record) {
+        String t = tokenText;
+        if (t == null || t.isEmpty() || !record.message().contains(t)) {
+            return record;
+        }
+        return new LogRecord(record.unikernel(), record.origin(), record.sequence(), record.guestClock(),
+                record.guestNanos(), record.receivedAt(), record.level(), record.logger(),
+                record.message().replace(t, "********"), record.attributes());
     }
 
     /** When the sender last sent a record (System.nanoTime), for forgetting idle attached senders. */
