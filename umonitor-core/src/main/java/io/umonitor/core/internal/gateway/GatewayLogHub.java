@@ -31,6 +31,21 @@ public final class GatewayLogHub implements LogHub {
     }
 
     @Override
+    public void bindTokenToFirstSession(String name) {
+        delegate.bindTokenToFirstSession(name);
+    }
+
+    @Override
+    public java.util.Map<String, Long> counters() {
+        return delegate.counters();
+    }
+
+    @Override
+    public void reopenFiles() {
+        delegate.reopenFiles();
+    }
+
+    @Override
     public void unregisterSender(String name) {
         gateway.unregister(name);
         delegate.unregisterSender(name);

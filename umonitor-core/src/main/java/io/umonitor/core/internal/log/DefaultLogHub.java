@@ -325,6 +325,14 @@ public final class DefaultLogHub implements LogHub {
     }
 
     @Override
+    public void bindTokenToFirstSession(String name) {
+        SenderState s = senders.get(name);
+        if (s != null) {
+            s.bindToFirstSession();
+        }
+    }
+
+    @Override
     public void reopenFiles() {
         for (SinkRunner r : runners) {
             r.reopen();

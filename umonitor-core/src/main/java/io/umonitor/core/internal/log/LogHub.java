@@ -77,6 +77,13 @@ public interface LogHub extends AutoCloseable {
         return java.util.Map.of();
     }
 
+    /**
+     * Binds {@code name}'s current token to the first session that presents it (the token was visible to other
+     * users, e.g. on a Solo5 tender's command line); a later registration of a new token unbinds.
+     */
+    default void bindTokenToFirstSession(String name) {
+    }
+
     /** Asks every file-writing sink to close its files and open them afresh at their paths (after logrotate). */
     default void reopenFiles() {
     }

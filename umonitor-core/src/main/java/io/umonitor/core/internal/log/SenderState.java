@@ -81,7 +81,10 @@ public final class SenderState {
     void token(String newToken) {
         token = newToken == null ? null : newToken.getBytes(StandardCharsets.UTF_8);
         tokenText = newToken;
-        boundSession = null;
+        synchronized (this) {
+            bindSessions = false;
+            boundSession = null;
+        }
         if (newToken != null) {
             attached = false;
             everLaunched = true;
@@ -91,12 +94,21 @@ public final class SenderState {
     private volatile String tokenText;
     /** The session a launched guest's token was first used with; null until then. */
     private Long boundSession;
+    private boolean bindSessions;
+
+    /** From now until the next token, only the first session to present the token is accepted. */
+    synchronized void bindToFirstSession() {
+        bindSessions = true;
+    }
 
     /**
      * Binds the token to the first session that presents it, so the token read from a command line (where no
      * hidden channel exists, e.g. Solo5 tenders) is useless to anyone else. False for any other session.
      */
     synchronized boolean bindSession(long session) {
+        if (!bindSessions) {
+            return true;
+        }
         if (boundSession == null) {
             boundSession = session;
             return true;

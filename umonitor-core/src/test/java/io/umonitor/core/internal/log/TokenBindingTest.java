@@ -50,6 +50,7 @@ class TokenBindingTest {
         try (DefaultLogHub hub = DefaultLogHub.start(DefaultLogHub.Settings.defaults(), List.of(sink))) {
             String token = String.format("%032x", 11);
             hub.registerSender("bound", token);
+            hub.bindTokenToFirstSession("bound"); // as for a Solo5 guest, whose token is on the tender's command line
             InetSocketAddress to = TestSenders.endpoint(hub, Transport.TCP);
             send(to, "bound", token, 1001, 5);
             send(to, "bound", token, 666, 5); // the copied token, someone else's session
@@ -59,6 +60,7 @@ class TokenBindingTest {
             assertEquals(1, hub.stats("bound").rejected(), "the forgery counted against the guest it targeted");
             // A new launch gets a new token, and a new session may use it.
             hub.registerSender("bound", String.format("%032x", 12));
+            hub.bindTokenToFirstSession("bound");
             send(to, "bound", String.format("%032x", 12), 2002, 3);
             TestSenders.await("the next run's records", WAIT, () -> sink.count("bound", LogOrigin.TCP) == 13);
         }
