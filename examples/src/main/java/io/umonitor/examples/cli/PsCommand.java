@@ -39,7 +39,7 @@ final class PsCommand implements Callable<Integer> {
             }
             StringBuilder refused = new StringBuilder();
             reply.path("counters").fields().forEachRemaining(e -> {
-                if (e.getValue().asLong() != 0 && !e.getKey().startsWith("tcp.connections.")) {
+                if (e.getValue().asLong() != 0 && e.getKey().matches(".*(refused|failures|closed|broken).*")) {
                     refused.append(refused.length() == 0 ? "" : ", ").append(e.getKey()).append(' ')
                             .append(e.getValue().asLong());
                 }
