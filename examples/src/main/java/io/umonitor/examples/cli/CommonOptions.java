@@ -22,6 +22,10 @@ final class CommonOptions {
             description = "A provider setting, e.g. -D tap.pool=10.77.0.0/16 or -D qemu.accel=tcg.")
     Map<String, String> settings = new LinkedHashMap<>();
 
+    @Option(names = "--metrics", paramLabel = "ADDRESS",
+            description = "Serve Prometheus metrics at http://ADDRESS/metrics (PORT binds loopback; HOST:PORT another interface).")
+    String metrics;
+
     UmonitorHome home() {
         return UmonitorHome.resolve(home);
     }

@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  * {@code run}, {@code listen} or {@code shell} command holds. One Unix domain socket per running command
  * (so only local users with access to the state directory can use it), JSON lines in both directions.
  *
- * <p>Requests: {@code {"op":"ps"}}, {@code {"op":"stop","name":N}},
+ * <p>Requests: {@code {"op":"ps"}}, {@code {"op":"stats"}}, {@code {"op":"stop","name":N}},
  * {@code {"op":"logs","name":N,"level":L,"grep":T,"follow":bool}}. Replies: one JSON object per line;
  * a logs reply is a stream of {@code {"record":{...}}} lines ending with {@code {"end":true}} unless following.
  */
@@ -108,8 +108,9 @@ final class ControlServer implements AutoCloseable {
                     target.reopenLogs();
                     send(out, RecordJson.MAPPER.createObjectNode().put("ok", true));
                 }
+                case "stats" -> send(out, stats());
                 default -> send(out, error("unknown request '" + request.path("op").asText()
-                        + "': use ps, stop, logs or reopen"));
+                        + "': use ps, stop, logs, stats or reopen"));
             }
         } catch (IOException e) {
             // the client went away; nothing else is affected
@@ -144,6 +145,16 @@ final class ControlServer implements AutoCloseable {
         }
         ObjectNode counters = reply.putObject("counters");
         target.logCounters().forEach(counters::put);
+        return reply;
+    }
+
+    /** Every running unikernel's resource figures; {@link StatsCommand} picks the names it wants. */
+    private ObjectNode stats() {
+        ObjectNode reply = RecordJson.MAPPER.createObjectNode();
+        ArrayNode list = reply.putArray("stats");
+        for (UnikernelHandle h : target.unikernels()) {
+            target.stats(h.name()).ifPresent(s -> list.add(StatsCommand.toJson(s)));
+        }
         return reply;
     }
 

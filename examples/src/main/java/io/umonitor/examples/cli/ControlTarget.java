@@ -35,4 +35,7 @@ interface ControlTarget {
     default io.umonitor.api.LogStats logStats(String name) {
         return io.umonitor.api.LogStats.ZERO;
     }
+
+    /** Resource figures of a running unikernel; empty when it has no host process now. */
+    Optional<io.umonitor.api.UnikernelStats> stats(String name);
 }

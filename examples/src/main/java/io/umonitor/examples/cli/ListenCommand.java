@@ -55,7 +55,8 @@ final class ListenCommand implements Callable<Integer> {
             monitor.close();
             interrupted.countDown();
         }, "umonitor-shutdown"));
-        try (monitor; ControlServer control = ControlServer.start(common.home().control(), new MonitorControlTarget(monitor))) {
+        try (monitor; ControlServer control = ControlServer.start(common.home().control(), new MonitorControlTarget(monitor));
+             MetricsEndpoint metrics = MetricsEndpoint.start(common.metrics, monitor)) {
             for (CollectorEndpoint e : monitor.endpoints()) {
                 System.err.printf("listening: UMONITOR_%s=%s%n", e.transport(), e.hostAndPort());
             }

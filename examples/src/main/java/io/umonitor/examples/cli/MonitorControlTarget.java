@@ -26,6 +26,11 @@ record MonitorControlTarget(Monitor monitor) implements ControlTarget {
     }
 
     @Override
+    public Optional<io.umonitor.api.UnikernelStats> stats(String name) {
+        return monitor.stats(name);
+    }
+
+    @Override
     public AutoCloseable follow(String name, LogFilter filter, Consumer<LogRecord> consumer) {
         return monitor.follow(name, filter, consumer);
     }

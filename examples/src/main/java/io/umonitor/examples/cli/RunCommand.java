@@ -31,7 +31,8 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Monitor monitor = common.monitorBuilder().build();
         Runtime.getRuntime().addShutdownHook(new Thread(monitor::close, "umonitor-shutdown"));
-        try (monitor; ControlServer control = ControlServer.start(common.home().control(), new MonitorControlTarget(monitor))) {
+        try (monitor; ControlServer control = ControlServer.start(common.home().control(), new MonitorControlTarget(monitor));
+             MetricsEndpoint metrics = MetricsEndpoint.start(common.metrics, monitor)) {
             RecordPrinter printer = new RecordPrinter(System.out, !json && RecordPrinter.terminalSupportsColour(), false);
             UnikernelHandle handle = monitor.launch(spec.toSpec());
             try (AutoCloseable following = monitor.follow(handle.name(), LogFilter.atLeast(LogLevel.parse(level)), r -> {

@@ -44,6 +44,7 @@ final class ShellCommand implements Callable<Integer> {
         monitor = held;
         try (held;
              ControlServer control = ControlServer.start(common.home().control(), new MonitorControlTarget(held));
+             MetricsEndpoint metrics = MetricsEndpoint.start(common.metrics, held);
              Terminal terminal = TerminalBuilder.builder().name("umonitor").build()) {
             boolean colour = !"dumb".equals(terminal.getType()) && System.getenv("NO_COLOR") == null;
             printer = new RecordPrinter(System.out, colour, true);

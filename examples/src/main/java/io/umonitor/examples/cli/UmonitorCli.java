@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code umonitor} command: watch and drive unikernels from a terminal. */
 @Command(name = "umonitor", mixinStandardHelpOptions = true, version = "umonitor 0.1.0",
         description = "Launch unikernels, wire up their network, and collect and show their logs.",
-        subcommands = {DemoCommand.class, RunCommand.class, PsCommand.class, LogsCommand.class, StopCommand.class,
+        subcommands = {DemoCommand.class, RunCommand.class, PsCommand.class, StatsCommand.class, LogsCommand.class, StopCommand.class,
                 ListenCommand.class, ShellCommand.class, TraceCommand.class, SoakCommand.class,
                 CommandLine.HelpCommand.class})
 public final class UmonitorCli {

@@ -290,10 +290,15 @@ final class SinkRunner {
         long total = 0;
         boolean counted = false;
         for (Throwable t : withSuppressed(e)) {
-            if (t instanceof io.umonitor.core.sink.RecordsLostException lost && lost.unikernel() != null) {
-                hub.sinkDropped(lost.unikernel(), lost.records());
-                total += lost.records();
-                counted = true;
+            if (t instanceof io.umonitor.core.sink.RecordsLostException lost) {
+                // Each unikernel's losses against its own counter (an exporter may lose several at once).
+                for (var entry : lost.lostByUnikernel().entrySet()) {
+                    if (entry.getKey() != null) {
+                        hub.sinkDropped(entry.getKey(), entry.getValue());
+                        total += entry.getValue();
+                        counted = true;
+                    }
+                }
             }
         }
         if (!counted && unikernel != null) {

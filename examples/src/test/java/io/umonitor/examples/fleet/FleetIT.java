@@ -1,0 +1,125 @@
+package io.umonitor.examples.fleet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.umonitor.otlp.OtlpReceiver;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three monitors in three JVMs, as on three provider nodes, each with its own host name and the same
+ * guest names, export over OTLP to one receiver: every guest record arrives exactly once, attributed to
+ * the right host and guest, its typed attributes intact. The receiver stands in for an OpenTelemetry
+ * Collector (none can be installed on our test machines) and decodes with the official OTLP protobuf
+ * classes over real HTTP.
+ */
+@Timeout(180)
+class FleetIT {
+    private static final Path CLIENT_DIR = Path.of("..", "umonitor-log-protocol", "clients", "c").toAbsolutePath()
+            .normalize();
+    private static final int HOSTS = 3;
+    private static final int GUESTS = 2;
+    private static final int RECORDS = 300;
+    private static final String GUEST_SOURCE = """
+            #include <stdlib.h>
+            #include "umonitor_log.h"
+
+            int main(int argc, char **argv)
+            {
+                int count = argc > 1 ? atoi(argv[1]) : 10;
+                int i;
+                if (umon_init_from_env() != UMON_OK)
+                    return 2;
+                for (i = 0; i < count; i++) {
+                    umon_attr attrs[3];
+                    attrs[0] = UMON_A_I64("reading", 1000 + i);
+                    attrs[1] = UMON_A_F64("celsius", i * 0.5);
+                    attrs[2] = UMON_A_BOOL("alarm", i % 10 == 0);
+                    send_log_attrs(UMON_INFO, attrs, 3, "reading %d", i);
+                }
+                umon_shutdown("done");
+                return 0;
+            }
+            """;
+
+    private static Path guest;
+
+    @BeforeAll
+    static void compileGuest(@TempDir Path dir) throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/gcc")), "needs gcc to build the guest: apt-get install gcc");
+        Path source = dir.resolve("sensor.c");
+        Files.writeString(source, GUEST_SOURCE);
+        guest = dir.resolve("sensor");
+        Process gcc = new ProcessBuilder("gcc", "-std=c99", "-O1", "-I", CLIENT_DIR.toString(), source.toString(),
+                CLIENT_DIR.resolve("umonitor_log.c").toString(), "-o", guest.toString(), "-lpthread")
+                .redirectErrorStream(true).start();
+        String output = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(gcc.waitFor(60, TimeUnit.SECONDS), "gcc did not finish");
+        assertEquals(0, gcc.exitValue(), "gcc failed:\n" + output);
+    }
+
+    @Test
+    void everyRecordOfEveryHostArrivesOnceAttributedToItsHostAndGuest(@TempDir Path dir) throws Exception {
+        try (OtlpReceiver otlp = OtlpReceiver.http(0)) {
+            List<Process> members = new ArrayList<>();
+            List<Path> outputs = new ArrayList<>();
+            for (int h = 1; h <= HOSTS; h++) {
+                Path output = dir.resolve("node-" + h + ".out");
+                outputs.add(output);
+                members.add(member(dir.resolve("node-" + h), output, "otlp.endpoint=" + otlp.endpoint(),
+                        "otlp.hostName=node-" + h));
+            }
+            for (int h = 0; h < HOSTS; h++) {
+                assertTrue(members.get(h).waitFor(120, TimeUnit.SECONDS), "node " + (h + 1) + " did not finish");
+                String out = Files.readString(outputs.get(h), StandardCharsets.UTF_8);
+                assertEquals(0, members.get(h).exitValue(), out);
+                assertTrue(out.contains("fleet member done"), out);
+            }
+
+            Map<String, Set<Long>> sequences = new HashMap<>();
+            for (OtlpReceiver.Received r : otlp.received) {
+                if (!r.attribute("umonitor.origin").getStringValue().equals("tcp")) {
+                    continue;
+                }
+                String key = r.resource().get("host.name").getStringValue() + "/" + r.service();
+                long sequence = r.attribute("umonitor.sequence").getIntValue();
+                assertTrue(sequences.computeIfAbsent(key, k -> new TreeSet<>()).add(sequence),
+                        key + " sequence " + sequence + " arrived twice");
+                assertEquals("reading " + sequence, r.record().getBody().getStringValue());
+                assertEquals(1000 + sequence, r.attribute("reading").getIntValue());
+                assertEquals(sequence * 0.5, r.attribute("celsius").getDoubleValue());
+                assertEquals(sequence % 10 == 0, r.attribute("alarm").getBoolValue());
+            }
+            assertEquals(HOSTS * GUESTS, sequences.size(), "every host's every guest: " + sequences.keySet());
+            for (int h = 1; h <= HOSTS; h++) {
+                for (int g = 1; g <= GUESTS; g++) {
+                    assertEquals(RECORDS, sequences.get("node-" + h + "/sensor-" + g).size(),
+                            "node-" + h + "/sensor-" + g);
+                }
+            }
+        }
+    }
+
+    private static Process member(Path state, Path output, String... settings) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-Xmx256m", "-cp", System.getProperty("java.class.path"), FleetMember.class.getName(),
+                state.toString(), guest.toString(), Integer.toString(GUESTS), Integer.toString(RECORDS)));
+        command.addAll(List.of(settings));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+    }
+}
