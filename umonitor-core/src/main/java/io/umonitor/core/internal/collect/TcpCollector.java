@@ -533,6 +533,9 @@ public final class TcpCollector implements AutoCloseable {
         int[] count = perPeer.get(address);
         if (count != null && count[0] >= admission.maxPerPeer()) {
             Connection victim = oldestPending(address);
+            for (int tries = 0; victim != null && tries < 16 && sentItsHello(victim); tries++) {
+                victim = oldestPending(address);
+            }
             if (victim == null) {
                 refusedPerPeer.incrementAndGet();
                 ingest.rejectedUnattributed(LogOrigin.TCP, peer, "connection refused: " + address.getHostAddress()
@@ -544,6 +547,13 @@ public final class TcpCollector implements AutoCloseable {
         }
         if (pending.size() >= Admission.pendingShare(maxConnections) || connections.size() >= maxConnections) {
             Connection victim = pending.isEmpty() ? null : pending.iterator().next();
+            for (int tries = 0; victim != null && tries < 16 && sentItsHello(victim); tries++) {
+                victim = pending.isEmpty() ? null : pending.iterator().next();
+            }
+            if (victim != null && pending.size() < Admission.pendingShare(maxConnections)
+                    && connections.size() < maxConnections) {
+                return true; // reading the oldest admitted them and made room
+            }
             if (victim == null) {
                 refusedNoSlot.incrementAndGet();
                 ingest.rejectedUnattributed(LogOrigin.TCP, peer, "connection refused: all " + maxConnections
@@ -562,6 +572,21 @@ public final class TcpCollector implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /**
+     * Reads a pending connection once before it is closed for want of a HELLO: while the sinks were full the
+     * collector did not read at all, and a sender whose HELLO has been waiting in the socket must not pay
+     * for that. True when the connection is no longer pending (admitted, or closed by what it sent).
+     */
+    private boolean sentItsHello(Connection c) {
+        try {
+            read(c);
+        } catch (RuntimeException | Error e) {
+            close(c);
+            return true;
+        }
+        return c.kind != Kind.PENDING || !connections.contains(c);
     }
 
     private void evictPending(Connection victim) {
@@ -603,6 +628,9 @@ public final class TcpCollector implements AutoCloseable {
         long now = System.nanoTime();
         Connection oldest;
         while (!pending.isEmpty() && now - (oldest = pending.iterator().next()).acceptedNanos >= helloTimeoutNanos) {
+            if (sentItsHello(oldest)) {
+                continue;
+            }
             helloTimeouts.incrementAndGet();
             ingest.rejectedUnattributed(LogOrigin.TCP, oldest.peer, "connection closed: no valid HELLO within "
                     + admission.helloTimeout().toMillis() + " ms (setting log.helloTimeoutMs)");
@@ -612,6 +640,10 @@ public final class TcpCollector implements AutoCloseable {
             nextIdleScanNanos = now + Math.min(TimeUnit.SECONDS.toNanos(1), idleTimeoutNanos / 2 + 1);
             for (Connection c : List.copyOf(connections)) {
                 if (c.kind != Kind.PENDING && now - c.lastActiveNanos >= idleTimeoutNanos) {
+                    // Silent, or only unread because the sinks were full: one read tells which.
+                    if (read(c) != 0) {
+                        continue;
+                    }
                     idleTimeouts.incrementAndGet();
                     ingest.notice(c.sender, "closed the TCP log connection from " + c.peer + ": nothing sent for "
                             + admission.idleTimeout().toMillis() + " ms (setting log.idleTimeoutMs); the client "
