@@ -16,6 +16,7 @@ import io.umonitor.api.UnikernelHandle;
 import io.umonitor.api.UnikernelSpec;
 import io.umonitor.api.spi.CollectorEndpoint;
 import io.umonitor.core.backend.process.ProcessBackend;
+import io.umonitor.testkit.Await;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -108,19 +109,8 @@ class MonitorEndToEndIT {
         return UnikernelSpec.builder(name, guest).argument(Integer.toString(count)).argument(mode);
     }
 
-    private static <T> T await(Supplier<T> value, java.util.function.Predicate<T> done, String what)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (true) {
-            T v = value.get();
-            if (done.test(v)) {
-                return v;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what + "; last value: " + v);
-            }
-            Thread.sleep(20);
-        }
+    private static <T> T await(Supplier<T> value, java.util.function.Predicate<T> done, String what) {
+        return Await.value(what, WAIT, value, done);
     }
 
     private static List<LogRecord> ofOrigin(Monitor monitor, String name, LogOrigin origin) {

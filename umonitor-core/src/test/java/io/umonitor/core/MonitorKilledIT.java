@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.umonitor.core.backend.process.ProcessBackend;
+import io.umonitor.testkit.Await;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -70,7 +71,7 @@ class MonitorKilledIT {
             });
             pump.start();
             Process running = child;
-            await(Duration.ofSeconds(40), "the child monitor's guests and 2,000 acknowledged records", () -> {
+            Await.check("the child monitor's guests and 2,000 acknowledged records", Duration.ofSeconds(40), () -> {
                 if (!running.isAlive()) {
                     throw new AssertionError("the child monitor died: " + Files.readString(stderr));
                 }
@@ -109,7 +110,7 @@ class MonitorKilledIT {
                         .namespace(namespace).prefix("umr").build());
             }
             try (Monitor monitor = next.build()) {
-                await(Duration.ofSeconds(10), "the leftover guests to die",
+                Await.until("the leftover guests to die", Duration.ofSeconds(10),
                         () -> guests.stream().noneMatch(ProcessHandle::isAlive));
                 assertTrue(decoy.isAlive(), "a process with the same command that no monitor recorded is left alone");
                 assertEquals(List.of(), runRecords(state), "the leftover records are removed");
@@ -203,20 +204,6 @@ class MonitorKilledIT {
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(20, TimeUnit.SECONDS) || p.exitValue() != 0) {
             throw new AssertionError(String.join(" ", command) + " failed: " + output);
-        }
-    }
-
-    private interface Check {
-        boolean ok() throws Exception;
-    }
-
-    private static void await(Duration timeout, String what, Check check) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!check.ok()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-            }
-            Thread.sleep(20);
         }
     }
 }

@@ -40,7 +40,8 @@ import java.util.OptionalInt;
  * image: rumprun's and Unikraft's own strings, else multiboot), {@code rumprun}, {@code multiboot},
  * {@code unikraft}; {@code qemu.initrd}; {@code qemu.append} (extra command-line words);
  * {@code qemu.debugExit} = auto|on|off; {@code qemu.gdb} = a loopback port for gdb and
- * {@code qemu.gdbWait} = true to start with the CPU stopped; {@code qemu.machine} (default {@code pc}).
+ * {@code qemu.gdbWait} = true to start with the CPU stopped; {@code qemu.machine} (default {@code pc}); {@code qemu.cpu} (the {@code -cpu} model and
+ * features, e.g. {@code host}; default QEMU's).
  *
  * <p><b>What the guest gets</b>: rumprun guests a JSON configuration (program arguments, environment,
  * hostname, the first NIC's static address and gateway, block devices mounted at {@code /NAME}) whose
@@ -48,12 +49,15 @@ import java.util.OptionalInt;
  * {@code UMONITOR_UDP} for the C log client; other flavours get {@code umonitor.name=}, {@code umonitor.token=},
  * {@code umonitor.tcp=}, {@code umonitor.udp=}, {@code umonitor.ip=} and {@code umonitor.gw=} words (Unikraft
  * also {@code netdev.ip=}). Tap devices come from the network provisioner (QEMU runs inside the taps'
- * namespace through {@code ip netns exec} when they live in one); user-mode devices reach the host's
- * loopback collectors at 10.0.2.2.
+ * namespace through {@code ip netns exec} when they live in one; the monitor's collectors cannot listen
+ * there, so such a guest gets no collector address and a WARN in its log says so: its client logs on the
+ * console); user-mode devices reach the host's loopback collectors at 10.0.2.2.
  *
  * <p><b>Lifecycle</b>: the serial console is the guest's output; rumprun's {@code === calling "X" main() ===}
  * (or any first line for other flavours) means running; exit codes come from rumprun's markers or
- * isa-debug-exit; {@code PANIC:} is a crash; after rumprun's {@code halted} umonitor ends QEMU itself
+ * isa-debug-exit; {@code PANIC:} is a crash; what QEMU prints on its stderr decides nothing once the guest has
+ * shown its own exit (a {@code warning:} such as KVM's {@code host doesn't support requested feature} never
+ * makes a guest's exit a launcher error); after rumprun's {@code halted} umonitor ends QEMU itself
  * (QMP quit, then SIGKILL). {@link LaunchedUnikernel#stop} presses the ACPI power button, then quits QEMU
  * over QMP after the grace period, then kills it.
  *
@@ -125,6 +129,7 @@ public final class QemuBackend implements UnikernelBackend {
             throw new LaunchException("unikernel '" + spec.name() + "' asks for qemu.accel=kvm but KVM is unusable: "
                     + kvmProblem.get() + "; set qemu.accel=tcg (slower, works everywhere) or auto");
         }
+        plan.missingCollectorReason().ifPresent(why -> request.output().note(LogLevel.WARN, why));
         if (flavour == Flavour.RUMPRUN && plan.nics().size() > 1) {
             request.output().note(LogLevel.WARN, "rumprun's configuration holds one network: only '"
                     + plan.nics().get(0).spec().name() + "' is configured, the other NICs are attached unconfigured");

@@ -9,6 +9,7 @@ import io.umonitor.api.ExitInfo;
 import io.umonitor.api.NetworkSpec;
 import io.umonitor.api.UnikernelSpec;
 import io.umonitor.api.spi.CollectorEndpoint;
+import io.umonitor.api.spi.GuestOutput;
 import io.umonitor.api.spi.LaunchRequest;
 import io.umonitor.api.spi.LaunchedUnikernel;
 import io.umonitor.api.spi.ProviderContext;
@@ -20,6 +21,8 @@ import io.umonitor.protocol.Goodbye;
 import io.umonitor.protocol.Hello;
 import io.umonitor.protocol.RecordFrame;
 import io.umonitor.rumprun.internal.QemuExecutable;
+import io.umonitor.testkit.Await;
+import io.umonitor.testkit.RecordingGuestOutput;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
@@ -34,7 +37,6 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,7 +72,7 @@ class LinuxGuestIT {
 
     @Test
     void userModeNetworkingDeliversToLoopbackCollectors() throws Exception {
-        RecordingOutput output = new RecordingOutput();
+        RecordingGuestOutput output = new RecordingGuestOutput();
         try (TestCollector collector = new TestCollector(InetAddress.getLoopbackAddress(), r -> { })) {
             UnikernelSpec spec = spec("linux-user", NetworkSpec.user("net0"));
             long started = System.nanoTime();
@@ -78,11 +80,11 @@ class LinuxGuestIT {
                     collector.endpoints(null), output, runDirectory));
             ExitInfo exit = vm.exit().get(120, TimeUnit.SECONDS);
             System.out.printf("linux guest (user net): launch to running %d ms, to exit %d ms%n",
-                    output.runningAfterMillis, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+                    output.runningAfterMillis(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
 
             assertExit(exit, output);
-            assertTrue(output.serial().contains("standin: network up: eth0 10.0.2.15/24 via 10.0.2.2"), output.all());
-            awaitTrue(() -> delivered(collector.received, "linux-user"), Duration.ofSeconds(10));
+            assertTrue(output.lines(GuestOutput.Stream.SERIAL).contains("standin: network up: eth0 10.0.2.15/24 via 10.0.2.2"), output.all());
+            Await.within(Duration.ofSeconds(10), () -> delivered(collector.received, "linux-user"));
             assertDelivered(collector.received.stream().map(r -> new Seen(r.transport(), r.name(), r.token(),
                     describe(r.frame()))).toList(), "linux-user");
             assertTrue(collector.errors.isEmpty(), collector.errors.toString());
@@ -157,19 +159,19 @@ class LinuxGuestIT {
                             spec.networks().get(0).name()),
                     new CollectorEndpoint(CollectorEndpoint.Transport.TCP, new InetSocketAddress(host, Integer.parseInt(p[2])),
                             spec.networks().get(0).name()));
-            RecordingOutput output = new RecordingOutput();
+            RecordingGuestOutput output = new RecordingGuestOutput();
             long started = System.nanoTime();
             LaunchedUnikernel vm = new QemuBackend().launch(new LaunchRequest(spec, TOKEN, List.of(tap), collectors, output,
                     runDirectory));
             assertTrue(vm.details().get("command").startsWith("ip netns exec " + namespace + " "), vm.details().toString());
             ExitInfo exit = vm.exit().get(120, TimeUnit.SECONDS);
             System.out.printf("linux guest (tap in %s): launch to running %d ms, to exit %d ms%n", namespace,
-                    output.runningAfterMillis, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+                    output.runningAfterMillis(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
 
             assertExit(exit, output);
-            assertTrue(output.serial().contains("standin: network up: eth0 " + tap.guestAddress().getHostAddress() + "/"
+            assertTrue(output.lines(GuestOutput.Stream.SERIAL).contains("standin: network up: eth0 " + tap.guestAddress().getHostAddress() + "/"
                     + tap.prefixLength() + " via " + host.getHostAddress()), output.all());
-            awaitTrue(() -> deliveredSeen(seen, "linux-tap"), Duration.ofSeconds(10));
+            Await.within(Duration.ofSeconds(10), () -> deliveredSeen(seen, "linux-tap"));
             assertDelivered(seen, "linux-tap");
             assertConsoleRecords(output);
         } finally {
@@ -187,7 +189,7 @@ class LinuxGuestIT {
      */
     @Test
     void autoAccelerationFallsBackToTcgWhenKvmCannotRunTheGuest() throws Exception {
-        RecordingOutput output = new RecordingOutput();
+        RecordingGuestOutput output = new RecordingGuestOutput();
         UnikernelSpec spec = UnikernelSpec.builder("linux-auto", guest.kernel()).memoryMb(256)
                 .arguments(List.of("--records", "1", "--exit", "0"))
                 .option("qemu.accel", "auto").option("qemu.kvmWatchdog", "5").option("qemu.flavour", "rumprun")
@@ -198,17 +200,17 @@ class LinuxGuestIT {
         ExitInfo exit = vm.exit().get(120, TimeUnit.SECONDS);
         String accel = vm.details().get("accel");
         System.out.printf("linux guest (auto): ran with %s after %d ms; notes %s%n", accel,
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), output.notes);
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), output.notes());
 
-        assertEquals(ExitClassification.NORMAL, exit.classification(), output.all() + "\n" + output.notes);
+        assertEquals(ExitClassification.NORMAL, exit.classification(), output.all() + "\n" + output.notes());
         assertEquals(0, exit.exitCode());
         boolean kvmUsable = QemuExecutable.kvmProblem().isEmpty();
         if (!kvmUsable) {
             assertEquals("tcg", accel);
-            assertTrue(output.notes.stream().anyMatch(n -> n.startsWith("INFO using TCG")), output.notes.toString());
+            assertTrue(output.notes().stream().anyMatch(n -> n.startsWith("INFO using TCG")), output.notes().toString());
         } else if (accel.equals("tcg")) {
-            assertTrue(output.notes.stream().anyMatch(n -> n.startsWith("WARN KVM") && n.contains("with TCG")),
-                    "a fallback is announced: " + output.notes);
+            assertTrue(output.notes().stream().anyMatch(n -> n.startsWith("WARN KVM") && n.contains("with TCG")),
+                    "a fallback is announced: " + output.notes());
         }
     }
 
@@ -248,10 +250,10 @@ class LinuxGuestIT {
         }
     }
 
-    private static void assertConsoleRecords(RecordingOutput output) {
+    private static void assertConsoleRecords(RecordingGuestOutput output) {
         ConsoleDecoder decoder = new ConsoleDecoder();
         List<Frame> frames = new ArrayList<>();
-        output.serial().forEach(l -> decoder.decodeLine(l).ifPresent(frames::add));
+        output.lines(GuestOutput.Stream.SERIAL).forEach(l -> decoder.decodeLine(l).ifPresent(frames::add));
         assertTrue(frames.get(0) instanceof Hello, output.all());
         List<String> messages = frames.stream().filter(f -> f instanceof RecordFrame).map(f -> ((RecordFrame) f).message())
                 .toList();
@@ -259,17 +261,10 @@ class LinuxGuestIT {
         assertTrue(frames.get(frames.size() - 1) instanceof Goodbye, output.all());
     }
 
-    private static void assertExit(ExitInfo exit, RecordingOutput output) {
+    private static void assertExit(ExitInfo exit, RecordingGuestOutput output) {
         assertEquals(3, exit.exitCode(), output.all());
         assertEquals(ExitClassification.FAILURE, exit.classification(), output.all());
         assertTrue(exit.description().contains("halted"), exit.description());
-        assertEquals(1, output.running.get(), "running reported once at rumprun's main() marker");
-    }
-
-    private static void awaitTrue(BooleanSupplier condition, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        assertEquals(1, output.runningCalls(), "running reported once at rumprun's main() marker");
     }
 }

@@ -12,6 +12,7 @@ import io.umonitor.api.ExitInfo;
 import io.umonitor.api.LaunchException;
 import io.umonitor.api.LogLevel;
 import io.umonitor.api.UnikernelSpec;
+import io.umonitor.api.spi.GuestOutput;
 import io.umonitor.api.spi.LaunchRequest;
 import io.umonitor.api.spi.LaunchedUnikernel;
 import io.umonitor.protocol.ConsoleDecoder;
@@ -19,6 +20,8 @@ import io.umonitor.protocol.Frame;
 import io.umonitor.protocol.Goodbye;
 import io.umonitor.protocol.Hello;
 import io.umonitor.protocol.RecordFrame;
+import io.umonitor.testkit.Await;
+import io.umonitor.testkit.RecordingGuestOutput;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,7 +51,7 @@ class MultibootGuestIT {
         guest = GuestBuilds.multibootGuest();
     }
 
-    private LaunchedUnikernel launch(String name, RecordingOutput output, String append, String... options) {
+    private LaunchedUnikernel launch(String name, RecordingGuestOutput output, String append, String... options) {
         UnikernelSpec.Builder spec = UnikernelSpec.builder(name, guest).option("qemu.accel", "tcg")
                 .option("qemu.append", append);
         for (int i = 0; i < options.length; i += 2) {
@@ -64,16 +67,16 @@ class MultibootGuestIT {
 
     @Test
     void recordsArriveStructuredAndTheDebugExitCodeIsReported() throws Exception {
-        RecordingOutput output = new RecordingOutput();
+        RecordingGuestOutput output = new RecordingGuestOutput();
         LaunchedUnikernel vm = launch("mb-exit", output, "test.end=exit test.code=5 test.records=3");
         ExitInfo exit = awaitExit(vm);
 
         assertEquals(5, exit.exitCode(), output.all());
         assertEquals(ExitClassification.FAILURE, exit.classification());
         assertTrue(exit.description().contains("isa-debug-exit"), exit.description());
-        assertEquals(1, output.running.get(), "running reported once");
+        assertEquals(1, output.runningCalls(), "running reported once");
 
-        List<String> serial = output.serial();
+        List<String> serial = output.lines(GuestOutput.Stream.SERIAL);
         assertTrue(serial.stream().anyMatch(l -> l.startsWith("mbguest: cmdline") && l.contains("umonitor.name=mb-exit")
                 && l.contains("umonitor.token=" + TOKEN)), "umonitor words on the command line:\n" + output.all());
         assertTrue(serial.contains("mbguest: plain console line between records"), output.all());
@@ -99,14 +102,14 @@ class MultibootGuestIT {
 
     @Test
     void exitCodeZeroIsNormal() throws Exception {
-        ExitInfo exit = awaitExit(launch("mb-zero", new RecordingOutput(), "test.end=exit test.code=0 test.records=1"));
+        ExitInfo exit = awaitExit(launch("mb-zero", new RecordingGuestOutput(), "test.end=exit test.code=0 test.records=1"));
         assertEquals(0, exit.exitCode());
         assertEquals(ExitClassification.NORMAL, exit.classification());
     }
 
     @Test
     void aGuestThatHaltsWithoutPoweringOffIsStoppedAndReportedWithItsConsoleCode() throws Exception {
-        RecordingOutput output = new RecordingOutput();
+        RecordingGuestOutput output = new RecordingGuestOutput();
         long started = System.nanoTime();
         LaunchedUnikernel vm = launch("mb-halt", output, "test.end=halt test.code=3", "qemu.flavour", "rumprun");
         ExitInfo exit = awaitExit(vm);
@@ -115,8 +118,8 @@ class MultibootGuestIT {
         assertEquals(3, exit.exitCode(), output.all());
         assertEquals(ExitClassification.FAILURE, exit.classification());
         assertTrue(exit.description().contains("halted"), exit.description());
-        assertTrue(output.serial().contains("halted"));
-        assertEquals(1, output.running.get());
+        assertTrue(output.lines(GuestOutput.Stream.SERIAL).contains("halted"));
+        assertEquals(1, output.runningCalls());
         assertFalse(ProcessHandle.of(vm.pid().orElseThrow()).map(ProcessHandle::isAlive).orElse(false),
                 "QEMU is gone");
         assertTrue(took.compareTo(Duration.ofSeconds(10)) < 0, "stopped promptly after 'halted', took " + took);
@@ -124,7 +127,7 @@ class MultibootGuestIT {
 
     @Test
     void rumprunFlavourWithoutDebugExitReadsMainReturnedAndStopsAfterHalted() throws Exception {
-        RecordingOutput output = new RecordingOutput();
+        RecordingGuestOutput output = new RecordingGuestOutput();
         ExitInfo exit = awaitExit(launch("mb-rr", output, "test.end=exit test.code=0", "qemu.flavour", "rumprun"));
         assertEquals(ExitClassification.NORMAL, exit.classification(), output.all());
         assertEquals(0, exit.exitCode());
@@ -133,21 +136,21 @@ class MultibootGuestIT {
 
     @Test
     void unikraftExitCodesAtItsOwnPort() throws Exception {
-        RecordingOutput output = new RecordingOutput();
+        RecordingGuestOutput output = new RecordingGuestOutput();
         ExitInfo halt = awaitExit(launch("uk-halt", output, "test.end=exit test.code=41 test.port=1281",
                 "qemu.flavour", "unikraft"));
         assertEquals(ExitClassification.NORMAL, halt.classification(), output.all());
         assertTrue(halt.description().contains("Unikraft halted"), halt.description());
-        assertTrue(output.serial().stream().anyMatch(l -> l.startsWith("mbguest: cmdline") && l.contains("umonitor.name=uk-halt")),
+        assertTrue(output.lines(GuestOutput.Stream.SERIAL).stream().anyMatch(l -> l.startsWith("mbguest: cmdline") && l.contains("umonitor.name=uk-halt")),
                 output.all());
-        ExitInfo crash = awaitExit(launch("uk-crash", new RecordingOutput(), "test.end=exit test.code=42 test.port=1281",
+        ExitInfo crash = awaitExit(launch("uk-crash", new RecordingGuestOutput(), "test.end=exit test.code=42 test.port=1281",
                 "qemu.flavour", "unikraft"));
         assertEquals(ExitClassification.CRASH, crash.classification());
     }
 
     @Test
     void panicIsACrash() throws Exception {
-        RecordingOutput output = new RecordingOutput();
+        RecordingGuestOutput output = new RecordingGuestOutput();
         ExitInfo exit = awaitExit(launch("mb-panic", output, "test.end=panic", "qemu.flavour", "rumprun"));
         assertEquals(ExitClassification.CRASH, exit.classification(), output.all());
         assertTrue(exit.description().contains("test panic requested"), exit.description());
@@ -155,14 +158,10 @@ class MultibootGuestIT {
 
     @Test
     void stopEndsAGuestThatIgnoresThePowerButton() throws Exception {
-        RecordingOutput output = new RecordingOutput();
+        RecordingGuestOutput output = new RecordingGuestOutput();
         LaunchedUnikernel vm = launch("mb-hang", output, "test.end=hang");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!output.serial().contains("mbguest: waiting to be stopped") && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-            Thread.sleep(20);
-        }
-        assertTrue(output.serial().contains("mbguest: waiting to be stopped"), output.all());
+        assertTrue(Await.within(Duration.ofSeconds(20),
+                () -> output.lines(GuestOutput.Stream.SERIAL).contains("mbguest: waiting to be stopped")), output.all());
         assertFalse(vm.exit().isDone());
         vm.stop(Duration.ofMillis(500));
         vm.stop(Duration.ofMillis(500));
@@ -178,13 +177,13 @@ class MultibootGuestIT {
         try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = probe.getLocalPort();
         }
-        RecordingOutput output = new RecordingOutput();
+        RecordingGuestOutput output = new RecordingGuestOutput();
         LaunchedUnikernel vm = launch("mb-gdb", output, "test.end=exit test.code=0", "qemu.gdb", Integer.toString(port),
                 "qemu.gdbWait", "true");
         assertTrue(vm.details().get("gdb").contains("target remote 127.0.0.1:" + port), vm.details().toString());
-        assertTrue(output.notes.stream().anyMatch(n -> n.contains("gdb stub on 127.0.0.1:" + port)), output.notes.toString());
+        assertTrue(output.notes().stream().anyMatch(n -> n.contains("gdb stub on 127.0.0.1:" + port)), output.notes().toString());
         Thread.sleep(500); // nothing to wait for: the point is that nothing happens
-        assertTrue(output.serial().isEmpty(), "the CPU waits for the debugger: " + output.all());
+        assertTrue(output.lines(GuestOutput.Stream.SERIAL).isEmpty(), "the CPU waits for the debugger: " + output.all());
         // What gdb sends to continue, in the remote serial protocol: "c" with its checksum.
         try (java.net.Socket gdb = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
             gdb.getOutputStream().write("+$c#63".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
@@ -199,7 +198,7 @@ class MultibootGuestIT {
         UnikernelSpec spec = UnikernelSpec.builder("bad", GuestBuilds.GUESTS.resolve("multiboot/mbguest.c"))
                 .option("qemu.accel", "tcg").build();
         LaunchException e = assertThrows(LaunchException.class, () -> new QemuBackend().launch(
-                new LaunchRequest(spec, TOKEN, List.of(), List.of(), new RecordingOutput(), runDirectory)));
+                new LaunchRequest(spec, TOKEN, List.of(), List.of(), new RecordingGuestOutput(), runDirectory)));
         assertTrue(e.getMessage().contains("mbguest.c") && e.getMessage().contains("not bootable"), e.getMessage());
     }
 
@@ -208,7 +207,7 @@ class MultibootGuestIT {
         UnikernelSpec spec = UnikernelSpec.builder("nomachine", guest).option("qemu.accel", "tcg")
                 .option("qemu.machine", "no-such-machine").build();
         LaunchException e = assertThrows(LaunchException.class, () -> new QemuBackend().launch(
-                new LaunchRequest(spec, TOKEN, List.of(), List.of(), new RecordingOutput(), runDirectory)));
+                new LaunchRequest(spec, TOKEN, List.of(), List.of(), new RecordingGuestOutput(), runDirectory)));
         assertTrue(e.getMessage().contains("no-such-machine") && e.getMessage().contains("start-up"), e.getMessage());
         assertEquals(Optional.empty(), Optional.<String>empty());
     }

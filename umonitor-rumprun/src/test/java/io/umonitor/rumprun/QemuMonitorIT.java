@@ -14,12 +14,12 @@ import io.umonitor.api.UnikernelHandle;
 import io.umonitor.api.UnikernelSpec;
 import io.umonitor.api.UnikernelState;
 import io.umonitor.core.Monitor;
+import io.umonitor.testkit.Await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,10 +61,7 @@ class QemuMonitorIT {
             assertEquals(4, exit.exitCode(), history(logs));
             assertEquals(ExitClassification.FAILURE, exit.classification());
             // Listeners are called on a monitor thread: the end can be known before they have heard of it.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!states.contains(UnikernelState.EXITED) && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
+            Await.within(java.time.Duration.ofSeconds(10), () -> states.contains(UnikernelState.EXITED));
             assertTrue(states.contains(UnikernelState.RUNNING), states.toString());
             List<LogRecord> structured = logs.stream()
                     .filter(r -> r.origin() == LogOrigin.CONSOLE && r.sequence() >= 0).toList();
@@ -87,8 +84,8 @@ class QemuMonitorIT {
                     .option("qemu.accel", "tcg").option("qemu.flavour", "rumprun")
                     .option("qemu.initrd", guest.initrd().toString()).build());
             ExitInfo exit = handle.termination().get(120, TimeUnit.SECONDS);
-            awaitTrue(() -> monitor.logs("linux-monitor", LogFilter.ALL).stream()
-                    .filter(r -> r.origin() == LogOrigin.UDP || r.origin() == LogOrigin.TCP).count() >= 6, Duration.ofSeconds(10));
+            Await.within(Duration.ofSeconds(10), () -> monitor.logs("linux-monitor", LogFilter.ALL).stream()
+                    .filter(r -> r.origin() == LogOrigin.UDP || r.origin() == LogOrigin.TCP).count() >= 6);
             List<LogRecord> logs = monitor.logs("linux-monitor", LogFilter.ALL);
 
             assertEquals(0, exit.exitCode(), history(logs));
@@ -101,13 +98,6 @@ class QemuMonitorIT {
                         messages, origin + " records in\n" + history(logs));
             }
             assertEquals(0, monitor.logStats("linux-monitor").lost(), monitor.logStats("linux-monitor").toString());
-        }
-    }
-
-    private static void awaitTrue(BooleanSupplier condition, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
         }
     }
 }

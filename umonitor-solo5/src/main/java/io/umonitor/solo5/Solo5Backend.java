@@ -51,8 +51,18 @@ import java.util.concurrent.ConcurrentHashMap;
  * --umonitor-tcp=HOST:PORT} (the collectors reachable through the first network device; the address keys
  * are left out without a tap), then each of the request's guest parameters as a key of its own
  * ({@code UMONITOR_WS} becomes {@code --umonitor-ws=ws://HOST:PORT/invoke} when the monitor runs an
- * invocation gateway). Unikernels that reject unknown keys turn these off with
- * {@code solo5.umonitor-arguments=false}. The token is visible in the host's process list.
+ * invocation gateway). These keys go only to images that link one of umonitor's log clients (a
+ * {@code umon_*} or {@code camlUmonitor_log*} function symbol in the image), since a unikernel that parses its
+ * own command line may reject unknown keys (Solo5's test_net answers {@code Error in command line.}); the
+ * guest's log says when they are left out. {@code solo5.umonitor-arguments=true} passes them to any image
+ * (e.g. a stripped one), {@code false} to none. A guest whose first tap lives in a network namespace gets no
+ * collector address (the monitor's collectors cannot listen there); its log says so, and its client logs
+ * on the console instead. The token is visible in the host's process list.
+ *
+ * <p><b>What Solo5 cannot do.</b> A Solo5 unikernel runs on one vCPU and has no environment: a spec with
+ * {@code cpus} above 1 is refused before launch (the capacity asked for would silently not exist), while
+ * a spec environment is passed nowhere and a WARN in the guest's log says so (tools often set one for every
+ * backend, and the guest runs correctly without it).
  *
  * <p><b>Spec options</b> ({@code solo5.*}; unknown ones are refused):
  * <ul>
@@ -64,7 +74,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <li>{@code solo5.cpus=0,1}: pin the tender to these CPUs ({@code taskset -c}).</li>
  * <li>{@code solo5.mirage=true}: a MirageOS unikernel: pass {@code --ipv4} boot parameters and read exit
  *     codes as MirageOS means them (2 OCaml exception, 63 help/version, 64 argument error).</li>
- * <li>{@code solo5.umonitor-arguments=false}: do not pass the {@code --umonitor-*} keys.</li>
+ * <li>{@code solo5.umonitor-arguments=true|false}: pass the {@code --umonitor-*} keys to this image, or not
+ *     (default: only when the image links a umonitor log client).</li>
  * </ul>
  *
  * <p><b>Console and exits.</b> stdout and stderr are read continuously. The unikernel counts as running
@@ -145,6 +156,11 @@ public final class Solo5Backend implements UnikernelBackend {
     public LaunchedUnikernel launch(LaunchRequest request) {
         UnikernelSpec spec = request.spec();
         Solo5Options options = Solo5Options.of(spec);
+        if (spec.cpus() > 1) {
+            throw new ConfigurationException("unikernel '" + spec.name() + "' asks for " + spec.cpus() + " CPUs, but a "
+                    + "Solo5 unikernel runs on one vCPU: set cpus to 0 or 1 (to pin the tender to host CPUs, use the "
+                    + "option " + Solo5Options.CPUS + ")");
+        }
         if (!Files.isRegularFile(spec.image())) {
             throw new ConfigurationException("image " + spec.image() + " of unikernel '" + spec.name()
                     + "' is not a file: give the path of a Solo5 unikernel (e.g. dist/hello.spt)");
@@ -153,6 +169,9 @@ public final class Solo5Backend implements UnikernelBackend {
         Path elftool = tools.elftool().orElseThrow(() -> new BackendUnavailableException("solo5-elftool not found "
                 + tools.where() + Solo5Installation.fix()));
         Solo5Image image = readImage(elftool, spec.image());
+        if (options.umonitorArguments().isEmpty()) {
+            image = image.withUmonitorClient(UmonitorClientSymbols.linkedInto(spec.image()));
+        }
         Tender tender = image.target();
         if (options.tender().isPresent() && options.tender().get() != tender) {
             throw new ConfigurationException("unikernel '" + spec.name() + "' sets " + Solo5Options.TENDER + "="
@@ -213,7 +232,29 @@ public final class Solo5Backend implements UnikernelBackend {
                 + version.abiVersion() + ") started: " + details.get("command"));
         command.gdbCommand().ifPresent(gdb -> output.note(LogLevel.INFO, "waiting for a debugger; attach with: "
                 + gdb));
+        noteWhatTheGuestDoesNotGet(request, options, image);
         return new Solo5Unikernel(process, parser, options, spec.memoryMb(), details, taps);
+    }
+
+    /** Says in the guest's log what umonitor did not pass it, so a guest that logs nothing is explained. */
+    private static void noteWhatTheGuestDoesNotGet(LaunchRequest request, Solo5Options options, Solo5Image image) {
+        UnikernelSpec spec = request.spec();
+        GuestOutput output = request.output();
+        if (!TenderCommand.passesUmonitorArguments(image, options)) {
+            if (options.umonitorArguments().isEmpty()) {
+                output.note(LogLevel.INFO, "no --umonitor-* boot arguments: image " + spec.image() + " links no umonitor "
+                        + "log client (no umon_* or camlUmonitor_log* symbol), and unknown keys could break its command "
+                        + "line; set " + Solo5Options.UMONITOR_ARGUMENTS + "=true to pass them anyway");
+            }
+        } else {
+            List<io.umonitor.api.spi.ProvisionedNetwork> taps = spec.networks().stream()
+                    .flatMap(n -> request.network(n.name()).stream()).toList();
+            TenderCommand.missingCollectorReason(request, taps).ifPresent(why -> output.note(LogLevel.WARN, why));
+        }
+        if (!spec.environment().isEmpty()) {
+            output.note(LogLevel.WARN, "the environment " + spec.environment().keySet() + " is not passed: a Solo5 "
+                    + "unikernel has no environment; pass settings as arguments instead (e.g. --key=value for MirageOS)");
+        }
     }
 
     private Solo5Installation installation() {

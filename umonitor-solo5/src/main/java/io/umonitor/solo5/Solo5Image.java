@@ -10,9 +10,10 @@ import java.util.List;
 
 /**
  * What a Solo5 image declares: its ABI target and version ({@code solo5-elftool query-abi}) and its
- * device manifest ({@code solo5-elftool query-manifest}).
+ * device manifest ({@code solo5-elftool query-manifest}), and whether it links a umonitor log client
+ * ({@link UmonitorClientSymbols}).
  */
-record Solo5Image(Path path, Tender target, int abiVersion, List<Device> devices) {
+record Solo5Image(Path path, Tender target, int abiVersion, List<Device> devices, boolean linksUmonitorClient) {
 
     enum DeviceType { NET_BASIC, BLOCK_BASIC }
 
@@ -23,6 +24,15 @@ record Solo5Image(Path path, Tender target, int abiVersion, List<Device> devices
 
     Solo5Image {
         devices = List.copyOf(devices);
+    }
+
+    /** An image that links no umonitor client. */
+    Solo5Image(Path path, Tender target, int abiVersion, List<Device> devices) {
+        this(path, target, abiVersion, devices, false);
+    }
+
+    Solo5Image withUmonitorClient(boolean links) {
+        return new Solo5Image(path, target, abiVersion, devices, links);
     }
 
     List<String> deviceNames(DeviceType type) {

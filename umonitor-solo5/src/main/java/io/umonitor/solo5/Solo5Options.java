@@ -18,7 +18,7 @@ record Solo5Options(
         int gdbPort,
         Optional<String> cpus,
         boolean mirage,
-        boolean umonitorArguments) {
+        Optional<Boolean> umonitorArguments) {
 
     static final String PREFIX = "solo5.";
     static final String TENDER = "solo5.tender";
@@ -73,7 +73,9 @@ record Solo5Options(
                     + "separated by commas, e.g. 0,1 or 2-3");
         }
         boolean mirage = bool(options, MIRAGE, false, problems);
-        boolean umonitorArguments = bool(options, UMONITOR_ARGUMENTS, true, problems);
+        // Unset: decided per image (UmonitorClientSymbols), so it stays empty here.
+        Optional<Boolean> umonitorArguments = options.containsKey(UMONITOR_ARGUMENTS)
+                ? Optional.of(bool(options, UMONITOR_ARGUMENTS, false, problems)) : Optional.empty();
         if (debug && tender.isPresent() && tender.get() != Tender.HVT) {
             problems.add(DEBUG + "=true needs the hvt tender (solo5-hvt-debug) but " + TENDER + "="
                     + tenderValue + ": build the unikernel for hvt or leave debug off");

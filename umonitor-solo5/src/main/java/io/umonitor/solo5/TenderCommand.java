@@ -107,7 +107,7 @@ record TenderCommand(
         }
         argv.add("--");
         argv.add(image.path().toAbsolutePath().toString());
-        List<String> guestArguments = guestArguments(request, options, taps);
+        List<String> guestArguments = guestArguments(request, options, taps, passesUmonitorArguments(image, options));
         argv.addAll(guestArguments);
         return new TenderCommand(argv, tenderPath, guestArguments, namespace, gdbCommand);
     }
@@ -116,7 +116,8 @@ record TenderCommand(
      * Spec arguments come first so that unikernels reading a positional command line (Solo5's own
      * test_net looks at the first character) keep working; MirageOS parses keys in any order.
      */
-    static List<String> guestArguments(LaunchRequest request, Solo5Options options, List<ProvisionedNetwork> taps) {
+    static List<String> guestArguments(LaunchRequest request, Solo5Options options, List<ProvisionedNetwork> taps,
+            boolean umonitorArguments) {
         UnikernelSpec spec = request.spec();
         List<String> args = new ArrayList<>(spec.arguments());
         Optional<ProvisionedNetwork> first = taps.stream().findFirst();
@@ -129,7 +130,7 @@ record TenderCommand(
                 args.add("--ipv4-gateway=" + net.hostAddress().getHostAddress());
             }
         }
-        if (options.umonitorArguments()) {
+        if (umonitorArguments) {
             args.add("--umonitor-name=" + spec.name());
             args.add(TOKEN_KEY + request.token());
             String device = first.map(ProvisionedNetwork::deviceName).orElse(null);
@@ -145,6 +146,33 @@ record TenderCommand(
                             + e.getValue()));
         }
         return args;
+    }
+
+    /** Whether the guest gets the {@code --umonitor-*} keys: as the spec says, else when the image links a client. */
+    static boolean passesUmonitorArguments(Solo5Image image, Solo5Options options) {
+        return options.umonitorArguments().orElse(image.linksUmonitorClient());
+    }
+
+    /**
+     * Why a guest that gets the {@code --umonitor-*} keys gets no collector address, if it gets none: no
+     * tap at all, or a first tap in a network namespace (where the monitor's collectors cannot listen)
+     * or without collectors. Such a guest's log client falls back to its console.
+     */
+    static Optional<String> missingCollectorReason(LaunchRequest request, List<ProvisionedNetwork> taps) {
+        if (taps.isEmpty()) {
+            return Optional.empty();
+        }
+        ProvisionedNetwork first = taps.get(0);
+        boolean any = request.collector(CollectorEndpoint.Transport.UDP, first.deviceName()).isPresent()
+                || request.collector(CollectorEndpoint.Transport.TCP, first.deviceName()).isPresent();
+        if (any) {
+            return Optional.empty();
+        }
+        return Optional.of("no --umonitor-udp or --umonitor-tcp: " + (first.networkNamespace().isPresent()
+                ? "tap " + first.hostInterface() + " of device '" + first.deviceName() + "' lives in network namespace '"
+                        + first.namespace() + "', where the monitor's collectors cannot listen"
+                : "no collector listens on device '" + first.deviceName() + "'")
+                + "; the guest's log client falls back to its console (records on the console are collected as usual)");
     }
 
     /** The command as one line for logs and details, with the token masked. */

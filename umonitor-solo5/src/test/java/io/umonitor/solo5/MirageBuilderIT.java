@@ -8,7 +8,9 @@ import io.umonitor.api.ExitClassification;
 import io.umonitor.api.ExitInfo;
 import io.umonitor.api.LogRecord;
 import io.umonitor.api.UnikernelSpec;
+import io.umonitor.api.spi.GuestOutput;
 import io.umonitor.api.spi.LaunchRequest;
+import io.umonitor.testkit.RecordingGuestOutput;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,11 +63,11 @@ class MirageBuilderIT {
         List<LogRecord> records = new CopyOnWriteArrayList<>();
         MirageBuilder.Result built = MirageBuilder.create(dir.resolve("cache")).build("mirage-hello", source, "spt",
                 records::add);
-        RecordingOutput output = new RecordingOutput();
+        RecordingGuestOutput output = new RecordingGuestOutput();
         ExitInfo exit = new Solo5Backend().launch(new LaunchRequest(UnikernelSpec.builder("mirage-hello", built.image())
                 .option("solo5.mirage", "true").option("solo5.umonitor-arguments", "false").build(), "t", List.of(),
                 List.of(), output, dir)).exit().get(60, TimeUnit.SECONDS);
-        assertEquals(ExitClassification.NORMAL, exit.classification(), exit + " " + output.lines);
-        assertTrue(output.lines.stream().anyMatch(l -> l.contains("hello 1")), output.lines.toString());
+        assertEquals(ExitClassification.NORMAL, exit.classification(), exit + " " + output.lines(GuestOutput.Stream.STDOUT));
+        assertTrue(output.lines(GuestOutput.Stream.STDOUT).stream().anyMatch(l -> l.contains("hello 1")), output.lines(GuestOutput.Stream.STDOUT).toString());
     }
 }

@@ -82,6 +82,10 @@ class Solo5CClientIT {
             logs.forEach(r -> System.out.println("[c-client] " + r.origin() + " " + r.level() + " " + r.sequence() + " "
                     + r.logger() + " | " + r.message() + " " + r.attributes()));
             assertEquals(ExitClassification.NORMAL, exit.classification(), exit.toString());
+            // The C client's umon_* symbols mark the image as one that takes the --umonitor-* keys (issue 15).
+            assertTrue(UmonitorClientSymbols.linkedInto(kernel), kernel + " links the C client");
+            assertTrue(logs.stream().noneMatch(r -> r.message().contains("no --umonitor-* boot arguments")),
+                    "the keys were passed: " + logs);
             List<LogRecord> records = logs.stream().filter(r -> r.message().startsWith("solo5 record ")).toList();
             assertEquals(COUNT, records.size(), logs.toString());
             for (int i = 0; i < COUNT; i++) {

@@ -8,6 +8,7 @@ import io.umonitor.api.ExitClassification;
 import io.umonitor.api.ExitInfo;
 import io.umonitor.api.NetworkSpec;
 import io.umonitor.api.UnikernelSpec;
+import io.umonitor.api.spi.GuestOutput;
 import io.umonitor.api.spi.LaunchRequest;
 import io.umonitor.api.spi.LaunchedUnikernel;
 import io.umonitor.api.spi.NetworkProvisioner;
@@ -16,6 +17,8 @@ import io.umonitor.api.spi.ProvisionedNetwork;
 import io.umonitor.protocol.ConsoleDecoder;
 import io.umonitor.protocol.Frame;
 import io.umonitor.protocol.RecordFrame;
+import io.umonitor.testkit.Await;
+import io.umonitor.testkit.RecordingGuestOutput;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,7 +47,7 @@ class Solo5ManyIT {
     @TempDir
     Path dir;
 
-    private record Guest(String name, ProvisionedNetwork net, RecordingOutput output, LaunchedUnikernel unikernel) {
+    private record Guest(String name, ProvisionedNetwork net, RecordingGuestOutput output, LaunchedUnikernel unikernel) {
     }
 
     @Test
@@ -67,9 +70,11 @@ class Solo5ManyIT {
                     String name = "many-" + i;
                     launches.add(CompletableFuture.supplyAsync(() -> {
                         ProvisionedNetwork net = tap.provision(name, NetworkSpec.tap("service0"));
-                        RecordingOutput output = new RecordingOutput();
+                        RecordingGuestOutput output = new RecordingGuestOutput();
                         UnikernelSpec spec = UnikernelSpec.builder(name, kernel).network(NetworkSpec.tap("service0"))
-                                .memoryMb(8).argument("serve").option("solo5.mirage", "true").build();
+                                .memoryMb(8).argument("serve").option("solo5.mirage", "true")
+                                // umt_guest stands in for a unikernel with the client, whose keys it echoes
+                                .option("solo5.umonitor-arguments", "true").build();
                         LaunchedUnikernel u = backend.launch(new LaunchRequest(spec, "token-" + name, List.of(net),
                                 List.of(), output, dir));
                         return new Guest(name, net, output, u);
@@ -82,8 +87,8 @@ class Solo5ManyIT {
                 assertEquals(COUNT, new HashSet<>(guests.stream().map(g -> g.net().guestAddress()).toList()).size());
                 assertEquals(COUNT, new HashSet<>(guests.stream().map(g -> g.net().mac()).toList()).size());
                 for (Guest g : guests) {
-                    assertTrue(g.output().awaitLine("umt_guest: serving ping", TIMEOUT),
-                            g.name() + ": " + g.output().lines + " " + g.output().stderr);
+                    assertTrue(Await.within(TIMEOUT, () -> g.output().hasLineContaining("umt_guest: serving ping")),
+                            g.name() + ": " + g.output().lines(GuestOutput.Stream.STDOUT) + " " + g.output().lines(GuestOutput.Stream.STDERR));
                 }
                 for (Guest g : guests) {
                     String address = g.net().guestAddress().getHostAddress();
@@ -92,11 +97,11 @@ class Solo5ManyIT {
                             + " via " + g.net().hostAddress().getHostAddress() + ": "
                             + ping.stdout().lines().filter(l -> l.contains("bytes from")).findFirst().orElse(ping.output()));
                     assertEquals(0, ping.exitCode(), g.name() + " at " + address + ": " + ping.output());
-                    assertTrue(g.output().lines.stream().anyMatch(l -> l.contains("--ipv4=" + g.net().guestCidr())
-                            && l.contains("--umonitor-name=" + g.name())), g.output().lines.toString());
+                    assertTrue(g.output().lines(GuestOutput.Stream.STDOUT).stream().anyMatch(l -> l.contains("--ipv4=" + g.net().guestCidr())
+                            && l.contains("--umonitor-name=" + g.name())), g.output().lines(GuestOutput.Stream.STDOUT).toString());
                     ConsoleDecoder decoder = new ConsoleDecoder();
                     List<Frame> frames = new ArrayList<>();
-                    for (String line : g.output().lines) {
+                    for (String line : g.output().lines(GuestOutput.Stream.STDOUT)) {
                         decoder.decodeLine(line).ifPresent(frames::add);
                     }
                     assertEquals(TestGuest.RECORDS, frames, g.name());
@@ -148,13 +153,8 @@ class Solo5ManyIT {
                             .memoryMb(8).network(NetworkSpec.tap("service0")).argument("serve")
                             .option("solo5.mirage", "true").build()));
                 }
-                long deadline = System.nanoTime() + TIMEOUT.toNanos();
-                for (io.umonitor.api.UnikernelHandle h : handles) {
-                    while (monitor.logs(h.name(), io.umonitor.api.LogFilter.ALL.withText("serving ping")).isEmpty()
-                            && System.nanoTime() < deadline) {
-                        Thread.sleep(20);
-                    }
-                }
+                Await.within(TIMEOUT, () -> handles.stream().noneMatch(h -> monitor.logs(h.name(),
+                        io.umonitor.api.LogFilter.ALL.withText("serving ping")).isEmpty()));
                 assertEquals(COUNT, new HashSet<>(handles.stream().map(h -> h.networks().get(0).guestAddress())
                         .toList()).size());
                 for (io.umonitor.api.UnikernelHandle h : handles) {

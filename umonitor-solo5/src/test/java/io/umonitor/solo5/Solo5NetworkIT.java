@@ -8,11 +8,14 @@ import io.umonitor.api.ExitClassification;
 import io.umonitor.api.ExitInfo;
 import io.umonitor.api.NetworkSpec;
 import io.umonitor.api.UnikernelSpec;
+import io.umonitor.api.spi.GuestOutput;
 import io.umonitor.api.spi.LaunchRequest;
 import io.umonitor.api.spi.LaunchedUnikernel;
 import io.umonitor.api.spi.NetworkProvisioner;
 import io.umonitor.api.spi.ProviderContext;
 import io.umonitor.api.spi.ProvisionedNetwork;
+import io.umonitor.testkit.Await;
+import io.umonitor.testkit.RecordingGuestOutput;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,10 +58,10 @@ class Solo5NetworkIT {
         return tap;
     }
 
-    private LaunchedUnikernel launch(Path kernel, String name, ProvisionedNetwork net, RecordingOutput output,
+    private LaunchedUnikernel launch(Path kernel, String name, ProvisionedNetwork net, RecordingGuestOutput output,
             String... arguments) {
         UnikernelSpec spec = UnikernelSpec.builder(name, kernel).network(NetworkSpec.tap("service0"))
-                .arguments(List.of(arguments)).memoryMb(16).option("solo5.umonitor-arguments", "false").build();
+                .arguments(List.of(arguments)).memoryMb(16).build();
         return backend.launch(new LaunchRequest(spec, "t", List.of(net), List.of(), output, dir));
     }
 
@@ -78,11 +81,11 @@ class Solo5NetworkIT {
             NetworkProvisioner tap = provisioner(ns);
             ProvisionedNetwork net = tap.provision("ping-" + tender.target(), NetworkSpec.tap("service0"));
             try {
-                RecordingOutput output = new RecordingOutput();
+                RecordingGuestOutput output = new RecordingGuestOutput();
                 LaunchedUnikernel u = launch(kernel, "ping-" + tender.target(), net, output);
-                assertTrue(output.awaitLine("Serving ping on 10.0.0.2", TIMEOUT), output.lines + " " + output.stderr);
-                assertTrue(output.lines.stream().anyMatch(l -> l.contains("with MAC: "
-                        + net.mac().replace(":", "").toLowerCase(java.util.Locale.ROOT))), output.lines.toString());
+                assertTrue(Await.within(TIMEOUT, () -> output.hasLineContaining("Serving ping on 10.0.0.2")), output.all());
+                assertTrue(output.lines(GuestOutput.Stream.STDOUT).stream().anyMatch(l -> l.contains("with MAC: "
+                        + net.mac().replace(":", "").toLowerCase(java.util.Locale.ROOT))), output.lines(GuestOutput.Stream.STDOUT).toString());
                 ToolRunner.Result ping = ns.exec(TIMEOUT, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.0.0.2");
                 System.out.println("[ping-" + tender.target() + "] " + ping.stdout());
                 assertEquals(0, ping.exitCode(), ping.output());
@@ -93,7 +96,7 @@ class Solo5NetworkIT {
                 assertEquals(ns.name, details.get("namespace"));
 
                 // a second tender cannot take a tap in use
-                RecordingOutput second = new RecordingOutput();
+                RecordingGuestOutput second = new RecordingGuestOutput();
                 ExitInfo busy = launch(kernel, "busy-" + tender.target(), net, second).exit()
                         .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
                 System.out.println("[busy-" + tender.target() + "] " + busy);
@@ -102,13 +105,13 @@ class Solo5NetworkIT {
 
                 u.stop(Duration.ofSeconds(5));
                 ExitInfo exit = u.exit().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-                System.out.println("[ping-" + tender.target() + "] " + exit + " stderr " + output.stderr);
+                System.out.println("[ping-" + tender.target() + "] " + exit + " stderr " + output.lines(GuestOutput.Stream.STDERR));
                 assertEquals(ExitClassification.STOPPED, exit.classification());
                 // hvt handles SIGTERM and says so on stderr; that last line must not be lost
                 assertEquals(tender == Tender.HVT ? 1 : 143, exit.exitCode());
                 assertEquals(15, exit.signal());
-                assertTrue(tender == Tender.SPT || output.stderr.contains("solo5-hvt: Exiting on signal 15"),
-                        output.stderr.toString());
+                assertTrue(tender == Tender.SPT || output.lines(GuestOutput.Stream.STDERR).contains("solo5-hvt: Exiting on signal 15"),
+                        output.lines(GuestOutput.Stream.STDERR).toString());
             } finally {
                 tap.release(net);
             }
@@ -122,13 +125,13 @@ class Solo5NetworkIT {
             NetworkProvisioner tap = provisioner(ns);
             ProvisionedNetwork net = tap.provision("badargs", NetworkSpec.tap("service0"));
             try {
-                RecordingOutput output = new RecordingOutput();
+                RecordingGuestOutput output = new RecordingGuestOutput();
                 ExitInfo exit = launch(kernel, "badargs", net, output, "x").exit()
                         .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-                System.out.println("[badargs] " + exit + " " + output.lines);
+                System.out.println("[badargs] " + exit + " " + output.lines(GuestOutput.Stream.STDOUT));
                 assertEquals(ExitClassification.FAILURE, exit.classification());
                 assertEquals(1, exit.exitCode());
-                assertTrue(output.lines.contains("Error in command line."), output.lines.toString());
+                assertTrue(output.lines(GuestOutput.Stream.STDOUT).contains("Error in command line."), output.lines(GuestOutput.Stream.STDOUT).toString());
             } finally {
                 tap.release(net);
             }
@@ -151,11 +154,8 @@ class Solo5NetworkIT {
                 io.umonitor.api.UnikernelHandle handle = monitor.launchAndAwaitRunning(spec, TIMEOUT);
                 ProvisionedNetwork net = handle.networks().get(0);
                 assertEquals(Optional.of(ns.name), net.networkNamespace());
-                long deadline = System.nanoTime() + TIMEOUT.toNanos();
-                while (monitor.logs("m-ping", io.umonitor.api.LogFilter.ALL.withText("Serving ping on 10.0.0.2"))
-                        .isEmpty() && System.nanoTime() < deadline) {
-                    Thread.sleep(20);
-                }
+                Await.within(TIMEOUT, () -> !monitor.logs("m-ping",
+                        io.umonitor.api.LogFilter.ALL.withText("Serving ping on 10.0.0.2")).isEmpty());
                 ToolRunner.Result ping = ns.exec(TIMEOUT, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.0.0.2");
                 System.out.println("[m-ping] " + net.hostInterface() + " " + ping.stdout());
                 assertEquals(0, ping.exitCode(), ping.output() + " " + monitor.logs("m-ping", io.umonitor.api.LogFilter.ALL));

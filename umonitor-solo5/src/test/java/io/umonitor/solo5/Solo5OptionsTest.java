@@ -23,7 +23,7 @@ class Solo5OptionsTest {
         assertEquals(Optional.empty(), o.tender());
         assertFalse(o.debug());
         assertFalse(o.mirage());
-        assertTrue(o.umonitorArguments());
+        assertEquals(Optional.empty(), o.umonitorArguments(), "unset: decided by whether the image links a client");
         assertEquals(Optional.empty(), o.cpus());
     }
 
@@ -37,7 +37,7 @@ class Solo5OptionsTest {
         assertEquals(4321, o.gdbPort());
         assertEquals(Optional.of("0,2-3"), o.cpus());
         assertTrue(o.mirage());
-        assertFalse(o.umonitorArguments());
+        assertEquals(Optional.of(false), o.umonitorArguments());
     }
 
     @Test

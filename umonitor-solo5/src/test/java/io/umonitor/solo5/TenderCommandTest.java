@@ -22,8 +22,9 @@ import org.junit.jupiter.api.Test;
 class TenderCommandTest {
     private static final Path TENDER = Path.of("/opt/solo5/bin/solo5-hvt");
     private static final Path IMAGE = Path.of("/images/web.hvt");
+    /** A MirageOS unikernel that links umonitor's OCaml client. */
     private static final Solo5Image WEB = new Solo5Image(IMAGE, Tender.HVT, 2,
-            List.of(new Device("service0", DeviceType.NET_BASIC), new Device("storage", DeviceType.BLOCK_BASIC)));
+            List.of(new Device("service0", DeviceType.NET_BASIC), new Device("storage", DeviceType.BLOCK_BASIC)), true);
 
     private static LaunchRequest webRequest(UnikernelSpec.Builder spec, String namespace) {
         return request(spec.network(NetworkSpec.tap("service0"))
@@ -92,7 +93,7 @@ class TenderCommandTest {
 
     @Test
     void withoutTapsTheUmonitorKeysCarryNoAddresses() {
-        Solo5Image hello = new Solo5Image(Path.of("/k/hello.spt"), Tender.SPT, 2, List.of());
+        Solo5Image hello = new Solo5Image(Path.of("/k/hello.spt"), Tender.SPT, 2, List.of(), true);
         LaunchRequest request = request(UnikernelSpec.builder("hello", hello.path()).build(), List.of(),
                 collectors("service0", "10.0.0.1"), Path.of("/tmp"));
         TenderCommand c = TenderCommand.build(Path.of("/s/solo5-spt"), hello, request, Solo5Options.of(request.spec()), 0);
@@ -111,5 +112,38 @@ class TenderCommandTest {
         String m = assertThrows(ConfigurationException.class,
                 () -> TenderCommand.build(TENDER, two, request, Solo5Options.of(spec), 0)).getMessage();
         assertTrue(m.contains("'c' has no provisioned tap") && m.contains("different network namespaces [ns1, ns2]"), m);
+    }
+
+    @Test
+    void anImageWithoutAUmonitorClientGetsNoUmonitorKeysUnlessAsked() {
+        Solo5Image testNet = new Solo5Image(Path.of("/k/test_net.spt"), Tender.SPT, 2,
+                List.of(new Device("service0", DeviceType.NET_BASIC)));
+        UnikernelSpec.Builder spec = UnikernelSpec.builder("net", testNet.path()).network(NetworkSpec.tap("service0"))
+                .argument("verbose");
+        List<io.umonitor.api.spi.ProvisionedNetwork> taps = List.of(tap("service0", "umtap1", "52:54:00:00:00:01",
+                "10.77.0.1", "10.77.0.2", null));
+        LaunchRequest plain = request(spec.build(), taps, collectors("service0", "10.77.0.1"), Path.of("/tmp"));
+        TenderCommand c = TenderCommand.build(TENDER, testNet, plain, Solo5Options.of(plain.spec()), 0);
+        assertEquals(List.of("verbose"), c.guestArguments(), "Solo5's test_net reads its command line itself");
+
+        LaunchRequest asked = request(spec.option("solo5.umonitor-arguments", "true").build(), taps,
+                collectors("service0", "10.77.0.1"), Path.of("/tmp"));
+        TenderCommand forced = TenderCommand.build(TENDER, testNet, asked, Solo5Options.of(asked.spec()), 0);
+        assertEquals(List.of("verbose", "--umonitor-name=net", "--umonitor-token=tok3n", "--umonitor-udp=10.77.0.1:5514",
+                "--umonitor-tcp=10.77.0.1:5515"), forced.guestArguments());
+    }
+
+    @Test
+    void aTapInANetworkNamespaceGivesNoCollectorAndSaysWhy() {
+        List<io.umonitor.api.spi.ProvisionedNetwork> taps = List.of(tap("service0", "umtap1", "52:54:00:00:00:01",
+                "10.77.0.1", "10.77.0.2", "umt-ns7"));
+        // What the monitor offers for a namespaced tap: loopback collectors only, none through service0.
+        LaunchRequest request = request(UnikernelSpec.builder("ns", IMAGE).network(NetworkSpec.tap("service0")).build(),
+                taps, collectors("elsewhere", "10.9.9.1"), Path.of("/tmp"));
+        String why = TenderCommand.missingCollectorReason(request, taps).orElseThrow();
+        assertTrue(why.contains("namespace 'umt-ns7'") && why.contains("falls back to its console"), why);
+        LaunchRequest reachable = request(request.spec(), List.of(tap("service0", "umtap1", "52:54:00:00:00:01",
+                "10.77.0.1", "10.77.0.2", null)), collectors("service0", "10.77.0.1"), Path.of("/tmp"));
+        assertEquals(Optional.empty(), TenderCommand.missingCollectorReason(reachable, reachable.networks()));
     }
 }

@@ -4,6 +4,7 @@ import io.umonitor.api.UnikernelSpec;
 import io.umonitor.api.spi.CollectorEndpoint;
 import io.umonitor.api.spi.LaunchRequest;
 import io.umonitor.api.spi.ProvisionedNetwork;
+import io.umonitor.testkit.RecordingGuestOutput;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -38,6 +39,6 @@ final class TestRequests {
 
     static LaunchRequest request(UnikernelSpec spec, List<ProvisionedNetwork> networks,
             List<CollectorEndpoint> collectors, Path runDirectory) {
-        return new LaunchRequest(spec, "tok3n", networks, collectors, new RecordingOutput(), runDirectory);
+        return new LaunchRequest(spec, "tok3n", networks, collectors, new RecordingGuestOutput(), runDirectory);
     }
 }

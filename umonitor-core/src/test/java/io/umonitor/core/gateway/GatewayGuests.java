@@ -3,6 +3,7 @@ package io.umonitor.core.gateway;
 import io.umonitor.api.UnikernelSpec;
 import io.umonitor.core.Monitor;
 import io.umonitor.core.backend.process.ProcessBackend;
+import io.umonitor.testkit.Await;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,14 +33,8 @@ final class GatewayGuests {
                         GatewayGuestMain.class.getName(), mode));
     }
 
-    static void waitFor(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-            }
-            Thread.sleep(10);
-        }
+    static void waitFor(String what, Duration timeout, BooleanSupplier condition) {
+        Await.until(what, timeout, condition);
     }
 
     /** A plain WebSocket client that records what happens to it. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.umonitor.api.LaunchException;
 import io.umonitor.api.spi.GuestOutput;
+import io.umonitor.testkit.Await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -224,7 +225,7 @@ class SupervisedProcessTest {
         assertEquals(Signals.SIGKILL, exit.signal());
         assertTrue(exit.stopRequested());
         assertTrue(tookMillis >= 450, "killed after " + tookMillis + " ms, before the grace period");
-        awaitGone(child);
+        Await.processGone(child, WAIT);
     }
 
     @Test
@@ -274,15 +275,5 @@ class SupervisedProcessTest {
         LaunchException e = assertThrows(LaunchException.class,
                 () -> SupervisedProcess.builder(Path.of("/nonexistent/umt-guest")).start());
         assertTrue(e.getMessage().contains("/nonexistent/umt-guest"), e.getMessage());
-    }
-
-    private static void awaitGone(long pid) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("process " + pid + " still alive");
-            }
-            Thread.sleep(20);
-        }
     }
 }

@@ -11,7 +11,8 @@ import java.util.OptionalInt;
  * <p>QEMU's exit status is ambiguous in two places, resolved as documented here: with isa-debug-exit
  * an odd status {@code (N << 1) | 1} carries the guest's code N, but QEMU itself also exits with 1 on
  * errors (then its stderr has an error line) and a kill shows as 128 + signal (137, 139 and 143 are
- * read as SIGKILL, SIGSEGV and SIGTERM, not as codes 68, 69 and 71).
+ * read as SIGKILL, SIGSEGV and SIGTERM, not as codes 68, 69 and 71). Status 1 is QEMU's failure only when
+ * its stderr holds an error (warnings do not count) and the guest's console shows no exit of its own.
  */
 public final class ExitClassifier {
 
@@ -54,7 +55,9 @@ public final class ExitClassifier {
             return ExitInfo.of(code, 0, ExitClassification.STOPPED, "stopped on request");
         }
         int status = o.exitValue();
-        boolean qemuFailed = status == 1 && o.qemuError() != null;
+        // The guest's own exit path (its console marker) outranks QEMU's stderr: with isa-debug-exit, a guest
+        // that returned 0 makes QEMU exit with 1, the status QEMU also uses for its own errors.
+        boolean qemuFailed = status == 1 && o.qemuError() != null && o.consoleExitCode().isEmpty();
         boolean signalled = status == 137 || status == 139 || status == 143;
         if (o.debugExitPort().isPresent() && (status & 1) == 1 && !qemuFailed && !signalled) {
             int n = status >> 1;

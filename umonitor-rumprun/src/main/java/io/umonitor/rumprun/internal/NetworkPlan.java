@@ -34,6 +34,23 @@ public record NetworkPlan(List<GuestNic> nics, GuestCollectors collectors) {
         return nics.isEmpty() ? Optional.empty() : Optional.of(nics.get(0));
     }
 
+    /**
+     * Why a guest with a network gets no collector address, if it gets none: its first NIC is a tap in a
+     * network namespace (the monitor's collectors cannot listen there) or a device no collector serves.
+     * Its log client then falls back to the console, which the monitor collects as usual.
+     */
+    public Optional<String> missingCollectorReason() {
+        if (nics.isEmpty() || collectors.tcp() != null || collectors.udp() != null) {
+            return Optional.empty();
+        }
+        GuestNic nic = nics.get(0);
+        return Optional.of("no umonitor collector address for the guest: " + (nic.namespace() != null
+                ? "tap " + nic.hostInterface() + " of device '" + nic.spec().name() + "' lives in network namespace '"
+                        + nic.namespace() + "', where the monitor's collectors cannot listen"
+                : "no collector serves device '" + nic.spec().name() + "'")
+                + "; the guest's log client falls back to its console (records on the console are collected as usual)");
+    }
+
     public static NetworkPlan of(LaunchRequest request) {
         String name = request.spec().name();
         List<GuestNic> nics = new ArrayList<>();

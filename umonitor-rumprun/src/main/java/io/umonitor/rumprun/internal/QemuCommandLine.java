@@ -45,6 +45,9 @@ public final class QemuCommandLine {
         c.add("-nodefaults", "-no-user-config");
         c.add("-machine", options.machine());
         c.add("-accel", accel.qemuName());
+        if (options.cpu() != null) {
+            c.add("-cpu", options.cpu());
+        }
         c.add("-m", Integer.toString(memoryMb > 0 ? memoryMb : DEFAULT_MEMORY_MB));
         c.add("-smp", Integer.toString(cpus > 0 ? cpus : 1));
         c.add("-display", "none", "-vga", "none");

@@ -48,6 +48,8 @@ public final class QemuGuest implements LaunchedUnikernel {
     private static final Pattern KVM_FAILURE = Pattern.compile(
             "(?i)(failed to initialize kvm|could not access kvm kernel module|kvm internal error"
                     + "|emulation failure|kvm run failed|kvm_init_vcpu failed)");
+    /** A QEMU message that is only a warning: "qemu-system-x86_64: warning: ...". */
+    private static final Pattern QEMU_WARNING = Pattern.compile("^\\S*qemu\\S*: warning: ");
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(20);
     private static final Duration QUIT_GRACE = Duration.ofSeconds(3);
     private static final int STDERR_KEPT = 20;
@@ -144,12 +146,17 @@ public final class QemuGuest implements LaunchedUnikernel {
             }
         }
 
-        /** QEMU's own error message (it prefixes them with its program name), or null. */
+        /**
+         * QEMU's own error message (it prefixes them with its program name), or null. Warnings are not
+         * errors: QEMU prints them and runs the guest anyway (KVM's "host doesn't support requested
+         * feature" comes with every guest on some hosts).
+         */
         String qemuError() {
             List<String> lines = stderrLines();
             for (int i = lines.size() - 1; i >= 0; i--) {
-                if (lines.get(i).contains("qemu-system") || lines.get(i).startsWith("qemu:")) {
-                    return lines.get(i).strip();
+                String line = lines.get(i);
+                if ((line.contains("qemu-system") || line.startsWith("qemu:")) && !QEMU_WARNING.matcher(line).find()) {
+                    return line.strip();
                 }
             }
             return null;

@@ -23,6 +23,8 @@ import java.util.OptionalInt;
  * @param gdbPort a loopback port for QEMU's gdb stub, or 0 for none ({@code qemu.gdb})
  * @param gdbWait start the CPU stopped until a debugger continues it ({@code qemu.gdbWait})
  * @param machine the QEMU machine type ({@code qemu.machine}, default {@code pc})
+ * @param cpu the CPU model and features for {@code -cpu} ({@code qemu.cpu}, e.g. {@code host} or
+ *     {@code qemu64,+avx2}), or null for QEMU's default
  * @param kvmWatchdog with auto acceleration, how long a guest may stay silent under KVM before KVM is
  *     deemed unable to run it and the guest is started again with TCG ({@code qemu.kvmWatchdog} in
  *     seconds, default 10, 0 to wait forever)
@@ -36,11 +38,12 @@ public record QemuOptions(
         int gdbPort,
         boolean gdbWait,
         String machine,
+        String cpu,
         java.time.Duration kvmWatchdog) {
 
     public static final String PREFIX = "qemu.";
     public static final List<String> KEYS = List.of("qemu.accel", "qemu.flavour", "qemu.initrd", "qemu.append",
-            "qemu.debugExit", "qemu.gdb", "qemu.gdbWait", "qemu.machine", "qemu.kvmWatchdog");
+            "qemu.debugExit", "qemu.gdb", "qemu.gdbWait", "qemu.machine", "qemu.cpu", "qemu.kvmWatchdog");
 
     public Optional<Flavour> requestedFlavour() {
         return Optional.ofNullable(flavour);
@@ -149,11 +152,19 @@ public record QemuOptions(
         if (!machine.matches("[A-Za-z0-9._-]+")) {
             problems.add("qemu.machine='" + machine + "' is invalid: use a machine type such as pc or q35");
         }
+        String cpu = options.get("qemu.cpu");
+        if (cpu != null) {
+            cpu = cpu.trim();
+            if (!cpu.matches("[A-Za-z0-9._-]+(,[+-]?[A-Za-z0-9._=-]+)*")) {
+                problems.add("qemu.cpu='" + options.get("qemu.cpu") + "' is invalid: use a CPU model and features as "
+                        + "qemu-system-x86_64 -cpu takes them, e.g. host or qemu64,+avx2 (qemu-system-x86_64 -cpu help lists them)");
+            }
+        }
         if (!problems.isEmpty()) {
             throw new ConfigurationException("QEMU options of unikernel '" + spec.name() + "' are invalid: "
                     + String.join("; ", problems));
         }
         return new QemuOptions(accel, flavour, initrd, options.getOrDefault("qemu.append", "").trim(), debugExit,
-                gdbPort, gdbWait, machine, kvmWatchdog);
+                gdbPort, gdbWait, machine, cpu, kvmWatchdog);
     }
 }

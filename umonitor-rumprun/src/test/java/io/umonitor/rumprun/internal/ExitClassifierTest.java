@@ -35,6 +35,15 @@ class ExitClassifierTest {
     }
 
     @Test
+    void aGuestThatShowedItsOwnExitIsNotALauncherErrorWhateverQemuPrinted() {
+        // isa-debug-exit with code 0 gives status 1; the console shows main() returned 0 (issue 15).
+        ExitInfo info = classify(Flavour.MULTIBOOT, OptionalInt.of(0xf4), 0, null, false, false, null, 1,
+                "qemu-system-x86_64: vhost-net requested but could not be initialized");
+        assertEquals(ExitClassification.NORMAL, info.classification(), info.toString());
+        assertEquals(0, info.exitCode());
+    }
+
+    @Test
     void unikraftHaltAndCrashCodes() {
         assertEquals(ExitClassification.NORMAL, classify(Flavour.UNIKRAFT, OptionalInt.of(0x501), null, null, false,
                 false, null, 41 << 1 | 1, null).classification());

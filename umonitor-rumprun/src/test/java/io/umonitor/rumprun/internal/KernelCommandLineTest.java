@@ -81,6 +81,20 @@ class KernelCommandLineTest {
     }
 
     @Test
+    void aTapInANetworkNamespaceGivesNoCollectorAddressAndTheReasonSaysSo() {
+        UnikernelSpec spec = UnikernelSpec.builder("ns", Path.of("/k/ns")).network(NetworkSpec.tap("service0")).build();
+        // What the monitor offers for a namespaced tap: loopback collectors only.
+        NetworkPlan plan = NetworkPlan.of(TestRequests.request(spec,
+                List.of(TestRequests.tap("service0", "umtap4", "umt-ns3")), TestRequests.loopbackCollectors()));
+        assertFalse(KernelCommandLine.build(Flavour.MULTIBOOT, spec, plan, "ns", "").contains("umonitor.tcp="));
+        String why = plan.missingCollectorReason().orElseThrow();
+        assertTrue(why.contains("namespace 'umt-ns3'") && why.contains("falls back to its console"), why);
+        NetworkPlan none = NetworkPlan.of(TestRequests.request(UnikernelSpec.builder("plain", Path.of("/k/p")).build(),
+                List.of(), TestRequests.loopbackCollectors()));
+        assertTrue(none.missingCollectorReason().isEmpty(), "without a network there is nothing to explain");
+    }
+
+    @Test
     void withoutNetworkTheGuestGetsNoCollectorAddress() {
         UnikernelSpec spec = UnikernelSpec.builder("quiet", Path.of("/img/q")).build();
         NetworkPlan plan = NetworkPlan.of(TestRequests.request(spec, List.of(), TestRequests.loopbackCollectors()));

@@ -37,6 +37,17 @@ class QemuOptionsTest {
     }
 
     @Test
+    void theCpuModelIsPassedAsGivenAndAnUnsafeOneIsRefused() {
+        assertEquals("host,+avx2", QemuOptions.from(UnikernelSpec.builder("x", Path.of("/img/x"))
+                .option("qemu.cpu", " host,+avx2 ").build(), Accel.TCG).cpu());
+        assertNull(QemuOptions.from(UnikernelSpec.builder("x", Path.of("/img/x")).build(), Accel.TCG).cpu());
+        ConfigurationException e = assertThrows(ConfigurationException.class, () -> QemuOptions.from(
+                UnikernelSpec.builder("x", Path.of("/img/x")).option("qemu.cpu", "host -device foo").build(), Accel.TCG));
+        assertTrue(e.getMessage().contains("qemu.cpu='host -device foo'") && e.getMessage().contains("-cpu help"),
+                e.getMessage());
+    }
+
+    @Test
     void debugExitCanBeForcedOnOrOff() {
         QemuOptions on = QemuOptions.from(UnikernelSpec.builder("x", Path.of("/x")).option("qemu.debugExit", "on")
                 .option("qemu.flavour", "rumprun").option("qemu.accel", "kvm").build(), Accel.AUTO);

@@ -18,6 +18,7 @@ import io.umonitor.protocol.Goodbye;
 import io.umonitor.protocol.Hello;
 import io.umonitor.protocol.RecordFrame;
 import io.umonitor.protocol.WireFormat;
+import io.umonitor.testkit.RecordingSink;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -65,7 +66,7 @@ class CollectorFuzzTest {
         }
     }
 
-    private DefaultLogHub hub(CollectingSink sink) {
+    private DefaultLogHub hub(RecordingSink sink) {
         DefaultLogHub hub = DefaultLogHub.start(DefaultLogHub.Settings.defaults()
                 .withReportInterval(Duration.ofMillis(100)).withHistorySize(16), List.of(sink));
         toClose.add(hub);
@@ -145,7 +146,7 @@ class CollectorFuzzTest {
         return out.toByteArray();
     }
 
-    private static List<LogRecord> decoderFailures(CollectingSink sink) {
+    private static List<LogRecord> decoderFailures(RecordingSink sink) {
         // "the decoder failed" is how a collector reports an exception that is not a ProtocolException: a bug.
         return sink.records(r -> r.origin() == LogOrigin.MONITOR && r.message().contains("decoder failed"));
     }
@@ -155,7 +156,7 @@ class CollectorFuzzTest {
     @Test
     void mutatedTcpStreamsYieldOnlyRecordsOrCountedErrorsAndTheCollectorSurvives() throws Exception {
         System.out.println("CollectorFuzzTest seed " + SEED + " (rerun with -Dumonitor.fuzz.seed=" + SEED + ")");
-        CollectingSink sink = new CollectingSink("collect");
+        RecordingSink sink = new RecordingSink("collect");
         DefaultLogHub hub = hub(sink);
         hub.registerSender("fuzz", FUZZ_TOKEN);
         hub.registerSender("control", token(2));
@@ -228,7 +229,7 @@ class CollectorFuzzTest {
     @Test
     void mutatedUdpDatagramsYieldOnlyRecordsOrCountedErrorsAndTheCollectorSurvives() throws Exception {
         System.out.println("CollectorFuzzTest seed " + SEED + " (rerun with -Dumonitor.fuzz.seed=" + SEED + ")");
-        CollectingSink sink = new CollectingSink("collect");
+        RecordingSink sink = new RecordingSink("collect");
         DefaultLogHub hub = hub(sink);
         hub.registerSender("fuzz", FUZZ_TOKEN);
         hub.registerSender("control", token(2));
@@ -279,7 +280,7 @@ class CollectorFuzzTest {
     @Test
     void mutatedConsoleLinesEachYieldExactlyOneRecordAndNeverAnException() {
         System.out.println("CollectorFuzzTest seed " + SEED + " (rerun with -Dumonitor.fuzz.seed=" + SEED + ")");
-        CollectingSink sink = new CollectingSink("collect");
+        RecordingSink sink = new RecordingSink("collect");
         DefaultLogHub hub = hub(sink);
         Random rnd = new Random(SEED);
         int lines = 5000;
@@ -307,7 +308,7 @@ class CollectorFuzzTest {
 
     @Test
     void oneBadSenderIsCutOffAgainAndAgainWhileAHundredOthersDeliverEverything() throws Exception {
-        CollectingSink sink = new CollectingSink("collect");
+        RecordingSink sink = new RecordingSink("collect");
         DefaultLogHub hub = hub(sink);
         int good = 100;
         int perSender = 1000;
@@ -410,7 +411,7 @@ class CollectorFuzzTest {
     @ParameterizedTest
     @EnumSource(BadInput.class)
     void eachKindOfBadInputGetsAClearErrorAndACounterOnTcpAndUdp(BadInput kind) throws Exception {
-        CollectingSink sink = new CollectingSink("collect");
+        RecordingSink sink = new RecordingSink("collect");
         DefaultLogHub hub = hub(sink);
         hub.registerSender("tcp-bad", token(4));
         hub.registerSender("udp-bad", token(5));

@@ -17,6 +17,7 @@ import io.umonitor.protocol.FrameEncoder;
 import io.umonitor.protocol.Goodbye;
 import io.umonitor.protocol.Hello;
 import io.umonitor.protocol.RecordFrame;
+import io.umonitor.testkit.RecordingSink;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -46,7 +47,7 @@ class DefaultLogHubTest {
         }
     }
 
-    private DefaultLogHub hub(DefaultLogHub.Settings settings, CollectingSink... sinks) {
+    private DefaultLogHub hub(DefaultLogHub.Settings settings, RecordingSink... sinks) {
         DefaultLogHub hub = DefaultLogHub.start(settings, List.of(sinks));
         toClose.add(hub);
         return hub;
@@ -60,13 +61,13 @@ class DefaultLogHubTest {
         return String.format("%032x", 0xabcdef00L + i);
     }
 
-    private static List<LogRecord> guestRecords(CollectingSink sink, String name, LogOrigin origin) {
+    private static List<LogRecord> guestRecords(RecordingSink sink, String name, LogOrigin origin) {
         return sink.records(r -> r.unikernel().equals(name) && r.origin() == origin);
     }
 
     @Test
     void fiftyConcurrentTcpSendersLoseNothingAndNothingIsMisattributed() throws Exception {
-        CollectingSink sink = new CollectingSink("collect");
+        RecordingSink sink = new RecordingSink("collect");
         DefaultLogHub hub = hub(fast(), sink);
         int senders = 50;
         int perSender = 2000;
@@ -112,7 +113,7 @@ class DefaultLogHubTest {
 
     @Test
     void fiftyConcurrentUdpSendersAreAttributedToTheRightSender() throws Exception {
-        CollectingSink sink = new CollectingSink("collect");
+        RecordingSink sink = new RecordingSink("collect");
         DefaultLogHub hub = hub(fast(), sink);
         int senders = 50;
         int perSender = 400;
@@ -157,7 +158,7 @@ class DefaultLogHubTest {
 
     @Test
     void garbageSenderIsCutOffWhileOthersContinue() throws Exception {
-        CollectingSink sink = new CollectingSink("collect");
+        RecordingSink sink = new RecordingSink("collect");
         DefaultLogHub hub = hub(fast(), sink);
         hub.registerSender("good", token(1));
         hub.registerSender("bad", token(2));
@@ -190,7 +191,7 @@ class DefaultLogHubTest {
 
     @Test
     void badTokenIsRejectedCountedAndReported() throws Exception {
-        CollectingSink sink = new CollectingSink("collect");
+        RecordingSink sink = new RecordingSink("collect");
         DefaultLogHub hub = hub(fast(), sink);
         hub.registerSender("web", token(1));
         InetSocketAddress tcp = endpoint(hub, Transport.TCP);
@@ -210,7 +211,7 @@ class DefaultLogHubTest {
 
     @Test
     void attachModeAcceptsNamedSendersWithTheSharedToken() throws Exception {
-        CollectingSink sink = new CollectingSink("collect");
+        RecordingSink sink = new RecordingSink("collect");
         DefaultLogHub hub = hub(fast(), sink);
         hub.acceptUnregisteredSenders(token(5));
         InetSocketAddress tcp = endpoint(hub, Transport.TCP);
@@ -223,7 +224,7 @@ class DefaultLogHubTest {
 
     @Test
     void udpSequenceGapsAreReportedExactly() throws Exception {
-        CollectingSink sink = new CollectingSink("collect");
+        RecordingSink sink = new RecordingSink("collect");
         DefaultLogHub hub = hub(fast(), sink);
         hub.registerSender("lossy", token(1));
         // 100 datagrams of 5 records; every 7th datagram is "lost" on purpose (not the last one, so the
@@ -241,8 +242,8 @@ class DefaultLogHubTest {
 
     @Test
     void consoleFloodNeverBlocksAndOverflowIsCounted() {
-        CollectingSink slow = new CollectingSink("slow");
-        slow.delayNanosPerRecord = 200_000;
+        RecordingSink slow = new RecordingSink("slow");
+        slow.delayEachRecord(java.time.Duration.ofNanos(200_000));
         DefaultLogHub hub = hub(fast().withSinkQueueCapacity(1000), slow);
         hub.registerSender("chatty", token(1));
         int lines = 50_000;
@@ -260,14 +261,14 @@ class DefaultLogHubTest {
         assertEquals(lines, hub.stats("chatty").received());
         assertTrue(hub.stats("chatty").dropped() > 0, "overflow counted: " + hub.stats("chatty"));
         assertEquals(Math.min(lines, hub.settings().historySize()), hub.history("chatty", LogFilter.ALL).size());
-        slow.delayNanosPerRecord = 0;
+        slow.delayEachRecord(java.time.Duration.ZERO);
         await("overflow reported", WAIT, () -> slow.records(r -> r.origin() == LogOrigin.MONITOR
                 && r.attribute("dropped").isPresent()).size() >= 1);
     }
 
     @Test
     void consoleLinesBecomeTextOrStructuredRecords() {
-        CollectingSink sink = new CollectingSink("collect");
+        RecordingSink sink = new RecordingSink("collect");
         DefaultLogHub hub = hub(fast(), sink);
         FrameEncoder encoder = new FrameEncoder();
         hub.consoleLine("con", GuestOutput.Stream.STDOUT, "plain text");
@@ -300,7 +301,7 @@ class DefaultLogHubTest {
 
     @Test
     void consoleHelloAndGoodbyeBecomeShortDebugRecordsInWordsWithoutTheToken() {
-        CollectingSink sink = new CollectingSink("collect");
+        RecordingSink sink = new RecordingSink("collect");
         DefaultLogHub hub = hub(fast(), sink);
         FrameEncoder encoder = new FrameEncoder();
         String token = "0123456789abcdef0123456789abcdef";
@@ -328,7 +329,7 @@ class DefaultLogHubTest {
 
     @Test
     void followReplaysThenDeliversLiveWithoutGapOrDuplicate() throws Exception {
-        CollectingSink sink = new CollectingSink("collect");
+        RecordingSink sink = new RecordingSink("collect");
         DefaultLogHub hub = hub(fast().withHistorySize(100_000), sink);
         hub.registerSender("f", token(1));
         List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -377,9 +378,9 @@ class DefaultLogHubTest {
 
     @Test
     void failingSinkReportsAndRecoversWhileAnotherKeepsReceiving() throws Exception {
-        CollectingSink healthy = new CollectingSink("healthy");
-        CollectingSink failing = new CollectingSink("failing");
-        failing.failing = true;
+        RecordingSink healthy = new RecordingSink("healthy");
+        RecordingSink failing = new RecordingSink("failing");
+        failing.failWith(new IllegalStateException("disk full (simulated by the test)"));
         DefaultLogHub hub = hub(fast(), healthy, failing);
         for (int i = 0; i < 100; i++) {
             hub.consoleLine("disk", GuestOutput.Stream.STDOUT, "a" + i);
@@ -388,7 +389,7 @@ class DefaultLogHubTest {
         await("failure reported", WAIT, () -> healthy.records(r -> r.origin() == LogOrigin.MONITOR
                 && r.message().contains("sink 'failing' failed")).size() >= 1);
         await("failures counted", WAIT, () -> hub.sinkFailures("failing") >= 100);
-        failing.failing = false;
+        failing.failWith(null);
         for (int i = 0; i < 100; i++) {
             hub.consoleLine("disk", GuestOutput.Stream.STDOUT, "b" + i);
         }
@@ -399,7 +400,7 @@ class DefaultLogHubTest {
 
     @Test
     void listensOnExtraAddressesAndStops() throws Exception {
-        CollectingSink sink = new CollectingSink("collect");
+        RecordingSink sink = new RecordingSink("collect");
         DefaultLogHub hub = hub(fast(), sink);
         hub.registerSender("tap", token(1));
         java.net.InetAddress extra = java.net.InetAddress.getByName("127.0.0.2");
@@ -420,7 +421,7 @@ class DefaultLogHubTest {
 
     @Test
     void tcpSenderOverItsRateLimitIsPausedNotDropped() throws Exception {
-        CollectingSink sink = new CollectingSink("collect");
+        RecordingSink sink = new RecordingSink("collect");
         DefaultLogHub hub = hub(fast().withSenderRateLimit(2000), sink);
         hub.registerSender("flood", token(1));
         hub.registerSender("calm", token(2));
@@ -446,8 +447,8 @@ class DefaultLogHubTest {
 
     @Test
     void tcpWaitsForASlowSinkInsteadOfDropping() throws Exception {
-        CollectingSink slow = new CollectingSink("slow");
-        slow.delayNanosPerRecord = 20_000;
+        RecordingSink slow = new RecordingSink("slow");
+        slow.delayEachRecord(java.time.Duration.ofNanos(20_000));
         DefaultLogHub hub = hub(fast().withSinkQueueCapacity(500), slow);
         hub.registerSender("patient", token(1));
         TestSenders.sendTcp(endpoint(hub, Transport.TCP), "patient", token(1), 20_000);
@@ -457,7 +458,7 @@ class DefaultLogHubTest {
 
     @Test
     void udpFloodOverTheRateLimitIsDroppedCountedAndReportedWhileOthersKeepFlowing() throws Exception {
-        CollectingSink sink = new CollectingSink("collect");
+        RecordingSink sink = new RecordingSink("collect");
         DefaultLogHub hub = hub(fast().withSenderRateLimit(500), sink);
         hub.registerSender("flood", token(1));
         hub.registerSender("calm", token(2));

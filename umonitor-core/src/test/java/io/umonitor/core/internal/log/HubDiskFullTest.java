@@ -8,6 +8,7 @@ import io.umonitor.api.LogLevel;
 import io.umonitor.api.LogOrigin;
 import io.umonitor.api.spi.CollectorEndpoint.Transport;
 import io.umonitor.core.sink.FileSink;
+import io.umonitor.testkit.RecordingSink;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,7 +47,7 @@ class HubDiskFullTest {
         DefaultLogHub hub = null;
         try {
             FileSink files = new FileSink(mount.resolve("logs")).open();
-            CollectingSink other = new CollectingSink("other");
+            RecordingSink other = new RecordingSink("other");
             hub = DefaultLogHub.start(DefaultLogHub.Settings.defaults().withReportInterval(Duration.ofMillis(100)),
                     List.of(files, other));
             DefaultLogHub h = hub;
@@ -98,7 +99,7 @@ class HubDiskFullTest {
             assertEquals(0, run("mount", "--bind", logs.toString(), logs.toString()));
             assertEquals(0, run("mount", "-o", "remount,bind,ro", logs.toString()));
             FileSink files = new FileSink(logs).open();
-            CollectingSink other = new CollectingSink("other");
+            RecordingSink other = new RecordingSink("other");
             hub = DefaultLogHub.start(DefaultLogHub.Settings.defaults().withReportInterval(Duration.ofMillis(100)),
                     List.of(files, other));
             DefaultLogHub h = hub;

@@ -2,6 +2,7 @@ package io.umonitor.core.internal.log;
 
 import io.umonitor.api.spi.CollectorEndpoint.Transport;
 import io.umonitor.protocol.FrameEncoder;
+import io.umonitor.testkit.RecordingSink;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
@@ -32,7 +33,7 @@ public final class ManySendersMain {
     public static void main(String[] args) throws Exception {
         int senders = Integer.parseInt(args[0]);
         int records = Integer.parseInt(args[1]);
-        CollectingSink sink = new CollectingSink("count") {
+        RecordingSink sink = new RecordingSink("count") {
             @Override
             public void accept(io.umonitor.api.LogRecord record) {
                 // keep nothing: only the hub's own memory is measured

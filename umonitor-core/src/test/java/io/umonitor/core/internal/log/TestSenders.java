@@ -7,6 +7,7 @@ import io.umonitor.protocol.FrameEncoder;
 import io.umonitor.protocol.Goodbye;
 import io.umonitor.protocol.Hello;
 import io.umonitor.protocol.RecordFrame;
+import io.umonitor.testkit.Await;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -83,17 +84,6 @@ final class TestSenders {
     }
 
     static void await(String what, Duration timeout, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-            }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for " + what, e);
-            }
-        }
+        Await.until(what, timeout, condition);
     }
 }
