@@ -1,5 +1,6 @@
 package io.umonitor.core.internal.log;
 
+import io.umonitor.testkit.RecordingSink;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -51,7 +52,7 @@ class AdmissionTest {
     void aConnectionWithoutHelloIsClosedAfterTheDeadlineAndCounted() throws Exception {
         HubLimits limits = HubLimits.defaults().withHelloTimeout(Duration.ofMillis(300));
         try (DefaultLogHub hub = DefaultLogHub.start(DefaultLogHub.Settings.defaults(), limits,
-                List.of(new CollectingSink("c")))) {
+                List.of(new RecordingSink("c")))) {
             InetSocketAddress to = TestSenders.endpoint(hub, Transport.TCP);
             List<Socket> silent = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
@@ -73,7 +74,7 @@ class AdmissionTest {
     @Test
     void anIdleAuthenticatedConnectionIsClosedAndTheSenderIsTold() throws Exception {
         HubLimits limits = HubLimits.defaults().withIdleTimeout(Duration.ofMillis(300));
-        CollectingSink sink = new CollectingSink("c");
+        RecordingSink sink = new RecordingSink("c");
         try (DefaultLogHub hub = DefaultLogHub.start(DefaultLogHub.Settings.defaults(), limits, List.of(sink))) {
             hub.registerSender("idle", "t0k3n-idle-000000000000000000000");
             try (Socket s = hello(TestSenders.endpoint(hub, Transport.TCP), "idle", "t0k3n-idle-000000000000000000000")) {
@@ -89,7 +90,7 @@ class AdmissionTest {
     void onePeerCannotHoldMoreAttachedConnectionsThanItsCapButLaunchedGuestsStillGetIn() throws Exception {
         HubLimits limits = HubLimits.defaults().withMaxConnectionsPerPeer(3);
         try (DefaultLogHub hub = DefaultLogHub.start(DefaultLogHub.Settings.defaults(), limits,
-                List.of(new CollectingSink("c")))) {
+                List.of(new RecordingSink("c")))) {
             hub.acceptUnregisteredSenders("");
             hub.registerSender("guest", "t0k3n-guest-00000000000000000000");
             InetSocketAddress to = TestSenders.endpoint(hub, Transport.TCP);
@@ -127,7 +128,7 @@ class AdmissionTest {
     @Test
     void attachedSendersCannotTakeTheSlotsKeptForLaunchedGuests() throws Exception {
         DefaultLogHub.Settings settings = DefaultLogHub.Settings.defaults().withMaxConnections(8);
-        try (DefaultLogHub hub = DefaultLogHub.start(settings, HubLimits.defaults(), List.of(new CollectingSink("c")))) {
+        try (DefaultLogHub hub = DefaultLogHub.start(settings, HubLimits.defaults(), List.of(new RecordingSink("c")))) {
             hub.acceptUnregisteredSenders("");
             hub.registerSender("guest", "t0k3n-guest-00000000000000000000");
             InetSocketAddress to = TestSenders.endpoint(hub, Transport.TCP);

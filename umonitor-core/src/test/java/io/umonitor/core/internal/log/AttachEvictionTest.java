@@ -1,5 +1,6 @@
 package io.umonitor.core.internal.log;
 
+import io.umonitor.testkit.RecordingSink;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,7 +25,7 @@ class AttachEvictionTest {
         HubLimits limits = HubLimits.defaults().withAttachedIdleEviction(Duration.ofMillis(300));
         DefaultLogHub.Settings settings = DefaultLogHub.Settings.defaults().withMaxSenders(5)
                 .withReportInterval(Duration.ofMillis(100));
-        CollectingSink sink = new CollectingSink("c");
+        RecordingSink sink = new RecordingSink("c");
         try (DefaultLogHub hub = DefaultLogHub.start(settings, limits, List.of(sink))) {
             hub.acceptUnregisteredSenders("");
             String token = String.format("%032x", 3);

@@ -1,5 +1,6 @@
 package io.umonitor.core.internal.log;
 
+import io.umonitor.testkit.RecordingSink;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -95,7 +96,7 @@ class FileSinkRecoveryTest {
                 "needs root to mount a small tmpfs (run the tests as root, or in CI)");
         try {
             FileSink files = new FileSink(mount.resolve("logs")).open();
-            CollectingSink other = new CollectingSink("other");
+            RecordingSink other = new RecordingSink("other");
             try (DefaultLogHub hub = DefaultLogHub.start(DefaultLogHub.Settings.defaults().withReportInterval(INTERVAL),
                     List.of(files, other))) {
                 String token = String.format("%032x", 99);
@@ -192,7 +193,7 @@ class FileSinkRecoveryTest {
     }
 
     /** Records the file sink was given: everything of the sender but the reports kept out of it while it failed. */
-    private static long offeredToFile(CollectingSink other, DefaultLogHub hub) {
+    private static long offeredToFile(RecordingSink other, DefaultLogHub hub) {
         return other.records(r -> r.unikernel().equals("full") && !isFailureReport(r)).size()
                 - hub.counters().get("sink.file.reportsKeptOut");
     }

@@ -1,5 +1,6 @@
 package io.umonitor.core.internal.log;
 
+import io.umonitor.testkit.RecordingSink;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -65,7 +66,7 @@ class SinkFailureReportTest {
     @Test
     void failuresAreReportedOncePerIntervalNeverIntoTheFailingSinkAndRecoveryOnlyAfterARealWrite() throws Exception {
         BufferingSink failing = new BufferingSink();
-        CollectingSink other = new CollectingSink("other");
+        RecordingSink other = new RecordingSink("other");
         failing.failing = true;
         try (DefaultLogHub hub = DefaultLogHub.start(DefaultLogHub.Settings.defaults().withReportInterval(INTERVAL),
                 List.of(failing, other))) {

@@ -1,5 +1,6 @@
 package io.umonitor.core.internal.log;
 
+import io.umonitor.testkit.RecordingSink;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -46,7 +47,7 @@ class TokenBindingTest {
 
     @Test
     void aCopiedTokenIsUselessToAnotherSessionWhileTheGuestItselfMayReconnect() throws Exception {
-        CollectingSink sink = new CollectingSink("c");
+        RecordingSink sink = new RecordingSink("c");
         try (DefaultLogHub hub = DefaultLogHub.start(DefaultLogHub.Settings.defaults(), List.of(sink))) {
             String token = String.format("%032x", 11);
             hub.registerSender("bound", token);
@@ -74,7 +75,7 @@ class TokenBindingTest {
     void attachModeWithoutATokenIsRefusedOnAWildcardAddressAndEndpointsAreUsable() {
         DefaultLogHub.Settings wildcard = DefaultLogHub.Settings.defaults()
                 .withTcpAddress(new InetSocketAddress("0.0.0.0", 0)).withUdpAddress(null);
-        try (DefaultLogHub hub = DefaultLogHub.start(wildcard, List.of(new CollectingSink("c")))) {
+        try (DefaultLogHub hub = DefaultLogHub.start(wildcard, List.of(new RecordingSink("c")))) {
             ConfigurationException e = assertThrows(ConfigurationException.class, () -> hub.acceptUnregisteredSenders(""));
             assertEquals(true, e.getMessage().contains("--token-file"), e.getMessage());
             hub.acceptUnregisteredSenders("a-token-for-attached-senders");
