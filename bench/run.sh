@@ -3,7 +3,9 @@
 # See bench/README.md. Knobs (environment): N (records per run, 1000000), REPS (3), KS ("1 16 256"),
 # UDP_K (16), UDP_RATES ("100000 200000"), WARMUP (300000 records before each timed run),
 # EXTRAS (1: also latency, 1,000 senders, launch overhead, C client cost), LAB (/tmp/umonitor-bench),
-# JAVA_OPTS (collector JVM options), GEN_TIMEOUT (s, 120).
+# JAVA_OPTS (collector JVM options), GEN_TIMEOUT (s, 120), SYSLOG_CASES ("tcp:16:0 udp:16:100000": umonitor's
+# syslog receiver on rsyslog's own RFC 5424 workload; "" skips those rows), FORWARD_K (16: umonitor
+# collecting K TCP senders and forwarding every record to rsyslog over TCP; "" skips it).
 set -u -o pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -14,6 +16,8 @@ REPS=${REPS:-3}
 KS=${KS:-"1 16 256"}
 UDP_K=${UDP_K:-16}
 UDP_RATES=${UDP_RATES:-"100000 200000"}
+SYSLOG_CASES=${SYSLOG_CASES-"tcp:16:0 udp:16:100000"}
+FORWARD_K=${FORWARD_K-16}   # syslog forwarding row: umonitor collects K TCP senders and forwards to rsyslog ("" skips)
 WARMUP=${WARMUP:-300000}
 EXTRAS=${EXTRAS:-1}
 GEN_TIMEOUT=${GEN_TIMEOUT:-120}
@@ -76,6 +80,10 @@ start_daemon() {   # $1 umonitor|rsyslog; sets DPID, TCP, UDP
         java $JAVA_OPTS -cp "$JAR" io.umonitor.bench.BenchCollector "$OUT" "$TCP" "$UDP" src \
             >"$RES/umonitor.stdout" 2>>"$RES/umonitor.stderr" &
         DPID=$! ;;
+    umonsyslog)   # the same collector, receiving syslog instead of umonitor's protocol
+        java $JAVA_OPTS -cp "$JAR" io.umonitor.bench.BenchCollector "$OUT" "$TCP" "$UDP" src syslog \
+            >"$RES/umonitor.stdout" 2>>"$RES/umonitor.stderr" &
+        DPID=$! ;;
     rsyslog)
         rm -rf "$LAB/work/rsyslog"; mkdir -p "$LAB/work/rsyslog"
         sed -e "s#@OUT@#$OUT#g" -e "s#@WORK@#$LAB/work/rsyslog#g" -e "s#@TCP@#$TCP#g" -e "s#@UDP@#$UDP#g" \
@@ -92,7 +100,7 @@ start_daemon() {   # $1 umonitor|rsyslog; sets DPID, TCP, UDP
     log "$d did not listen within 10 s"; stop_pid "$DPID"; return 1
 }
 
-fmt_of() { [ "$1" = umonitor ] && echo umon || echo syslog; }
+fmt_of() { [ "$1" = umonitor ] && echo umon || echo syslog; }   # umonsyslog and rsyslog: RFC 5424
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 sys_busy() { awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat; }
 kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
@@ -117,7 +125,7 @@ run_one() {   # daemon mode k rep [rate]
     hwm=$(awk '/VmHWM/{print $2}' "/proc/$pid/status" 2>/dev/null)
     alive "$pid" || log "warning: $d died during the run"
     stop_pid "$pid"
-    [ "$d" = umonitor ] && stats=$(grep '^umon_senders=' "$RES/umonitor.stdout" | tail -1)
+    [ "$d" != rsyslog ] && stats=$(grep '^umon_senders=' "$RES/umonitor.stdout" | tail -1)
     local dcpu foreign
     dcpu=$(awk -v a="$c0" -v b="$c1" -v t="$CLK_TCK" 'BEGIN{printf "%.2f",(b-a)/t}')
     foreign=$(awk -v a="$s0" -v b="$s1" -v w0="$w0" -v w1="$w1" -v t="$CLK_TCK" -v dc="$dcpu" -v gc="$(kv gen_cpu_s "$line")" \
@@ -153,6 +161,39 @@ for rep in $(seq "$REPS"); do
         for d in umonitor rsyslog; do log "$d $mode k=$k rate=$r rep=$rep"; run_one "$d" "$mode" "$k" "$rep" "$r"; done
     done
 done
+for rep in $(seq "$REPS"); do   # syslog ingest: rsyslog's rows for the same case are its syslog figures
+    for c in $SYSLOG_CASES; do
+        IFS=: read -r mode k r <<<"$c"
+        case " $CASES " in *" $c "*) ;; *) log "rsyslog $mode k=$k rate=$r rep=$rep"; run_one rsyslog "$mode" "$k" "$rep" "$r" ;; esac
+        log "umonsyslog $mode k=$k rate=$r rep=$rep"; run_one umonsyslog "$mode" "$k" "$rep" "$r"
+    done
+done
+
+# ---------------------------------------------------------------- syslog forwarding
+forward_one() {   # rep: umonitor collects FORWARD_K binary TCP senders and forwards all to a running rsyslog
+    local rep=$1 rsp rst c0 c1 line hwm
+    start_daemon rsyslog || return 1
+    rsp=$DPID; rst=$TCP
+    TCP=$(free_port); UDP=$(free_port); while [ "$UDP" = "$TCP" ]; do UDP=$(free_port); done
+    rm -rf "$LAB/fwdfiles"; mkdir -p "$LAB/fwdfiles"
+    java $JAVA_OPTS -cp "$JAR" io.umonitor.bench.BenchCollector "$LAB/fwdfiles" "$TCP" "$UDP" src forward \
+        "127.0.0.1:$rst" >"$RES/umonitor.stdout" 2>>"$RES/umonitor.stderr" &
+    DPID=$!; STARTED+=("$DPID")
+    for i in $(seq 200); do ss -Hltn "sport = :$TCP" | grep -q . && break; sleep 0.05; done
+    warm umonitor   # through umonitor into rsyslog's files (warm*.log), like every other case's warm-up
+    c0=$(cpu_ticks "$DPID")
+    # the watcher reads rsyslog's files: a record counts once it went through umonitor and reached rsyslog
+    line=$(timeout -k 5 "$GEN_TIMEOUT" "$LAB/bin/loadgen" -f umon -m tcp -p "$TCP" -k "$FORWARD_K" -n "$N" -w "$OUT" \
+        -q 15 -T $((GEN_TIMEOUT - 10)) 2>>"$RES/gen.stderr") || log "loadgen failed (forward rep=$rep)"
+    c1=$(cpu_ticks "$DPID"); hwm=$(awk '/VmHWM/{print $2}' "/proc/$DPID/status" 2>/dev/null)
+    stop_pid "$DPID"; stop_pid "$rsp"
+    echo "daemon=umonfwd case=tcp k=$FORWARD_K rate=0 rep=$rep $line daemon_cpu_s=$(awk -v a="$c0" -v b="$c1" \
+        -v t="$CLK_TCK" 'BEGIN{printf "%.2f",(b-a)/t}') daemon_hwm_kb=${hwm:-0} $(grep '^umon_senders=' "$RES/umonitor.stdout" | tail -1)" \
+        | tee -a "$RAW" >&2
+}
+if [ -n "$FORWARD_K" ]; then
+    for rep in $(seq "$REPS"); do log "umonitor forwarding to rsyslog, tcp k=$FORWARD_K rep=$rep"; forward_one "$rep"; done
+fi
 
 # ---------------------------------------------------------------- extras
 if [ "$EXTRAS" = 1 ]; then
@@ -200,6 +241,25 @@ for c in $CASES; do
         "$uc" "$rc" "$(ratio "$uc" "$rc")" "$(col umonitor "$mode" "$k" "$r" rssmb)" "$(col rsyslog "$mode" "$k" "$r" rssmb)" \
         "$(col umonitor "$mode" "$k" "$r" loss)" "$(col rsyslog "$mode" "$k" "$r" loss)" "$acc"
 done
+for c in $SYSLOG_CASES; do   # the same RFC 5424 load into umonitor's syslog receiver and into rsyslog
+    IFS=: read -r mode k r <<<"$c"
+    label="syslog $mode K=$k"; [ "$mode" = udp ] && label="syslog udp @$((r / 1000))k"
+    ur=$(col umonsyslog "$mode" "$k" "$r" e2e_rate); rr=$(col rsyslog "$mode" "$k" "$r" e2e_rate)
+    uc=$(col umonsyslog "$mode" "$k" "$r" usrec); rc=$(col rsyslog "$mode" "$k" "$r" usrec)
+    acc="$(col umonsyslog "$mode" "$k" "$r" accounted)/$(col umonsyslog "$mode" "$k" "$r" missing)"
+    printf "%-14s | %10.0f %10.0f %5s | %6.1f %6.1f | %7.3f %7.3f %5s | %5sM %5sM | %8s %8s | %s\n" "$label" "$ur" "$rr" \
+        "$(ratio "$ur" "$rr")" "$(col umonsyslog "$mode" "$k" "$r" e2e_MBps)" "$(col rsyslog "$mode" "$k" "$r" e2e_MBps)" \
+        "$uc" "$rc" "$(ratio "$uc" "$rc")" "$(col umonsyslog "$mode" "$k" "$r" rssmb)" "$(col rsyslog "$mode" "$k" "$r" rssmb)" \
+        "$(col umonsyslog "$mode" "$k" "$r" loss)" "$(col rsyslog "$mode" "$k" "$r" loss)" "$acc"
+done
+if [ -n "$FORWARD_K" ]; then   # umonitor's file sink plus the syslog forwarding sink, into a real rsyslog
+    printf "%-14s | %10.0f %10s %5s | %6.1f %6s | %7.3f %7s %5s | %5sM %6s | %8s %8s | %s\n" "fwd tcp K=$FORWARD_K" \
+        "$(col umonfwd tcp "$FORWARD_K" 0 e2e_rate)" "-" "-" "$(col umonfwd tcp "$FORWARD_K" 0 e2e_MBps)" "-" \
+        "$(col umonfwd tcp "$FORWARD_K" 0 usrec)" "-" "-" "$(col umonfwd tcp "$FORWARD_K" 0 rssmb)" "-" \
+        "$(col umonfwd tcp "$FORWARD_K" 0 loss)" "-" "$(col umonfwd tcp "$FORWARD_K" 0 accounted)/$(col umonfwd tcp "$FORWARD_K" 0 missing)"
+    echo "(fwd: umonitor collecting binary-protocol TCP senders with its file sink and forwarding every record to rsyslog;"
+    echo " rec/s until the last record is in rsyslog's files; us/rec: umonitor's CPU only; compare with its 'tcp K=$FORWARD_K' row)"
+fi
 echo "other tenants' CPU during the runs (not ours, out of $(nproc) cores): median $(grep -o 'foreign_cores=[^ ]*' "$RAW" | cut -d= -f2 | median), load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "(rec/s: first send until the last record is in the files; us/rec: collector process CPU / records written;"
 echo " RSS: peak (VmHWM); umon lost accounted = lost (sequence gaps, GOODBYE) + dropped, from the monitor's counters)"

@@ -307,6 +307,7 @@ let split_lines text =
   let lines = String.split_on_char '\n' text in
   (* A final LF ends the last line rather than starting an empty one. *)
   let lines = match List.rev lines with "" :: rest -> List.rev rest | _ -> lines in
+  (* One CR at the end of every line, the last one without LF included, is not part of it (PROTOCOL.md 5.3). *)
   List.map
     (fun l ->
       let k = String.length l in
@@ -322,6 +323,14 @@ let decode_console text =
         if String.length line < m || String.sub line 0 m <> marker then (frames, line :: texts, errors)
         else
           let payload = String.sub line m (String.length line - m) in
+          (* PROTOCOL.md 5.3: a payload longer than the base64 of the longest frame is FRAME_TOO_LONG. *)
+          let max_chars = (max_frame_length + 2) / 3 * 4 in
+          if String.length payload > max_chars then
+            ( frames, line :: texts,
+              { code = Frame_too_long;
+                detail = Printf.sprintf "console line payload of %d characters, more than the %d of a %d-byte frame"
+                    (String.length payload) max_chars max_frame_length } :: errors )
+          else
           match Base64.decode payload with
           | Error d -> (frames, line :: texts, { code = Corrupt_frame; detail = "base64: " ^ d } :: errors)
           | Ok bytes -> (

@@ -15,7 +15,10 @@ import java.util.concurrent.CountDownLatch;
  * The umonitor collector under test in bench/run.sh: a Monitor in attach mode (any sender, no token)
  * on loopback, with only the file sink (one text file per sender, no rotation, no fsync).
  *
- * <p>Usage: {@code BenchCollector DIR TCP_PORT UDP_PORT [SOURCE_PREFIX]}. Prints {@code ready} once
+ * <p>Usage: {@code BenchCollector DIR TCP_PORT UDP_PORT [SOURCE_PREFIX [syslog | forward HOST:PORT]]}; with
+ * {@code syslog} the ports are the syslog receiver's (RFC 5424, attributed by APP-NAME) instead of the binary
+ * collectors'; with {@code forward} every record also goes to the syslog server at HOST:PORT through the
+ * syslog forwarding sink (RFC 5424, TCP, octet counting). Prints {@code ready} once
  * listening. On SIGTERM it closes the monitor (which drains the collectors and flushes the sink) and
  * prints one line of counters summed over the senders whose name starts with SOURCE_PREFIX: records
  * received, lost (sequence gaps and GOODBYE counts), dropped, rejected, and the peak Java heap.
@@ -39,15 +42,27 @@ public final class BenchCollector {
         if (history != null) {
             builder.historySize(Integer.parseInt(history));
         }
-        Monitor monitor = builder
-                .discoverProviders(false)
+        builder.discoverProviders(false)
                 .sink(new FileSink())
                 .property("file.directory", dir.toString())
                 .property("file.maxBytes", "0")
-                .acceptAttachedSenders("")
-                .tcpCollector(new InetSocketAddress(loopback, Integer.parseInt(args[1])))
-                .udpCollector(new InetSocketAddress(loopback, Integer.parseInt(args[2])))
-                .build();
+                .acceptAttachedSenders("");
+        if (args.length > 5 && args[4].equals("forward")) {
+            builder.sink(new io.umonitor.syslog.SyslogForwardingSink())
+                    .property("syslog.forward.address", args[5])
+                    .property("syslog.forward.hostname", "bench");
+        }
+        if (args.length > 4 && args[4].equals("syslog")) {
+            builder.tcpCollector(null).udpCollector(null)
+                    .property("syslog.tcpAddress", "127.0.0.1:" + args[1])
+                    .property("syslog.udpAddress", "127.0.0.1:" + args[2])
+                    .property("syslog.attributeByName", "appname")
+                    .property("syslog.attachUnknown", "true");
+        } else {
+            builder.tcpCollector(new InetSocketAddress(loopback, Integer.parseInt(args[1])))
+                    .udpCollector(new InetSocketAddress(loopback, Integer.parseInt(args[2])));
+        }
+        Monitor monitor = builder.build();
         CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             monitor.close();

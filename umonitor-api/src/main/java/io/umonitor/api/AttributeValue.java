@@ -41,10 +41,30 @@ public sealed interface AttributeValue {
         }
     }
 
+    /**
+     * IEEE 754 binary64. A NaN keeps the exact bits the guest sent; {@link #render()} shows them unless they
+     * are the canonical quiet NaN 0x7ff8000000000000.
+     */
     record Float(double value) implements AttributeValue {
         @Override
         public String render() {
-            return Double.toString(value);
+            return Double.isNaN(value) ? nanText(Double.doubleToRawLongBits(value)) : Double.toString(value);
+        }
+
+        /** {@code NaN} for the bits 0x7ff8000000000000, {@code NaN(0x7ff8000000000123)} for any other NaN. */
+        public static String nanText(long bits) {
+            return bits == 0x7ff8000000000000L ? "NaN" : "NaN(0x" + HexFormat.of().toHexDigits(bits) + ")";
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Float other
+                    && Double.doubleToRawLongBits(value) == Double.doubleToRawLongBits(other.value);
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(Double.doubleToRawLongBits(value));
         }
     }
 

@@ -13,5 +13,12 @@ public enum LogOrigin {
     /** A line the unikernel wrote to its console (plain text, or a record in the console encoding). */
     CONSOLE,
     /** Written by umonitor itself about the unikernel: launched, exited, restarted, records lost. */
-    MONITOR
+    MONITOR,
+    /**
+     * A syslog message (RFC 5424 or RFC 3164) received over UDP, TCP or TLS and attributed to the unikernel
+     * by its source address or, where the operator allows it, by its HOSTNAME or APP-NAME.
+     *
+     * @since 0.2
+     */
+    SYSLOG
 }

@@ -10,7 +10,12 @@ import java.util.Optional;
  *
  * @param unikernel the name of the unikernel (or attached sender) the record belongs to
  * @param origin how it reached umonitor
- * @param sequence the sender's sequence number, or {@code -1} when the origin has none
+ * @param hasSequence whether the record carries a sender's sequence number (protocol records do; console
+ *     text and monitor events do not)
+ * @param sequence the sender's sequence number, an unsigned 64-bit value held in a {@code long} (print it
+ *     with {@link Long#toUnsignedString(long)}, compare it with {@link Long#compareUnsigned}); -1 when
+ *     {@code hasSequence} is false, as before {@code hasSequence} existed (then -1 also means 2^64-1, so
+ *     ask {@code hasSequence})
  * @param guestClock which clock {@code guestNanos} was taken from ({@link GuestClock#NONE} when none)
  * @param guestNanos the guest's own timestamp in nanoseconds; meaningful unless {@code guestClock} is NONE
  * @param receivedAt when umonitor received it, by the host clock
@@ -23,6 +28,7 @@ import java.util.Optional;
 public record LogRecord(
         String unikernel,
         LogOrigin origin,
+        boolean hasSequence,
         long sequence,
         GuestClock guestClock,
         long guestNanos,
@@ -41,11 +47,30 @@ public record LogRecord(
         Objects.requireNonNull(logger, "logger");
         Objects.requireNonNull(message, "message");
         attributes = List.copyOf(attributes);
+        if (!hasSequence) {
+            sequence = -1;
+        }
+    }
+
+    /**
+     * A record whose sequence number is {@code -1} when it has none. Every other value, including those
+     * at or above 2^63 (negative as a {@code long}), is a sequence number; only 2^64-1 cannot be given
+     * this way: use the canonical constructor for protocol records.
+     */
+    public LogRecord(String unikernel, LogOrigin origin, long sequence, GuestClock guestClock, long guestNanos,
+            Instant receivedAt, LogLevel level, String logger, String message, List<Attribute> attributes) {
+        this(unikernel, origin, sequence != -1, sequence, guestClock, guestNanos, receivedAt, level, logger, message,
+                attributes);
+    }
+
+    /** The sequence number as unsigned decimal text, when the record has one. */
+    public Optional<String> sequenceText() {
+        return hasSequence ? Optional.of(Long.toUnsignedString(sequence)) : Optional.empty();
     }
 
     /** A record without sequence, guest time or attributes: console text and monitor events. */
     public static LogRecord simple(String unikernel, LogOrigin origin, LogLevel level, String logger, String message) {
-        return new LogRecord(unikernel, origin, -1, GuestClock.NONE, 0, Instant.now(), level, logger, message, List.of());
+        return new LogRecord(unikernel, origin, false, -1, GuestClock.NONE, 0, Instant.now(), level, logger, message, List.of());
     }
 
     /** The guest's wall-clock timestamp, when it sent one. */

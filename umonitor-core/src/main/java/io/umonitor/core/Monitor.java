@@ -33,6 +33,7 @@ import io.umonitor.core.gateway.GatewayOptions;
 import io.umonitor.core.gateway.InvocationGateway;
 import io.umonitor.core.gateway.Invocations;
 import io.umonitor.core.internal.gateway.DefaultInvocationGateway;
+import io.umonitor.core.internal.collect.CollectorExtensions;
 import io.umonitor.core.internal.gateway.GatewayLogHub;
 import io.umonitor.core.internal.log.LogHub;
 import io.umonitor.core.internal.stats.HostProcStats;
@@ -737,8 +738,11 @@ public final class Monitor implements AutoCloseable {
             } catch (ConfigurationException e) {
                 problems.add(e.getMessage());
             }
+            // Found even with discovery off: an extension is inert until its own settings turn it on.
+            CollectorExtensions extensions = CollectorExtensions.find(loader, true, broken);
             List<String> knownPrefixes = new ArrayList<>();
             knownPrefixes.add("log");
+            knownPrefixes.addAll(extensions.ids());
             knownPrefixes.addAll(foundBackends.keySet());
             knownPrefixes.addAll(foundProvisioners.keySet());
             knownPrefixes.addAll(foundSinks.keySet());
@@ -846,7 +850,8 @@ public final class Monitor implements AutoCloseable {
                 sinkContexts.put(sink, sinkContext(sink.id(), state, work));
             }
             LogHubFactory factory = logHubFactory != null ? logHubFactory : new DefaultLogHubFactory();
-            LogHub hub = factory.create(new LogHubFactory.Config(sinkContexts, propertiesOf("log"), work));
+            LogHub hub = extensions.start(factory.create(new LogHubFactory.Config(sinkContexts, propertiesOf("log"),
+                    work)), this::propertiesOf);
             DefaultInvocationGateway gateway = null;
             try {
                 if (gatewayOptions != null) {
@@ -859,6 +864,8 @@ public final class Monitor implements AutoCloseable {
                 MonitorContext context = new MonitorContext(hub, usableProvisioners, chosenProvisioner,
                         provisionerProblem, stopGrace, consoleLinesKept, senderLinger, work.resolve("runs"));
                 context.runState(runState);
+                LogHub extended = hub;
+                context.guestParameters((u, n) -> CollectorExtensions.guestParameters(extended, u, n));
                 LOG.debug("monitor built: backends {}, provisioners {}, sinks {}", availability,
                         usableProvisioners.keySet(), foundSinks.keySet());
                 Monitor monitor = new Monitor(context, Collections.unmodifiableMap(initializedBackends),
@@ -866,7 +873,11 @@ public final class Monitor implements AutoCloseable {
                         Map.copyOf(usableProvisioners), work, deleteWork);
                 if (gateway != null) {
                     DefaultInvocationGateway g = gateway;
-                    context.guestParameters(g::guestParameters);
+                    context.guestParameters((u, n) -> {
+                        Map<String, String> all = new LinkedHashMap<>(CollectorExtensions.guestParameters(extended, u, n));
+                        all.putAll(g.guestParameters(u, n));
+                        return all;
+                    });
                     g.attach(monitor::unikernels, monitor::find);
                     monitor.addLifecycleListener(g);
                     monitor.gateway = g;

@@ -10,8 +10,10 @@ import java.util.Optional;
  *
  * <p>Each line is decoded on its own; a bad line does not affect the next. A receiver keeps a bad line as
  * ordinary console text (nothing the guest printed is lost) and counts the error. The console belongs to
- * one unikernel, so any frame type may come in any order; the last HELLO is remembered as the session of
- * the records that follow it.
+ * one unikernel, so any frame type may come in any order (a RECORD after a GOODBYE, a second HELLO); the
+ * last HELLO is remembered as the session of the frames that follow it, and frames before any HELLO
+ * belong to session 0. A HELLO's name must still follow the protocol's name rule. Base64 must be
+ * canonical: non-zero pad bits are {@code CORRUPT_FRAME}.
  *
  * <p>Not thread-safe: one decoder per console.
  *
@@ -31,7 +33,7 @@ public final class ConsoleDecoder {
 
     /**
      * @param maxFrameLength the longest frame accepted, as for {@link FrameDecoder#FrameDecoder(int)};
-     *     the protocol requires at least 4,096 for consoles
+     *     65,535 unless configured lower, as on every transport (PROTOCOL.md sections 3 and 5.3)
      */
     public ConsoleDecoder(int maxFrameLength) {
         this.frames = new FrameDecoder(maxFrameLength, "console payload");
@@ -39,7 +41,7 @@ public final class ConsoleDecoder {
     }
 
     /**
-     * Decodes one line. A trailing LF, and one CR before it, are ignored.
+     * Decodes one line. A trailing LF, and one CR at the end of the line (before the LF or last), are ignored.
      *
      * @return the frame, or empty when the line is ordinary console text (it does not start with
      *     {@code @UM1:})
@@ -84,6 +86,13 @@ public final class ConsoleDecoder {
             }
             ascii[i] = (byte) c;
         }
+        int pad = ascii[chars - 1] == '=' ? (ascii[chars - 2] == '=' ? 2 : 1) : 0;
+        byte last = ascii[chars - 1 - pad];
+        if (pad > 0 && last != '=' && (base64Value(last) & (pad == 2 ? 0x0f : 0x03)) != 0) {
+            throw new CorruptFrameException("console line payload ends in '" + (char) ascii[chars - 1 - pad]
+                    + "' before its padding, whose unused bits are not zero (RFC 4648 section 3.5): the sender must "
+                    + "encode canonical base64");
+        }
         ByteBuffer payload;
         try {
             payload = Base64.getDecoder().decode(ByteBuffer.wrap(ascii, 0, chars));
@@ -120,6 +129,17 @@ public final class ConsoleDecoder {
             }
         }
         return true;
+    }
+
+    private static int base64Value(byte c) {
+        if (c >= 'A' && c <= 'Z') {
+            return c - 'A';
+        } else if (c >= 'a' && c <= 'z') {
+            return c - 'a' + 26;
+        } else if (c >= '0' && c <= '9') {
+            return c - '0' + 52;
+        }
+        return c == '+' ? 62 : 63;
     }
 
     private static boolean isBase64(char c) {

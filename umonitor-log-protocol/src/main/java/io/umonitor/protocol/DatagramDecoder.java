@@ -29,8 +29,8 @@ public final class DatagramDecoder {
      * Decodes the whole datagram from the position to the limit. On success the position is at the limit;
      * on error it is unchanged.
      *
-     * @throws UnexpectedFrameException when the datagram does not start with a HELLO, has no RECORD or
-     *     GOODBYE after it, or mixes them
+     * @throws UnexpectedFrameException when every frame is valid but the datagram does not start with a HELLO,
+     *     has no RECORD or GOODBYE after it, or mixes them
      * @throws TruncatedFrameException when it ends inside a frame (or is empty)
      * @throws FrameProtocolException for any error in a frame
      */
@@ -38,29 +38,32 @@ public final class DatagramDecoder {
         int start = datagram.position();
         frames.resetOffset();
         try {
-            Frame first = next(datagram);
-            if (!(first instanceof Hello hello)) {
-                throw new UnexpectedFrameException(Frames.typeName(first) + " frame at datagram offset 0: a datagram "
-                        + "must start with a HELLO; the sender must put its HELLO first in every datagram");
+            // Two layers (PROTOCOL.md section 5.2): cut the whole datagram into valid frames first, so a frame
+            // error anywhere wins over a frame in the wrong place; only then check the order.
+            List<Frame> all = new ArrayList<>(4);
+            List<Long> offsets = new ArrayList<>(4);
+            do {
+                offsets.add(frames.bytesConsumed());
+                all.add(next(datagram));
+            } while (datagram.hasRemaining());
+            if (!(all.get(0) instanceof Hello hello)) {
+                throw new UnexpectedFrameException(Frames.typeName(all.get(0)) + " frame at datagram offset 0: a "
+                        + "datagram must start with a HELLO; the sender must put its HELLO first in every datagram");
             }
-            if (!datagram.hasRemaining()) {
-                throw new UnexpectedFrameException("datagram of " + (datagram.position() - start) + " bytes holds only a "
-                        + "HELLO: the sender must follow it with one or more RECORDs or one GOODBYE");
+            if (all.size() == 1) {
+                throw new UnexpectedFrameException("datagram of " + (datagram.position() - start) + " bytes holds "
+                        + "only a HELLO: the sender must follow it with one or more RECORDs or one GOODBYE");
             }
-            List<Frame> rest = new ArrayList<>(4);
-            while (datagram.hasRemaining()) {
-                long offset = frames.bytesConsumed();
-                Frame frame = next(datagram);
-                if (frame instanceof Hello
-                        || (frame instanceof Goodbye && !rest.isEmpty())
-                        || (!rest.isEmpty() && rest.get(0) instanceof Goodbye)) {
-                    throw new UnexpectedFrameException(Frames.typeName(frame) + " frame at datagram offset " + offset
-                            + " is out of place: a datagram holds one HELLO then RECORDs or exactly one GOODBYE; the "
-                            + "sender must send the GOODBYE in a datagram of its own");
+            List<Frame> rest = all.subList(1, all.size());
+            for (int i = 0; i < rest.size(); i++) {
+                Frame frame = rest.get(i);
+                if (frame instanceof Hello || (i > 0 && (frame instanceof Goodbye || rest.get(0) instanceof Goodbye))) {
+                    throw new UnexpectedFrameException(Frames.typeName(frame) + " frame at datagram offset "
+                            + offsets.get(i + 1) + " is out of place: a datagram holds one HELLO then RECORDs or "
+                            + "exactly one GOODBYE; the sender must send the GOODBYE in a datagram of its own");
                 }
-                rest.add(frame);
             }
-            return new Datagram(hello, rest);
+            return new Datagram(hello, new ArrayList<>(rest));
         } catch (FrameProtocolException e) {
             datagram.position(start);
             throw e;

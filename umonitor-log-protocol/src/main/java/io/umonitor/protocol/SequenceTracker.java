@@ -13,18 +13,21 @@ import java.util.TreeMap;
  * Loss accounting from sequence numbers, exactly as PROTOCOL.md section 7, per (sender name, session):
  *
  * <ul>
- *   <li>{@code expected} starts at the first sequence number received in the session;
+ *   <li>{@code expected} starts at 0 in every session;
  *   <li>{@code s > expected} reveals {@code s - expected} lost records, then {@code expected = s + 1};
  *   <li>{@code s == expected} advances {@code expected} by one;
  *   <li>{@code s < expected} arrived late or twice: counted out of order, and it reduces the lost count by
- *       one if it had been counted lost;
- *   <li>a GOODBYE with {@code produced = p} reveals {@code p - expected} lost records when positive
- *       ({@code expected} is 0 for a session that had no record).
+ *       one if it had been counted lost and its gap is still remembered;
+ *   <li>a GOODBYE with {@code produced = p} reveals {@code p - expected} lost records when positive; then
+ *       {@code expected = p}.
  * </ul>
  *
- * Sequence numbers are unsigned 64-bit. To stay bounded against a hostile sender, a session remembers
- * at most {@code maxGapsPerSession} ranges of missing numbers (beyond that, the oldest range can no
- * longer be recovered by late records) and a sender at most {@code maxSessionsPerSender} sessions (the
+ * Sequence numbers and counts are unsigned 64-bit (held in {@code long}s; print them with
+ * {@link Long#toUnsignedString(long)}). After sequence 2^64-1, {@code expected} is 2^64: no later record of
+ * the session is in order. A session's counts are exact (it cannot lose more than 2^64-1 records); a
+ * sender's totals saturate at 2^64-1. To stay bounded against a hostile sender, a session
+ * remembers at most {@code maxGapsPerSession} ranges of missing numbers (beyond that, the oldest range can
+ * no longer be recovered by late records) and a sender at most {@code maxSessionsPerSender} sessions (the
  * least recently started is forgotten; its counts stay in the sender's totals).
  *
  * <p>Not thread-safe: confine a tracker to one thread (e.g. the collector's event loop), or guard it.
@@ -37,7 +40,7 @@ public final class SequenceTracker {
 
     /** What one record told the tracker. */
     public enum Outcome {
-        /** The record had the expected sequence number (or started the session). */
+        /** The record had the expected sequence number. */
         IN_ORDER,
         /** The record revealed a gap: records before it were lost. */
         AFTER_GAP,
@@ -49,7 +52,8 @@ public final class SequenceTracker {
      * Counts for one session or, summed, for one sender.
      *
      * @param received records seen, in order or not
-     * @param lost records missing now (revealed by gaps and GOODBYEs, minus those that arrived late)
+     * @param lost records missing now (revealed by gaps and GOODBYEs, minus those that arrived late),
+     *     unsigned
      * @param outOfOrder records that arrived after a higher sequence number (late or duplicate)
      */
     public record Counts(long received, long lost, long outOfOrder) {
@@ -78,31 +82,28 @@ public final class SequenceTracker {
     public Outcome onRecord(String sender, long session, long sequence) {
         Sender s = sender(sender);
         Session state = s.session(session, maxSessionsPerSender);
-        state.received++;
-        s.received++;
-        if (!state.started) {
-            state.started = true;
+        state.received = saturatingAdd(state.received, 1);
+        s.received = saturatingAdd(s.received, 1);
+        int cmp = state.pastEnd ? -1 : Long.compareUnsigned(sequence, state.expected);
+        if (cmp >= 0) {
+            Outcome outcome = Outcome.IN_ORDER;
+            if (cmp > 0) {
+                long revealed = sequence - state.expected;
+                state.addGap(state.expected, sequence, maxGapsPerSession);
+                state.lost += revealed;
+                s.addLost(revealed);
+                outcome = Outcome.AFTER_GAP;
+            }
             state.expected = sequence + 1;
-            return Outcome.IN_ORDER;
+            // 2^64-1 was the last number a session can have: expected is now 2^64, which a long cannot hold.
+            state.pastEnd = sequence == -1L;
+            return outcome;
         }
-        int cmp = Long.compareUnsigned(sequence, state.expected);
-        if (cmp == 0) {
-            state.expected = sequence + 1;
-            return Outcome.IN_ORDER;
-        }
-        if (cmp > 0) {
-            long revealed = sequence - state.expected;
-            state.addGap(state.expected, sequence, maxGapsPerSession);
-            state.lost = saturatingAdd(state.lost, revealed);
-            s.lost = saturatingAdd(s.lost, revealed);
-            state.expected = sequence + 1;
-            return Outcome.AFTER_GAP;
-        }
-        state.outOfOrder++;
-        s.outOfOrder++;
+        state.outOfOrder = saturatingAdd(state.outOfOrder, 1);
+        s.outOfOrder = saturatingAdd(s.outOfOrder, 1);
         if (state.fillGap(sequence, maxGapsPerSession)) {
             state.lost--;
-            s.lost--;
+            s.recovered();
         }
         return Outcome.OUT_OF_ORDER;
     }
@@ -115,16 +116,14 @@ public final class SequenceTracker {
     public long onGoodbye(String sender, long session, long produced) {
         Sender s = sender(sender);
         Session state = s.session(session, maxSessionsPerSender);
-        long expected = state.started ? state.expected : 0;
-        state.started = true;
-        if (Long.compareUnsigned(produced, expected) <= 0) {
-            state.expected = expected;
+        long expected = state.expected;
+        if (state.pastEnd || Long.compareUnsigned(produced, expected) <= 0) {
             return 0;
         }
         long revealed = produced - expected;
         state.addGap(expected, produced, maxGapsPerSession);
-        state.lost = saturatingAdd(state.lost, revealed);
-        s.lost = saturatingAdd(s.lost, revealed);
+        state.lost += revealed;
+        s.addLost(revealed);
         state.expected = produced;
         return revealed;
     }
@@ -157,11 +156,12 @@ public final class SequenceTracker {
         return s;
     }
 
+    /** Unsigned addition that stops at 2^64-1 (-1 as a long). */
     private static long saturatingAdd(long a, long b) {
         long sum = a + b;
-        // Gaps are unsigned distances: a negative b means more than Long.MAX_VALUE records.
-        return (b < 0 || sum < a) ? Long.MAX_VALUE : sum;
+        return Long.compareUnsigned(sum, a) < 0 ? -1L : sum;
     }
+
 
     private static final class Sender {
         final LinkedHashMap<Long, Session> sessions = new LinkedHashMap<>();
@@ -169,6 +169,22 @@ public final class SequenceTracker {
         long received;
         long lost;
         long outOfOrder;
+        /** The lost total passed 2^64-1 and stays there: it no longer says how many were lost. */
+        boolean lostSaturated;
+
+        void addLost(long revealed) {
+            long sum = lost + revealed;
+            if (Long.compareUnsigned(sum, lost) < 0) {
+                lostSaturated = true;
+            }
+            lost = lostSaturated ? -1L : sum;
+        }
+
+        void recovered() {
+            if (!lostSaturated) {
+                lost--;
+            }
+        }
 
         Session session(long id, int maxSessions) {
             if (last != null && last.id == id) {
@@ -191,7 +207,8 @@ public final class SequenceTracker {
 
     private static final class Session {
         final long id;
-        boolean started;
+        /** Sequence 2^64-1 has been received: {@code expected} is 2^64. */
+        boolean pastEnd;
         long expected;
         long received;
         long lost;

@@ -11,11 +11,22 @@ class SequenceTrackerTest {
     private final SequenceTracker tracker = new SequenceTracker();
 
     @Test
-    void inOrderRecordsLoseNothingAndTheFirstNumberStartsTheSession() {
-        assertEquals(Outcome.IN_ORDER, tracker.onRecord("a", 1, 100));
-        assertEquals(Outcome.IN_ORDER, tracker.onRecord("a", 1, 101));
-        assertEquals(Outcome.IN_ORDER, tracker.onRecord("a", 1, 102));
+    void inOrderRecordsLoseNothing() {
+        assertEquals(Outcome.IN_ORDER, tracker.onRecord("a", 1, 0));
+        assertEquals(Outcome.IN_ORDER, tracker.onRecord("a", 1, 1));
+        assertEquals(Outcome.IN_ORDER, tracker.onRecord("a", 1, 2));
         assertEquals(new Counts(3, 0, 0), tracker.counts("a"));
+    }
+
+    @Test
+    void recordsLostBeforeTheFirstArrivalCountLikeThoseLostWhenNoneArrive() {
+        assertEquals(Outcome.AFTER_GAP, tracker.onRecord("a", 1, 5));
+        for (long s = 6; s < 10; s++) {
+            tracker.onRecord("a", 1, s);
+        }
+        tracker.onGoodbye("a", 1, 10);
+        assertEquals(new Counts(5, 5, 0), tracker.counts("a"), "records 0-4 are lost");
+        assertEquals(10, tracker.onGoodbye("b", 1, 10), "all 10 lost when none arrives");
     }
 
     @Test
@@ -45,10 +56,10 @@ class SequenceTrackerTest {
     }
 
     @Test
-    void recordsBeforeTheFirstOneSeenAreOutOfOrderNotRecovered() {
+    void recordsBeforeTheFirstOneSeenFillTheirGap() {
         tracker.onRecord("a", 1, 10);
         assertEquals(Outcome.OUT_OF_ORDER, tracker.onRecord("a", 1, 9));
-        assertEquals(new Counts(2, 0, 1), tracker.counts("a"));
+        assertEquals(new Counts(2, 9, 1), tracker.counts("a"));
     }
 
     @Test
@@ -71,7 +82,7 @@ class SequenceTrackerTest {
         assertEquals(Outcome.IN_ORDER, tracker.onRecord("a", 2, 0));
         tracker.onRecord("a", 2, 3);
         tracker.onRecord("a", 1, 2);
-        tracker.onRecord("b", 1, 7);
+        tracker.onRecord("b", 1, 0);
         assertEquals(Optional.of(new Counts(3, 0, 0)), tracker.counts("a", 1));
         assertEquals(Optional.of(new Counts(2, 2, 0)), tracker.counts("a", 2));
         assertEquals(new Counts(5, 2, 0), tracker.counts("a"));
@@ -79,11 +90,33 @@ class SequenceTrackerTest {
     }
 
     @Test
-    void sequenceNumbersAreUnsigned() {
+    void sequenceNumbersAndCountsAreUnsigned() {
         tracker.onRecord("a", 1, Long.MAX_VALUE);
         assertEquals(Outcome.IN_ORDER, tracker.onRecord("a", 1, Long.MIN_VALUE));
+        assertEquals(Outcome.AFTER_GAP, tracker.onRecord("a", 1, -2L));
+        // MAX_VALUE records before 2^63-1, then 2^63+1 .. 2^64-3: 2^64-3 - 2^63 = 2^63-3 more.
+        assertEquals("18446744073709551612", Long.toUnsignedString(tracker.counts("a").lost()));
+        assertEquals(Outcome.OUT_OF_ORDER, tracker.onRecord("a", 1, Long.MIN_VALUE + 2));
+        assertEquals("18446744073709551611", Long.toUnsignedString(tracker.counts("a").lost()));
+    }
+
+    @Test
+    void theLastSequenceNumberEndsTheSessionWithoutWrappingAround() {
         assertEquals(Outcome.AFTER_GAP, tracker.onRecord("a", 1, -1L));
-        assertEquals(Long.MAX_VALUE - 1, tracker.counts("a").lost());
+        assertEquals(Outcome.OUT_OF_ORDER, tracker.onRecord("a", 1, -1L), "a duplicate of 2^64-1, not in order");
+        assertEquals(Outcome.OUT_OF_ORDER, tracker.onRecord("a", 1, 0), "0 is not after 2^64-1");
+        assertEquals(0, tracker.onGoodbye("a", 1, -1L));
+        assertEquals("18446744073709551614", Long.toUnsignedString(tracker.counts("a").lost()),
+                "2^64-1 records before it, less the one (0) that arrived late");
+    }
+
+    @Test
+    void aGoodbyeProducingTheMostRecordsCountsThemAllWithoutSaturatingEarly() {
+        assertEquals(-1L, tracker.onGoodbye("a", 1, -1L));
+        assertEquals("18446744073709551615", Long.toUnsignedString(tracker.counts("a").lost()));
+        tracker.onGoodbye("a", 2, 5);
+        assertEquals("18446744073709551615", Long.toUnsignedString(tracker.counts("a").lost()),
+                "the sender total saturates at 2^64-1");
     }
 
     @Test

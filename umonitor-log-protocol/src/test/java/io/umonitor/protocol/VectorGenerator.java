@@ -34,7 +34,11 @@ import java.util.zip.CRC32;
  */
 public final class VectorGenerator {
     record Vector(String name, String description, String transport, byte[] bytes, String text, List<Frame> frames,
-            ProtocolErrorCode error, List<String> consoleText) {
+            ProtocolErrorCode error, List<String> consoleText, List<List<String>> accounting) {
+        Vector(String name, String description, String transport, byte[] bytes, String text, List<Frame> frames,
+                ProtocolErrorCode error, List<String> consoleText) {
+            this(name, description, transport, bytes, text, frames, error, consoleText, null);
+        }
     }
 
     static final String TOKEN = "3f2a9c0e5b7d41e8a6c2f0b9d4e17a53";
@@ -63,6 +67,10 @@ public final class VectorGenerator {
                 .withObjectIndenter(DefaultIndenter.SYSTEM_LINEFEED_INSTANCE.withLinefeed("\n"));
         for (Vector v : g.vectors) {
             VectorRunner.Result r = VectorRunner.run(v.transport(), v.bytes(), v.text());
+            if (v.accounting() != null && !v.accounting().equals(VectorRunner.accounting(r.frames()))) {
+                throw new IllegalStateException("vector " + v.name() + " accounts " + VectorRunner.accounting(r.frames())
+                        + ", expected " + v.accounting());
+            }
             if (!r.frames().equals(v.frames()) || r.error() != v.error() || !r.consoleText().equals(v.consoleText())) {
                 throw new IllegalStateException("vector " + v.name() + " decodes to " + r + ", expected frames "
                         + v.frames() + " error " + v.error() + " console " + v.consoleText());
@@ -83,6 +91,13 @@ public final class VectorGenerator {
             if (v.transport().equals("console")) {
                 ArrayNode text = o.putArray("console_text");
                 v.consoleText().forEach(text::add);
+            }
+            if (v.accounting() != null) {
+                ArrayNode sessions = o.putArray("accounting");
+                for (List<String> a : v.accounting()) {
+                    sessions.addObject().put("session", a.get(0)).put("received", a.get(1)).put("lost", a.get(2))
+                            .put("out_of_order", a.get(3));
+                }
             }
             Files.writeString(dir.resolve(v.name() + ".json"), mapper.writer(printer).writeValueAsString(o) + "\n");
         }
@@ -221,6 +236,113 @@ public final class VectorGenerator {
         tcp();
         udp();
         console();
+        settled();
+    }
+
+    /** One vector per point PROTOCOL.md once left open (issue 14). */
+    private void settled() {
+        RecordFrame r0 = record(0, "zero");
+        RecordFrame r1 = record(1, "one");
+        Goodbye bye2 = new Goodbye(2, 0, "exit");
+        // section 9: a frame vector applies none of the TCP ordering rules
+        valid("stream-no-ordering-rules", "a 'frame' vector applies none of the ordering rules of section 5.1: a "
+                + "RECORD before any HELLO, a second HELLO and a RECORD after a GOODBYE all decode", "frame",
+                r0, HELLO, HELLO, bye2, r1);
+        // section 5.2: which error wins
+        invalid("udp-hello-then-3-bytes", "a HELLO followed by 3 stray bytes: the datagram is first cut into frames, "
+                + "so it is TRUNCATED (not UNEXPECTED_FRAME for holding only a HELLO)", "udp",
+                concat(enc(HELLO), hex("554d01")), ProtocolErrorCode.TRUNCATED);
+        byte[] corruptLast = enc(HELLO, r0, HELLO, r1);
+        corruptLast[corruptLast.length - 1] ^= 0x01;
+        invalid("udp-second-hello-then-corrupt-record", "a HELLO, a RECORD, a second HELLO (out of place) and a RECORD "
+                + "with a CRC mismatch: a frame error anywhere wins over a frame in the wrong place", "udp",
+                corruptLast, ProtocolErrorCode.CORRUPT_FRAME);
+        // section 7: loss accounting
+        List<Frame> late = new ArrayList<>(List.of(HELLO));
+        for (long s = 5; s < 10; s++) {
+            late.add(record(s, "r" + s));
+        }
+        late.add(new Goodbye(10, 0, "exit"));
+        accounted("loss-records-before-the-first-arrival", "records 0-4 never arrive, 5-9 do, then a GOODBYE of 10: "
+                + "expected starts at 0, so the 5 are lost", "frame", late, List.of(List.of(
+                        Long.toUnsignedString(HELLO.session()), "5", "5", "0")));
+        accounted("loss-goodbye-only", "no record arrives, only a GOODBYE saying 10 were produced: all 10 are lost",
+                "udp", List.of(HELLO, new Goodbye(10, 0, "exit")),
+                List.of(List.of(Long.toUnsignedString(HELLO.session()), "0", "10", "0")));
+        accounted("loss-late-and-duplicate", "records 0, 3, 1, 1, 2 over UDP-like reordering: 3 reveals 2 lost, the "
+                + "late 1 and 2 take them back, the second 1 is a duplicate", "frame",
+                List.of(HELLO, record(0, "a"), record(3, "d"), record(1, "b"), record(1, "b"), record(2, "c")),
+                List.of(List.of(Long.toUnsignedString(HELLO.session()), "5", "0", "3")));
+        accounted("loss-last-sequence-number", "sequence numbers are unsigned and expected does not wrap: records "
+                + "2^63, 2^64-2 and 2^64-1, then 0 (out of order, it fills the first gap) and a GOODBYE of 2^64-1 "
+                + "(reveals nothing)", "frame",
+                List.of(HELLO, record(Long.MIN_VALUE, "2^63"), record(-2L, "2^64-2"), record(-1L, "2^64-1"),
+                        record(0, "0"), new Goodbye(-1L, 0, "exit")),
+                List.of(List.of(Long.toUnsignedString(HELLO.session()), "4", "18446744073709551612", "1")));
+        accounted("loss-goodbye-max-produced", "a GOODBYE saying 2^64-1 records were produced and none arrived: all "
+                + "18446744073709551615 are lost, counted exactly", "udp", List.of(HELLO, new Goodbye(-1L, 0, "")),
+                List.of(List.of(Long.toUnsignedString(HELLO.session()), "0", "18446744073709551615", "0")));
+        // section 5.3: the console
+        Hello s7 = new Hello("solo5-hello", "", "umonitor-c", "0.1.0", 7);
+        Hello s8 = new Hello("solo5-hello", "", "umonitor-c", "0.1.0", 8);
+        List<Frame> any = List.of(r0, s7, r0, bye2, r1, s8, r0);
+        vectors.add(new Vector("console-any-frame-order", "on the console any frame may follow any other: records "
+                + "before the first HELLO belong to session 0, a HELLO sets the session of what follows, a RECORD "
+                + "after a GOODBYE and a second HELLO are not errors", "console", null, lines(any.toArray(new Frame[0])),
+                any, null, List.of(), List.of(List.of("0", "1", "0", "0"), List.of("7", "2", "0", "1"),
+                        List.of("8", "1", "0", "0"))));
+        badLine("console-hello-bad-name", "a console HELLO is informational (its token is not checked), but its name "
+                + "must follow the name rule of section 4.1 like on every transport", "@UM1:"
+                + java.util.Base64.getEncoder().encodeToString(frame(1, new Raw().str8("bad/name").str8("")
+                        .str8("umonitor-c").str8("0.1.0").u64(7).get())), ProtocolErrorCode.CORRUPT_FRAME, r1);
+        String canonical = encoder.encodeConsoleLine(r0);
+        for (int i = 0; !canonical.endsWith("=="); i++) {
+            canonical = encoder.encodeConsoleLine(record(0, "padded " + i));
+        }
+        String padBits = nonZeroPadBits(canonical);
+        badLine("console-nonzero-pad-bits", "the base64 of a valid RECORD whose last character before the '=' has its "
+                + "unused bits set (RFC 4648 section 3.5): rejected, so each frame has exactly one console line",
+                padBits, ProtocolErrorCode.CORRUPT_FRAME, r1);
+        String big = repeat("The quick brown fox jumps over the lazy dog. ", 65_500);
+        RecordFrame longest = new RecordFrame(10, GuestClock.WALL, 1, LogLevel.INFO, "", big, List.of());
+        String longestLine = encoder.encodeConsoleLine(longest);
+        if (longestLine.length() != 87_385) {
+            throw new IllegalStateException("the longest frame's console line has " + longestLine.length() + " chars");
+        }
+        valid("console-longest-frame", "a console line of 87,385 characters carrying a frame of 65,535 bytes, the "
+                + "longest of section 3: every receiver accepts it", longestLine + "\n", List.of(longest), List.of());
+        String tooLong = "@UM1:" + repeat("QUFB", 87_384);
+        badLine("console-frame-line-too-long", "a line with the marker and 87,384 base64 characters, more than the "
+                + "87,380 of the longest frame: FRAME_TOO_LONG, and the line is kept as console text", tooLong,
+                ProtocolErrorCode.FRAME_TOO_LONG, r1);
+        String plain = repeat("plain text without a frame marker; ", 87_385);
+        valid("console-plain-line-87385", "an ordinary console line of 87,385 characters: every receiver keeps it "
+                + "as one line", plain + "\n" + encoder.encodeConsoleLine(r1) + "\n", List.of(r1), List.of(plain));
+        valid("console-cr-rule", "one CR at the end of a line is not part of it, for ordinary text and frame lines, "
+                + "and also for a last line without LF; a CR elsewhere is data", "plain\r\nmid\rdle\r\n"
+                + encoder.encodeConsoleLine(r0) + "\r\n" + "last\r", List.of(r0), List.of("plain", "mid\rdle", "last"));
+        valid("console-cr-last-frame-line", "a frame line that is the last line, ended by a CR without LF",
+                encoder.encodeConsoleLine(r1) + "\r", List.of(r1), List.of());
+    }
+
+    private void accounted(String name, String description, String transport, List<Frame> frames,
+            List<List<String>> accounting) {
+        valid(name, description, transport, frames.toArray(new Frame[0]));
+        Vector v = vectors.remove(vectors.size() - 1);
+        vectors.add(new Vector(v.name(), v.description(), v.transport(), v.bytes(), v.text(), v.frames(), v.error(),
+                v.consoleText(), accounting));
+    }
+
+    /** The same line with the unused bits of the last character before the padding set. */
+    static String nonZeroPadBits(String line) {
+        int pad = line.endsWith("==") ? 2 : line.endsWith("=") ? 1 : 0;
+        if (pad == 0) {
+            throw new IllegalStateException("pick a record whose base64 has padding");
+        }
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        int at = line.length() - 1 - pad;
+        int value = alphabet.indexOf(line.charAt(at)) | 1;
+        return line.substring(0, at) + alphabet.charAt(value) + line.substring(at + 1);
     }
 
     private void frames() {
@@ -284,7 +406,8 @@ public final class VectorGenerator {
                         List.of(Attribute.of("ключ", "значение"), Attribute.of("nul", "a\u0000b"),
                                 Attribute.of("emoji", "\uD83D\uDE00\uD83D\uDE80"))));
         valid("record-conventional-keys", "a WARN about a NULL argument with the conventional keys of section 4.2: "
-                + "function, file, line, stack, arg.NAME, error.kind, trace.*", "frame",
+                + "function, file, line, stack, arg.NAME, error.kind, trace.event, trace.fn, trace.caller, trace.depth, "
+                + "trace.thread", "frame",
                 new RecordFrame(9, GuestClock.WALL, 1_764_057_600_500_000_000L, LogLevel.WARN, "net",
                         "NULL pointer passed as buf",
                         List.of(Attribute.of("function", "send_packet"), Attribute.of("file", "net.c"),
@@ -294,7 +417,8 @@ public final class VectorGenerator {
                                 Attribute.of("error.kind", "null_argument"), Attribute.of("trace.event", "enter"),
                                 attr("trace.fn", new AttributeValue.UInt(0x401a2cL)),
                                 attr("trace.caller", new AttributeValue.UInt(0x4010f0L)),
-                                Attribute.of("trace.depth", 3))));
+                                Attribute.of("trace.depth", 3),
+                                attr("trace.thread", new AttributeValue.UInt(1)))));
         String big = repeat("The quick brown fox jumps over the lazy dog. ", 65_500);
         valid("record-max-frame-length", "a RECORD of exactly 65,535 bytes, the longest frame (message of 65,500 bytes)",
                 "frame", new RecordFrame(10, GuestClock.WALL, 1, LogLevel.INFO, "", big, List.of()));

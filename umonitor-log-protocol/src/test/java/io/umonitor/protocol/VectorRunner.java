@@ -99,14 +99,44 @@ final class VectorRunner {
         return new Result(frames, error, consoleText);
     }
 
+    /** Removes the LF and one CR at the end of the line, also when the last line has no LF. */
     static String stripNewline(String line) {
         int n = line.length();
         if (n > 0 && line.charAt(n - 1) == '\n') {
             n--;
-            if (n > 0 && line.charAt(n - 1) == '\r') {
-                n--;
-            }
+        }
+        if (n > 0 && line.charAt(n - 1) == '\r') {
+            n--;
         }
         return line.substring(0, n);
+    }
+
+    /**
+     * The loss accounting of PROTOCOL.md section 7 over decoded frames in order: per session in order of first
+     * appearance, {@code [session, received, lost, out_of_order]} as decimal strings. Frames before any HELLO
+     * belong to session 0.
+     */
+    static List<List<String>> accounting(List<Frame> frames) {
+        SequenceTracker tracker = new SequenceTracker(SequenceTracker.DEFAULT_MAX_GAPS_PER_SESSION, 1024);
+        java.util.LinkedHashSet<Long> sessions = new java.util.LinkedHashSet<>();
+        long session = 0;
+        for (Frame f : frames) {
+            if (f instanceof Hello h) {
+                session = h.session();
+            } else if (f instanceof RecordFrame r) {
+                sessions.add(session);
+                tracker.onRecord("s", session, r.sequence());
+            } else if (f instanceof Goodbye g) {
+                sessions.add(session);
+                tracker.onGoodbye("s", session, g.produced());
+            }
+        }
+        List<List<String>> out = new ArrayList<>();
+        for (long s : sessions) {
+            SequenceTracker.Counts c = tracker.counts("s", s).orElseThrow();
+            out.add(List.of(Long.toUnsignedString(s), Long.toUnsignedString(c.received()),
+                    Long.toUnsignedString(c.lost()), Long.toUnsignedString(c.outOfOrder())));
+        }
+        return out;
     }
 }

@@ -31,7 +31,7 @@ class VectorTest {
     @Test
     void theVectorSetIsCompleteAndWellFormed() throws Exception {
         List<Vector> all = Vectors.all();
-        assertTrue(all.size() >= 90, "expected the full vector set in " + Vectors.DIR.toAbsolutePath());
+        assertTrue(all.size() >= 109, "expected the full vector set in " + Vectors.DIR.toAbsolutePath());
         assertTrue(Files.exists(Vectors.DIR.resolve("README.md")));
         Set<String> transports = all.stream().map(Vector::transport).collect(Collectors.toCollection(TreeSet::new));
         assertEquals(Set.of("console", "frame", "tcp", "udp"), transports);
@@ -59,6 +59,9 @@ class VectorTest {
             assertEquals(v.frames(), r.frames(), "frames of " + v.name());
             assertEquals(v.error(), r.error(), "error of " + v.name());
             assertEquals(v.consoleText(), r.consoleText(), "console text of " + v.name());
+            if (v.accounting() != null) {
+                assertEquals(v.accounting(), VectorRunner.accounting(r.frames()), "accounting of " + v.name());
+            }
             JsonNode roundTrip = mapper.readTree(mapper.writeValueAsString(VectorJson.toJson(v.frames())));
             assertEquals(v.json().get("frames"), roundTrip);
         }));

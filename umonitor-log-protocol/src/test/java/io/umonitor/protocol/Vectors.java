@@ -45,6 +45,19 @@ final class Vectors {
             return lines;
         }
 
+        /** The expected loss accounting, {@code [session, received, lost, out_of_order]} each, or null. */
+        List<List<String>> accounting() {
+            if (!json.has("accounting")) {
+                return null;
+            }
+            List<List<String>> sessions = new ArrayList<>();
+            for (JsonNode n : json.get("accounting")) {
+                sessions.add(List.of(n.get("session").asText(), n.get("received").asText(), n.get("lost").asText(),
+                        n.get("out_of_order").asText()));
+            }
+            return sessions;
+        }
+
         @Override
         public String toString() {
             return name;

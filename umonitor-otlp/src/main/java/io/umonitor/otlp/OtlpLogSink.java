@@ -96,6 +96,12 @@ public final class OtlpLogSink implements LogSink {
         return exporter != null;
     }
 
+    /** Without {@code otlp.endpoint} the monitor gives this sink no thread and no queue. */
+    @Override
+    public boolean isEnabled() {
+        return exporting();
+    }
+
     /** Records the endpoint acknowledged so far. */
     public long exportedRecords() {
         return exported;

@@ -48,7 +48,9 @@ import java.util.OptionalInt;
  * environment carries {@code UMONITOR_NAME}, {@code UMONITOR_TOKEN}, {@code UMONITOR_TCP} and
  * {@code UMONITOR_UDP} for the C log client; other flavours get {@code umonitor.name=}, {@code umonitor.token=},
  * {@code umonitor.tcp=}, {@code umonitor.udp=}, {@code umonitor.ip=} and {@code umonitor.gw=} words (Unikraft
- * also {@code netdev.ip=}). Tap devices come from the network provisioner (QEMU runs inside the taps'
+ * also {@code netdev.ip=}). When the monitor receives syslog, rumprun guests also get
+ * {@code UMONITOR_SYSLOG=HOST:PORT} in their environment and the others the word {@code umonitor.syslog=HOST:PORT}.
+ * Tap devices come from the network provisioner (QEMU runs inside the taps'
  * namespace through {@code ip netns exec} when they live in one; the monitor's collectors cannot listen
  * there, so such a guest gets no collector address and a WARN in its log says so: its client logs on the
  * console); user-mode devices reach the host's loopback collectors at 10.0.2.2.
@@ -110,7 +112,15 @@ public final class QemuBackend implements UnikernelBackend {
             throw new LaunchException("unikernel '" + spec.name() + "' has taps in network namespace '"
                     + plan.namespace().get() + "' but the ip command is missing: install the Debian package iproute2");
         }
-        String append = KernelCommandLine.build(flavour, spec, plan, programName(spec.image()), options.extraAppend());
+        // Where to send syslog (when the monitor receives it): rumprun guests read UMONITOR_SYSLOG from their
+        // environment like the C client's variables, other kernels get the word umonitor.syslog=HOST:PORT.
+        String syslog = request.guestParameters().get(LaunchRequest.SYSLOG_PARAMETER);
+        UnikernelSpec guestSpec = syslog != null && flavour == Flavour.RUMPRUN
+                ? spec.toBuilder().environment(LaunchRequest.SYSLOG_PARAMETER, syslog).build() : spec;
+        String extraAppend = syslog != null && flavour != Flavour.RUMPRUN
+                ? (options.extraAppend() == null ? "" : options.extraAppend() + " ") + "umonitor.syslog=" + syslog
+                : options.extraAppend();
+        String append = KernelCommandLine.build(flavour, guestSpec, plan, programName(spec.image()), extraAppend);
         OptionalInt debugExit = options.debugExitPort(flavour);
         Path qmpSocket = qmpSocket(request.runDirectory(), spec.name());
 

@@ -76,6 +76,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *     codes as MirageOS means them (2 OCaml exception, 63 help/version, 64 argument error).</li>
  * <li>{@code solo5.umonitor-arguments=true|false}: pass the {@code --umonitor-*} keys to this image, or not
  *     (default: only when the image links a umonitor log client).</li>
+ * <li>{@code solo5.syslog=true}: when the monitor receives syslog, pass {@code --syslog=HOST --syslog-port=PORT}
+ *     (the keys MirageOS unikernels with a {@code logs-syslog} reporter declare); off by default, since a
+ *     MirageOS unikernel refuses a boot key it does not declare.</li>
  * </ul>
  *
  * <p><b>Console and exits.</b> stdout and stderr are read continuously. The unikernel counts as running
@@ -222,10 +225,18 @@ public final class Solo5Backend implements UnikernelBackend {
                 .arguments(argv.subList(1, argv.size()))
                 .workingDirectory(request.runDirectory())
                 .label(spec.name())
-                .output((stream, line) -> {
-                    // The line first: "running" then follows the last banner line in the log.
-                    output.consoleLine(stream, line);
-                    parser.accept(stream, line);
+                .output(new SupervisedProcess.OutputConsumer() {
+                    @Override
+                    public void line(GuestOutput.Stream stream, String line) {
+                        // The line first: "running" then follows the last banner line in the log.
+                        output.consoleLine(stream, line);
+                        parser.accept(stream, line);
+                    }
+
+                    @Override
+                    public void continuation(GuestOutput.Stream stream, String piece) {
+                        output.consoleContinuation(stream, piece);
+                    }
                 })
                 .start();
         output.note(LogLevel.INFO, tender.executableName() + " " + version.version() + " (ABI "

@@ -18,7 +18,8 @@ record Solo5Options(
         int gdbPort,
         Optional<String> cpus,
         boolean mirage,
-        Optional<Boolean> umonitorArguments) {
+        Optional<Boolean> umonitorArguments,
+        boolean syslogArguments) {
 
     static final String PREFIX = "solo5.";
     static final String TENDER = "solo5.tender";
@@ -27,7 +28,9 @@ record Solo5Options(
     static final String CPUS = "solo5.cpus";
     static final String MIRAGE = "solo5.mirage";
     static final String UMONITOR_ARGUMENTS = "solo5.umonitor-arguments";
-    static final List<String> KNOWN = List.of(TENDER, DEBUG, GDB_PORT, CPUS, MIRAGE, UMONITOR_ARGUMENTS);
+    /** Pass {@code --syslog=HOST --syslog-port=PORT} (the keys of MirageOS unikernels that log to syslog). */
+    static final String SYSLOG = "solo5.syslog";
+    static final List<String> KNOWN = List.of(TENDER, DEBUG, GDB_PORT, CPUS, MIRAGE, UMONITOR_ARGUMENTS, SYSLOG);
 
     /** A taskset CPU list: numbers and ranges separated by commas, e.g. {@code 0,2-3}. */
     private static final Pattern CPU_LIST = Pattern.compile("\\d+(-\\d+)?(,\\d+(-\\d+)?)*");
@@ -76,6 +79,7 @@ record Solo5Options(
         // Unset: decided per image (UmonitorClientSymbols), so it stays empty here.
         Optional<Boolean> umonitorArguments = options.containsKey(UMONITOR_ARGUMENTS)
                 ? Optional.of(bool(options, UMONITOR_ARGUMENTS, false, problems)) : Optional.empty();
+        boolean syslogArguments = bool(options, SYSLOG, false, problems);
         if (debug && tender.isPresent() && tender.get() != Tender.HVT) {
             problems.add(DEBUG + "=true needs the hvt tender (solo5-hvt-debug) but " + TENDER + "="
                     + tenderValue + ": build the unikernel for hvt or leave debug off");
@@ -84,7 +88,7 @@ record Solo5Options(
             throw new ConfigurationException("solo5 options of unikernel '" + spec.name() + "' are invalid: "
                     + String.join("; ", problems));
         }
-        return new Solo5Options(tender, debug, gdbPort, cpus, mirage, umonitorArguments);
+        return new Solo5Options(tender, debug, gdbPort, cpus, mirage, umonitorArguments, syslogArguments);
     }
 
     private static boolean bool(Map<String, String> options, String key, boolean dflt, List<String> problems) {

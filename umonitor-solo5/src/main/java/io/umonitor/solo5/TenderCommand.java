@@ -140,10 +140,20 @@ record TenderCommand(
                 request.collector(CollectorEndpoint.Transport.TCP, device)
                         .ifPresent(c -> args.add("--umonitor-tcp=" + c.hostAndPort()));
             }
-            // Guest parameters (e.g. UMONITOR_WS, the invocation gateway) as --umonitor-ws=... boot keys.
+            // Guest parameters (e.g. UMONITOR_WS, the invocation gateway) as --umonitor-ws=... boot keys; syslog
+            // only as the keys below, since a MirageOS unikernel stops at a boot key it does not declare.
             request.guestParameters().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
+                    .filter(e -> !e.getKey().equals(LaunchRequest.SYSLOG_PARAMETER))
                     .forEach(e -> args.add("--" + e.getKey().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + "="
                             + e.getValue()));
+        }
+        String syslog = request.guestParameters().get(LaunchRequest.SYSLOG_PARAMETER);
+        if (options.syslogArguments() && syslog != null) {
+            // The keys MirageOS unikernels with a logs-syslog reporter declare (Albatross passes the same).
+            int colon = syslog.lastIndexOf(':');
+            String host = syslog.substring(0, colon);
+            args.add("--syslog=" + (host.startsWith("[") ? host.substring(1, host.length() - 1) : host));
+            args.add("--syslog-port=" + syslog.substring(colon + 1));
         }
         return args;
     }

@@ -61,6 +61,27 @@ class TenderCommandTest {
     }
 
     @Test
+    void syslogBecomesTheMirageSyslogKeysOnlyWhenAskedAndNeverAnUnknownUmonitorKey() {
+        java.util.Map<String, String> parameters = java.util.Map.of("UMONITOR_WS", "ws://10.77.0.1:4242/invoke",
+                LaunchRequest.SYSLOG_PARAMETER, "10.77.0.1:5514");
+        LaunchRequest plain = webRequest(UnikernelSpec.builder("web", IMAGE), null);
+        LaunchRequest withoutOption = new LaunchRequest(plain.spec(), plain.token(), plain.networks(),
+                plain.collectors(), plain.output(), plain.runDirectory(), parameters);
+        LaunchRequest asked = webRequest(UnikernelSpec.builder("web", IMAGE).option("solo5.syslog", "true"), null);
+        LaunchRequest withOption = new LaunchRequest(asked.spec(), asked.token(), asked.networks(), asked.collectors(),
+                asked.output(), asked.runDirectory(), parameters);
+
+        List<String> off = TenderCommand.build(TENDER, WEB, withoutOption, Solo5Options.of(withoutOption.spec()), 0)
+                .guestArguments();
+        List<String> on = TenderCommand.build(TENDER, WEB, withOption, Solo5Options.of(withOption.spec()), 0)
+                .guestArguments();
+
+        assertTrue(off.stream().noneMatch(a -> a.contains("syslog")), off.toString());
+        assertEquals(List.of("--syslog=10.77.0.1", "--syslog-port=5514"), on.subList(on.size() - 2, on.size()));
+        assertTrue(on.stream().noneMatch(a -> a.startsWith("--umonitor-syslog")), on.toString());
+    }
+
+    @Test
     void defaultMemoryNoMirageNoUmonitorKeys() {
         LaunchRequest request = webRequest(UnikernelSpec.builder("web", IMAGE).argument("verbose")
                 .option("solo5.umonitor-arguments", "false"), null);

@@ -134,7 +134,7 @@ final class ControlServer implements AutoCloseable {
             n.put("state", h.state().name());
             n.put("restarts", h.restarts());
             LogStats s = h.logStats();
-            n.put("received", s.received()).put("lost", s.lost()).put("rejected", s.rejected()).put("dropped", s.dropped());
+            n.put("received", s.received()).put("lost", new java.math.BigInteger(Long.toUnsignedString(s.lost()))).put("rejected", s.rejected()).put("dropped", s.dropped());
             h.exitInfo().ifPresent(x -> putExit(n, x));
         }
         ArrayNode attached = reply.putArray("attached");

@@ -47,9 +47,19 @@ final class ListenCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print records as JSON lines.")
     boolean json;
 
+    @Option(names = "--syslog", arity = "0..1", fallbackValue = "127.0.0.1:5514", paramLabel = "ADDRESS",
+            description = "Also receive syslog (RFC 5424/3164) over UDP and TCP on ADDRESS (default ${FALLBACK-VALUE}), "
+                    + "each message attributed to the unikernel its APP-NAME names.")
+    String syslog;
+
     @Override
     public Integer call() throws Exception {
-        Monitor monitor = common.monitorBuilder().acceptAttachedSenders(token()).build();
+        Monitor.Builder builder = common.monitorBuilder().acceptAttachedSenders(token());
+        if (syslog != null) {
+            builder.property("syslog.udpAddress", syslog).property("syslog.tcpAddress", syslog)
+                    .property("syslog.attributeByName", "appname").property("syslog.attachUnknown", "true");
+        }
+        Monitor monitor = builder.build();
         CountDownLatch interrupted = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             monitor.close();
@@ -59,6 +69,10 @@ final class ListenCommand implements Callable<Integer> {
              MetricsEndpoint metrics = MetricsEndpoint.start(common.metrics, monitor)) {
             for (CollectorEndpoint e : monitor.endpoints()) {
                 System.err.printf("listening: UMONITOR_%s=%s%n", e.transport(), e.hostAndPort());
+            }
+            if (syslog != null) {
+                System.err.printf("listening: syslog UDP and TCP %s (a message belongs to the unikernel its APP-NAME "
+                        + "names)%n", syslog);
             }
             System.err.println("logs are written to " + common.logDirectory() + "; Ctrl-C to stop");
             RecordPrinter printer = new RecordPrinter(System.out, !json && RecordPrinter.terminalSupportsColour(), true);

@@ -28,9 +28,9 @@ final class PsCommand implements Callable<Integer> {
                 JsonNode exit = u.path("exit");
                 String exitText = exit.isMissingNode() ? "" : exit.path("code").asInt() + " " + exit.path("classification").asText()
                         + ": " + Escaping.escape(exit.path("description").asText());
-                System.out.printf("%-20s %-8s %-8s %8d %9d %6d %8d  %s%n", u.path("name").asText(), u.path("backend").asText(),
+                System.out.printf("%-20s %-8s %-8s %8d %9d %6s %8d  %s%n", u.path("name").asText(), u.path("backend").asText(),
                         u.path("state").asText(), u.path("restarts").asInt(), u.path("received").asLong(),
-                        u.path("lost").asLong(), u.path("rejected").asLong(), exitText);
+                        u.path("lost").asText(), u.path("rejected").asLong(), exitText);
             }
             for (JsonNode a : reply.path("attached")) {
                 System.out.printf("%-20s %-8s %-8s %8s %9d %6d %8d  dropped %d%n", a.path("name").asText(), "attach",

@@ -27,9 +27,19 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print records as JSON lines.")
     boolean json;
 
+    @Option(names = "--syslog", description = "Also receive the unikernel's syslog: on its tap's host address (by its "
+            + "source address) and on loopback (by APP-NAME); it learns where in UMONITOR_SYSLOG (process, qemu) or, "
+            + "with --option solo5.syslog=true, as --syslog= boot keys.")
+    boolean syslog;
+
     @Override
     public Integer call() throws Exception {
-        Monitor monitor = common.monitorBuilder().build();
+        Monitor.Builder builder = common.monitorBuilder();
+        if (syslog) {
+            builder.property("syslog.udpAddress", "127.0.0.1:0").property("syslog.tcpAddress", "127.0.0.1:0")
+                    .property("syslog.attributeByName", "appname");
+        }
+        Monitor monitor = builder.build();
         Runtime.getRuntime().addShutdownHook(new Thread(monitor::close, "umonitor-shutdown"));
         try (monitor; ControlServer control = ControlServer.start(common.home().control(), new MonitorControlTarget(monitor));
              MetricsEndpoint metrics = MetricsEndpoint.start(common.metrics, monitor)) {

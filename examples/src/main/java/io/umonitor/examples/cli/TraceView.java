@@ -34,7 +34,7 @@ final class TraceView {
     }
 
     private static RecordFrame frameOf(LogRecord r) {
-        return new RecordFrame(Math.max(0, r.sequence()), r.guestClock(), r.guestNanos(), r.level(), r.logger(),
+        return new RecordFrame(r.hasSequence() ? r.sequence() : 0, r.guestClock(), r.guestNanos(), r.level(), r.logger(),
                 r.message(), r.attributes());
     }
 }

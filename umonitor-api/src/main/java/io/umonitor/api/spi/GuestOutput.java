@@ -18,6 +18,17 @@ public interface GuestOutput {
      */
     void consoleLine(Stream stream, String line);
 
+    /**
+     * The next piece of the last console line of {@code stream}, which was longer than the backend's line
+     * limit. The monitor keeps it as console text marked as a continuation and never decodes it as a frame.
+     * Backends that never cut lines need not call it.
+     *
+     * @since 0.2
+     */
+    default void consoleContinuation(Stream stream, String piece) {
+        consoleLine(stream, piece);
+    }
+
     /** The application inside the unikernel has started (e.g. rumprun's main() marker). */
     void running();
 

@@ -33,6 +33,9 @@ public record LaunchRequest(
         Path runDirectory,
         Map<String, String> guestParameters) {
 
+    /** Guest parameter naming where the monitor receives syslog, {@code HOST:PORT} (when syslog is on). */
+    public static final String SYSLOG_PARAMETER = "UMONITOR_SYSLOG";
+
     /** A request without guest parameters (the 0.1 form). */
     public LaunchRequest(UnikernelSpec spec, String token, List<ProvisionedNetwork> networks,
             List<CollectorEndpoint> collectors, GuestOutput output, Path runDirectory) {

@@ -23,6 +23,17 @@ public interface LogSink extends AutoCloseable {
     }
 
     /**
+     * Whether the sink, once opened, wants records. A sink found on the classpath that its settings leave
+     * off (e.g. syslog forwarding without an address) returns false: the monitor then closes it and gives it
+     * no thread and no queue.
+     *
+     * @since 0.2
+     */
+    default boolean isEnabled() {
+        return true;
+    }
+
+    /**
      * Takes one record. May buffer; a failure to store should be thrown (the monitor counts it, reports
      * it as a record and keeps feeding the sink, so it can resume when e.g. disk space returns).
      */

@@ -48,7 +48,11 @@ public final class DefaultLogHubFactory implements LogHubFactory {
         for (Map.Entry<LogSink, ProviderContext> e : config.sinks().entrySet()) {
             try {
                 e.getKey().open(e.getValue());
-                opened.add(e.getKey());
+                if (e.getKey().isEnabled()) {
+                    opened.add(e.getKey());
+                } else {
+                    closeAll(List.of(e.getKey()));
+                }
             } catch (RuntimeException ex) {
                 problems.add("log sink '" + e.getKey().id() + "': " + ex.getMessage());
             }

@@ -559,6 +559,15 @@ public final class ManagedUnikernel implements UnikernelHandle {
         }
 
         @Override
+        public void consoleContinuation(Stream stream, String piece) {
+            try {
+                context.hub().consoleContinuation(name(), stream, piece);
+            } catch (RuntimeException e) {
+                LOG.warn("log hub refused a console line of {}", name(), e);
+            }
+        }
+
+        @Override
         public void running() {
             markRunning(this);
         }

@@ -5,24 +5,36 @@ import java.util.function.Consumer;
 
 /**
  * Cuts a byte stream into lines of at most {@code maxLineBytes} bytes, so a guest that never writes
- * a newline cannot make the monitor buffer without bound. A line ends at LF; a CR before it is dropped.
- * An over-long line is emitted in pieces, cut before a UTF-8 character rather than inside it. Bytes are
- * decoded as UTF-8; malformed input becomes U+FFFD. Not thread-safe: one splitter per stream.
+ * a newline cannot make the monitor buffer without bound. A line ends at LF or at the end of the stream;
+ * one CR at its end is dropped. An over-long line is emitted in pieces, cut before a UTF-8 character
+ * rather than inside it: the first piece as a line, the others as continuations of it. Bytes are decoded
+ * as UTF-8; malformed input becomes U+FFFD. Not thread-safe: one splitter per stream.
  */
 final class LineSplitter {
     /** Long enough for any UTF-8 character, so a piece always makes progress. */
     static final int MIN_LINE_BYTES = 4;
 
-    private final byte[] line;
+    private final int maxLineBytes;
+    private byte[] line;
     private final Consumer<String> lines;
+    private final Consumer<String> continuations;
     private int length;
+    /** The line being read was cut: its next piece is a continuation. */
+    private boolean continuing;
 
     LineSplitter(int maxLineBytes, Consumer<String> lines) {
+        this(maxLineBytes, lines, lines);
+    }
+
+    LineSplitter(int maxLineBytes, Consumer<String> lines, Consumer<String> continuations) {
         if (maxLineBytes < MIN_LINE_BYTES) {
             throw new IllegalArgumentException("maxLineBytes " + maxLineBytes + " is below " + MIN_LINE_BYTES);
         }
-        this.line = new byte[maxLineBytes];
+        this.maxLineBytes = maxLineBytes;
+        // Grown on demand: most console lines are short, and the limit is large enough for any frame line.
+        this.line = new byte[Math.min(maxLineBytes, 1024)];
         this.lines = lines;
+        this.continuations = continuations;
     }
 
     void feed(byte[] bytes, int offset, int count) {
@@ -34,7 +46,11 @@ final class LineSplitter {
                 continue;
             }
             if (length == line.length) {
-                splitBefore(b);
+                if (length < maxLineBytes) {
+                    line = java.util.Arrays.copyOf(line, (int) Math.min(maxLineBytes, 2L * length));
+                } else {
+                    splitBefore(b);
+                }
             }
             line[length++] = b;
         }
@@ -70,12 +86,14 @@ final class LineSplitter {
         if (n > 0 && line[n - 1] == '\r') {
             n--;
         }
-        lines.accept(new String(line, 0, n, StandardCharsets.UTF_8));
+        (continuing ? continuations : lines).accept(new String(line, 0, n, StandardCharsets.UTF_8));
         length = 0;
+        continuing = false;
     }
 
     private void emitPiece(int count) {
-        lines.accept(new String(line, 0, count, StandardCharsets.UTF_8));
+        (continuing ? continuations : lines).accept(new String(line, 0, count, StandardCharsets.UTF_8));
+        continuing = true;
     }
 
     private static boolean isContinuation(byte b) {

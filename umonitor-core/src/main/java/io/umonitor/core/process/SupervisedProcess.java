@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Its stdout and stderr are read continuously, each on a thread of its own, so the child never blocks
  * on a full pipe. Output is cut into lines of at most {@link Builder#maxLineBytes} bytes (a longer line
- * arrives in pieces; nothing is buffered without bound), decoded as UTF-8 with U+FFFD for malformed
+ * arrives in pieces, the first as a line and the rest as {@link OutputConsumer#continuation}s; nothing is
+ * buffered without bound), decoded as UTF-8 with U+FFFD for malformed
  * bytes, and handed through a bounded queue to the {@link OutputConsumer} on one delivery thread. When
  * the consumer falls so far behind that the queue is full, lines are dropped and counted
  * ({@link OutputConsumer#linesDropped}) rather than stalling the child. Stdin is closed at once: a guest
@@ -63,12 +64,23 @@ public final class SupervisedProcess {
     private static final int READ_BUFFER_BYTES = 64 * 1024;
 
     /**
+     * Every console line of 87,385 characters, which carries the longest frame of the log protocol, fits
+     * whole even if each character took 4 bytes of UTF-8 (PROTOCOL.md section 5.3).
+     */
+    public static final int DEFAULT_MAX_LINE_BYTES = 384 * 1024;
+
+    /**
      * Receives a process's output on the process's delivery thread, in order per stream. Must not block
      * for long: while it runs, lines queue up, and beyond the queue's capacity they are dropped.
      */
     public interface OutputConsumer {
         /** One line without its terminator. */
         void line(GuestOutput.Stream stream, String line);
+
+        /** The next piece of the last line of {@code stream}, which was longer than the line limit. */
+        default void continuation(GuestOutput.Stream stream, String piece) {
+            line(stream, piece);
+        }
 
         /** {@code count} lines of {@code stream} were dropped because the queue was full. */
         default void linesDropped(GuestOutput.Stream stream, long count) {
@@ -216,7 +228,7 @@ public final class SupervisedProcess {
         private boolean inheritEnvironment = true;
         private Path workingDirectory;
         private OutputConsumer output = (stream, line) -> { };
-        private int maxLineBytes = 16 * 1024;
+        private int maxLineBytes = DEFAULT_MAX_LINE_BYTES;
         private long queueCapacityChars = 1024L * 1024;
         private Duration drainTimeout = Duration.ofSeconds(2);
         private String label;
@@ -361,10 +373,10 @@ public final class SupervisedProcess {
      * memory up to the capacity and then dropped (counted) lines, never a blocked child.
      */
     private static final class LineQueue {
-        private record Item(GuestOutput.Stream stream, String line) {
+        private record Item(GuestOutput.Stream stream, String line, boolean continuation) {
         }
 
-        private static final Item END = new Item(null, null);
+        private static final Item END = new Item(null, null, false);
 
         private ArrayDeque<Item> items = new ArrayDeque<>();
         private boolean deliveryWaiting;
@@ -400,7 +412,8 @@ public final class SupervisedProcess {
                 streams.add(in);
             }
             Thread reader = new Thread(() -> {
-                LineSplitter splitter = new LineSplitter(maxLineBytes, line -> offer(stream, line));
+                LineSplitter splitter = new LineSplitter(maxLineBytes, line -> offer(stream, line, false),
+                        piece -> offer(stream, piece, true));
                 byte[] buffer = new byte[READ_BUFFER_BYTES];
                 try (in) {
                     int n;
@@ -458,7 +471,7 @@ public final class SupervisedProcess {
             }
         }
 
-        private synchronized void offer(GuestOutput.Stream stream, String line) {
+        private synchronized void offer(GuestOutput.Stream stream, String line, boolean continuation) {
             if (abandoned) {
                 return;
             }
@@ -468,7 +481,7 @@ public final class SupervisedProcess {
                 return;
             }
             queuedChars.addAndGet(line.length());
-            items.addLast(new Item(stream, line));
+            items.addLast(new Item(stream, line, continuation));
             if (deliveryWaiting) {
                 notifyAll();
             }
@@ -516,7 +529,11 @@ public final class SupervisedProcess {
                         // Counted until handed over, so a stuck consumer holds at most the capacity.
                         queuedChars.addAndGet(-item.line().length());
                         try {
-                            consumer.line(item.stream(), item.line());
+                            if (item.continuation()) {
+                                consumer.continuation(item.stream(), item.line());
+                            } else {
+                                consumer.line(item.stream(), item.line());
+                            }
                         } catch (RuntimeException e) {
                             LOG.warn("{}: output consumer failed on a {} line; continuing", label, item.stream(), e);
                         }

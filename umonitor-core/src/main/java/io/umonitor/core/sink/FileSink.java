@@ -1,13 +1,6 @@
 package io.umonitor.core.sink;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.SerializableString;
-import com.fasterxml.jackson.core.io.CharacterEscapes;
-import com.fasterxml.jackson.core.io.SerializedString;
 import com.google.auto.service.AutoService;
-import io.umonitor.api.Attribute;
-import io.umonitor.api.AttributeValue;
 import io.umonitor.api.ConfigurationException;
 import io.umonitor.api.LogRecord;
 import io.umonitor.api.Names;
@@ -110,7 +103,7 @@ public final class FileSink implements LogSink {
 
     private final Map<String, LogFile> files = new LinkedHashMap<>(64, 0.75f, true);
     private final TextLineEncoder text = new TextLineEncoder();
-    private JsonLineEncoder json;
+    private JsonRecordCodec.Encoder json;
     private String lastName;
     private LogFile lastFile;
     private boolean opened;
@@ -217,7 +210,7 @@ public final class FileSink implements LogSink {
                     + ": fix the 'file.*' settings");
         }
         if (format == Format.JSON) {
-            json = new JsonLineEncoder();
+            json = new JsonRecordCodec.Encoder();
         }
         opened = true;
     }
@@ -582,178 +575,6 @@ public final class FileSink implements LogSink {
             return Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class,
                     java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
         } catch (IOException e) {
-            return null;
-        }
-    }
-
-    /**
-     * JSON Lines through Jackson's streaming generator, with terminal controls escaped too. Public so the
-     * live log stream sends the very shape the files hold. Not thread-safe: one per writer thread.
-     */
-    public static final class JsonLineEncoder {
-        private static final int TIME_LENGTH = 27;
-        private final LineOutput out = new LineOutput();
-        private final JsonGenerator generator;
-        private final TimeFormat time = new TimeFormat();
-
-        private static String typeName(AttributeValue v) {
-            if (v instanceof AttributeValue.Str) {
-                return "str";
-            } else if (v instanceof AttributeValue.Int) {
-                return "int";
-            } else if (v instanceof AttributeValue.UInt) {
-                return "uint";
-            } else if (v instanceof AttributeValue.Float) {
-                return "float";
-            } else if (v instanceof AttributeValue.Bool) {
-                return "bool";
-            } else if (v instanceof AttributeValue.Bytes) {
-                return "bytes";
-            }
-            return "null";
-        }
-
-        public JsonLineEncoder() {
-            try {
-                generator = new JsonFactory().createGenerator(out);
-                generator.setCharacterEscapes(new TerminalSafeEscapes());
-                generator.setRootValueSeparator(null);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        /** Encodes one record as a line ending in '\n'; read it with {@link #bytes()} and {@link #length()}. */
-        public void encode(LogRecord r) {
-            out.reset();
-            try {
-                generator.writeStartObject();
-                generator.writeFieldName("time");
-                generator.writeString(time.format(r.receivedAt()), 0, TIME_LENGTH);
-                generator.writeStringField("unikernel", r.unikernel());
-                generator.writeStringField("level", r.level().name());
-                generator.writeStringField("origin", r.origin().name());
-                if (r.sequence() >= 0) {
-                    generator.writeNumberField("sequence", r.sequence());
-                }
-                if (r.guestClock() != io.umonitor.api.GuestClock.NONE) {
-                    generator.writeStringField("guestClock", r.guestClock().name());
-                    generator.writeNumberField("guestNanos", r.guestNanos());
-                }
-                generator.writeStringField("logger", r.logger());
-                generator.writeStringField("message", r.message());
-                if (!r.attributes().isEmpty()) {
-                    generator.writeArrayFieldStart("attributes");
-                    for (Attribute a : r.attributes()) {
-                        generator.writeStartObject();
-                        generator.writeStringField("key", a.key());
-                        AttributeValue v = a.value();
-                        if (v instanceof AttributeValue.Str s) {
-                            generator.writeStringField("value", s.value());
-                        } else if (v instanceof AttributeValue.Int n) {
-                            generator.writeNumberField("value", n.value());
-                        } else if (v instanceof AttributeValue.Float f) {
-                            generator.writeNumberField("value", f.value());
-                        } else if (v instanceof AttributeValue.Bool b) {
-                            generator.writeBooleanField("value", b.value());
-                        } else if (v instanceof AttributeValue.Null) {
-                            generator.writeNullField("value");
-                        } else {
-                            generator.writeStringField("value", v.render());
-                        }
-                        generator.writeStringField("type", typeName(v));
-                        generator.writeEndObject();
-                    }
-                    generator.writeEndArray();
-                }
-                generator.writeEndObject();
-                generator.writeRaw('\n');
-                generator.flush();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot encode a record as JSON: " + e.getMessage(), e);
-            }
-        }
-
-        public byte[] bytes() {
-            return out.buf;
-        }
-
-        public int length() {
-            return out.count;
-        }
-    }
-
-    /** {@code 2026-11-25T07:44:34.123456Z} into a reused char array, formatting each second only once. */
-    private static final class TimeFormat {
-        private static final java.time.format.DateTimeFormatter SECONDS = java.time.format.DateTimeFormatter
-                .ofPattern("yyyy-MM-dd'T'HH:mm:ss.").withZone(java.time.ZoneOffset.UTC);
-        private final char[] chars = new char[27];
-        private long second = Long.MIN_VALUE;
-
-        char[] format(java.time.Instant t) {
-            if (t.getEpochSecond() != second) {
-                second = t.getEpochSecond();
-                SECONDS.format(t).getChars(0, 20, chars, 0);
-                chars[26] = 'Z';
-            }
-            int micros = t.getNano() / 1000;
-            for (int i = 25; i >= 20; i--) {
-                chars[i] = (char) ('0' + micros % 10);
-                micros /= 10;
-            }
-            return chars;
-        }
-    }
-
-    /** A reusable in-memory stream the JSON generator writes one line into. */
-    private static final class LineOutput extends java.io.OutputStream {
-        byte[] buf = new byte[1024];
-        int count;
-
-        void reset() {
-            count = 0;
-        }
-
-        private void ensure(int more) {
-            if (count + more > buf.length) {
-                buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, count + more));
-            }
-        }
-
-        @Override
-        public void write(int b) {
-            ensure(1);
-            buf[count++] = (byte) b;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) {
-            ensure(len);
-            System.arraycopy(b, off, buf, count, len);
-            count += len;
-        }
-    }
-
-    /** JSON's own escapes plus DEL, C1 controls, line separators and bidi overrides. */
-    private static final class TerminalSafeEscapes extends CharacterEscapes {
-        private final int[] ascii;
-
-        TerminalSafeEscapes() {
-            ascii = standardAsciiEscapesForJSON();
-            ascii[0x7f] = ESCAPE_STANDARD;
-        }
-
-        @Override
-        public int[] getEscapeCodesForAscii() {
-            return ascii;
-        }
-
-        @Override
-        public SerializableString getEscapeSequence(int ch) {
-            if ((ch >= 0x80 && ch <= 0x9f) || ch == 0x2028 || ch == 0x2029 || (ch >= 0x202a && ch <= 0x202e)
-                    || (ch >= 0x2066 && ch <= 0x2069) || ch == 0xfeff) {
-                return new SerializedString(String.format("\\u%04x", ch));
-            }
             return null;
         }
     }

@@ -59,8 +59,8 @@ public final class Slf4jSink implements LogSink {
         MDC.put("umonitor.origin", record.origin().name());
         try {
             LoggingEventBuilder event = logger.atLevel(level);
-            if (record.sequence() >= 0) {
-                event = event.addKeyValue("sequence", record.sequence());
+            if (record.hasSequence()) {
+                event = event.addKeyValue("sequence", Long.toUnsignedString(record.sequence()));
             }
             for (Attribute a : record.attributes()) {
                 event = event.addKeyValue(a.key(), Escaping.escape(a.value().render()));

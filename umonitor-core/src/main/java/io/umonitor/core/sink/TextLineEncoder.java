@@ -63,10 +63,10 @@ final class TextLineEncoder {
         timestamp(record.receivedAt());
         raw(LEVELS[record.level().ordinal()]);
         raw(ORIGINS[record.origin().ordinal()]);
-        if (record.sequence() >= 0) {
+        if (record.hasSequence()) {
             ensure(22);
             buf[len++] = '#';
-            decimal(record.sequence());
+            unsignedDecimal(record.sequence());
             buf[len++] = ' ';
         }
         String logger = record.logger();
@@ -143,6 +143,14 @@ final class TextLineEncoder {
         ensure(bytes.length);
         System.arraycopy(bytes, 0, buf, len, bytes.length);
         len += bytes.length;
+    }
+
+    private void unsignedDecimal(long value) {
+        if (value >= 0) {
+            decimal(value);
+        } else {
+            raw(Long.toUnsignedString(value).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
     }
 
     private void decimal(long value) {

@@ -65,4 +65,26 @@ class LineSplitterTest {
         assertEquals("signal 11 (SIGSEGV)", ProcessExit.fromExitValue(139, false, 0).describe());
         assertEquals("exit code 3", ProcessExit.fromExitValue(3, false, 0).describe());
     }
+
+    @Test
+    void thePiecesAfterTheFirstOfAnOverlongLineAreContinuationsAndTheNextLineIsNot() {
+        List<String> lines = new ArrayList<>();
+        List<String> continuations = new ArrayList<>();
+        LineSplitter splitter = new LineSplitter(10, lines::add, continuations::add);
+        byte[] input = ("x".repeat(25) + "\r\nnext\nlast\r").getBytes(StandardCharsets.US_ASCII);
+        splitter.feed(input, 0, input.length);
+        splitter.finish();
+        assertEquals(List.of("x".repeat(10), "next", "last"), lines, "one CR at the end, also without LF, is dropped");
+        assertEquals(List.of("x".repeat(10), "x".repeat(5)), continuations);
+    }
+
+    @Test
+    void aLineOfTheLongestConsoleFrameStaysWholeAtTheDefaultLimit() {
+        String frameLine = "@UM1:" + "QUFB".repeat(87_380 / 4);
+        assertEquals(List.of(frameLine), split((frameLine + "\n").getBytes(StandardCharsets.US_ASCII),
+                SupervisedProcess.DEFAULT_MAX_LINE_BYTES, 65_536));
+        String wide = "\uD83D\uDE00".repeat(87_385);
+        assertEquals(List.of(wide), split((wide + "\n").getBytes(StandardCharsets.UTF_8),
+                SupervisedProcess.DEFAULT_MAX_LINE_BYTES, 65_536), "87,385 four-byte characters fit too");
+    }
 }

@@ -97,7 +97,7 @@ public final class RecordMapping {
             }
         }
         builder.put(ORIGIN, record.origin().name().toLowerCase(Locale.ROOT));
-        if (record.sequence() != -1) {
+        if (record.hasSequence()) {
             if (record.sequence() >= 0) {
                 builder.put(AttributeKey.longKey("umonitor.sequence"), record.sequence());
             } else {

@@ -231,7 +231,18 @@ public final class QemuGuest implements LaunchedUnikernel {
         attempt.process = SupervisedProcess.builder(Path.of(command.get(0)))
                 .arguments(command.subList(1, command.size()))
                 .label("qemu-" + name)
-                .output(attempt::line)
+                .output(new SupervisedProcess.OutputConsumer() {
+                    @Override
+                    public void line(GuestOutput.Stream stream, String line) {
+                        attempt.line(stream, line);
+                    }
+
+                    @Override
+                    public void continuation(GuestOutput.Stream stream, String piece) {
+                        output.consoleContinuation(stream == GuestOutput.Stream.STDOUT ? GuestOutput.Stream.SERIAL
+                                : stream, piece);
+                    }
+                })
                 .start();
         try {
             attempt.qmp = QmpClient.connect(qmpSocket, STARTUP_TIMEOUT, attempt.process::isAlive, attempt::event,

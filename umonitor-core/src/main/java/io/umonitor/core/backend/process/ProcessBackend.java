@@ -46,7 +46,8 @@ import java.util.Map;
  *
  * <p>Spec options: {@code process.workingDirectory} (default: the run directory),
  * {@code process.inheritEnvironment} ({@code true} or {@code false}, default true). Monitor settings
- * ({@code process.KEY}): {@code maxLineBytes} (default 16384), {@code drainTimeoutMs} (default 2000).
+ * ({@code process.KEY}): {@code maxLineBytes} (default 393216: a longer console line is kept in pieces, the
+ * later ones marked as continuations), {@code drainTimeoutMs} (default 2000).
  *
  * <p>Exit classification: exit code 0 is NORMAL, any other code FAILURE; a signal the program raises
  * itself (SIGSEGV, SIGABRT, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS, SIGXCPU, SIGXFSZ) is CRASH; any
@@ -65,7 +66,7 @@ public final class ProcessBackend implements UnikernelBackend {
     private static final String OPTION_INHERIT_ENVIRONMENT = ID + ".inheritEnvironment";
     private static final List<String> OPTIONS = List.of(OPTION_WORKING_DIRECTORY, OPTION_INHERIT_ENVIRONMENT);
 
-    private volatile int maxLineBytes = 16 * 1024;
+    private volatile int maxLineBytes = SupervisedProcess.DEFAULT_MAX_LINE_BYTES;
     private volatile Duration drainTimeout = Duration.ofSeconds(2);
 
     /** No I/O: the monitor may construct backends it never uses. */
@@ -148,6 +149,11 @@ public final class ProcessBackend implements UnikernelBackend {
             @Override
             public void line(GuestOutput.Stream stream, String line) {
                 output.consoleLine(stream, line);
+            }
+
+            @Override
+            public void continuation(GuestOutput.Stream stream, String piece) {
+                output.consoleContinuation(stream, piece);
             }
 
             @Override

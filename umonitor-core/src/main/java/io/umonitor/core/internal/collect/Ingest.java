@@ -18,6 +18,13 @@ public interface Ingest {
      */
     SenderState authenticate(Hello hello, LogOrigin origin, Object peer);
 
+    /**
+     * The sender called {@code name}, for input that names its sender without a token (syslog): when
+     * {@code registeredOnly}, only a unikernel the monitor launched and still runs; otherwise also a new
+     * attached sender (bounded like attach mode). Null when there is none (the caller counts the rejection).
+     */
+    SenderState senderNamed(String name, boolean registeredOnly);
+
     /** A protocol error or other refusal attributable to an authenticated sender. */
     void rejected(SenderState sender, LogOrigin origin, Object peer, String reason);
 
@@ -38,4 +45,10 @@ public interface Ingest {
 
     /** Says something about a sender's connection in that sender's log (an INFO MONITOR record). */
     void notice(SenderState sender, String message);
+
+    /** A protocol error for a rejection notice: its PROTOCOL.md error code first, when it has one. */
+    static String describe(RuntimeException e) {
+        return e instanceof io.umonitor.protocol.FrameProtocolException f ? f.errorCode() + ": " + f.getMessage()
+                : e.getMessage();
+    }
 }

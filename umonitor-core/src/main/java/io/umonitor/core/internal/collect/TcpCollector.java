@@ -342,6 +342,7 @@ public final class TcpCollector implements AutoCloseable {
         }
         if (n < 0) {
             if (buf.position() > 0 && c.sender != null) {
+                dispatchRound();
                 ingest.rejected(c.sender, LogOrigin.TCP, c.peer,
                         "connection ended in the middle of a frame (TRUNCATED, " + buf.position() + " bytes)");
             }
@@ -369,7 +370,7 @@ public final class TcpCollector implements AutoCloseable {
             Frame frame;
             while ((frame = c.decoder.decode(buf)) != null) {
                 if (frame instanceof RecordFrame r && c.sender != null) {
-                    round.add(new LogRecord(c.sender.name(), LogOrigin.TCP, r.sequence(), r.clock(),
+                    round.add(new LogRecord(c.sender.name(), LogOrigin.TCP, true, r.sequence(), r.clock(),
                             r.timestampNanos(), roundTime, r.level(), r.logger(), r.message(), r.attributes()));
                 } else if (frame instanceof Hello hello && c.sender == null) {
                     SenderState sender = ingest.authenticate(hello, LogOrigin.TCP, c.peer);
@@ -389,7 +390,7 @@ public final class TcpCollector implements AutoCloseable {
             }
         } catch (ProtocolException e) {
             finishChunk(c, start);
-            reject(c, e.getMessage());
+            reject(c, Ingest.describe(e));
             close(c);
             return -1;
         } catch (RuntimeException e) {
@@ -484,6 +485,8 @@ public final class TcpCollector implements AutoCloseable {
     }
 
     private void reject(Connection c, String reason) {
+        // The records decoded before the error go to the sinks first, so the notice follows them in the log.
+        dispatchRound();
         if (c.sender != null) {
             ingest.rejected(c.sender, LogOrigin.TCP, c.peer, reason);
         } else {

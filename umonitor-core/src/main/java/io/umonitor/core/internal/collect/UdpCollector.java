@@ -181,7 +181,7 @@ public final class UdpCollector implements AutoCloseable {
         try {
             datagram = decoder.decode(buffer);
         } catch (ProtocolException e) {
-            rejectBadDatagram(buffer.position(start0), from, e.getMessage());
+            rejectBadDatagram(buffer.position(start0), from, Ingest.describe(e));
             return;
         } catch (RuntimeException e) {
             rejectBadDatagram(buffer.position(start0), from, "the decoder failed: " + e);
@@ -196,7 +196,7 @@ public final class UdpCollector implements AutoCloseable {
         int start = round.size();
         for (Frame frame : datagram.frames()) {
             if (frame instanceof RecordFrame r) {
-                round.add(new LogRecord(sender.name(), LogOrigin.UDP, r.sequence(), r.clock(), r.timestampNanos(),
+                round.add(new LogRecord(sender.name(), LogOrigin.UDP, true, r.sequence(), r.clock(), r.timestampNanos(),
                         receivedAt, r.level(), r.logger(), r.message(), r.attributes()));
             } else if (frame instanceof Goodbye goodbye) {
                 sender.lost(sequences.goodbye(goodbye.produced()));

@@ -80,6 +80,11 @@ public final class GatewayLogHub implements LogHub {
     }
 
     @Override
+    public void consoleContinuation(String name, GuestOutput.Stream stream, String piece) {
+        delegate.consoleContinuation(name, stream, piece);
+    }
+
+    @Override
     public void publish(LogRecord record) {
         delegate.publish(record);
     }

@@ -3,7 +3,7 @@ package io.umonitor.core.internal.gateway;
 import io.umonitor.api.LogFilter;
 import io.umonitor.api.LogLevel;
 import io.umonitor.api.LogRecord;
-import io.umonitor.core.sink.FileSink;
+import io.umonitor.core.sink.JsonRecordCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
@@ -33,7 +33,7 @@ final class LogSubscription implements Consumer<LogRecord> {
     private final WebSocket conn;
     private final Set<String> names;
     private final LogLevel minimum;
-    private final FileSink.JsonLineEncoder encoder = new FileSink.JsonLineEncoder();
+    private final JsonRecordCodec.Encoder encoder = new JsonRecordCodec.Encoder();
     private volatile AutoCloseable follow;
     private volatile boolean closed;
 

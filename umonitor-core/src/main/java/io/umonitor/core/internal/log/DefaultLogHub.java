@@ -1,6 +1,7 @@
 package io.umonitor.core.internal.log;
 
 import io.umonitor.api.Attribute;
+import io.umonitor.api.AttributeValue;
 import io.umonitor.api.ConfigurationException;
 import io.umonitor.api.GuestClock;
 import io.umonitor.api.LogFilter;
@@ -64,6 +65,9 @@ import org.slf4j.LoggerFactory;
 public final class DefaultLogHub implements LogHub {
     private static final Logger LOG = LoggerFactory.getLogger(DefaultLogHub.class);
     private static final String MONITOR_LOGGER = "umonitor";
+    /** Marks the pieces after the first of a console line longer than the backend's line limit. */
+    private static final Attribute CONSOLE_CONTINUATION =
+            new Attribute("console.continuation", new AttributeValue.Bool(true));
     private static final int DETAILED_REPORTS_PER_INTERVAL = 5;
     /** The attribute of the periodic "records dropped" report; a failing sink is not fed these reports. */
     static final String DROPPED_REPORT_ATTRIBUTE = "dropped";
@@ -352,6 +356,11 @@ public final class DefaultLogHub implements LogHub {
         return settings;
     }
 
+    /** How collector extensions (syslog) hand records in, the way the TCP and UDP collectors do. */
+    public Ingest ingest() {
+        return ingest;
+    }
+
     /** Rejections that could not be attributed to any sender (garbage before a HELLO, unknown names). */
     public long unattributedRejections() {
         return unattributedRejections.get();
@@ -496,18 +505,28 @@ public final class DefaultLogHub implements LogHub {
 
     @Override
     public void consoleLine(String name, GuestOutput.Stream stream, String line) {
+        consoleText(name, stream, line, false);
+    }
+
+    @Override
+    public void consoleContinuation(String name, GuestOutput.Stream stream, String piece) {
+        consoleText(name, stream, piece, true);
+    }
+
+    private void consoleText(String name, GuestOutput.Stream stream, String line, boolean continuation) {
         SenderState s = sender(name);
         if (s == null || closed.get()) {
             return;
         }
         LogRecord record = null;
-        if (line.startsWith("@UM1:")) {
+        if (!continuation && line.startsWith("@UM1:")) {
             record = consoleFrame(s, line);
         }
         if (record == null) {
             LogLevel level = stream == GuestOutput.Stream.STDERR ? LogLevel.WARN : LogLevel.INFO;
             record = new LogRecord(name, LogOrigin.CONSOLE, -1, GuestClock.NONE, 0, Instant.now(), level,
-                    stream.name().toLowerCase(Locale.ROOT), line, List.of());
+                    stream.name().toLowerCase(Locale.ROOT), line,
+                    continuation ? List.of(CONSOLE_CONTINUATION) : List.of());
         }
         s.received(1);
         record = s.maskToken(record);
@@ -527,7 +546,7 @@ public final class DefaultLogHub implements LogHub {
                 decoded = console.decoder.decodeLine(line);
             } catch (ProtocolException | IllegalArgumentException e) {
                 ingest.rejected(s, LogOrigin.CONSOLE, "console", "bad console-encoded line kept as text: "
-                        + e.getMessage());
+                        + Ingest.describe(e));
                 return null;
             }
             if (decoded.isEmpty()) {
@@ -539,7 +558,7 @@ public final class DefaultLogHub implements LogHub {
             }
             if (frame instanceof RecordFrame r) {
                 s.lost(console.sequences.observe(r.sequence()));
-                return new LogRecord(s.name(), LogOrigin.CONSOLE, r.sequence(), r.clock(), r.timestampNanos(),
+                return new LogRecord(s.name(), LogOrigin.CONSOLE, true, r.sequence(), r.clock(), r.timestampNanos(),
                         Instant.now(), r.level(), r.logger(), r.message(), r.attributes());
             }
             // Session frames carry no record of their own. Say in words what the guest printed (never the raw
@@ -799,13 +818,17 @@ public final class DefaultLogHub implements LogHub {
         evictIdleAttached();
         for (SenderState s : senders.values()) {
             s.detailedReports.set(0);
-            long lost = s.pendingLost.getAndSet(0);
-            if (lost > 0) {
-                monitorRecord(s, LogLevel.WARN, lost + " record(s) lost before reaching umonitor (sequence gaps); "
-                        + s.lost.get() + " lost in total", List.of(Attribute.of("lost", lost)));
-            } else if (lost < 0) {
-                monitorRecord(s, LogLevel.INFO, (-lost) + " record(s) counted lost arrived late after all; "
-                        + s.lost.get() + " lost in total", List.of(Attribute.of("lost", lost)));
+            long[] loss = s.takeLossReport();
+            String total = Long.toUnsignedString(loss[2]) + " lost in total";
+            if (loss[0] != 0) {
+                monitorRecord(s, LogLevel.WARN, Long.toUnsignedString(loss[0]) + " record(s) lost before reaching "
+                        + "umonitor (sequence gaps); " + total,
+                        List.of(new Attribute("lost", new AttributeValue.UInt(loss[0]))));
+            }
+            if (loss[1] != 0) {
+                monitorRecord(s, LogLevel.INFO, Long.toUnsignedString(loss[1]) + " record(s) counted lost arrived "
+                        + "late after all; " + total,
+                        List.of(new Attribute("recovered", new AttributeValue.UInt(loss[1]))));
             }
             long dropped = s.pendingDropped.getAndSet(0);
             if (dropped > 0) {
@@ -847,7 +870,8 @@ public final class DefaultLogHub implements LogHub {
                     }
                     return s;
                 }
-                rejected(s, origin, peer, "bad token in HELLO");
+                rejected(s, origin, peer, "wrong token in HELLO from '" + name + "' (a known name; the token is "
+                        + "not the one this launch handed the unikernel)");
                 return null;
             }
             byte[] shared = attachToken;
@@ -867,11 +891,24 @@ public final class DefaultLogHub implements LogHub {
             }
             if (s != null) {
                 rejected(s, origin, peer, shared == null ? "sender is not registered (stopped or never launched)"
-                        : "bad token in HELLO");
+                        : "wrong token in HELLO from '" + name + "' (not the collector's attach token)");
+            } else if (shared != null && Names.isValidUnikernelName(name)) {
+                rejectedUnattributed(origin, peer, "HELLO from '" + name + "' refused: wrong token (not the "
+                        + "collector's attach token)");
             } else {
-                rejectedUnattributed(origin, peer, "HELLO from unknown sender '" + name + "' refused");
+                rejectedUnattributed(origin, peer, "HELLO from unknown sender '" + name + "' refused: no unikernel "
+                        + "of that name is registered");
             }
             return null;
+        }
+
+        @Override
+        public SenderState senderNamed(String name, boolean registeredOnly) {
+            if (registeredOnly) {
+                SenderState s = senders.get(name);
+                return s != null && s.isRegistered() ? s : null;
+            }
+            return Names.isValidUnikernelName(name) ? sender(name) : null;
         }
 
         @Override

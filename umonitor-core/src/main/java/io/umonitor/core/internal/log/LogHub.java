@@ -50,6 +50,15 @@ public interface LogHub extends AutoCloseable {
      */
     void consoleLine(String name, GuestOutput.Stream stream, String line);
 
+    /**
+     * The next piece of a console line longer than the backend's limit: text, never a frame, marked with the
+     * attribute {@code console.continuation=true}. The default treats it as a line, for hubs that never
+     * receive cut lines.
+     */
+    default void consoleContinuation(String name, GuestOutput.Stream stream, String piece) {
+        consoleLine(name, stream, piece);
+    }
+
     /** A record umonitor itself writes (launched, exited, restarted, ...). */
     void publish(LogRecord record);
 

@@ -42,7 +42,11 @@ public final class SenderState {
     final AtomicLong lost = new AtomicLong();
     final AtomicLong rejected = new AtomicLong();
     final AtomicLong dropped = new AtomicLong();
-    final AtomicLong pendingLost = new AtomicLong();
+    /** Unsigned records revealed lost and recovered since the last report; guarded by {@link #lost}. */
+    long pendingRevealed;
+    long pendingRecovered;
+    /** The lost total passed 2^64-1; guarded by {@link #lost}. */
+    private boolean lostSaturated;
     final AtomicLong pendingDropped = new AtomicLong();
     final AtomicLong pendingRejected = new AtomicLong();
     /** Detailed rejection reports sent in the current report interval (the rest are summed). */
@@ -170,12 +174,35 @@ public final class SenderState {
         }
     }
 
-    /** Adds a change of the lost count, as {@link Sequences} reports it. */
-    public void lost(long delta) {
-        if (delta != 0) {
-            lost.addAndGet(delta);
-            pendingLost.addAndGet(delta);
+    /** Adds a change of the lost count, as {@link Sequences} reports it; totals are unsigned and saturate. */
+    public void lost(Sequences.Change change) {
+        if (change.revealed() == 0 && change.recovered() == 0) {
+            return;
         }
+        synchronized (lost) {
+            long total = lost.get();
+            long sum = total + change.revealed();
+            lostSaturated |= Long.compareUnsigned(sum, total) < 0;
+            total = lostSaturated ? -1L : sum - change.recovered();
+            lost.set(total);
+            pendingRevealed = saturatingAdd(pendingRevealed, change.revealed());
+            pendingRecovered = saturatingAdd(pendingRecovered, change.recovered());
+        }
+    }
+
+    /** The revealed and recovered counts since the last call, and the lost total; all unsigned. */
+    long[] takeLossReport() {
+        synchronized (lost) {
+            long[] report = {pendingRevealed, pendingRecovered, lost.get()};
+            pendingRevealed = 0;
+            pendingRecovered = 0;
+            return report;
+        }
+    }
+
+    private static long saturatingAdd(long a, long b) {
+        long sum = a + b;
+        return Long.compareUnsigned(sum, a) < 0 ? -1L : sum;
     }
 
     /** Records accepted but not stored (rate limit, queue overflow, sink failure). */

@@ -200,7 +200,7 @@ class DefaultLogHubTest {
         await("two rejections", WAIT, () -> hub.stats("web").rejected() == 2);
         assertEquals(0, hub.stats("web").received());
         await("reports", WAIT, () -> sink.records(r -> r.origin() == LogOrigin.MONITOR
-                && r.message().contains("bad token")).size() == 2);
+                && r.message().contains("wrong token in HELLO from 'web'")).size() == 2);
         assertTrue(sink.records(r -> r.origin() != LogOrigin.MONITOR).isEmpty());
         assertTrue(sink.records().stream().noneMatch(r -> r.message().contains(token(1))
                 || r.message().contains(token(9))), "tokens are never logged");
@@ -236,7 +236,7 @@ class DefaultLogHubTest {
         assertEquals(skipped, hub.stats("lossy").lost());
         await("lost records reported", WAIT, () -> sink.records(r -> r.origin() == LogOrigin.MONITOR
                 && r.attribute("lost").isPresent()).stream()
-                .mapToLong(r -> ((io.umonitor.api.AttributeValue.Int) r.attribute("lost").get()).value())
+                .mapToLong(r -> ((io.umonitor.api.AttributeValue.UInt) r.attribute("lost").get()).value())
                 .sum() == skipped);
     }
 

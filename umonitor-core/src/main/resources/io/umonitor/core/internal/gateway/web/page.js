@@ -40,7 +40,7 @@
     if (r.logger) row.appendChild(text("span", "logger", r.logger));
     row.appendChild(text("span", "msg", r.message));
     if (Array.isArray(r.attributes)) {
-      for (const a of r.attributes) row.appendChild(text("span", "attr", a.key + "=" + JSON.stringify(a.value)));
+      for (const a of r.attributes) row.appendChild(text("span", "attr", a.key + "=" + (typeof a.value === "string" && a.type !== "str" && a.type !== "bytes" ? a.value : JSON.stringify(a.value))));
     }
     row.dataset.search = (r.unikernel + " " + (r.logger || "") + " " + r.message).toLowerCase();
     row.hidden = !visible(row);
