@@ -41,6 +41,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <time.h>
@@ -791,12 +793,17 @@ struct umon_client {
     unsigned frame_type;
     uint64_t next_attempt_ms, connected_at_ms;
     unsigned backoff_ms;
+    volatile int in_signal;     /* a crash handler is flushing: only async-signal-safe calls */
 #ifndef UMON_NO_POSIX
     struct sockaddr_storage addr;
     socklen_t addr_len;
 #endif
 #ifdef UMON_HAVE_THREADS
     pthread_mutex_t lock;
+    /* Who holds the lock, so that a crash handler can tell "my own thread crashed inside the client"
+     * (go ahead) from "another thread is sending" (wait for it). */
+    pthread_t owner;
+    volatile int owned;
     pthread_cond_t wake_flusher;
     pthread_t flusher;
     int flusher_running, flusher_stop;
@@ -809,6 +816,8 @@ static void lock(umon_client *c)
 {
 #ifdef UMON_HAVE_THREADS
     pthread_mutex_lock(&c->lock);
+    c->owner = pthread_self();
+    c->owned = 1;
 #else
     (void)c;
 #endif
@@ -817,6 +826,7 @@ static void lock(umon_client *c)
 static void unlock(umon_client *c)
 {
 #ifdef UMON_HAVE_THREADS
+    c->owned = 0;
     pthread_mutex_unlock(&c->lock);
 #else
     (void)c;
@@ -947,7 +957,10 @@ static int everything_sent(umon_client *c)
     return c->head == c->tail && c->frame_left == 0;
 }
 
-static int flush_locked(umon_client *c, unsigned timeout_ms)
+/* Sends until the buffer is empty or timeout_ms pass. Without wait_for_reconnect it gives up at once
+ * when a TCP client waits for a reconnect that is not due before the deadline: nothing can leave then,
+ * and a log call or a crash handler must not stall for it. Async-signal-safe when c->in_signal is set. */
+static int flush_locked(umon_client *c, unsigned timeout_ms, int wait_for_reconnect)
 {
     uint64_t deadline = now_ms(c) + timeout_ms;
     unsigned rounds = 0;
@@ -960,6 +973,9 @@ static int flush_locked(umon_client *c, unsigned timeout_ms)
         /* Without a clock (UMON_NO_POSIX) bound the attempts instead of the time. */
         if (now >= deadline || (now == 0 && ++rounds > 1000))
             return UMON_E_TIMEOUT;
+        if (!wait_for_reconnect && c->cfg.transport == UMON_TRANSPORT_TCP && c->state == TCP_DISCONNECTED &&
+            c->next_attempt_ms >= deadline)
+            return UMON_E_TIMEOUT;
         transport_wait(c, deadline - now);
     }
 }
@@ -969,7 +985,7 @@ static int enqueue_frame_space(umon_client *c, size_t need)
     if (make_room(c, need))
         return 1;
     if (c->cfg.blocking) {
-        flush_locked(c, c->cfg.flush_timeout_ms);
+        flush_locked(c, c->cfg.flush_timeout_ms, 1);
         return make_room(c, need);
     }
     pump(c);  /* the transport may have drained since the last call */
@@ -1025,7 +1041,9 @@ static int log_locked(umon_client *c, const umon_record *proto)
     c->tail += (size_t)n;
     c->pending++;
     if (c->cfg.blocking)
-        flush_locked(c, c->cfg.flush_timeout_ms);
+        flush_locked(c, c->cfg.flush_timeout_ms, 1);
+    else if ((int)r.level >= c->cfg.sync_level)
+        flush_locked(c, c->cfg.sync_timeout_ms, 0);  /* an ERROR is often the last word before a crash */
 #ifdef UMON_HAVE_THREADS
     else if (sends_in_background(c))
         nudge_flusher(c);
@@ -1120,7 +1138,7 @@ int umon_client_flush(umon_client *c, unsigned timeout_ms)
     if (c == NULL)
         return UMON_E_CLOSED;
     lock(c);
-    rc = c->closed ? UMON_E_CLOSED : flush_locked(c, timeout_ms);
+    rc = c->closed ? UMON_E_CLOSED : flush_locked(c, timeout_ms, 1);
     unlock(c);
     return rc;
 }
@@ -1175,6 +1193,8 @@ static void *flusher_main(void *arg)
             wake.tv_nsec -= 1000000000L;
         }
         pthread_cond_timedwait(&c->wake_flusher, &c->lock, &wake);
+        c->owner = pthread_self();
+        c->owned = 1;
         c->flusher_idle = 0;
         sent_last_round = !c->flusher_stop && !c->closed && !everything_sent(c);
         if (sent_last_round)
@@ -1250,10 +1270,10 @@ umon_client *umon_client_open(const umon_config *config, char *errmsg, size_t er
     c->fd = -1;
     memcpy(c->name, config->name, name_len + 1);
     if (config->logger != NULL) {
-        size_t n = u_strlen(config->logger);
-        if (n > sizeof c->logger - 1)
-            n = sizeof c->logger - 1;  /* the encoder cuts it at a character boundary anyway */
-        memcpy(c->logger, config->logger, n);
+        size_t logger_len = u_strlen(config->logger);
+        if (logger_len > sizeof c->logger - 1)
+            logger_len = sizeof c->logger - 1;  /* the encoder cuts it at a character boundary anyway */
+        memcpy(c->logger, config->logger, logger_len);
     }
     c->cfg.name = c->name;
     c->cfg.logger = c->logger;
@@ -1262,6 +1282,10 @@ umon_client *umon_client_open(const umon_config *config, char *errmsg, size_t er
         c->cfg.buffer_size = 64 * 1024;
     if (c->cfg.flush_timeout_ms == 0)
         c->cfg.flush_timeout_ms = 2000;
+    if (c->cfg.sync_level == 0)
+        c->cfg.sync_level = UMON_ERROR;
+    if (c->cfg.sync_timeout_ms == 0)
+        c->cfg.sync_timeout_ms = 200;
     if (c->cfg.reconnect_min_ms == 0)
         c->cfg.reconnect_min_ms = 100;
     if (c->cfg.reconnect_max_ms < c->cfg.reconnect_min_ms)
@@ -1406,7 +1430,7 @@ static int client_finish(umon_client *c, const char *reason)
     g.reason = UMON_S(reason);
     n = umon_encode_goodbye(frame, sizeof frame, &g);
     if (n > 0 && !make_room(c, (size_t)n)) {
-        flush_locked(c, c->cfg.flush_timeout_ms);
+        flush_locked(c, c->cfg.flush_timeout_ms, 1);
         if (!make_room(c, (size_t)n))
             n = UMON_E_FULL;
     }
@@ -1414,7 +1438,7 @@ static int client_finish(umon_client *c, const char *reason)
         memcpy(c->buf + c->tail, frame, (size_t)n);
         c->tail += (size_t)n;
     }
-    rc = flush_locked(c, c->cfg.flush_timeout_ms);
+    rc = flush_locked(c, c->cfg.flush_timeout_ms, 1);
     if (n < 0)
         rc = (int)n;
     transport_close(c);
@@ -1749,8 +1773,9 @@ static int console_write_all(umon_client *c, const char *line, size_t len)
         c->cfg.console_write(line, len);
         return UMON_OK;
     }
-    /* Text the program printed with stdio must come out before our line, not in the middle of it. */
-    if (fd == STDOUT_FILENO)
+    /* Text the program printed with stdio must come out before our line, not in the middle of it
+     * (not from a signal handler: stdio is not async-signal-safe). */
+    if (fd == STDOUT_FILENO && !c->in_signal)
         fflush(stdout);
     while (len > 0) {
         ssize_t n = write(fd, line, len);
@@ -1908,6 +1933,146 @@ static void shutdown_at_exit(void)
     umon_shutdown("exit");
 }
 
+#ifndef UMON_NO_POSIX
+/* ---- crash safety: hand the buffer over when a fatal signal arrives --------------------------- */
+
+static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+static const char *const crash_reasons[] = { "crashed: SIGSEGV", "crashed: SIGBUS", "crashed: SIGILL",
+                                             "crashed: SIGFPE", "crashed: SIGABRT" };
+#define CRASH_SIGNAL_COUNT (sizeof crash_signals / sizeof crash_signals[0])
+/* How long a crashing process may spend handing records over (and waiting for a sender thread). */
+#define CRASH_FLUSH_MS 1000u
+static struct sigaction crash_previous[CRASH_SIGNAL_COUNT];
+static int crash_handlers_installed;
+static volatile sig_atomic_t crash_flushing;  /* one thread flushes; others crashing meanwhile wait */
+#if defined(__GNUC__) || defined(__clang__)
+#define CLAIM_CRASH_FLUSH() __sync_bool_compare_and_swap(&crash_flushing, 0, 1)
+#else
+#define CLAIM_CRASH_FLUSH() (!crash_flushing && (crash_flushing = 1))
+#endif
+
+static void crash_pause_ms(unsigned ms)
+{
+    struct timespec ts;
+    ts.tv_sec = 0;
+    ts.tv_nsec = (long)ms * 1000000L;
+    nanosleep(&ts, NULL);
+}
+
+/* Async-signal-safe: the lock is only tried, and pump() makes system calls from the async-signal-safe
+ * list (send, sendto, write, poll, connect, clock_gettime) on the client's own memory. With goodbye
+ * the process is about to die: a GOODBYE follows the records and the client stays locked and closed. */
+static int crash_flush_client(umon_client *c, const char *goodbye)
+{
+    int locked = 0, rc;
+#ifdef UMON_HAVE_THREADS
+    unsigned waited;
+    for (waited = 0; waited < CRASH_FLUSH_MS; waited++) {
+        if (pthread_mutex_trylock(&c->lock) == 0) {
+            locked = 1;
+            break;
+        }
+        /* This very thread crashed inside the client: the frames before tail are complete, go ahead. */
+        if (c->owned && pthread_equal(c->owner, pthread_self()))
+            break;
+        crash_pause_ms(1);
+    }
+    if (waited == CRASH_FLUSH_MS)
+        return UMON_E_TIMEOUT;  /* another thread holds the client; leave it alone rather than garble it */
+#else
+    locked = 1;
+#endif
+    if (c->closed || c->buf == NULL) {
+        if (locked)
+            unlock(c);
+        return UMON_E_CLOSED;
+    }
+    c->in_signal = 1;
+    rc = flush_locked(c, CRASH_FLUSH_MS, 0);
+    if (goodbye != NULL) {
+        umon_goodbye g;
+        long n;
+        g.produced = c->next_sequence;
+        g.dropped = c->dropped;
+        g.reason = UMON_S(goodbye);
+        n = umon_encode_goodbye(NULL, c->cap, &g);
+        if (n > 0 && make_room(c, (size_t)n)) {
+            umon_encode_goodbye(c->buf + c->tail, (size_t)n, &g);
+            c->tail += (size_t)n;
+            rc = flush_locked(c, CRASH_FLUSH_MS, 0);
+        }
+        c->closed = 1;  /* no other thread may log after the GOODBYE in the moments left */
+        return rc;
+    }
+    c->in_signal = 0;
+    if (locked)
+        unlock(c);
+    return rc;
+}
+
+static void crash_handler(int sig, siginfo_t *info, void *context)
+{
+    int saved_errno = errno;
+    size_t i;
+    umon_client *c = default_client;
+    int dies;
+    (void)context;
+    for (i = 0; i < CRASH_SIGNAL_COUNT && crash_signals[i] != sig; i++)
+        ;
+    if (i == CRASH_SIGNAL_COUNT)
+        return;
+    /* With the default disposition the signal kills the process once we are done: say GOODBYE.
+     * A program's own handler may survive the signal, so then the session stays open. */
+    dies = !(crash_previous[i].sa_flags & SA_SIGINFO) && crash_previous[i].sa_handler == SIG_DFL;
+    if (CLAIM_CRASH_FLUSH()) {
+        if (c != NULL)
+            crash_flush_client(c, dies ? crash_reasons[i] : NULL);
+        if (!dies)
+            crash_flushing = 0;
+    } else {
+        unsigned waited;
+        for (waited = 0; crash_flushing && waited < 2 * CRASH_FLUSH_MS; waited++)
+            crash_pause_ms(1);  /* another thread crashed first: let it finish before we die */
+    }
+    /* Back to what was there before, and let the signal take its course: a fault the kernel raised
+     * repeats when this handler returns (with its original siginfo), anything else is raised again. */
+    sigaction(sig, &crash_previous[i], NULL);
+    if (info == NULL || info->si_code <= 0 || sig == SIGABRT)
+        raise(sig);
+    errno = saved_errno;
+}
+
+static void install_crash_handlers(void)
+{
+    struct sigaction sa;
+    size_t i;
+    if (crash_handlers_installed)
+        return;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = crash_handler;
+    sa.sa_flags = SA_SIGINFO;
+#ifdef SA_ONSTACK
+    sa.sa_flags |= SA_ONSTACK;  /* a stack overflow is survivable only on the program's sigaltstack */
+#endif
+    sigfillset(&sa.sa_mask);
+    for (i = 0; i < CRASH_SIGNAL_COUNT; i++)
+        sigaction(crash_signals[i], &sa, &crash_previous[i]);
+    crash_handlers_installed = 1;
+}
+
+int umon_crash_flush(void)
+{
+    umon_client *c = default_client;
+    return c == NULL ? UMON_E_CLOSED : crash_flush_client(c, NULL);
+}
+#else
+int umon_crash_flush(void)
+{
+    umon_client *c = default_client;
+    return c == NULL ? UMON_E_CLOSED : umon_client_flush(c, 1000);  /* no signals here: a plain flush */
+}
+#endif
+
 int umon_init(const umon_config *config)
 {
     umon_client *c;
@@ -1918,6 +2083,10 @@ int umon_init(const umon_config *config)
     if (default_client != NULL)
         client_finish(default_client, "reinit");
     default_client = c;
+#ifndef UMON_NO_POSIX
+    if (!config->no_crash_handler)
+        install_crash_handlers();
+#endif
 #ifndef UMON_FREESTANDING
     if (!atexit_registered && atexit(shutdown_at_exit) == 0)
         atexit_registered = 1;
@@ -1927,6 +2096,30 @@ int umon_init(const umon_config *config)
 #endif
     return UMON_OK;
 }
+
+#ifndef UMON_NO_POSIX
+/* UMONITOR_SYNC_LEVEL: a level name (TRACE ... FATAL) or NEVER; returns 0 for anything else. */
+static int sync_level_named(const char *value)
+{
+    static const char *const names[] = { "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "NEVER" };
+    int i;
+    for (i = 0; i < 7; i++)
+        if (strcasecmp(value, names[i]) == 0)
+            return i + 1;
+    return 0;
+}
+
+/* A program that logs nothing because the environment lacks something should hear why, once, even if
+ * it ignores the return code (umon_init_from_env() may be called by the trace hooks, too). */
+static void report_env_problem_once(void)
+{
+    static char reported[sizeof init_error];
+    if (strcmp(reported, init_error) == 0)
+        return;
+    memcpy(reported, init_error, sizeof reported);
+    fprintf(stderr, "%s\n", init_error);
+}
+#endif
 
 int umon_init_from_env(void)
 {
@@ -1938,15 +2131,29 @@ int umon_init_from_env(void)
     umon_config config;
     const char *tcp = getenv("UMONITOR_TCP");
     const char *udp = getenv("UMONITOR_UDP");
+    const char *sync = getenv("UMONITOR_SYNC_LEVEL");
+    int rc;
     memset(&config, 0, sizeof config);
     config.flush_interval_ms = 100;
     config.name = getenv("UMONITOR_NAME");
     config.token = getenv("UMONITOR_TOKEN");
     if (config.name == NULL || config.name[0] == '\0') {
+        int has_address = (tcp != NULL && tcp[0] != '\0') || (udp != NULL && udp[0] != '\0');
         errmsg_set(init_error, sizeof init_error,
-                   "umonitor: UMONITOR_NAME is not set: run the program under umonitor, or set "
-                   "UMONITOR_NAME (and UMONITOR_TCP=host:port or UMONITOR_UDP=host:port) yourself");
+                   "umonitor: UMONITOR_NAME is not set, so this program sends no log records: run it under "
+                   "umonitor, or set UMONITOR_NAME=<name>%s as `umonitor listen` prints them",
+                   has_address ? "" : " and UMONITOR_TCP=host:port or UMONITOR_UDP=host:port");
+        report_env_problem_once();
         return UMON_E_INVALID;
+    }
+    if (sync != NULL && sync[0] != '\0') {
+        config.sync_level = sync_level_named(sync);
+        if (config.sync_level == 0) {
+            errmsg_set(init_error, sizeof init_error,
+                       "umonitor: UMONITOR_SYNC_LEVEL=\"%.40s\" is not a level: use TRACE, DEBUG, INFO, WARN, "
+                       "ERROR (the default) or FATAL, or NEVER; using ERROR", sync);
+            report_env_problem_once();
+        }
     }
     if (tcp != NULL && tcp[0] != '\0') {
         config.transport = UMON_TRANSPORT_TCP;
@@ -1957,7 +2164,10 @@ int umon_init_from_env(void)
     } else {
         config.transport = UMON_TRANSPORT_CONSOLE;
     }
-    return umon_init(&config);
+    rc = umon_init(&config);
+    if (rc != UMON_OK)
+        report_env_problem_once();
+    return rc;
 #endif
 }
 
@@ -2005,6 +2215,7 @@ int umon_log_at(umon_level level, const char *function, const char *file, int li
 {
     umon_attr local[32];
     umon_attr *all = local;
+    const umon_attr *sent;
     size_t i, n = attr_count + 3;
     va_list ap;
     int rc;
@@ -2014,23 +2225,23 @@ int umon_log_at(umon_level level, const char *function, const char *file, int li
 #else
         all = malloc(n * sizeof *all);
 #endif
-        if (all == NULL) {  /* the record matters more than its location */
-            all = (umon_attr *)attrs;
-            n = attr_count;
-        }
     }
-    if (all != attrs) {
+    if (all != NULL) {
         all[0] = UMON_A_STR("function", function);
         all[1] = UMON_A_STR("file", file);
         all[2] = UMON_A_I64("line", line);
         for (i = 0; i < attr_count; i++)
             all[3 + i] = attrs[i];
+        sent = all;
+    } else {  /* the record matters more than its location */
+        sent = attrs;
+        n = attr_count;
     }
     va_start(ap, fmt);
-    rc = umon_client_vlog(default_client, level, NULL, all, n, fmt, ap);
+    rc = umon_client_vlog(default_client, level, NULL, sent, n, fmt, ap);
     va_end(ap);
 #ifndef UMON_FREESTANDING
-    if (all != local && all != attrs)
+    if (all != local)
         free(all);
 #endif
     return rc;

@@ -26,6 +26,10 @@
  * buffer waits). Without it, every log call sends, and records that could not leave at once go out on
  * a later log call, umon_client_poll() or flush.
  *
+ * ERROR and FATAL records (config->sync_level) are sent before the log call returns, and a fatal
+ * signal handler sends what is buffered (see umon_crash_flush()), so a crash does not take the last
+ * records with it.
+ *
  * Never blocks, never crashes on network errors: records that do not fit in the buffer are dropped,
  * counted, and still consume a sequence number (PROTOCOL.md section 7); SIGPIPE is suppressed
  * (MSG_NOSIGNAL); a lost TCP connection is re-established with exponential backoff and a new HELLO
@@ -257,7 +261,18 @@ typedef struct umon_config {
      * timeout counts 1000 attempts instead; without wait_ms attempts follow each other at once. */
     uint64_t (*monotonic_ms)(void);
     void (*wait_ms)(unsigned ms);
+
+    /* Records at or above this level are handed to the transport before the log call returns, so a
+     * crash right after logging them cannot lose them: the call waits up to sync_timeout_ms (0 = 200)
+     * for the transport, but never for a TCP reconnect that is not due by then. 0 = UMON_ERROR;
+     * UMON_SYNC_NEVER leaves every record to the background thread or a later call. */
+    int sync_level;
+    unsigned sync_timeout_ms;
+    /* umon_init() only: nonzero installs no fatal-signal handler (see umon_crash_flush()). */
+    int no_crash_handler;
 } umon_config;
+
+#define UMON_SYNC_NEVER 7
 
 typedef struct umon_stats {
     uint64_t produced;          /* records logged (= next sequence number) */
@@ -301,14 +316,32 @@ int umon_client_close(umon_client *client, const char *reason);
  * GOODBYE "exit". Returns UMON_OK or an error code; umon_init_error() then says why. */
 int umon_init(const umon_config *config);
 /* umon_init() from UMONITOR_NAME, UMONITOR_TOKEN and UMONITOR_TCP or UMONITOR_UDP (host:port; TCP
- * wins when both are set); neither set means the console encoding on standard output. Starts the
- * background flush thread (flush_interval_ms 100) where threads exist. */
+ * wins when both are set); neither set means the console encoding on standard output.
+ * UMONITOR_SYNC_LEVEL (TRACE ... FATAL, or NEVER) sets sync_level. Starts the background flush
+ * thread (flush_interval_ms 100) where threads exist. On failure (UMONITOR_NAME missing, a bad
+ * address) umon_init_error() is also printed on standard error, once per distinct message. */
 int umon_init_from_env(void);
 const char *umon_init_error(void);
 /* The process-wide client, or NULL. */
 umon_client *umon_default_client(void);
 /* Closes the process-wide client with GOODBYE reason; later send_log() calls return UMON_E_CLOSED. */
 int umon_shutdown(const char *reason);
+
+/*
+ * Crash safety of the process-wide client (POSIX builds). umon_init() installs a handler for SIGSEGV,
+ * SIGBUS, SIGILL, SIGFPE and SIGABRT (unless config->no_crash_handler) that hands what is buffered to
+ * the transport using async-signal-safe calls only, then puts back the handler that was there before
+ * (the program's own, or the default) and lets the signal take its course: the program's handler runs
+ * and the exit status is the same as without umonitor. When the signal's previous disposition was the
+ * default, the process is about to die and a GOODBYE "crashed: SIGSEGV" (etc.) follows the records.
+ * Together with sync_level (ERROR and FATAL leave before send_log() returns) and the atexit GOODBYE,
+ * only SIGKILL, _exit() and power loss can lose records still waiting in the buffer.
+ *
+ * A program that installs its own handler for these signals after umon_init() replaces the client's;
+ * it can call umon_crash_flush() from that handler. Async-signal-safe; sends no GOODBYE (the
+ * program may survive the signal). Returns UMON_OK when everything buffered was handed over.
+ */
+int umon_crash_flush(void);
 
 /* Logs through the process-wide client; returns like umon_client_log(), UMON_E_CLOSED before init. */
 int send_log(umon_level level, const char *fmt, ...) UMON_PRINTF(2, 3);

@@ -149,7 +149,7 @@ static void handle_arp(umon_net *n, const uint8_t *arp, size_t len)
         memcpy(n->next_hop_mac, arp + 8, 6);
         n->resolved = 1;
     }
-    if (op == 1 && memcmp(arp + 24, n->ip, 4) == 0) {
+    if (op == 1 && memcmp(arp + 24, n->ip, 4) == 0 && n->write_frame != NULL) {
         size_t fl = umon_net_build_arp(n->frame, sizeof n->frame, 2, n->mac, n->ip, arp + 8, arp + 14);
         if (fl > 0 && n->write_frame(n->io_ctx, n->frame, fl) == 0)
             n->arp_replies_sent++;
@@ -172,6 +172,9 @@ int umon_net_poll(umon_net *n)
 {
     uint8_t in[UMON_NET_MAX_FRAME + 4];
     int frames = 0;
+    /* Nothing to read from (no device acquired, say a console-only unikernel): polling is still safe. */
+    if (n == NULL || n->read_frame == NULL)
+        return 0;
     for (;;) {
         long len = n->read_frame(n->io_ctx, in, sizeof in);
         unsigned type;
@@ -194,6 +197,8 @@ int umon_net_send(void *net, const uint8_t *payload, size_t len)
 {
     umon_net *n = net;
     size_t fl;
+    if (n == NULL || n->write_frame == NULL)
+        return UMON_E_UNSUPPORTED;
     umon_net_poll(n);
     if (!n->resolved) {
         if (n->attempts_since_arp++ % 8 == 0) {

@@ -53,12 +53,14 @@ void umon_net_init(umon_net *n, const uint8_t mac[6], const uint8_t ip[4], const
                    uint16_t collector_port, const uint8_t *gateway_ip);
 
 /* Reads every waiting frame: learns the next hop's MAC from ARP, answers ARP requests for n->ip,
- * counts UDP datagrams addressed to n->ip. Returns the number of frames read. */
+ * counts UDP datagrams addressed to n->ip. Returns the number of frames read; 0 (and nothing else)
+ * when n has no read_frame, so a main loop may poll whatever transport is in use. */
 int umon_net_poll(umon_net *n);
 
 /* The client's datagram_send: sends payload to the collector as one UDP datagram. Returns UMON_OK,
  * UMON_E_FULL while the next hop's MAC is still being resolved (the client retries; an ARP request
- * goes out on the first try and every 8th after), UMON_E_TOO_LONG, or UMON_E_SYSTEM. */
+ * goes out on the first try and every 8th after), UMON_E_TOO_LONG, UMON_E_SYSTEM, or
+ * UMON_E_UNSUPPORTED when n has no write_frame. */
 int umon_net_send(void *net, const uint8_t *payload, size_t len);
 
 /* Frame builders; each returns the frame length, or 0 when cap is too small. */

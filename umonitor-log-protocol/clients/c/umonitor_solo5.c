@@ -95,6 +95,8 @@ int umon_solo5_init_udp(const char *name, const char *token, uint64_t session, c
 
 void umon_solo5_poll(void)
 {
+    /* After umon_solo5_init_console() no network device was acquired: solo5_net has no read_frame
+     * and umon_net_poll() returns at once, so one main loop serves every transport. */
     umon_net_poll(&solo5_net);
     umon_client_poll(umon_default_client());
 }

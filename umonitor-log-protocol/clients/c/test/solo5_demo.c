@@ -110,9 +110,11 @@ int solo5_app_main(const struct solo5_start_info *si)
         return SOLO5_EXIT_FAILURE;
     }
     say("solo5_demo: logging\n");  /* ordinary console text between the frames */
-    for (i = 0; i < count; i++)
+    for (i = 0; i < count; i++) {
         send_log_attrs(UMON_INFO, (umon_attr[]){ UMON_A_I64("i", i), UMON_A_STR("via", "solo5") }, 2,
                        "solo5 record %u \xc3\xbc", i);
+        umon_solo5_poll();  /* a main loop polls whatever the transport: safe on the console too */
+    }
     rc = umon_shutdown("done");
     say(rc == UMON_OK ? "solo5_demo: done\n" : "solo5_demo: shutdown timed out\n");
     return rc == UMON_OK ? SOLO5_EXIT_SUCCESS : SOLO5_EXIT_FAILURE;

@@ -122,10 +122,22 @@ static void test_arp_and_send(void)
     CHECK_EQ_LONG(net.udp_received, 1);
 }
 
+/* What umon_solo5_poll() does after umon_solo5_init_console(): no device, so no read_frame. It used to
+ * call through the NULL pointer and kill the unikernel. */
+static void test_poll_without_a_device_is_a_no_op(void)
+{
+    static umon_net none;
+    uint8_t payload[4] = { 1, 2, 3, 4 };
+    CHECK_EQ_LONG(umon_net_poll(&none), 0);
+    CHECK_EQ_LONG(umon_net_poll(NULL), 0);
+    CHECK_EQ_LONG(umon_net_send(&none, payload, sizeof payload), UMON_E_UNSUPPORTED);
+}
+
 int main(void)
 {
     test_checksum();
     test_udp_frame();
     test_arp_and_send();
+    test_poll_without_a_device_is_a_no_op();
     return check_report("test_net");
 }

@@ -89,7 +89,34 @@ module Stack = struct
   let tcp _ = ()
 end
 
-module Udp = Umonitor_log.Net.Udp (Stack)
-module Tcp = Umonitor_log.Net.Tcp (Stack)
+(* Lwt_main's exit hooks run on [exit], at the end of the program and after an exception escaped
+   Lwt_main.run (OCaml runs at_exit before reporting it), even when [exit] is called from inside
+   Lwt_main.run: the queue is sent and the GOODBYE said there. [close] does nothing the second time,
+   so a program that closes the reporter itself is not disturbed. Bounded, so a collector that stopped
+   reading cannot hold the exit. *)
+let exit_timeout = 2.0
+
+let close_at_exit close =
+  Lwt_main.at_exit (fun () -> Lwt.pick [ close ~reason:"exit"; Lwt_unix.sleep exit_timeout ])
+
+module Udp = struct
+  module U = Umonitor_log.Net.Udp (Stack)
+  include U
+
+  let create ?console ?queue ?max_datagram stack session dst ~port =
+    let t = U.create ?console ?queue ?max_datagram stack session dst ~port in
+    close_at_exit (fun ~reason -> U.close ~reason t);
+    t
+end
+
+module Tcp = struct
+  module T = Umonitor_log.Net.Tcp (Stack)
+  include T
+
+  let create ?console ?queue stack session dst ~port =
+    T.create ?console ?queue stack session dst ~port >|= function
+    | Ok t -> close_at_exit (fun ~reason -> T.close ~reason t); Ok t
+    | Error _ as e -> e
+end
 
 let wall_clock = `Wall (fun () -> Int64.of_float (Unix.gettimeofday () *. 1e9))

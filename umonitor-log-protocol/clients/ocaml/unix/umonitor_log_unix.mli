@@ -9,6 +9,11 @@ module Stack : sig
   (** Also ignores SIGPIPE, so that a write to a closed connection is an error, not an exit. *)
 end
 
+(** [Udp] and [Tcp] are {!Umonitor_log.Net.Udp} and {!Umonitor_log.Net.Tcp} over {!Stack}, whose
+    [create] also registers an exit hook (Lwt_main.at_exit): when the program ends, by [exit], by
+    returning, or by an exception that escapes Lwt_main.run or an Lwt.async thread, the records still
+    queued are sent and the GOODBYE "exit" follows them (within 2 s), unless [close] was called
+    before. *)
 module Udp : module type of Umonitor_log.Net.Udp (Stack)
 module Tcp : module type of Umonitor_log.Net.Tcp (Stack)
 
