@@ -17,8 +17,29 @@ final class ListenCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    @Option(names = "--token", defaultValue = "", description = "Token senders must present (default: none; collectors stay on loopback).")
+    @Option(names = "--token", defaultValue = "", description = "Token senders must present (default: none; collectors "
+            + "stay on loopback). Other users see it in ps: prefer --token-file or the UMONITOR_TOKEN environment variable.")
     String token;
+
+    @Option(names = "--token-file", paramLabel = "FILE", description = "Read the token senders must present from FILE "
+            + "(its first line); keep the file readable by you only.")
+    java.nio.file.Path tokenFile;
+
+    /** --token-file, else --token, else UMONITOR_TOKEN, else none. */
+    String token() throws java.io.IOException {
+        if (tokenFile != null) {
+            String first = java.nio.file.Files.readAllLines(tokenFile).stream().findFirst().orElse("").strip();
+            if (first.isEmpty()) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                        "--token-file " + tokenFile + " is empty: put the token on its first line");
+            }
+            return first;
+        }
+        if (!token.isEmpty()) {
+            return token;
+        }
+        return System.getenv().getOrDefault("UMONITOR_TOKEN", "");
+    }
 
     @Option(names = "--level", defaultValue = "TRACE", description = "Show records at least this severe.")
     String level;
@@ -33,7 +54,7 @@ final class ListenCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Monitor.Builder builder = common.monitorBuilder().acceptAttachedSenders(token);
+        Monitor.Builder builder = common.monitorBuilder().acceptAttachedSenders(token());
         if (syslog != null) {
             builder.property("syslog.udpAddress", syslog).property("syslog.tcpAddress", syslog)
                     .property("syslog.attributeByName", "appname").property("syslog.attachUnknown", "true");

@@ -34,4 +34,28 @@ record MonitorControlTarget(Monitor monitor) implements ControlTarget {
     public AutoCloseable follow(String name, LogFilter filter, Consumer<LogRecord> consumer) {
         return monitor.follow(name, filter, consumer);
     }
+
+    @Override
+    public void reopenLogs() {
+        monitor.reopenLogFiles();
+    }
+
+    @Override
+    public java.util.Map<String, Long> logCounters() {
+        return monitor.logCounters();
+    }
+
+    @Override
+    public List<String> attachedSenders() {
+        java.util.Set<String> launched = new java.util.HashSet<>();
+        for (UnikernelHandle h : monitor.unikernels()) {
+            launched.add(h.name());
+        }
+        return monitor.senders().stream().filter(n -> !launched.contains(n)).toList();
+    }
+
+    @Override
+    public io.umonitor.api.LogStats logStats(String name) {
+        return monitor.logStats(name);
+    }
 }

@@ -32,6 +32,21 @@ final class PsCommand implements Callable<Integer> {
                         u.path("state").asText(), u.path("restarts").asInt(), u.path("received").asLong(),
                         u.path("lost").asText(), u.path("rejected").asLong(), exitText);
             }
+            for (JsonNode a : reply.path("attached")) {
+                System.out.printf("%-20s %-8s %-8s %8s %9d %6d %8d  dropped %d%n", a.path("name").asText(), "attach",
+                        "-", "-", a.path("received").asLong(), a.path("lost").asLong(), a.path("rejected").asLong(),
+                        a.path("dropped").asLong());
+            }
+            StringBuilder refused = new StringBuilder();
+            reply.path("counters").fields().forEachRemaining(e -> {
+                if (e.getValue().asLong() != 0 && e.getKey().matches(".*(refused|failures|closed|broken).*")) {
+                    refused.append(refused.length() == 0 ? "" : ", ").append(e.getKey()).append(' ')
+                            .append(e.getValue().asLong());
+                }
+            });
+            if (refused.length() > 0) {
+                System.out.println("monitor " + socket.getFileName() + ": " + refused);
+            }
         }
         return 0;
     }

@@ -320,6 +320,9 @@ public final class ManagedUnikernel implements UnikernelHandle {
             networks = List.copyOf(run.networks);
         }
         context.registerSender(name(), run.token, run);
+        if (backend.tokenVisibleToOtherUsers()) {
+            context.hub().bindTokenToFirstSession(name());
+        }
         Path runDirectory = context.runsDirectory().resolve(name() + "-" + run.attempt);
         try {
             Files.createDirectories(runDirectory);
