@@ -39,6 +39,21 @@ public record ExitInfo(
         return new ExitInfo(exitCode, signal, classification, description, lines, endedAt);
     }
 
+    /**
+     * One line for people: "exit code 134, signal 6 (CRASH): crashed with SIGABRT (signal 6)", or
+     * "no exit code (LAUNCHER_ERROR): ..." when the code is unknown.
+     */
+    public String summary() {
+        return (exitCode >= 0 ? "exit code " + exitCode : "no exit code") + (signal != 0 ? ", signal " + signal : "")
+                + " (" + classification + "): " + description;
+    }
+
+    /** {@link #summary()} followed by the last console lines, one per indented line, or that there were none. */
+    public String summaryWithConsole() {
+        return summary() + (lastConsoleLines.isEmpty() ? "; the console was empty"
+                : "; last console lines:\n  " + String.join("\n  ", lastConsoleLines));
+    }
+
     /** True for failures and crashes, the ends an on-failure restart policy restarts after. */
     public boolean isFailure() {
         return classification == ExitClassification.FAILURE || classification == ExitClassification.CRASH

@@ -42,6 +42,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -86,6 +88,10 @@ public final class Monitor implements AutoCloseable {
     private final Map<String, UnikernelBackend> backends;
     private final Map<String, Availability> backendAvailability;
     private final List<String> brokenProviders;
+    /** Backends on the classpath that discovery (switched off) did not load: "id (artifact)". */
+    private final List<String> undiscoveredBackends;
+    /** Handed to providers in their ProviderContext; shut down once they are closed. */
+    private final ScheduledExecutorService providerScheduler;
     private final Map<String, NetworkProvisioner> provisioners;
     private final MonitorDirectories directories;
     private final Map<String, ManagedUnikernel> unikernels = new LinkedHashMap<>();
@@ -96,8 +102,11 @@ public final class Monitor implements AutoCloseable {
 
     Monitor(MonitorContext context, Map<String, UnikernelBackend> backends,
             Map<String, Availability> backendAvailability, List<String> brokenProviders,
-            Map<String, NetworkProvisioner> provisioners, MonitorDirectories directories) {
+            Map<String, NetworkProvisioner> provisioners, MonitorDirectories directories,
+            List<String> undiscoveredBackends, ScheduledExecutorService providerScheduler) {
         this.context = context;
+        this.providerScheduler = providerScheduler;
+        this.undiscoveredBackends = undiscoveredBackends;
         this.hub = context.hub();
         this.backends = backends;
         this.backendAvailability = backendAvailability;
@@ -182,7 +191,7 @@ public final class Monitor implements AutoCloseable {
         }
         if (!unikernel.firstRunning().isDone()) {
             ExitInfo exit = unikernel.termination().join();
-            throw new LaunchException("unikernel '" + spec.name() + "' failed to start: " + describe(exit));
+            throw new LaunchException("unikernel '" + spec.name() + "' failed to start: " + exit.summaryWithConsole());
         }
         return unikernel;
     }
@@ -370,6 +379,7 @@ public final class Monitor implements AutoCloseable {
             for (UnikernelBackend backend : backends.values()) {
                 closeProvider(backend, "backend '" + backend.id() + "'");
             }
+            providerScheduler.shutdownNow();
             context.shutdownThreads();
             if (gateway != null) {
                 try {
@@ -400,13 +410,11 @@ public final class Monitor implements AutoCloseable {
         }
     }
 
-    private static void closeProvider(Object provider, String what) {
-        if (provider instanceof AutoCloseable closeable) {
-            try {
-                closeable.close();
-            } catch (Exception e) {
-                LOG.warn("closing {} failed", what, e);
-            }
+    private static void closeProvider(AutoCloseable provider, String what) {
+        try {
+            provider.close();
+        } catch (Exception e) {
+            LOG.warn("closing {} failed", what, e);
         }
     }
 
@@ -451,8 +459,8 @@ public final class Monitor implements AutoCloseable {
         }
         if (usable.isEmpty()) {
             throw new BackendUnavailableException("no usable backend for unikernel '" + spec.name() + "': found "
-                    + foundBackends() + "; fix one of them, or add a backend module (umonitor-solo5, "
-                    + "umonitor-rumprun) to the classpath");
+                    + foundBackends() + "; fix one of them as its reason says, or add another backend's module to "
+                    + "the classpath");
         }
         throw new ConfigurationException("unikernel '" + spec.name() + "' names no backend and " + usable.size()
                 + " are usable here " + usable + ": choose one with UnikernelSpec.builder(...).backend(\"ID\")");
@@ -460,12 +468,15 @@ public final class Monitor implements AutoCloseable {
 
     private String foundBackends() {
         if (backendAvailability.isEmpty() && brokenProviders.isEmpty()) {
-            return "no backend at all (add umonitor-core's process backend, umonitor-solo5 or umonitor-rumprun "
-                    + "to the classpath, or pass one to Monitor.builder().backend(...))";
+            return "no backend at all (" + (undiscoveredBackends.isEmpty()
+                    ? "add a module with a UnikernelBackend to the classpath"
+                    : "the classpath holds " + undiscoveredBackends + " but provider discovery is off: turn it on "
+                            + "with Monitor.builder().discoverProviders(true)")
+                    + ", or pass one to Monitor.builder().backend(...))";
         }
         String found = backendAvailability.entrySet().stream()
                 .map(e -> e.getKey() + " (" + (e.getValue().isUsable() ? "usable" : "unusable: " + e.getValue().reason())
-                        + ")")
+                        + ")" + artifactOf(e.getKey()))
                 .collect(Collectors.joining(", ", "[", "]"));
         if (!brokenProviders.isEmpty()) {
             found += "; broken providers: " + String.join("; ", brokenProviders);
@@ -473,18 +484,15 @@ public final class Monitor implements AutoCloseable {
         return found;
     }
 
-    private void checkTapProvisioning(UnikernelSpec spec) {
-        context.tapProvisioner(spec.name());
+    /** " from ARTIFACT" when the backend says where it comes from, so a reader knows what to fix or remove. */
+    private String artifactOf(String backendId) {
+        UnikernelBackend backend = backends.get(backendId);
+        String artifact = backend == null ? null : backend.artifact();
+        return artifact == null || artifact.equals(backend.getClass().getName()) ? "" : " from " + artifact;
     }
 
-    static String describe(ExitInfo exit) {
-        String text = (exit.exitCode() >= 0 ? "exit code " + exit.exitCode() : "no exit code")
-                + (exit.signal() != 0 ? ", signal " + exit.signal() : "")
-                + " (" + exit.classification() + "): " + exit.description();
-        if (exit.lastConsoleLines().isEmpty()) {
-            return text + "; the console was empty";
-        }
-        return text + "; last console lines:\n  " + String.join("\n  ", exit.lastConsoleLines());
+    private void checkTapProvisioning(UnikernelSpec spec) {
+        context.tapProvisioner(spec.name());
     }
 
     /**

@@ -5,7 +5,9 @@ import io.umonitor.api.Availability;
 import io.umonitor.api.spi.LogSink;
 import io.umonitor.api.spi.NetworkProvisioner;
 import io.umonitor.api.spi.ProviderContext;
+import io.umonitor.api.spi.UnikernelBackend;
 import io.umonitor.core.internal.DefaultLogHubFactory;
+import io.umonitor.core.internal.Discovery;
 import io.umonitor.core.internal.GuestRunState;
 import io.umonitor.core.internal.LogHubFactory;
 import io.umonitor.core.internal.MonitorContext;
@@ -19,7 +21,10 @@ import io.umonitor.core.internal.gateway.DefaultInvocationGateway;
 import io.umonitor.core.internal.log.LogHub;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +48,24 @@ final class MonitorAssembly {
                 b.properties);
         MonitorDirectories directories = MonitorDirectories.create(b.workDirectory, b.stateDirectory);
 
-        ProviderStartup startup = new ProviderStartup(b.properties, directories);
+        // The providers' timers: handed to them in their contexts, shut down when the monitor closes.
+        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "umonitor-provider-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        scheduler.setRemoveOnCancelPolicy(true);
+        try {
+            return assemble(b, loader, found, directories, scheduler);
+        } catch (RuntimeException e) {
+            scheduler.shutdownNow();
+            throw e;
+        }
+    }
+
+    private static Monitor assemble(Monitor.Builder b, ClassLoader loader, ProviderSet found,
+            MonitorDirectories directories, ScheduledExecutorService scheduler) {
+        ProviderStartup startup = new ProviderStartup(b.properties, directories, scheduler);
         Map<String, Availability> availability = startup.startBackends(found.backends());
         Map<String, NetworkProvisioner> usableProvisioners = new LinkedHashMap<>();
         Map<String, String> unusableProvisioners = new LinkedHashMap<>();
@@ -60,7 +82,7 @@ final class MonitorAssembly {
         Map<LogSink, ProviderContext> sinkContexts = new LinkedHashMap<>();
         for (LogSink sink : found.sinks().values()) {
             sinkContexts.put(sink, directories.sinkContext(sink.id(), ProviderSet.propertiesOf(b.properties,
-                    sink.id())));
+                    sink.id()), scheduler));
         }
         LogHubFactory factory = b.logHubFactory != null ? b.logHubFactory : new DefaultLogHubFactory();
         LogHub hub = found.extensions().start(factory.create(new LogHubFactory.Config(sinkContexts,
@@ -83,7 +105,8 @@ final class MonitorAssembly {
                     usableProvisioners.keySet(), found.sinks().keySet());
             Monitor monitor = new Monitor(context, Collections.unmodifiableMap(new LinkedHashMap<>(found.backends())),
                     Collections.unmodifiableMap(availability), found.broken(), Map.copyOf(usableProvisioners),
-                    directories);
+                    directories, b.discover ? List.of() : Discovery.describeUnloaded(UnikernelBackend.class, loader,
+                            backend -> backend.id() + " (" + backend.artifact() + ")"), scheduler);
             if (gateway != null) {
                 context.addRegistrationListener(gateway);
                 DefaultInvocationGateway g = gateway;

@@ -7,9 +7,9 @@ import io.umonitor.api.spi.GuestOutput;
 import io.umonitor.api.spi.LaunchRequest;
 import io.umonitor.api.spi.LaunchedUnikernel;
 import io.umonitor.api.spi.UnikernelBackend;
-import io.umonitor.core.process.ProcessExit;
-import io.umonitor.core.process.ProcessUnikernel;
-import io.umonitor.core.process.SupervisedProcess;
+import io.umonitor.kit.process.ProcessExit;
+import io.umonitor.kit.process.ProcessUnikernel;
+import io.umonitor.kit.process.SupervisedProcess;
 import java.nio.file.Path;
 
 /**

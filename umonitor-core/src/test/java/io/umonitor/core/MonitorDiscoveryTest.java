@@ -99,12 +99,30 @@ class MonitorDiscoveryTest {
     }
 
     @Test
-    void nothingInstalledSaysWhatToAdd() {
+    void nothingInstalledSaysWhatTheClasspathHoldsInTheProvidersOwnWords() {
         try (Monitor monitor = builder().discoverProviders(false).build()) {
             BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
                     () -> monitor.launch(spec(null)));
             assertTrue(e.getMessage().contains("no backend at all"), e.getMessage());
-            assertTrue(e.getMessage().contains("umonitor-solo5"), e.getMessage());
+            // The process backend is on this classpath and says which module it comes from.
+            assertTrue(e.getMessage().contains("process (io.umonitor:umonitor-core)"), e.getMessage());
+            assertTrue(e.getMessage().contains("discoverProviders(true)"), e.getMessage());
+        }
+    }
+
+    @Test
+    void anUnusableBackendIsListedWithTheModuleItSaysItComesFrom() {
+        UnikernelBackend broken = new MarkerBackend("vmm", Availability.unusable("vmm-binary not found: install it")) {
+            @Override
+            public String artifact() {
+                return "org.example:umonitor-vmm";
+            }
+        };
+        try (Monitor monitor = builder().discoverProviders(false).backend(broken).build()) {
+            BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
+                    () -> monitor.launch(spec(null)));
+            assertTrue(e.getMessage().contains("vmm (unusable: vmm-binary not found: install it) from "
+                    + "org.example:umonitor-vmm"), e.getMessage());
         }
     }
 

@@ -10,13 +10,15 @@ import io.umonitor.api.spi.LaunchRequest;
 import io.umonitor.api.spi.LaunchedUnikernel;
 import io.umonitor.api.spi.ProviderContext;
 import io.umonitor.api.spi.UnikernelBackend;
+import io.umonitor.kit.host.Executables;
+import io.umonitor.kit.host.HostChecks;
+import io.umonitor.kit.host.NetworkNamespace;
 import io.umonitor.rumprun.internal.Accel;
 import io.umonitor.rumprun.internal.Flavour;
 import io.umonitor.rumprun.internal.KernelCommandLine;
 import io.umonitor.rumprun.internal.KernelImage;
 import io.umonitor.rumprun.internal.NetworkPlan;
 import io.umonitor.rumprun.internal.QemuCommandLine;
-import io.umonitor.rumprun.internal.QemuExecutable;
 import io.umonitor.rumprun.internal.QemuGuest;
 import io.umonitor.rumprun.internal.QemuOptions;
 import java.io.IOException;
@@ -25,6 +27,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * Runs rumprun, Unikraft and other multiboot (or Linux) kernels with {@code qemu-system-x86_64 -kernel}.
@@ -69,9 +72,13 @@ import java.util.OptionalInt;
 public final class QemuBackend implements UnikernelBackend {
 
     public static final String ID = "qemu";
+    /** The QEMU executable looked up on PATH unless the {@code binary} setting names another. */
+    public static final String DEFAULT_BINARY = "qemu-system-x86_64";
 
-    private volatile String binary = QemuExecutable.DEFAULT_NAME;
+    private volatile String binary = DEFAULT_BINARY;
     private volatile Accel defaultAccel = Accel.AUTO;
+    /** The monitor's (from initialize); a backend used without a monitor makes one that ends when idle. */
+    private volatile ScheduledExecutorService timers;
 
     /** Does no I/O; settings come in {@link #initialize}. */
     public QemuBackend() {
@@ -83,8 +90,13 @@ public final class QemuBackend implements UnikernelBackend {
     }
 
     @Override
+    public String artifact() {
+        return "io.umonitor:umonitor-rumprun";
+    }
+
+    @Override
     public Availability availability() {
-        if (QemuExecutable.find(binary).isEmpty()) {
+        if (Executables.find(binary).isEmpty()) {
             return Availability.unusable(binary + " not found" + (binary.contains("/") ? "" : " on PATH")
                     + ": install the Debian package qemu-system-x86 (apt-get install qemu-system-x86) or set "
                     + "qemu.binary to its path");
@@ -95,6 +107,7 @@ public final class QemuBackend implements UnikernelBackend {
     @Override
     public void initialize(ProviderContext context) {
         context.rejectUnknownProperties(ID, List.of("binary", "accel"));
+        timers = context.scheduler();
         context.property("binary").ifPresent(b -> binary = b.trim());
         context.property("accel").ifPresent(a -> defaultAccel = Accel.parse("qemu.accel", a));
     }
@@ -103,15 +116,12 @@ public final class QemuBackend implements UnikernelBackend {
     public LaunchedUnikernel launch(LaunchRequest request) {
         UnikernelSpec spec = request.spec();
         QemuOptions options = QemuOptions.from(spec, defaultAccel);
-        Path qemu = QemuExecutable.find(binary).orElseThrow(() -> new LaunchException("cannot launch unikernel '"
+        Path qemu = Executables.find(binary).orElseThrow(() -> new LaunchException("cannot launch unikernel '"
                 + spec.name() + "': " + availability().reason()));
         KernelImage image = KernelImage.inspect(spec.image());
         Flavour flavour = image.flavour(options.requestedFlavour());
         NetworkPlan plan = NetworkPlan.of(request);
-        if (plan.namespace().isPresent() && QemuExecutable.find("ip").isEmpty()) {
-            throw new LaunchException("unikernel '" + spec.name() + "' has taps in network namespace '"
-                    + plan.namespace().get() + "' but the ip command is missing: install the Debian package iproute2");
-        }
+        plan.namespace().ifPresent(ns -> NetworkNamespace.requireIp(spec.name(), ns));
         // Where to send syslog (when the monitor receives it): rumprun guests read UMONITOR_SYSLOG from their
         // environment like the C client's variables, other kernels get the word umonitor.syslog=HOST:PORT.
         String syslog = request.guestParameters().get(LaunchRequest.SYSLOG_PARAMETER);
@@ -126,7 +136,7 @@ public final class QemuBackend implements UnikernelBackend {
 
         Accel initial = options.accel();
         boolean fallback = false;
-        Optional<String> kvmProblem = QemuExecutable.kvmProblem();
+        Optional<String> kvmProblem = HostChecks.kvmProblem();
         if (initial == Accel.AUTO) {
             if (kvmProblem.isPresent()) {
                 request.output().note(LogLevel.INFO, "using TCG: " + kvmProblem.get());
@@ -154,7 +164,7 @@ public final class QemuBackend implements UnikernelBackend {
                 accel -> QemuCommandLine.build(qemuPath, accel, options, spec.memoryMb(), spec.cpus(), spec.image(),
                         append, plan, spec.blockDevices(), qmpSocket, debugExit),
                 qmpSocket, initial, fallback, options.gdbWait(), options.kvmWatchdog(),
-                request.token());
+                request.token(), timers());
         if (options.gdbPort() > 0) {
             String attach = "gdb -ex 'target remote 127.0.0.1:" + options.gdbPort() + "' " + spec.image();
             guest.detail("gdb", attach);
@@ -163,6 +173,19 @@ public final class QemuBackend implements UnikernelBackend {
         }
         guest.start();
         return guest;
+    }
+
+    private ScheduledExecutorService timers() {
+        ScheduledExecutorService current = timers;
+        if (current == null) {
+            synchronized (this) {
+                if (timers == null) {
+                    timers = ProviderContext.standaloneScheduler("umonitor-qemu-timers");
+                }
+                current = timers;
+            }
+        }
+        return current;
     }
 
     /** rumprun's argv[0]: the image's file name without extension. */

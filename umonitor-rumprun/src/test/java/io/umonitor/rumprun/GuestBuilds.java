@@ -2,7 +2,7 @@ package io.umonitor.rumprun;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.umonitor.rumprun.internal.QemuExecutable;
+import io.umonitor.kit.host.Executables;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,13 +22,13 @@ final class GuestBuilds {
     }
 
     static void assumeQemu() {
-        assumeTrue(QemuExecutable.find(QemuExecutable.DEFAULT_NAME).isPresent(),
+        assumeTrue(Executables.find(io.umonitor.rumprun.QemuBackend.DEFAULT_BINARY).isPresent(),
                 "qemu-system-x86_64 is not installed: apt-get install qemu-system-x86 (listed in .ci/packages.txt)");
     }
 
     /** The multiboot test guest, compiled freestanding: gcc -m32 needs no multilib without headers or libc. */
     static synchronized Path multibootGuest() throws Exception {
-        assumeTrue(QemuExecutable.find("gcc").isPresent() && QemuExecutable.find("ld").isPresent(),
+        assumeTrue(Executables.find("gcc").isPresent() && Executables.find("ld").isPresent(),
                 "gcc and ld are needed to build the multiboot test guest: apt-get install gcc binutils");
         Path out = OUT.resolve("mbguest.elf");
         Path src = GUESTS.resolve("multiboot");
@@ -58,7 +58,7 @@ final class GuestBuilds {
             return linuxGuest;
         }
         for (String tool : List.of("gcc", "cpio", "gzip", "apt-get", "dpkg")) {
-            assumeTrue(QemuExecutable.find(tool).isPresent(), tool + " is needed to build the stand-in Linux guest: "
+            assumeTrue(Executables.find(tool).isPresent(), tool + " is needed to build the stand-in Linux guest: "
                     + "apt-get install cpio gcc libc6-dev (see .ci/packages.txt)");
         }
         Path out = OUT.resolve("linux");

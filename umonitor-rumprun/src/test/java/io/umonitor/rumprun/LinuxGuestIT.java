@@ -15,12 +15,12 @@ import io.umonitor.api.spi.LaunchedUnikernel;
 import io.umonitor.api.spi.ProviderContext;
 import io.umonitor.api.ProvisionedNetwork;
 import io.umonitor.core.network.tap.LinuxTapProvisioner;
+import io.umonitor.kit.host.Executables;
 import io.umonitor.protocol.ConsoleDecoder;
 import io.umonitor.protocol.Frame;
 import io.umonitor.protocol.Goodbye;
 import io.umonitor.protocol.Hello;
 import io.umonitor.protocol.RecordFrame;
-import io.umonitor.rumprun.internal.QemuExecutable;
 import io.umonitor.testkit.Await;
 import io.umonitor.testkit.RecordingGuestOutput;
 import java.io.BufferedReader;
@@ -94,7 +94,7 @@ class LinuxGuestIT {
 
     @Test
     void tapInsideATestNamespaceDeliversToACollectorOnTheTapAddress() throws Exception {
-        assumeTrue(QemuExecutable.find("ip").isPresent(), "the ip command is needed: apt-get install iproute2");
+        assumeTrue(Executables.find("ip").isPresent(), "the ip command is needed: apt-get install iproute2");
         String namespace = "umt-qemu-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(0, 6);
         try {
             Process add = new ProcessBuilder("ip", "netns", "add", namespace).redirectErrorStream(true).start();
@@ -204,7 +204,7 @@ class LinuxGuestIT {
 
         assertEquals(ExitClassification.NORMAL, exit.classification(), output.all() + "\n" + output.notes());
         assertEquals(0, exit.exitCode());
-        boolean kvmUsable = QemuExecutable.kvmProblem().isEmpty();
+        boolean kvmUsable = io.umonitor.kit.host.HostChecks.kvmProblem().isEmpty();
         if (!kvmUsable) {
             assertEquals("tcg", accel);
             assertTrue(output.notes().stream().anyMatch(n -> n.startsWith("INFO using TCG")), output.notes().toString());

@@ -2,7 +2,8 @@ package io.umonitor.solo5;
 
 import io.umonitor.api.ExitClassification;
 import io.umonitor.api.ExitInfo;
-import io.umonitor.core.process.Signals;
+import io.umonitor.kit.process.GuestExits;
+import io.umonitor.kit.process.Signals;
 
 /**
  * Turns a tender's exit status and what its console said into an {@link ExitInfo}. Measured with
@@ -44,33 +45,28 @@ final class ExitClassifier {
                     "solo5_exit(" + status + ") called" + meaning(status & 0xff, mirage));
         }
         if (stopRequested) {
-            return ExitInfo.of(exitValue, reportedSignal, ExitClassification.STOPPED, "stopped by umonitor"
-                    + (reportedSignal != 0 ? " (" + Signals.name(reportedSignal) + ")" : ""));
+            return GuestExits.stopped(exitValue, reportedSignal);
         }
         if (signal != 0) {
-            if (Signals.isSelfInflicted(signal)) {
-                return ExitInfo.of(exitValue, signal, ExitClassification.CRASH, "guest fault: the tender died of "
-                        + Signals.name(signal) + (signal == Signals.SIGSYS
-                                ? " (a system call the spt seccomp filter forbids)" : ""));
-            }
-            return ExitInfo.of(exitValue, signal, ExitClassification.KILLED, "killed by " + Signals.name(signal)
-                    + ", which umonitor did not send");
+            // On spt the guest runs in the tender's process, so a fault signal is the guest's fault.
+            return GuestExits.signalled(exitValue, signal, "the tender", Signals.isSelfInflicted(signal)
+                    ? "(a guest fault" + (signal == Signals.SIGSYS ? ": a system call the spt seccomp filter forbids"
+                            : "") + ")" : null);
         }
         if (facts.tenderExitSignal().isPresent()) {
             return ExitInfo.of(exitValue, reportedSignal, ExitClassification.KILLED, "the tender exited on "
                     + Signals.name(reportedSignal) + ", which umonitor did not send");
         }
         if (exitValue == 0) {
-            return ExitInfo.of(0, 0, ExitClassification.NORMAL, "exit 0");
+            return GuestExits.guestExited(0, "exit 0");
         }
         if (!facts.tenderErrors().isEmpty()) {
-            return ExitInfo.of(exitValue, 0, ExitClassification.LAUNCHER_ERROR, "the tender failed (exit "
-                    + exitValue + "): " + String.join("; ", facts.tenderErrors()));
+            return GuestExits.launcherFailed(exitValue, "the tender", exitValue, String.join("; ", facts.tenderErrors()));
         }
         if (exitValue == 255) {
             return ExitInfo.of(exitValue, 0, ExitClassification.CRASH, "abort (exit 255)");
         }
-        return ExitInfo.of(exitValue, 0, ExitClassification.FAILURE, "exit " + exitValue + meaning(exitValue, mirage));
+        return GuestExits.guestExited(exitValue, "exit " + exitValue + meaning(exitValue, mirage));
     }
 
     private static String crashDescription(ConsoleParser.Facts facts, int memoryMb) {

@@ -8,6 +8,8 @@ import io.umonitor.api.LogOrigin;
 import io.umonitor.api.LogRecord;
 import io.umonitor.api.Names;
 import io.umonitor.api.spi.GuestOutput;
+import io.umonitor.kit.host.Executables;
+import io.umonitor.kit.process.ToolRunner;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -207,15 +209,7 @@ public final class MirageBuilder {
     }
 
     private Path onSearchPath(String tool) {
-        for (String dir : searchPath.split(File.pathSeparator)) {
-            if (!dir.isBlank()) {
-                Path candidate = Path.of(dir, tool);
-                if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                    return candidate;
-                }
-            }
-        }
-        return null;
+        return Executables.find(tool, Executables.pathDirectories(searchPath)).orElse(null);
     }
 
     private void step(String unikernel, Path work, Consumer<LogRecord> records, String... command) throws IOException {

@@ -1,11 +1,13 @@
 package io.umonitor.solo5;
 
+import io.umonitor.kit.process.ProcStat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Resource accounting for a running tender, read from {@code /proc}: CPU time and resident memory of the
@@ -30,10 +32,11 @@ final class ResourceUsage {
         Map<String, String> usage = new LinkedHashMap<>();
         Path dir = proc.resolve(Long.toString(pid));
         try {
-            String stat = Files.readString(dir.resolve("stat"));
-            // The command name (field 2) is in parentheses and may contain spaces: count fields after it.
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
-            long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime (fields 14, 15)
+            Optional<ProcStat> stat = ProcStat.read(proc, pid);
+            if (stat.isEmpty()) {
+                return Map.of();
+            }
+            long ticks = stat.get().userTicks() + stat.get().systemTicks();
             usage.put("cpu-time-ms", Long.toString(ticks * 1000 / CLOCK_TICKS_PER_SECOND));
             for (String line : Files.readAllLines(dir.resolve("status"))) {
                 if (line.startsWith("VmRSS:")) {

@@ -12,7 +12,11 @@ import io.umonitor.api.spi.LaunchRequest;
 import io.umonitor.api.spi.LaunchedUnikernel;
 import io.umonitor.api.spi.ProviderContext;
 import io.umonitor.api.spi.UnikernelBackend;
-import io.umonitor.core.process.SupervisedProcess;
+import io.umonitor.kit.host.Executables;
+import io.umonitor.kit.host.HostChecks;
+import io.umonitor.kit.host.NetworkNamespace;
+import io.umonitor.kit.process.SupervisedProcess;
+import io.umonitor.kit.process.ToolRunner;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -33,7 +37,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p><b>Finding Solo5.</b> The tenders and {@code solo5-elftool} are looked up under the Solo5 home (the
  * {@code solo5.home} monitor setting, else the {@code UMONITOR_SOLO5_HOME} environment variable) in an
  * install prefix ({@code bin/}) or a Solo5 build tree ({@code tenders/hvt/}, {@code tenders/spt/},
- * {@code elftool/}), then on {@code PATH}. hvt also needs {@code /dev/kvm}.
+ * {@code elftool/}), then on {@code PATH}. hvt also needs a usable KVM ({@code /dev/kvm} readable and
+ * writable: {@link io.umonitor.kit.host.HostChecks#kvmProblem()}).
  *
  * <p><b>Launching.</b> The image's ABI target ({@code solo5-elftool query-abi}) picks the tender; the
  * tender's ABI version ({@code --version}) must match the image's. Every device of the image's manifest
@@ -101,7 +106,6 @@ public final class Solo5Backend implements UnikernelBackend {
     public static final String HOME_SETTING = "home";
 
     private static final Duration TOOL_TIMEOUT = Duration.ofSeconds(20);
-    private static final Path KVM = Path.of("/dev/kvm");
 
     private volatile Optional<String> configuredHome = Optional.empty();
     private volatile Solo5Installation installation;
@@ -123,6 +127,11 @@ public final class Solo5Backend implements UnikernelBackend {
     }
 
     @Override
+    public String artifact() {
+        return "io.umonitor:umonitor-solo5";
+    }
+
+    @Override
     public Availability availability() {
         Solo5Installation found = locate();
         List<String> problems = new ArrayList<>();
@@ -130,10 +139,11 @@ public final class Solo5Backend implements UnikernelBackend {
             problems.add("solo5-elftool");
         }
         boolean spt = found.spt().isPresent();
-        boolean hvt = found.hvt().isPresent() && Files.exists(KVM);
+        Optional<String> kvmProblem = HostChecks.kvmProblem();
+        boolean hvt = found.hvt().isPresent() && kvmProblem.isEmpty();
         if (!spt && !hvt) {
-            problems.add(found.hvt().isPresent() ? "solo5-spt (solo5-hvt is there but /dev/kvm is missing)"
-                    : "solo5-spt and solo5-hvt");
+            problems.add(found.hvt().isPresent() ? "solo5-spt (solo5-hvt is there but KVM is unusable: "
+                    + kvmProblem.orElse("") + ")" : "solo5-spt and solo5-hvt");
         }
         if (problems.isEmpty()) {
             return Availability.usable();
@@ -191,9 +201,10 @@ public final class Solo5Backend implements UnikernelBackend {
                 .orElseThrow(() -> new BackendUnavailableException((options.debug() ? "solo5-hvt-debug"
                         : tender.executableName()) + ", needed by unikernel '" + spec.name() + "' (image "
                         + spec.image() + "), not found " + tools.where() + Solo5Installation.fix()));
-        if (tender == Tender.HVT && !Files.exists(KVM)) {
+        Optional<String> kvmProblem = tender == Tender.HVT ? HostChecks.kvmProblem() : Optional.empty();
+        if (kvmProblem.isPresent()) {
             throw new BackendUnavailableException("unikernel '" + spec.name() + "' is built for hvt, which needs "
-                    + "/dev/kvm, and this host has none: enable KVM or rebuild the unikernel for spt");
+                    + "KVM, and KVM is unusable here: " + kvmProblem.get() + "; or rebuild the unikernel for spt");
         }
         TenderVersion version = tenderVersion(tenderPath);
         if (version.abiVersion() != image.abiVersion()) {
@@ -324,24 +335,9 @@ public final class Solo5Backend implements UnikernelBackend {
         if (path.isAbsolute()) {
             return path;
         }
-        String pathVariable = System.getenv("PATH");
-        if (pathVariable != null) {
-            for (String dir : pathVariable.split(java.io.File.pathSeparator)) {
-                Path candidate = Path.of(dir, name);
-                if (Files.isExecutable(candidate)) {
-                    return candidate;
-                }
-            }
-        }
-        for (String dir : List.of("/usr/sbin", "/sbin", "/usr/bin", "/bin")) {
-            Path candidate = Path.of(dir, name);
-            if (Files.isExecutable(candidate)) {
-                return candidate;
-            }
-        }
-        throw new BackendUnavailableException(name + " not found on PATH, needed to "
-                + (name.equals("ip") ? "run the tender in the taps' network namespace: install iproute2"
-                        : "pin the tender to CPUs (solo5.cpus): install util-linux"));
+        return name.equals(NetworkNamespace.IP)
+                ? Executables.require(name, "run the tender in the taps' network namespace", "install iproute2")
+                : Executables.require(name, "pin the tender to CPUs (solo5.cpus)", "install util-linux");
     }
 
     private static int freePort() {

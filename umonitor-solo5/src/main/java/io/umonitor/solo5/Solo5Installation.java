@@ -1,7 +1,6 @@
 package io.umonitor.solo5;
 
-import java.io.File;
-import java.nio.file.Files;
+import io.umonitor.kit.host.Executables;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,15 +32,9 @@ record Solo5Installation(
             dirs.add(h.resolve("elftool"));
             dirs.add(h);
         });
-        if (pathVariable != null) {
-            for (String entry : pathVariable.split(File.pathSeparator)) {
-                if (!entry.isBlank()) {
-                    dirs.add(Path.of(entry));
-                }
-            }
-        }
-        return new Solo5Installation(home, find(dirs, "solo5-hvt"), find(dirs, "solo5-spt"),
-                find(dirs, "solo5-hvt-debug"), find(dirs, "solo5-elftool"));
+        dirs.addAll(Executables.pathDirectories(pathVariable));
+        return new Solo5Installation(home, Executables.find("solo5-hvt", dirs), Executables.find("solo5-spt", dirs),
+                Executables.find("solo5-hvt-debug", dirs), Executables.find("solo5-elftool", dirs));
     }
 
     /** The home from a setting, else the environment; empty when neither names one. */
@@ -76,15 +69,5 @@ record Solo5Installation(
         return ": build Solo5 (git clone https://github.com/Solo5/solo5 && cd solo5 && ./configure.sh && make; "
                 + "it needs libseccomp-dev and pkg-config) and set " + HOME_VARIABLE + " to its directory, or put "
                 + "its tenders and solo5-elftool on PATH";
-    }
-
-    private static Optional<Path> find(List<Path> dirs, String name) {
-        for (Path dir : dirs) {
-            Path candidate = dir.resolve(name);
-            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                return Optional.of(candidate.toAbsolutePath());
-            }
-        }
-        return Optional.empty();
     }
 }

@@ -1,7 +1,7 @@
 package io.umonitor.solo5;
 
-import io.umonitor.core.process.ProcessUnikernel;
-import io.umonitor.core.process.SupervisedProcess;
+import io.umonitor.kit.process.ProcessUnikernel;
+import io.umonitor.kit.process.SupervisedProcess;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -6,6 +6,7 @@ import io.umonitor.api.UnikernelSpec;
 import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.api.spi.LaunchRequest;
 import io.umonitor.api.ProvisionedNetwork;
+import io.umonitor.kit.host.NetworkNamespace;
 import io.umonitor.solo5.Solo5Image.Device;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,7 +75,6 @@ record TenderCommand(
                 : Optional.ofNullable(namespaces.get(0));
 
         List<String> argv = new ArrayList<>();
-        namespace.ifPresent(ns -> argv.addAll(List.of("ip", "netns", "exec", ns)));
         options.cpus().ifPresent(cpus -> argv.addAll(List.of("taskset", "-c", cpus)));
         argv.add(tenderPath.toString());
         if (spec.memoryMb() > 0) {
@@ -102,14 +102,15 @@ record TenderCommand(
             argv.add("--gdb");
             argv.add("--gdb-port=" + gdbPort);
             // The debug tender listens inside the namespace it runs in, so gdb has to join it there.
-            gdbCommand = Optional.of(namespace.map(ns -> "ip netns exec " + ns + " ").orElse("")
-                    + "gdb -ex 'target remote localhost:" + gdbPort + "' " + image.path().toAbsolutePath());
+            gdbCommand = Optional.of(NetworkNamespace.shellPrefix(namespace) + "gdb -ex 'target remote localhost:"
+                    + gdbPort + "' " + image.path().toAbsolutePath());
         }
         argv.add("--");
         argv.add(image.path().toAbsolutePath().toString());
         List<String> guestArguments = guestArguments(request, options, taps, passesUmonitorArguments(image, options));
         argv.addAll(guestArguments);
-        return new TenderCommand(argv, tenderPath, guestArguments, namespace, gdbCommand);
+        return new TenderCommand(NetworkNamespace.wrap(namespace, argv), tenderPath, guestArguments, namespace,
+                gdbCommand);
     }
 
     /**

@@ -13,6 +13,7 @@ import io.umonitor.api.LogOrigin;
 import io.umonitor.api.LogRecord;
 import io.umonitor.api.UnikernelSpec;
 import io.umonitor.core.Monitor;
+import io.umonitor.kit.process.ToolRunner;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;

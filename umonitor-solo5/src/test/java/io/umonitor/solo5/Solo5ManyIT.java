@@ -14,6 +14,7 @@ import io.umonitor.api.spi.LaunchedUnikernel;
 import io.umonitor.api.spi.NetworkProvisioner;
 import io.umonitor.api.spi.ProviderContext;
 import io.umonitor.api.ProvisionedNetwork;
+import io.umonitor.kit.process.ToolRunner;
 import io.umonitor.protocol.ConsoleDecoder;
 import io.umonitor.protocol.Frame;
 import io.umonitor.protocol.RecordFrame;
@@ -124,9 +125,7 @@ class Solo5ManyIT {
                     tap.release(g.net());
                 }
                 pool.shutdownNow();
-                if (tap instanceof AutoCloseable closeable) {
-                    closeable.close();
-                }
+                tap.close();
             }
             ToolRunner.Result links = ns.exec(TIMEOUT, "ip", "-o", "link", "show");
             assertTrue(!links.stdout().contains("us5"), "taps left behind: " + links.stdout());

@@ -14,6 +14,7 @@ import io.umonitor.api.spi.LaunchedUnikernel;
 import io.umonitor.api.spi.NetworkProvisioner;
 import io.umonitor.api.spi.ProviderContext;
 import io.umonitor.api.ProvisionedNetwork;
+import io.umonitor.kit.process.ToolRunner;
 import io.umonitor.testkit.Await;
 import io.umonitor.testkit.RecordingGuestOutput;
 import java.nio.file.Files;

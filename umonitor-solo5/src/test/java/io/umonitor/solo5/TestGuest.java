@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.umonitor.api.Attribute;
 import io.umonitor.api.GuestClock;
 import io.umonitor.api.LogLevel;
+import io.umonitor.kit.process.ToolRunner;
 import io.umonitor.protocol.FrameEncoder;
 import io.umonitor.protocol.RecordFrame;
 import java.io.IOException;

@@ -2,6 +2,7 @@ package io.umonitor.solo5;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.umonitor.kit.process.ToolRunner;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -107,9 +107,7 @@ public abstract class NetworkProvisionerContract {
         for (ProvisionedNetwork network : provisioned) {
             provisioner.release(network);
         }
-        if (provisioner instanceof AutoCloseable closeable) {
-            closeable.close();
-        }
+        provisioner.close();
     }
 
     private ProviderContext context(Path base) throws IOException {
@@ -264,9 +262,7 @@ public abstract class NetworkProvisionerContract {
             }
             assertEquals(0, next.removeLeftovers(), "nothing left the second time");
         } finally {
-            if (next instanceof AutoCloseable closeable) {
-                closeable.close();
-            }
+            next.close();
         }
     }
 
@@ -279,9 +275,7 @@ public abstract class NetworkProvisionerContract {
             other.removeLeftovers();
             assertTrue(hostSideExists(mine.hostInterface()), "a device of a running monitor on the same state directory stays");
         } finally {
-            if (other instanceof AutoCloseable closeable) {
-                closeable.close();
-            }
+            other.close();
         }
     }
 }

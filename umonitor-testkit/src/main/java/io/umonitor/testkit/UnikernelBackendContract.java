@@ -181,9 +181,7 @@ public abstract class UnikernelBackendContract {
             for (LaunchedUnikernel guest : launched) {
                 awaitExit(guest);
             }
-            if (backend instanceof AutoCloseable closeable) {
-                closeable.close();
-            }
+            backend.close();
         } finally {
             if (tcpCollector != null) {
                 tcpCollector.close();

@@ -36,7 +36,7 @@ public record LaunchRequest(
         Map<String, String> guestParameters) {
 
     /** Guest parameter naming where the monitor receives syslog, {@code HOST:PORT} (when syslog is on). */
-    public static final String SYSLOG_PARAMETER = "UMONITOR_SYSLOG";
+    public static final String SYSLOG_PARAMETER = GuestParameters.SYSLOG;
 
     /** A request without guest parameters (the 0.1 form). */
     public LaunchRequest(UnikernelSpec spec, String token, List<ProvisionedNetwork> networks,

@@ -13,7 +13,7 @@ import io.umonitor.api.NetworkSpec;
  *
  * @since 0.1
  */
-public interface NetworkProvisioner {
+public interface NetworkProvisioner extends AutoCloseable {
 
     /** Unique, stable, lower-case id such as {@code tap}. */
     String id();
@@ -41,5 +41,13 @@ public interface NetworkProvisioner {
      */
     default int removeLeftovers() {
         return 0;
+    }
+
+    /**
+     * Releases what the provisioner holds (locks, state files, helper processes). Called once, when the
+     * monitor closes, after every device it provisioned was released. Does nothing by default.
+     */
+    @Override
+    default void close() {
     }
 }

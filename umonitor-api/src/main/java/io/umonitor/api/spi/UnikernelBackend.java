@@ -6,15 +6,25 @@ import io.umonitor.api.Availability;
  *
  * <p>Found with {@link java.util.ServiceLoader} (register with {@code @AutoService(UnikernelBackend.class)})
  * or passed to the monitor explicitly. Implementations have a public no-argument constructor that does no
- * I/O; {@link #availability()} is cheap; real set-up happens in {@link #initialize}. After initialize,
+ * I/O; {@link #availability()} is cheap; real set-up happens in {@link #initialize}, and what it holds is
+ * released in {@link #close}. After initialize,
  * {@link #launch} may be called from many threads at once.
  *
  * @since 0.1
  */
-public interface UnikernelBackend {
+public interface UnikernelBackend extends AutoCloseable {
 
     /** Unique, stable, lower-case id such as {@code solo5}, {@code qemu} or {@code process}. */
     String id();
+
+    /**
+     * How a user gets this backend, for the monitor's messages about what is installed (e.g. when no
+     * backend can run a unikernel): the Maven coordinates of its module, such as
+     * {@code io.umonitor:umonitor-solo5}. By default the implementation's class name.
+     */
+    default String artifact() {
+        return getClass().getName();
+    }
 
     /**
      * Whether this backend can run on this host and, if not, why and how to fix it. Cheap: looks for
@@ -43,5 +53,14 @@ public interface UnikernelBackend {
      */
     default boolean tokenVisibleToOtherUsers() {
         return false;
+    }
+
+    /**
+     * Releases what the backend holds across launches (caches, helper processes, files). Called once, when
+     * the monitor closes, after every unikernel it launched has ended; no launch follows. Does nothing by
+     * default.
+     */
+    @Override
+    default void close() {
     }
 }

@@ -76,4 +76,23 @@ public final class Discovery {
         }
         return byId;
     }
+
+    /**
+     * What {@link ServiceLoader} would find, each as {@code describe} says, for messages when discovery is
+     * switched off; providers that fail to load are left out.
+     */
+    public static <T> List<String> describeUnloaded(Class<T> type, ClassLoader loader, Function<T, String> describe) {
+        List<String> found = new ArrayList<>();
+        Iterator<T> it = ServiceLoader.load(type, loader).iterator();
+        while (true) {
+            try {
+                if (!it.hasNext()) {
+                    return found;
+                }
+                found.add(describe.apply(it.next()));
+            } catch (ServiceConfigurationError | LinkageError | RuntimeException e) {
+                LOG.debug("{} provider skipped in a hint: {}", type.getSimpleName(), e.toString());
+            }
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package io.umonitor.core.internal;
 
+import io.umonitor.kit.process.ProcessGroup;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.Writer;
@@ -133,7 +134,9 @@ public final class GuestRunState {
         Optional<ProcessHandle> guest = ProcessHandle.of(pid);
         if (start > 0 && matches(pid, start) && guest.isPresent()) {
             ProcessHandle process = guest.get();
-            // Descendants first (a tender's helpers), so none is re-parented and survives.
+            // Its process group and descendants first (a tender's helpers, what the guest left in the
+            // background), so none is re-parented and survives.
+            ProcessGroup.killGroupLedBy(pid);
             process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly();
             killed = 1;

@@ -354,18 +354,18 @@ public final class ManagedUnikernel implements UnikernelHandle {
                 lastExit = stopped;
                 state = UnikernelState.STOPPED;
                 fire();
-                context.publish(name(), LogLevel.INFO, "stopped", "stopped: " + describe(stopped), exitAttributes(stopped));
+                context.publish(name(), LogLevel.INFO, "stopped", "stopped: " + stopped.summary(), exitAttributes(stopped));
                 finalExit = stopped;
             } else {
                 lastExit = exit;
                 state = UnikernelState.EXITED;
                 fire();
                 if (!wasRunning) {
-                    context.publish(name(), LogLevel.ERROR, "launch-failed", "launch failed: " + describe(exit)
-                            + lastLinesText(exit), exitAttributes(exit));
+                    context.publish(name(), LogLevel.ERROR, "launch-failed", "launch failed: " + exit.summaryWithConsole(),
+                            exitAttributes(exit));
                 } else {
                     LogLevel level = exit.classification() == ExitClassification.NORMAL ? LogLevel.INFO : LogLevel.ERROR;
-                    context.publish(name(), level, "exited", "exited: " + describe(exit), exitAttributes(exit));
+                    context.publish(name(), level, "exited", "exited: " + exit.summary(), exitAttributes(exit));
                 }
                 RestartPolicy policy = spec.restartPolicy();
                 if (restartable && policy.mode() == RestartPolicy.Mode.ON_FAILURE && exit.isFailure()
@@ -501,27 +501,6 @@ public final class ManagedUnikernel implements UnikernelHandle {
             context.publish(name(), LogLevel.INFO, "running", "running", List.of());
         }
         firstRunning.complete(null);
-    }
-
-    static String describe(ExitInfo exit) {
-        StringBuilder s = new StringBuilder();
-        if (exit.exitCode() >= 0) {
-            s.append("exit code ").append(exit.exitCode());
-        } else {
-            s.append("no exit code");
-        }
-        if (exit.signal() != 0) {
-            s.append(", signal ").append(exit.signal());
-        }
-        s.append(" (").append(exit.classification()).append("): ").append(exit.description());
-        return s.toString();
-    }
-
-    static String lastLinesText(ExitInfo exit) {
-        if (exit.lastConsoleLines().isEmpty()) {
-            return "; the console was empty";
-        }
-        return "; last console lines:\n  " + String.join("\n  ", exit.lastConsoleLines());
     }
 
     private static List<Attribute> exitAttributes(ExitInfo exit) {

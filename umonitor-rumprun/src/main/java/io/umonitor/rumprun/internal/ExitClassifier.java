@@ -2,6 +2,7 @@ package io.umonitor.rumprun.internal;
 
 import io.umonitor.api.ExitClassification;
 import io.umonitor.api.ExitInfo;
+import io.umonitor.kit.process.GuestExits;
 import java.util.OptionalInt;
 
 /**
@@ -52,7 +53,7 @@ public final class ExitClassifier {
                     o.consoleExitLine() + " then halted; umonitor stopped QEMU");
         }
         if (o.stopRequested()) {
-            return ExitInfo.of(code, 0, ExitClassification.STOPPED, "stopped on request");
+            return GuestExits.stopped(code, 0);
         }
         int status = o.exitValue();
         // The guest's own exit path (its console marker) outranks QEMU's stderr: with isa-debug-exit, a guest
@@ -87,10 +88,8 @@ public final class ExitClassifier {
         }
         if (signalled) {
             int signal = status - 128;
-            return ExitInfo.of(code, signal, ExitClassification.KILLED, "QEMU was killed by signal " + signal
-                    + " that umonitor did not send");
+            return GuestExits.killed(code, signal, "QEMU", null);
         }
-        return ExitInfo.of(code, 0, ExitClassification.LAUNCHER_ERROR, "QEMU exited with status " + status
-                + (o.qemuError() == null ? "" : ": " + o.qemuError()));
+        return GuestExits.launcherFailed(code, "QEMU", status, o.qemuError());
     }
 }

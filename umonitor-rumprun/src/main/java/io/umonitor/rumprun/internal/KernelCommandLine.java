@@ -1,10 +1,15 @@
 package io.umonitor.rumprun.internal;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import io.umonitor.api.BlockDeviceSpec;
 import io.umonitor.api.UnikernelSpec;
+import io.umonitor.api.spi.GuestParameters;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The {@code -append} line for each flavour.
@@ -22,6 +27,8 @@ import java.util.Map;
  * Nothing is comma-doubled: {@code -append} is not a QEMU option list.
  */
 public final class KernelCommandLine {
+
+    private static final JsonFactory JSON = new JsonFactory();
 
     private KernelCommandLine() {
     }
@@ -72,8 +79,11 @@ public final class KernelCommandLine {
         return String.join(" ", all);
     }
 
+    /**
+     * rumprun's configuration repeats the key {@code env}, once per variable, which a JSON tree cannot
+     * hold: it is written with Jackson's streaming generator, which escapes every string as JSON needs.
+     */
     static String rumprunJson(UnikernelSpec spec, NetworkPlan plan, String programName, String extraAppend) {
-        StringBuilder json = new StringBuilder("{");
         List<String> cmdline = new ArrayList<>();
         cmdline.add(programName);
         for (String a : spec.arguments()) {
@@ -82,55 +92,49 @@ public final class KernelCommandLine {
         if (extraAppend != null && !extraAppend.isBlank()) {
             cmdline.add(extraAppend.trim());
         }
-        field(json, "cmdline", quote(String.join(" ", cmdline)));
         GuestCollectors c = plan.collectors();
-        field(json, "env", quote("UMONITOR_NAME=" + c.name()));
-        field(json, "env", quote("UMONITOR_TOKEN=" + c.token()));
+        List<String> env = new ArrayList<>();
+        env.add(GuestParameters.assignment(GuestParameters.NAME, c.name()));
+        env.add(GuestParameters.assignment(GuestParameters.TOKEN, c.token()));
         if (c.tcp() != null) {
-            field(json, "env", quote("UMONITOR_TCP=" + c.tcp()));
+            env.add(GuestParameters.assignment(GuestParameters.TCP, c.tcp()));
         }
         if (c.udp() != null) {
-            field(json, "env", quote("UMONITOR_UDP=" + c.udp()));
+            env.add(GuestParameters.assignment(GuestParameters.UDP, c.udp()));
         }
-        for (Map.Entry<String, String> e : spec.environment().entrySet()) {
-            field(json, "env", quote(e.getKey() + "=" + e.getValue()));
-        }
-        field(json, "hostname", quote(spec.name()));
-        plan.first().ifPresent(n -> field(json, "net", "{\"if\":\"vioif0\",\"type\":\"inet\",\"method\":\"static\","
-                + "\"addr\":" + quote(n.guestAddress()) + ",\"mask\":" + quote(Integer.toString(n.prefixLength()))
-                + ",\"gw\":" + quote(n.gateway()) + "}"));
-        List<BlockDeviceSpec> blocks = spec.blockDevices();
-        for (int i = 0; i < blocks.size(); i++) {
-            field(json, "blk", "{\"source\":\"dev\",\"path\":\"/dev/ld" + i + "a\",\"fstype\":\"blk\","
-                    + "\"mountpoint\":" + quote("/" + blocks.get(i).name()) + "}");
-        }
-        return json.append('}').toString();
-    }
-
-    private static void field(StringBuilder json, String key, String value) {
-        if (json.length() > 1) {
-            json.append(',');
-        }
-        json.append('"').append(key).append("\":").append(value);
-    }
-
-    static String quote(String s) {
-        StringBuilder q = new StringBuilder("\"");
-        for (char ch : s.toCharArray()) {
-            switch (ch) {
-                case '"' -> q.append("\\\"");
-                case '\\' -> q.append("\\\\");
-                case '\n' -> q.append("\\n");
-                case '\t' -> q.append("\\t");
-                default -> {
-                    if (ch < 0x20) {
-                        q.append(String.format("\\u%04x", (int) ch));
-                    } else {
-                        q.append(ch);
-                    }
-                }
+        spec.environment().forEach((k, v) -> env.add(GuestParameters.assignment(k, v)));
+        StringWriter out = new StringWriter();
+        try (JsonGenerator json = JSON.createGenerator(out)) {
+            json.writeStartObject();
+            json.writeStringField("cmdline", String.join(" ", cmdline));
+            for (String variable : env) {
+                json.writeStringField("env", variable);
             }
+            json.writeStringField("hostname", spec.name());
+            if (plan.first().isPresent()) {
+                GuestNic n = plan.first().get();
+                json.writeObjectFieldStart("net");
+                json.writeStringField("if", "vioif0");
+                json.writeStringField("type", "inet");
+                json.writeStringField("method", "static");
+                json.writeStringField("addr", n.guestAddress());
+                json.writeStringField("mask", Integer.toString(n.prefixLength()));
+                json.writeStringField("gw", n.gateway());
+                json.writeEndObject();
+            }
+            List<BlockDeviceSpec> blocks = spec.blockDevices();
+            for (int i = 0; i < blocks.size(); i++) {
+                json.writeObjectFieldStart("blk");
+                json.writeStringField("source", "dev");
+                json.writeStringField("path", "/dev/ld" + i + "a");
+                json.writeStringField("fstype", "blk");
+                json.writeStringField("mountpoint", "/" + blocks.get(i).name());
+                json.writeEndObject();
+            }
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing JSON to a string failed", e);
         }
-        return q.append('"').toString();
+        return out.toString();
     }
 }

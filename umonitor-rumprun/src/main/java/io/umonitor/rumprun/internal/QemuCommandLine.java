@@ -1,6 +1,7 @@
 package io.umonitor.rumprun.internal;
 
 import io.umonitor.api.BlockDeviceSpec;
+import io.umonitor.kit.host.NetworkNamespace;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +41,6 @@ public final class QemuCommandLine {
             throw new IllegalArgumentException("resolve auto acceleration before building the command line");
         }
         QemuCommandLine c = new QemuCommandLine();
-        plan.namespace().ifPresent(ns -> c.add("ip", "netns", "exec", ns));
         c.add(binary);
         c.add("-nodefaults", "-no-user-config");
         c.add("-machine", options.machine());
@@ -79,7 +79,7 @@ public final class QemuCommandLine {
         if (options.gdbPort() > 0) {
             c.add("-gdb", "tcp:127.0.0.1:" + options.gdbPort());
         }
-        return List.copyOf(c.args);
+        return NetworkNamespace.wrap(plan.namespace(), c.args);
     }
 
     /** Escapes a value inside a QEMU option list, where a comma is written as two. */

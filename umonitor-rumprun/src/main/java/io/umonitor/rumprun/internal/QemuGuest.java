@@ -7,8 +7,8 @@ import io.umonitor.api.LaunchException;
 import io.umonitor.api.LogLevel;
 import io.umonitor.api.spi.GuestOutput;
 import io.umonitor.api.spi.LaunchedUnikernel;
-import io.umonitor.core.process.ProcessExit;
-import io.umonitor.core.process.SupervisedProcess;
+import io.umonitor.kit.process.ProcessExit;
+import io.umonitor.kit.process.SupervisedProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -36,13 +35,6 @@ import org.slf4j.LoggerFactory;
 public final class QemuGuest implements LaunchedUnikernel {
 
     private static final Logger LOG = LoggerFactory.getLogger(QemuGuest.class);
-
-    /** Stops after {@code halted} and stop escalation; tiny tasks. */
-    private static final ScheduledExecutorService TIMERS = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "umonitor-qemu-timers");
-        t.setDaemon(true);
-        return t;
-    });
 
     /** QEMU's stderr when KVM cannot start or cannot run the guest. */
     private static final Pattern KVM_FAILURE = Pattern.compile(
@@ -64,6 +56,8 @@ public final class QemuGuest implements LaunchedUnikernel {
     private final boolean waitForDebugger;
     private final Duration kvmWatchdog;
     private final String token;
+    /** The monitor's scheduler: stops after {@code halted}, stop escalation, the KVM watchdog; tiny tasks. */
+    private final ScheduledExecutorService timers;
     private final Map<String, String> details = new java.util.concurrent.ConcurrentHashMap<>();
     private final CompletableFuture<ExitInfo> exit = new CompletableFuture<>();
     private final AtomicBoolean runningReported = new AtomicBoolean();
@@ -165,8 +159,9 @@ public final class QemuGuest implements LaunchedUnikernel {
 
     public QemuGuest(String name, Flavour flavour, OptionalInt debugExitPort, GuestOutput output,
             Function<Accel, List<String>> commandFor, Path qmpSocket, Accel initialAccel, boolean mayFallBackToTcg,
-            boolean waitForDebugger, Duration kvmWatchdog, String token) {
+            boolean waitForDebugger, Duration kvmWatchdog, String token, ScheduledExecutorService timers) {
         this.name = name;
+        this.timers = timers;
         this.token = token;
         this.kvmWatchdog = kvmWatchdog;
         this.waitForDebugger = waitForDebugger;
@@ -276,7 +271,7 @@ public final class QemuGuest implements LaunchedUnikernel {
         if (attempt.accel != Accel.KVM || !mayFallBackToTcg || kvmWatchdog.isZero()) {
             return;
         }
-        TIMERS.schedule(() -> {
+        timers.schedule(() -> {
             if (run == attempt && !attempt.serialSeen && attempt.process.isAlive() && !stopRequested.get()) {
                 attempt.kvmFailed("no console output within " + kvmWatchdog.toSeconds() + " s under KVM");
             }
@@ -342,7 +337,7 @@ public final class QemuGuest implements LaunchedUnikernel {
         } else {
             r.process.stop(QUIT_GRACE);
         }
-        TIMERS.schedule(() -> r.process.kill(), QUIT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        timers.schedule(() -> r.process.kill(), QUIT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -369,10 +364,10 @@ public final class QemuGuest implements LaunchedUnikernel {
         }
         // ACPI power button first (guests that handle it shut down cleanly), then QEMU's own quit, then SIGKILL.
         qmp.execute("system_powerdown");
-        TIMERS.schedule(() -> {
+        timers.schedule(() -> {
             if (r.process.isAlive()) {
                 qmp.execute("quit");
-                TIMERS.schedule(() -> r.process.kill(), QUIT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+                timers.schedule(() -> r.process.kill(), QUIT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
             }
         }, grace.toMillis(), TimeUnit.MILLISECONDS);
     }

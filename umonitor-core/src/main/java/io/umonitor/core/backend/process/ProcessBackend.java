@@ -2,7 +2,6 @@ package io.umonitor.core.backend.process;
 
 import com.google.auto.service.AutoService;
 import io.umonitor.api.ConfigurationException;
-import io.umonitor.api.ExitClassification;
 import io.umonitor.api.ExitInfo;
 import io.umonitor.api.LogLevel;
 import io.umonitor.api.NetworkSpec;
@@ -10,14 +9,15 @@ import io.umonitor.api.UnikernelSpec;
 import io.umonitor.api.Availability;
 import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.api.spi.GuestOutput;
+import io.umonitor.api.spi.GuestParameters;
 import io.umonitor.api.spi.LaunchRequest;
 import io.umonitor.api.spi.LaunchedUnikernel;
 import io.umonitor.api.spi.ProviderContext;
 import io.umonitor.api.spi.UnikernelBackend;
-import io.umonitor.core.process.ProcessExit;
-import io.umonitor.core.process.Signals;
-import io.umonitor.core.process.ProcessUnikernel;
-import io.umonitor.core.process.SupervisedProcess;
+import io.umonitor.kit.process.GuestExits;
+import io.umonitor.kit.process.ProcessExit;
+import io.umonitor.kit.process.ProcessUnikernel;
+import io.umonitor.kit.process.SupervisedProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -79,6 +79,11 @@ public final class ProcessBackend implements UnikernelBackend {
     }
 
     @Override
+    public String artifact() {
+        return "io.umonitor:umonitor-core";
+    }
+
+    @Override
     public Availability availability() {
         String os = System.getProperty("os.name", "");
         if (!os.toLowerCase(Locale.ROOT).contains("linux")) {
@@ -135,14 +140,13 @@ public final class ProcessBackend implements UnikernelBackend {
                 .maxLineBytes(maxLineBytes)
                 .drainTimeout(drainTimeout)
                 .label(spec.name())
-                .environment("UMONITOR_NAME", spec.name())
-                .environment("UMONITOR_TOKEN", request.token());
+                .environment(GuestParameters.NAME, spec.name())
+                .environment(GuestParameters.TOKEN, request.token());
         request.collector(CollectorEndpoint.Transport.TCP, null)
-                .ifPresent(c -> builder.environment("UMONITOR_TCP", c.hostAndPort()));
+                .ifPresent(c -> builder.environment(GuestParameters.TCP, c.hostAndPort()));
         request.collector(CollectorEndpoint.Transport.UDP, null)
-                .ifPresent(c -> builder.environment("UMONITOR_UDP", c.hostAndPort()));
-        spec.blockDevices().forEach(b -> builder.environment("UMONITOR_BLOCK_" + b.name().toUpperCase(Locale.ROOT),
-                b.path().toString()));
+                .ifPresent(c -> builder.environment(GuestParameters.UDP, c.hostAndPort()));
+        spec.blockDevices().forEach(b -> builder.environment(GuestParameters.block(b.name()), b.path().toString()));
         request.guestParameters().forEach(builder::environment);
         builder.environment(spec.environment());
         builder.output(new SupervisedProcess.OutputConsumer() {
@@ -207,23 +211,8 @@ public final class ProcessBackend implements UnikernelBackend {
     /** How a process's end is reported; see the class documentation. */
     static ExitInfo classify(ProcessExit exit) {
         int code = exit.exitValue();
-        int signal = exit.signal();
-        if (exit.stopRequested()) {
-            return ExitInfo.of(code, signal, ExitClassification.STOPPED, signal == Signals.SIGKILL
-                    ? "killed by umonitor after the stop grace period (SIGKILL)"
-                    : "stopped by umonitor (" + exit.describe() + ")");
-        }
-        if (signal == 0) {
-            return code == 0
-                    ? ExitInfo.of(0, 0, ExitClassification.NORMAL, "exited normally")
-                    : ExitInfo.of(code, 0, ExitClassification.FAILURE, "exited with code " + code);
-        }
-        if (Signals.isSelfInflicted(signal)) {
-            return ExitInfo.of(code, signal, ExitClassification.CRASH, "crashed with " + Signals.name(signal)
-                    + " (signal " + signal + ")");
-        }
-        return ExitInfo.of(code, signal, ExitClassification.KILLED, "killed by " + Signals.name(signal)
-                + " (signal " + signal + "), which umonitor did not send");
+        return GuestExits.stoppedOrSignalled(exit, "").orElseGet(() -> GuestExits.guestExited(code,
+                code == 0 ? "exited normally" : "exited with code " + code));
     }
 
     private static final class Launched extends ProcessUnikernel {

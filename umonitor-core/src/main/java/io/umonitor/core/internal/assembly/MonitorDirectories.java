@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,11 +51,11 @@ public record MonitorDirectories(Path work, Path state, boolean deleteWork) {
     }
 
     /** The context of a backend or provisioner: its settings, its own state and scratch directories. */
-    public ProviderContext providerContext(String id, Map<String, String> settings) {
+    public ProviderContext providerContext(String id, Map<String, String> settings, ScheduledExecutorService scheduler) {
         try {
             Path providerState = Files.createDirectories(state.resolve(id));
             Path providerWork = Files.createDirectories(work.resolve("providers").resolve(id));
-            return new ProviderContext(settings, providerState, providerWork);
+            return new ProviderContext(settings, providerState, providerWork, scheduler);
         } catch (IOException e) {
             throw new ConfigurationException("cannot create directories for provider '" + id + "' under " + state
                     + " and " + work + ": " + e.getMessage(), e);
@@ -62,9 +63,9 @@ public record MonitorDirectories(Path work, Path state, boolean deleteWork) {
     }
 
     /** The context of a log sink: it gets the work directory itself (the file sink's default is logs/ in it). */
-    public ProviderContext sinkContext(String id, Map<String, String> settings) {
+    public ProviderContext sinkContext(String id, Map<String, String> settings, ScheduledExecutorService scheduler) {
         try {
-            return new ProviderContext(settings, Files.createDirectories(state.resolve(id)), work);
+            return new ProviderContext(settings, Files.createDirectories(state.resolve(id)), work, scheduler);
         } catch (IOException e) {
             throw new ConfigurationException("cannot create the state directory of log sink '" + id + "' under "
                     + state + ": " + e.getMessage(), e);

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -19,6 +20,8 @@ import org.slf4j.LoggerFactory;
  * unusable, so an unused, broken provider on the classpath cannot stop the monitor from working.
  */
 public final class ProviderStartup {
+    /** The monitor's scheduler, handed to each provider in its context. */
+    private final ScheduledExecutorService scheduler;
     private static final Logger LOG = LoggerFactory.getLogger(ProviderStartup.class);
 
     private final Map<String, String> properties;
@@ -26,7 +29,9 @@ public final class ProviderStartup {
     /** Configuration errors found so far; the caller reports them together. */
     private final List<String> problems = new ArrayList<>();
 
-    public ProviderStartup(Map<String, String> properties, MonitorDirectories directories) {
+    public ProviderStartup(Map<String, String> properties, MonitorDirectories directories,
+            ScheduledExecutorService scheduler) {
+        this.scheduler = scheduler;
         this.properties = properties;
         this.directories = directories;
     }
@@ -79,7 +84,7 @@ public final class ProviderStartup {
     private Availability initialize(String id, String kind, Consumer<ProviderContext> init) {
         Map<String, String> own = ProviderSet.propertiesOf(properties, id);
         try {
-            init.accept(directories.providerContext(id, own));
+            init.accept(directories.providerContext(id, own, scheduler));
             return Availability.usable();
         } catch (RuntimeException e) {
             if (!own.isEmpty()) {

@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
 public final class DefaultInvocationGateway
         implements InvocationGateway, LifecycleListener, RegistrationListener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DefaultInvocationGateway.class);
-    static final String GUEST_PARAMETER = "UMONITOR_WS";
+    static final String GUEST_PARAMETER = io.umonitor.api.spi.GuestParameters.WS;
 
     private final GatewayOptions options;
     private final LogHub hub;
@@ -299,21 +299,7 @@ public final class DefaultInvocationGateway
     }
 
     static String describe(ExitInfo exit) {
-        if (exit == null) {
-            return "its exit is not known yet";
-        }
-        StringBuilder s = new StringBuilder();
-        s.append(exit.exitCode() >= 0 ? "exit code " + exit.exitCode() : "no exit code");
-        if (exit.signal() != 0) {
-            s.append(", signal ").append(exit.signal());
-        }
-        s.append(" (").append(exit.classification()).append("): ").append(exit.description());
-        if (exit.lastConsoleLines().isEmpty()) {
-            s.append("; the console was empty");
-        } else {
-            s.append("; last console lines:\n  ").append(String.join("\n  ", exit.lastConsoleLines()));
-        }
-        return s.toString();
+        return exit == null ? "its exit is not known yet" : exit.summaryWithConsole();
     }
 
     // --- the public view

@@ -2,8 +2,8 @@ package io.umonitor.core.internal.stats;
 
 import io.umonitor.api.UnikernelStats;
 import io.umonitor.api.UnikernelStats.InterfaceStats;
+import io.umonitor.kit.process.ProcStat;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -115,30 +115,8 @@ public final class HostProcStats {
         return tree;
     }
 
-    record ProcStat(long parent, long session, long userTicks, long systemTicks, long childUserTicks,
-            long childSystemTicks, long startTicks) {
-    }
-
     Optional<ProcStat> stat(long pid) {
-        String line;
-        try {
-            line = Files.readString(proc.resolve(Long.toString(pid)).resolve("stat"), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return Optional.empty();
-        }
-        // The command name (field 2) is in parentheses and may itself contain spaces and ')'.
-        int close = line.lastIndexOf(')');
-        if (close < 0) {
-            return Optional.empty();
-        }
-        String[] f = line.substring(close + 2).trim().split(" ");
-        // f[0] is field 3 (state): field N is f[N - 3].
-        try {
-            return Optional.of(new ProcStat(Long.parseLong(f[1]), Long.parseLong(f[3]), Long.parseLong(f[11]),
-                    Long.parseLong(f[12]), Long.parseLong(f[13]), Long.parseLong(f[14]), Long.parseLong(f[19])));
-        } catch (RuntimeException e) {
-            return Optional.empty();
-        }
+        return ProcStat.read(proc, pid);
     }
 
     /** {VmRSS, VmHWM} in kB; zeros for a kernel thread or a process that just ended. */

@@ -1,20 +1,13 @@
 package io.umonitor.core.network.tap;
 
 import io.umonitor.api.ProvisioningException;
+import io.umonitor.kit.process.ToolRunner;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.Map;
 
 /**
  * Runs iproute2's {@code ip}, optionally inside a network namespace ({@code ip -n NS}), and turns failures
@@ -23,14 +16,6 @@ import java.util.concurrent.TimeoutException;
 final class IpCommand {
 
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(20);
-
-    // Not the common pool: it has one thread on a 2-core host and these readers block. Both streams are read
-    // here, so a command that hangs with its output open cannot hold the caller past the timeout.
-    private static final ExecutorService OUTPUT_READERS = Executors.newCachedThreadPool(runnable -> {
-        Thread thread = new Thread(runnable, "umonitor-tap-ip-output");
-        thread.setDaemon(true);
-        return thread;
-    });
 
     record Result(List<String> command, int exitCode, String stdout, String stderr) {
         boolean ok() {
@@ -50,7 +35,6 @@ final class IpCommand {
     private final List<String> commandPrefix;
     private final Path ip;
     private final String namespace;
-
     private final Duration timeout;
 
     IpCommand(List<String> commandPrefix, Path ip, String namespace) {
@@ -81,42 +65,23 @@ final class IpCommand {
             command.add(namespace);
         }
         command.addAll(args);
-        ProcessBuilder builder = new ProcessBuilder(command);
-        // Messages are matched to suggest fixes, so they must not be translated.
-        builder.environment().put("LC_ALL", "C");
-        Process process;
+        ToolRunner.Result result;
         try {
-            process = builder.start();
+            // Messages are matched to suggest fixes, so they must not be translated.
+            result = ToolRunner.run(command, null, Map.of("LC_ALL", "C"), timeout, (stream, line) -> { });
+        } catch (ToolRunner.TimedOut e) {
+            throw new ProvisioningException("`" + String.join(" ", command) + "` did not finish within "
+                    + (timeout.toMillis() % 1000 == 0 ? timeout.toSeconds() + " s" : timeout.toMillis() + " ms")
+                    + " and was killed. Fix: check that the host is not overloaded "
+                    + "and that `ip` works when run by hand", e);
         } catch (IOException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new ProvisioningException("interrupted while running `" + String.join(" ", command) + "`", e);
+            }
             throw new ProvisioningException("could not start `" + String.join(" ", command) + "`: " + e.getMessage()
                     + ". Fix: install iproute2 (apt-get install iproute2)", e);
         }
-        try {
-            process.getOutputStream().close();
-            CompletableFuture<String> stderr = CompletableFuture.supplyAsync(
-                    () -> readAll(process.getErrorStream()), OUTPUT_READERS);
-            CompletableFuture<String> stdout = CompletableFuture.supplyAsync(
-                    () -> readAll(process.getInputStream()), OUTPUT_READERS);
-            long deadline = System.nanoTime() + timeout.toNanos();
-            if (!process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-                kill(process);
-                throw new ProvisioningException("`" + String.join(" ", command) + "` did not finish within "
-                        + timeout.toSeconds() + " s and was killed. Fix: check that the host is not overloaded "
-                        + "and that `ip` works when run by hand");
-            }
-            // A child the command left behind may hold the pipes open: wait for the output only until the deadline.
-            long left = Math.max(0, deadline - System.nanoTime());
-            return new Result(command, process.exitValue(), stdout.get(left, TimeUnit.NANOSECONDS),
-                    stderr.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
-        } catch (InterruptedException e) {
-            kill(process);
-            Thread.currentThread().interrupt();
-            throw new ProvisioningException("interrupted while running `" + String.join(" ", command) + "`", e);
-        } catch (IOException | ExecutionException | TimeoutException e) {
-            kill(process);
-            throw new ProvisioningException("could not read the output of `" + String.join(" ", command) + "`: "
-                    + e, e);
-        }
+        return new Result(command, result.exitCode(), result.stdout(), result.stderr());
     }
 
     /** Runs and throws a ProvisioningException for a non-zero exit, explaining {@code what} failed. */
@@ -163,19 +128,5 @@ final class IpCommand {
                     + "with the same prefix";
         }
         return "";
-    }
-
-    /** Kills the command and what it started, so nothing keeps its output pipes open. */
-    private static void kill(Process process) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
-    }
-
-    private static String readAll(InputStream in) {
-        try (in) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

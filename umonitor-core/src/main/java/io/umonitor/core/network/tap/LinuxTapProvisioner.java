@@ -10,6 +10,8 @@ import io.umonitor.api.spi.NetworkProvisioner;
 import io.umonitor.api.spi.ProviderContext;
 import io.umonitor.api.ProvisionedNetwork;
 import io.umonitor.core.network.tap.TapSettings.Config;
+import io.umonitor.kit.host.HostChecks;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -68,7 +70,7 @@ import org.slf4j.LoggerFactory;
  * @since 0.1
  */
 @AutoService(NetworkProvisioner.class)
-public final class LinuxTapProvisioner implements NetworkProvisioner, AutoCloseable {
+public final class LinuxTapProvisioner implements NetworkProvisioner {
 
     /** The provisioner id, also the prefix of its monitor settings ({@code tap.pool}, ...). */
     public static final String ID = "tap";
@@ -85,7 +87,6 @@ public final class LinuxTapProvisioner implements NetworkProvisioner, AutoClosea
     public static final String DEFAULT_POOL = "10.77.0.0/16";
     public static final String DEFAULT_PREFIX = "umt";
 
-    private static final int CAP_SYS_ADMIN = 21;
     private static final int CREATE_ATTEMPTS = 3;
 
     private static final Logger LOG = LoggerFactory.getLogger(LinuxTapProvisioner.class);
@@ -133,28 +134,20 @@ public final class LinuxTapProvisioner implements NetworkProvisioner, AutoClosea
             missing.add("CAP_NET_ADMIN is not among this process's effective capabilities (CapEff "
                     + capabilities.get() + "): run the monitor as root or grant CAP_NET_ADMIN "
                     + "(setcap cap_net_admin+ep on the java binary, or docker run --cap-add=NET_ADMIN)");
-        } else if (builderSettings.containsKey(NAMESPACE) && !hasCapability(capabilities.get(), CAP_SYS_ADMIN)) {
+        } else if (builderSettings.containsKey(NAMESPACE) && !HostChecks.hasCapability(capabilities.get(),
+                HostChecks.CAP_SYS_ADMIN)) {
             missing.add("CAP_SYS_ADMIN is not among this process's effective capabilities (CapEff "
                     + capabilities.get() + ") but entering network namespace '" + builderSettings.get(NAMESPACE)
                     + "' needs it: run the monitor as root or drop the namespace setting");
         }
         if (!probe.tunDevicePresent()) {
-            missing.add("/dev/net/tun is missing: load the tun module (modprobe tun) or, in a container, pass "
-                    + "the device (docker run --device /dev/net/tun)");
+            missing.add(HostChecks.TUN_MISSING);
         }
         if (probe.ipExecutable().isEmpty()) {
             missing.add("the 'ip' command was not found on PATH or in /usr/sbin, /sbin: install iproute2 "
                     + "(apt-get install iproute2)");
         }
         return missing.isEmpty() ? Availability.usable() : Availability.unusable(String.join("; ", missing));
-    }
-
-    private static boolean hasCapability(String capEffHex, int bit) {
-        try {
-            return (Long.parseUnsignedLong(capEffHex.strip(), 16) & (1L << bit)) != 0;
-        } catch (NumberFormatException e) {
-            return false;
-        }
     }
 
     /** Initializes for standalone use: no extra settings, state kept in {@code stateDirectory}. */

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.umonitor.api.ExitClassification;
 import io.umonitor.api.ExitInfo;
 import io.umonitor.core.internal.Tokens;
-import io.umonitor.core.process.ProcessExit;
+import io.umonitor.kit.process.ProcessExit;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;

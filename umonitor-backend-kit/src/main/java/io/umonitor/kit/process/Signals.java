@@ -1,4 +1,4 @@
-package io.umonitor.core.process;
+package io.umonitor.kit.process;
 
 /**
  * Linux signal numbers (x86-64 and arm64 agree on these) that exit classification needs.

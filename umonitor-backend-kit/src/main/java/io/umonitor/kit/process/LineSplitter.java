@@ -1,4 +1,4 @@
-package io.umonitor.core.process;
+package io.umonitor.kit.process;
 
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;

@@ -1,4 +1,4 @@
-package io.umonitor.core.process;
+package io.umonitor.kit.process;
 
 import io.umonitor.api.ExitInfo;
 import io.umonitor.api.spi.LaunchedUnikernel;
@@ -39,7 +39,7 @@ public class ProcessUnikernel implements LaunchedUnikernel {
         return exit;
     }
 
-    /** SIGTERM, then SIGKILL to the process and its descendants after {@code grace}. */
+    /** SIGTERM, then SIGKILL to the process, its process group and its descendants after {@code grace}. */
     @Override
     public void stop(Duration grace) {
         process.stop(grace);

@@ -1,4 +1,4 @@
-package io.umonitor.core.process;
+package io.umonitor.kit.process;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -242,8 +242,9 @@ class SupervisedProcessTest {
     @Test
     void anOrphanHoldingThePipeDelaysTheExitOnlyByTheDrainTimeout() throws Exception {
         Lines lines = new Lines();
+        // setsid: the orphan leaves the guest's process group, so only the drain timeout can end the wait.
         SupervisedProcess p = SupervisedProcess.builder(SH)
-                .arguments(List.of("-c", "sleep 30 & echo orphan $!"))
+                .arguments(List.of("-c", "setsid sleep 30 & echo orphan $!"))
                 .drainTimeout(Duration.ofMillis(300))
                 .output(lines)
                 .start();
@@ -275,5 +276,102 @@ class SupervisedProcessTest {
         LaunchException e = assertThrows(LaunchException.class,
                 () -> SupervisedProcess.builder(Path.of("/nonexistent/umt-guest")).start());
         assertTrue(e.getMessage().contains("/nonexistent/umt-guest"), e.getMessage());
+    }
+
+    @Test
+    void theProcessLeadsItsOwnSessionAndProcessGroupSoATerminalsCtrlCNeverReachesIt() throws Exception {
+        Lines lines = new Lines();
+        SupervisedProcess p = sh("echo ready; exec sleep 30", lines);
+        try {
+            lines.await("ready"::equals);
+            assertTrue(p.ownSession());
+            long jvm = ProcessHandle.current().pid();
+            long pgid = ProcessGroup.processGroupOf(p.pid()).orElseThrow();
+            long sid = ProcessGroup.sessionOf(p.pid()).orElseThrow();
+            assertEquals(p.pid(), pgid, "the guest leads its process group");
+            assertEquals(p.pid(), sid, "the guest leads its session");
+            assertTrue(pgid != ProcessGroup.processGroupOf(jvm).orElseThrow(), "pgid differs from the JVM's");
+            assertTrue(sid != ProcessGroup.sessionOf(jvm).orElseThrow(), "sid differs from the JVM's");
+        } finally {
+            p.kill();
+        }
+    }
+
+    @Test
+    void whatTheGuestLeftRunningInTheBackgroundEndsWhenItExitsNormally() throws Exception {
+        String marker = "umt-kit-leftover-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        Lines lines = new Lines();
+        // The background shell carries the marker in its argv; "; :" keeps it from exec'ing sleep.
+        SupervisedProcess p = sh("sh -c 'sleep 1000; :' " + marker + " & echo started $!", lines);
+        lines.await(l -> l.startsWith("started "));
+        ProcessExit exit = exitOf(p);
+        assertEquals(0, exit.exitValue());
+        assertEquals(List.of(), processesWith(marker), "processes left behind after a normal exit");
+    }
+
+    @Test
+    void stopEndsTheGuestsWholeProcessGroup() throws Exception {
+        String marker = "umt-kit-stopped-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        Lines lines = new Lines();
+        SupervisedProcess p = sh("sh -c 'sleep 1000; :' " + marker + " & echo ready; exec sleep 30", lines);
+        lines.await("ready"::equals);
+        // Until the outer shell has exec'd sleep, its own command line holds the marker too.
+        Await.check("the marked background process alone", WAIT, () -> processesWith(marker).size() == 1);
+        p.stop(Duration.ofSeconds(5));
+        assertEquals(Signals.SIGTERM, exitOf(p).signal());
+        assertEquals(List.of(), processesWith(marker), "processes left behind after stop");
+    }
+
+    @Test
+    void aGroupIsKilledOnlyThroughTheProcessThatLeadsIt() throws Exception {
+        String marker = "umt-kit-group-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        Lines lines = new Lines();
+        SupervisedProcess leader = sh("sh -c 'sleep 1000; :' " + marker + " & echo ready; exec sleep 30", lines);
+        Lines plainLines = new Lines();
+        SupervisedProcess notALeader = SupervisedProcess.builder(SH)
+                .arguments(List.of("-c", "echo ready; exec sleep 30"))
+                .ownSession(false).output(plainLines).start();
+        try {
+            lines.await("ready"::equals);
+            plainLines.await("ready"::equals);
+            // Its group is this JVM's: nothing may be killed through it.
+            assertEquals(0, ProcessGroup.killGroupLedBy(notALeader.pid()));
+            assertTrue(notALeader.isAlive());
+            int killed = ProcessGroup.killGroupLedBy(leader.pid());
+            assertTrue(killed >= 2, "the leader and the marked shell (and its sleep, once forked): " + killed);
+            assertEquals(Signals.SIGKILL, exitOf(leader).signal());
+            assertEquals(List.of(), processesWith(marker));
+        } finally {
+            leader.kill();
+            notALeader.kill();
+        }
+    }
+
+    /** Pids whose command line holds {@code marker}, from /proc. */
+    static List<Long> processesWith(String marker) throws java.io.IOException {
+        List<Long> found = new java.util.ArrayList<>();
+        try (var entries = java.nio.file.Files.newDirectoryStream(Path.of("/proc"))) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                try {
+                    String cmdline = new String(java.nio.file.Files.readAllBytes(entry.resolve("cmdline")),
+                            java.nio.charset.StandardCharsets.UTF_8);
+                    if (cmdline.contains(marker) && !isZombie(entry)) {
+                        found.add(Long.parseLong(name));
+                    }
+                } catch (java.io.IOException e) {
+                    // ended while we looked
+                }
+            }
+        }
+        return found;
+    }
+
+    private static boolean isZombie(Path procEntry) throws java.io.IOException {
+        String stat = java.nio.file.Files.readString(procEntry.resolve("stat"));
+        return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
     }
 }

@@ -1,28 +1,24 @@
-package io.umonitor.core.process;
+package io.umonitor.kit.process;
 
 import io.umonitor.api.LaunchException;
 import io.umonitor.api.spi.GuestOutput;
+import io.umonitor.kit.host.Executables;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.commons.exec.CommandLine;
 import org.apache.commons.exec.DefaultExecutor;
 import org.apache.commons.exec.environment.EnvironmentUtils;
@@ -46,11 +42,22 @@ import org.slf4j.LoggerFactory;
  * If a descendant inherited the pipes and keeps them open after the process ended, reading waits at most
  * {@link Builder#drainTimeout} before the exit is reported anyway.
  *
+ * <p>Its own session: the process starts through util-linux's {@code setsid}, which calls setsid(2) and
+ * then executes the program in place (same pid), so the process leads a new session and process group.
+ * A terminal's Ctrl-C (SIGINT to the terminal's foreground group) then reaches the JVM, which stops its
+ * guests gracefully, never the guests directly; and everything the process starts stays in its group,
+ * even after re-parenting, so it can be found and ended. Java cannot call setsid(2) itself; where
+ * {@code setsid} is missing (it is in util-linux, on every Debian) the process shares the JVM's group
+ * and a warning says so ({@link Builder#ownSession} turns this off).
+ *
  * <p>Stopping: {@link #stop(Duration)} sends SIGTERM to the process only (forwarding it to its own
  * children is the process's job, as for any service manager's main process), then, if it is still alive
- * after the grace period, escalates to {@link #kill()}. {@link #kill()} sends SIGKILL to the process
- * <em>and to every descendant it has at that moment</em>, so no orphan keeps running or holds the
- * console pipes. Both are idempotent and return at once. Thread-safe.
+ * after the grace period, escalates to {@link #kill()}. {@link #kill()} sends SIGKILL to the process,
+ * <em>to every member of its process group and every descendant it has at that moment</em>, so no orphan
+ * keeps running or holds the console pipes. When the process ends by itself, what remains of its
+ * process group is killed too: nothing a guest started outlives it. Both are idempotent and return at
+ * once. The grace period is timed by the process's own supervising thread (no shared timer), which
+ * ends with the process. Thread-safe.
  *
  * @since 0.1
  */
@@ -58,10 +65,8 @@ public final class SupervisedProcess {
 
     private static final Logger LOG = LoggerFactory.getLogger(SupervisedProcess.class);
 
-    /** Escalates stops for every supervised process; the tasks are tiny. */
-    private static final ScheduledExecutorService ESCALATION = escalationScheduler();
-
-    private static final int READ_BUFFER_BYTES = 64 * 1024;
+    private static final long NO_DEADLINE = Long.MAX_VALUE;
+    private static final AtomicBoolean SETSID_WARNED = new AtomicBoolean();
 
     /**
      * Every console line of 87,385 characters, which carries the longest frame of the log protocol, fits
@@ -94,12 +99,18 @@ public final class SupervisedProcess {
     private final AtomicBoolean stopSent = new AtomicBoolean();
     private final AtomicBoolean killSent = new AtomicBoolean();
     private volatile boolean signalledWhileAlive;
-    private volatile ScheduledFuture<?> escalation;
+    private final boolean ownSession;
+    /** Guards the kill deadline and whether the supervising thread still waits for the process's end. */
+    private final Object escalation = new Object();
+    private long killDeadlineNanos = NO_DEADLINE;
+    private boolean awaitingEnd;
+    private volatile Thread supervisor;
 
-    private SupervisedProcess(Process process, String label, LineQueue queue) {
+    private SupervisedProcess(Process process, String label, LineQueue queue, boolean ownSession) {
         this.process = process;
         this.label = label;
         this.queue = queue;
+        this.ownSession = ownSession;
     }
 
     /** Starts describing a process that runs {@code executable}. */
@@ -115,6 +126,14 @@ public final class SupervisedProcess {
     /** Whether the process itself is still running (its output may still be in delivery). */
     public boolean isAlive() {
         return process.isAlive();
+    }
+
+    /**
+     * Whether the process leads a session and process group of its own (see the class documentation);
+     * false only where {@code setsid} is missing or {@link Builder#ownSession} turned it off.
+     */
+    public boolean ownSession() {
+        return ownSession;
     }
 
     /** The {@link ProcessHandle} of the process, e.g. to look at its descendants. */
@@ -154,15 +173,20 @@ public final class SupervisedProcess {
         // what the process prints while it ends (solo5-hvt's "Exiting on signal 15") and can leave a
         // tender blocked writing to a closed pipe.
         process.toHandle().destroy();
-        escalation = ESCALATION.schedule(() -> {
-            if (process.isAlive()) {
-                LOG.debug("{}: still alive {} after SIGTERM, killing", label, grace);
-                kill();
+        synchronized (escalation) {
+            killDeadlineNanos = System.nanoTime() + grace.toNanos();
+            // The supervising thread waits in Process.waitFor: wake it to wait for the deadline instead.
+            Thread waiting = supervisor;
+            if (awaitingEnd && waiting != null) {
+                waiting.interrupt();
             }
-        }, grace.toMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
-    /** Sends SIGKILL to the process and to all its current descendants. Returns at once. Idempotent. */
+    /**
+     * Sends SIGKILL to the process, the members of its process group and all its current descendants.
+     * Returns at once. Idempotent.
+     */
     public void kill() {
         if (!killSent.compareAndSet(false, true) || !process.isAlive()) {
             return;
@@ -172,7 +196,9 @@ public final class SupervisedProcess {
         List<ProcessHandle> descendants = process.descendants().toList();
         process.toHandle().destroyForcibly();
         descendants.forEach(ProcessHandle::destroyForcibly);
-        LOG.debug("{}: SIGKILL to process and {} descendant(s)", label, descendants.size());
+        int groupMembers = ownSession ? ProcessGroup.killAll(process.pid()) : 0;
+        LOG.debug("{}: SIGKILL to process, {} descendant(s) and {} group member(s)", label, descendants.size(),
+                groupMembers);
     }
 
     @Override
@@ -181,6 +207,7 @@ public final class SupervisedProcess {
     }
 
     private void superviseUntilEnd(CompletableFuture<Void> readersDone, Duration drainTimeout) {
+        awaitEndOrKillDeadline();
         int exitValue;
         while (true) {
             try {
@@ -191,9 +218,12 @@ public final class SupervisedProcess {
                 Thread.interrupted();
             }
         }
-        ScheduledFuture<?> pending = escalation;
-        if (pending != null) {
-            pending.cancel(false);
+        if (ownSession) {
+            // What the guest started and left behind (a daemon, a background job) ends with it.
+            int left = ProcessGroup.killAll(process.pid());
+            if (left > 0) {
+                LOG.debug("{}: killed {} process(es) it left running in its process group", label, left);
+            }
         }
         try {
             readersDone.get(drainTimeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -210,14 +240,41 @@ public final class SupervisedProcess {
         exit.complete(ProcessExit.fromExitValue(exitValue, signalledWhileAlive, queue.droppedTotal()));
     }
 
-    private static ScheduledExecutorService escalationScheduler() {
-        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "umonitor-process-escalation");
-            t.setDaemon(true);
-            return t;
-        });
-        scheduler.setRemoveOnCancelPolicy(true);
-        return scheduler;
+    /**
+     * Waits until the process ends, killing it if a stop's grace period runs out first. Waits in
+     * {@link Process#waitFor} itself (not through {@code onExit()}, whose completion needs a thread of
+     * the common pool, which a busy JVM on two cores may not have free); {@link #stop} interrupts the wait
+     * to set the deadline.
+     */
+    private void awaitEndOrKillDeadline() {
+        synchronized (escalation) {
+            awaitingEnd = true;
+        }
+        try {
+            while (process.isAlive()) {
+                long deadline;
+                synchronized (escalation) {
+                    deadline = killDeadlineNanos;
+                }
+                try {
+                    if (deadline == NO_DEADLINE) {
+                        process.waitFor();
+                    } else if (!process.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                        LOG.debug("{}: still alive after the stop's grace period, killing", label);
+                        kill();
+                        process.waitFor();
+                    }
+                } catch (InterruptedException e) {
+                    // stop() set a deadline (only our own daemon thread is interrupted): look again.
+                }
+            }
+        } finally {
+            synchronized (escalation) {
+                awaitingEnd = false;
+            }
+            // An interrupt stop() sent just before the process ended must not cut the output's drain short.
+            Thread.interrupted();
+        }
     }
 
     /** Describes and starts a {@link SupervisedProcess}; not thread-safe. */
@@ -232,6 +289,7 @@ public final class SupervisedProcess {
         private long queueCapacityChars = 1024L * 1024;
         private Duration drainTimeout = Duration.ofSeconds(2);
         private String label;
+        private boolean ownSession = true;
 
         private Builder(Path executable) {
             this.executable = Objects.requireNonNull(executable, "executable");
@@ -305,6 +363,15 @@ public final class SupervisedProcess {
             return this;
         }
 
+        /**
+         * Whether the process runs in a session and process group of its own (default true; see the class
+         * documentation). Off, it shares the JVM's group: a terminal's Ctrl-C reaches it directly.
+         */
+        public Builder ownSession(boolean value) {
+            this.ownSession = value;
+            return this;
+        }
+
         /** A short name for thread names and diagnostics (default: the executable's file name). */
         public Builder label(String value) {
             this.label = value;
@@ -320,7 +387,15 @@ public final class SupervisedProcess {
         public SupervisedProcess start() {
             String name = label != null ? label
                     : executable.getFileName() != null ? executable.getFileName().toString() : executable.toString();
-            CommandLine command = new CommandLine(executable.toString());
+            Path program = resolve(executable, workingDirectory);
+            Optional<Path> setsid = ownSession ? Executables.find("setsid") : Optional.empty();
+            if (ownSession && setsid.isEmpty() && SETSID_WARNED.compareAndSet(false, true)) {
+                LOG.warn("setsid (util-linux) not found: guests share this JVM's process group, so a terminal's "
+                        + "Ctrl-C reaches them directly and what they leave running is not found: install util-linux");
+            }
+            CommandLine command = new CommandLine(setsid.orElse(program).toString());
+            // setsid executes the program in place (no fork: a freshly spawned child never leads a group).
+            setsid.ifPresent(s -> command.addArgument(program.toString(), false));
             // Without handleQuoting=false commons-exec wraps arguments containing spaces in quotes,
             // which a direct exec (no shell) would pass on literally.
             arguments.forEach(a -> command.addArgument(a, false));
@@ -344,7 +419,7 @@ public final class SupervisedProcess {
                 LOG.debug("{}: closing stdin failed", name, e);
             }
             LineQueue queue = new LineQueue(queueCapacityChars, output, name, 2);
-            SupervisedProcess supervised = new SupervisedProcess(process, name, queue);
+            SupervisedProcess supervised = new SupervisedProcess(process, name, queue, setsid.isPresent());
             String threadPrefix = "umonitor-" + name + "-" + process.pid();
             CompletableFuture<Void> stdoutDone = queue.startReader(process.getInputStream(),
                     GuestOutput.Stream.STDOUT, maxLineBytes, threadPrefix + "-stdout");
@@ -356,205 +431,34 @@ public final class SupervisedProcess {
                     () -> supervised.superviseUntilEnd(CompletableFuture.allOf(stdoutDone, stderrDone), drain),
                     threadPrefix + "-wait");
             supervisor.setDaemon(true);
+            supervised.supervisor = supervisor;
             supervisor.start();
             return supervised;
         }
+    }
+
+    /**
+     * The program as setsid will execute it: checked here, because once setsid has started, a missing
+     * program is only an exit status and would not be the launch error that names it.
+     */
+    private static Path resolve(Path executable, Path workingDirectory) {
+        // A relative path with a slash is the child's to resolve, in its working directory.
+        String text = workingDirectory != null && !executable.isAbsolute() && executable.toString().contains("/")
+                ? workingDirectory.resolve(executable).toString() : executable.toString();
+        Optional<Path> found = Executables.find(text);
+        if (found.isEmpty()) {
+            throw new LaunchException("could not start '" + executable + "': " + (text.contains("/")
+                    ? (Files.exists(Path.of(text)) ? "it is not an executable file" : "no such file")
+                    : "not found on PATH") + ": check that the file exists, is executable and that the working "
+                    + "directory exists");
+        }
+        return text.contains("/") ? Path.of(text) : found.get();
     }
 
     /** Exposes commons-exec's launch, which gives the {@link Process} (pid, signals) its executor hides. */
     private static final class Launcher extends DefaultExecutor {
         Process start(CommandLine command, Map<String, String> env, File dir) throws IOException {
             return launch(command, env, dir);
-        }
-    }
-
-    /**
-     * Between the reader threads and the consumer: bounded by characters, so a stalled consumer costs
-     * memory up to the capacity and then dropped (counted) lines, never a blocked child.
-     */
-    private static final class LineQueue {
-        private record Item(GuestOutput.Stream stream, String line, boolean continuation) {
-        }
-
-        private static final Item END = new Item(null, null, false);
-
-        private ArrayDeque<Item> items = new ArrayDeque<>();
-        private boolean deliveryWaiting;
-        private final long capacityChars;
-        private final OutputConsumer consumer;
-        private final String label;
-        private final Map<GuestOutput.Stream, AtomicLong> pendingDrops = new EnumMap<>(GuestOutput.Stream.class);
-        private final AtomicLong droppedTotal = new AtomicLong();
-        private final CompletableFuture<Void> delivered = new CompletableFuture<>();
-        private final List<Thread> readers = new ArrayList<>();
-        private final List<InputStream> streams = new ArrayList<>();
-        private final AtomicLong queuedChars = new AtomicLong();
-        private int openReaders;
-        private boolean abandoned;
-
-        /**
-         * @param readers how many readers will feed the queue; counted up front, because a reader that
-         *     ends before the next one starts must not look like the last one
-         */
-        LineQueue(long capacityChars, OutputConsumer consumer, String label, int readers) {
-            this.capacityChars = capacityChars;
-            this.openReaders = readers;
-            this.consumer = consumer;
-            this.label = label;
-            for (GuestOutput.Stream s : GuestOutput.Stream.values()) {
-                pendingDrops.put(s, new AtomicLong());
-            }
-        }
-
-        CompletableFuture<Void> startReader(InputStream in, GuestOutput.Stream stream, int maxLineBytes, String name) {
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            synchronized (this) {
-                streams.add(in);
-            }
-            Thread reader = new Thread(() -> {
-                LineSplitter splitter = new LineSplitter(maxLineBytes, line -> offer(stream, line, false),
-                        piece -> offer(stream, piece, true));
-                byte[] buffer = new byte[READ_BUFFER_BYTES];
-                try (in) {
-                    int n;
-                    while ((n = in.read(buffer)) >= 0) {
-                        splitter.feed(buffer, 0, n);
-                    }
-                } catch (IOException e) {
-                    // The stream was closed under us (drain timeout) or the pipe broke: the end either way.
-                    LOG.debug("{}: {} ended with {}", label, stream, e.toString());
-                } finally {
-                    splitter.finish();
-                    readerEnded();
-                    done.complete(null);
-                }
-            }, name);
-            reader.setDaemon(true);
-            synchronized (this) {
-                readers.add(reader);
-            }
-            reader.start();
-            return done;
-        }
-
-        void startDelivery(String name) {
-            Thread delivery = new Thread(this::deliverUntilEnd, name);
-            delivery.setDaemon(true);
-            delivery.start();
-        }
-
-        long droppedTotal() {
-            return droppedTotal.get();
-        }
-
-        CompletableFuture<Void> delivered() {
-            return delivered;
-        }
-
-        /** After the drain timeout: stop waiting for readers that a descendant's open pipe keeps alive. */
-        void abandonReaders() {
-            synchronized (this) {
-                if (openReaders == 0) {
-                    return;
-                }
-                abandoned = true;
-                openReaders = 0;
-                items.addLast(END);
-                notifyAll();
-            }
-            for (InputStream in : streams) {
-                try {
-                    in.close();
-                } catch (IOException e) {
-                    LOG.debug("{}: closing an abandoned stream failed", label, e);
-                }
-            }
-        }
-
-        private synchronized void offer(GuestOutput.Stream stream, String line, boolean continuation) {
-            if (abandoned) {
-                return;
-            }
-            if (queuedChars.get() + line.length() > capacityChars && queuedChars.get() > 0) {
-                pendingDrops.get(stream).incrementAndGet();
-                droppedTotal.incrementAndGet();
-                return;
-            }
-            queuedChars.addAndGet(line.length());
-            items.addLast(new Item(stream, line, continuation));
-            if (deliveryWaiting) {
-                notifyAll();
-            }
-        }
-
-        private synchronized void readerEnded() {
-            if (abandoned) {
-                return;
-            }
-            if (--openReaders == 0) {
-                items.addLast(END);
-                notifyAll();
-            }
-        }
-
-        /** Takes everything queued at once, so the readers and the delivery meet once per batch, not per line. */
-        private synchronized ArrayDeque<Item> takeAll() throws InterruptedException {
-            while (items.isEmpty()) {
-                deliveryWaiting = true;
-                try {
-                    wait();
-                } finally {
-                    deliveryWaiting = false;
-                }
-            }
-            ArrayDeque<Item> batch = items;
-            items = new ArrayDeque<>();
-            return batch;
-        }
-
-        private void deliverUntilEnd() {
-            try {
-                while (true) {
-                    ArrayDeque<Item> batch;
-                    try {
-                        batch = takeAll();
-                    } catch (InterruptedException e) {
-                        continue;
-                    }
-                    for (Item item : batch) {
-                        reportDrops();
-                        if (item == END) {
-                            return;
-                        }
-                        // Counted until handed over, so a stuck consumer holds at most the capacity.
-                        queuedChars.addAndGet(-item.line().length());
-                        try {
-                            if (item.continuation()) {
-                                consumer.continuation(item.stream(), item.line());
-                            } else {
-                                consumer.line(item.stream(), item.line());
-                            }
-                        } catch (RuntimeException e) {
-                            LOG.warn("{}: output consumer failed on a {} line; continuing", label, item.stream(), e);
-                        }
-                    }
-                }
-            } finally {
-                delivered.complete(null);
-            }
-        }
-
-        private void reportDrops() {
-            for (Map.Entry<GuestOutput.Stream, AtomicLong> e : pendingDrops.entrySet()) {
-                long count = e.getValue().getAndSet(0);
-                if (count > 0) {
-                    try {
-                        consumer.linesDropped(e.getKey(), count);
-                    } catch (RuntimeException ex) {
-                        LOG.warn("{}: output consumer failed on a drop notice; continuing", label, ex);
-                    }
-                }
-            }
         }
     }
 }

@@ -1,4 +1,4 @@
-package io.umonitor.core.process;
+package io.umonitor.kit.process;
 
 /**
  * How a {@link SupervisedProcess} ended.
