@@ -17,6 +17,7 @@ import io.umonitor.api.Availability;
 import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.api.ProvisionedNetwork;
 import io.umonitor.api.UnikernelStats;
+import io.umonitor.api.spi.ImageRecognition;
 import io.umonitor.api.spi.LogSink;
 import io.umonitor.api.spi.NetworkProvisioner;
 import io.umonitor.api.spi.UnikernelBackend;
@@ -31,6 +32,7 @@ import io.umonitor.core.internal.gateway.DefaultInvocationGateway;
 import io.umonitor.core.internal.log.LogHub;
 import io.umonitor.core.internal.stats.HostProcStats;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -454,7 +456,37 @@ public final class Monitor implements AutoCloseable {
         }
         List<String> usable = backendAvailability.entrySet().stream().filter(e -> e.getValue().isUsable())
                 .map(Map.Entry::getKey).toList();
-        if (usable.size() == 1) {
+        if (!Files.exists(spec.image()) && usable.size() != 1) {
+            // With one usable backend, that backend says what it expected the image to be.
+            throw new ConfigurationException("image " + spec.image() + " of unikernel '" + spec.name()
+                    + "' does not exist: build it or fix the path");
+        }
+        // Each backend judges the image; the only usable one that recognises it runs it.
+        Map<String, ImageRecognition> verdicts = new LinkedHashMap<>();
+        backends.forEach((id, backend) -> verdicts.put(id, recognise(backend, spec.image())));
+        List<String> recognising = usable.stream().filter(id -> verdicts.get(id).isRecognised()).toList();
+        if (recognising.size() == 1) {
+            return backends.get(recognising.get(0));
+        }
+        String judged = verdicts.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue().reason())
+                .collect(Collectors.joining("; "));
+        if (recognising.size() > 1) {
+            throw new ConfigurationException("image " + spec.image() + " of unikernel '" + spec.name()
+                    + "' is recognised by " + recognising.size() + " backends " + recognising + " (" + judged
+                    + "): choose one with UnikernelSpec.builder(...).backend(\"ID\")");
+        }
+        List<String> unusableRecognising = verdicts.entrySet().stream().filter(e -> e.getValue().isRecognised())
+                .map(Map.Entry::getKey).toList();
+        if (!unusableRecognising.isEmpty()) {
+            String id = unusableRecognising.get(0);
+            throw new BackendUnavailableException("image " + spec.image() + " of unikernel '" + spec.name() + "' is "
+                    + verdicts.get(id).reason() + ", which backend '" + id + "' runs, but it cannot run here: "
+                    + backendAvailability.get(id).reason());
+        }
+        // Backends that do not inspect images: the only usable one, as before images were inspected.
+        List<String> undecided = usable.stream()
+                .filter(id -> verdicts.get(id).verdict() == ImageRecognition.Verdict.CANNOT_TELL).toList();
+        if (usable.size() == 1 && (undecided.size() == 1 || !Files.exists(spec.image()))) {
             return backends.get(usable.get(0));
         }
         if (usable.isEmpty()) {
@@ -462,8 +494,23 @@ public final class Monitor implements AutoCloseable {
                     + foundBackends() + "; fix one of them as its reason says, or add another backend's module to "
                     + "the classpath");
         }
+        if (undecided.isEmpty()) {
+            throw new ConfigurationException("no backend recognises image " + spec.image() + " of unikernel '"
+                    + spec.name() + "' (" + judged + "): give a Linux program, a Solo5 unikernel or a multiboot "
+                    + "kernel, or choose a backend with UnikernelSpec.builder(...).backend(\"ID\")");
+        }
         throw new ConfigurationException("unikernel '" + spec.name() + "' names no backend and " + usable.size()
-                + " are usable here " + usable + ": choose one with UnikernelSpec.builder(...).backend(\"ID\")");
+                + " are usable here " + usable + " (" + judged + "): choose one with "
+                + "UnikernelSpec.builder(...).backend(\"ID\")");
+    }
+
+    private static ImageRecognition recognise(UnikernelBackend backend, Path image) {
+        try {
+            return backend.recognise(image);
+        } catch (RuntimeException e) {
+            // A backend that fails to judge an image is no reason to fail the launch: it just does not claim it.
+            return ImageRecognition.notRecognised("failed to inspect the image (" + e + ")");
+        }
     }
 
     private String foundBackends() {

@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.umonitor.api.BackendUnavailableException;
 import io.umonitor.api.ConfigurationException;
 import io.umonitor.api.NetworkSpec;
+import io.umonitor.api.UnikernelHandle;
 import io.umonitor.api.UnikernelSpec;
 import io.umonitor.api.Availability;
+import io.umonitor.api.spi.ImageRecognition;
 import io.umonitor.api.spi.ProviderContext;
 import io.umonitor.api.spi.UnikernelBackend;
 import io.umonitor.core.backend.process.ProcessBackend;
@@ -127,11 +129,87 @@ class MonitorDiscoveryTest {
     }
 
     @Test
-    void severalUsableBackendsNeedAChoice() {
+    void severalUsableBackendsNeedAChoiceWhenNoneRecognisesTheImage(@TempDir Path dir) throws Exception {
+        Path text = Files.writeString(dir.resolve("notes.txt"), "not a program\n");
         try (Monitor monitor = builder().backend(new MarkerBackend()).build()) {
-            ConfigurationException e = assertThrows(ConfigurationException.class, () -> monitor.launch(spec(null)));
+            ConfigurationException e = assertThrows(ConfigurationException.class,
+                    () -> monitor.launch(UnikernelSpec.builder("guest", text).build()));
             assertTrue(e.getMessage().contains("[process, marker]") || e.getMessage().contains("[marker, process]"),
                     e.getMessage());
+            assertTrue(e.getMessage().contains("process: not an ELF executable or a #! script"), e.getMessage());
+            assertTrue(e.getMessage().contains(".backend(\"ID\")"), e.getMessage());
+        }
+    }
+
+    @Test
+    void theOnlyUsableBackendThatRecognisesTheImageRunsIt() {
+        try (Monitor monitor = builder().backend(new MarkerBackend()).build()) {
+            UnikernelHandle h = monitor.launch(spec(null));
+            assertEquals("process", h.backendId(), "/bin/true is a program for this host; marker cannot tell");
+            h.termination().join();
+        }
+    }
+
+    /** Claims every image, as a careless backend might. */
+    static final class GreedyBackend extends MarkerBackend {
+        GreedyBackend(Availability availability) {
+            super("greedy", availability);
+        }
+
+        @Override
+        public ImageRecognition recognise(Path image) {
+            return ImageRecognition.recognised("anything at all");
+        }
+    }
+
+    @Test
+    void twoBackendsRecognisingTheImageNeedAChoiceNamingBoth() {
+        try (Monitor monitor = builder().backend(new GreedyBackend(Availability.usable())).build()) {
+            ConfigurationException e = assertThrows(ConfigurationException.class, () -> monitor.launch(spec(null)));
+            assertTrue(e.getMessage().contains("recognised by 2 backends"), e.getMessage());
+            assertTrue(e.getMessage().contains("greedy: anything at all"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aRecognisingBackendThatCannotRunHereSaysWhyInsteadOfFallingBack(@TempDir Path dir) throws Exception {
+        Path text = Files.writeString(dir.resolve("image.bin"), "unikernel\n");
+        try (Monitor monitor = builder().backend(new GreedyBackend(Availability.unusable("greedy-vmm not found: install it")))
+                .build()) {
+            BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
+                    () -> monitor.launch(UnikernelSpec.builder("guest", text).build()));
+            assertTrue(e.getMessage().contains("is anything at all, which backend 'greedy' runs, but it cannot run here: "
+                    + "greedy-vmm not found"), e.getMessage());
+        }
+    }
+
+    @Test
+    void anImageThatDoesNotExistSaysSo() {
+        try (Monitor monitor = builder().backend(new MarkerBackend()).build()) {
+            ConfigurationException e = assertThrows(ConfigurationException.class,
+                    () -> monitor.launch(UnikernelSpec.builder("guest", Path.of("/nonexistent/guest")).build()));
+            assertTrue(e.getMessage().contains("image /nonexistent/guest of unikernel 'guest' does not exist"), e.getMessage());
+        }
+    }
+
+    /** Fails while looking at an image. */
+    static final class ClumsyBackend extends MarkerBackend {
+        ClumsyBackend() {
+            super("clumsy", Availability.usable());
+        }
+
+        @Override
+        public ImageRecognition recognise(Path image) {
+            throw new IllegalStateException("bug in recognise");
+        }
+    }
+
+    @Test
+    void aBackendFailingToInspectAnImageDoesNotStopTheChoice() {
+        try (Monitor monitor = builder().backend(new ClumsyBackend()).build()) {
+            UnikernelHandle h = monitor.launch(spec(null));
+            assertEquals("process", h.backendId());
+            h.termination().join();
         }
     }
 

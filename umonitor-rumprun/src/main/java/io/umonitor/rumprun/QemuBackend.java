@@ -6,6 +6,8 @@ import io.umonitor.api.LaunchException;
 import io.umonitor.api.LogLevel;
 import io.umonitor.api.UnikernelSpec;
 import io.umonitor.api.Availability;
+import io.umonitor.api.spi.ImageHeader;
+import io.umonitor.api.spi.ImageRecognition;
 import io.umonitor.api.spi.LaunchRequest;
 import io.umonitor.api.spi.LaunchedUnikernel;
 import io.umonitor.api.spi.ProviderContext;
@@ -102,6 +104,22 @@ public final class QemuBackend implements UnikernelBackend {
                     + "qemu.binary to its path");
         }
         return Availability.usable();
+    }
+
+    /** Recognises what {@code qemu -kernel} boots: a multiboot kernel (rumprun, Unikraft, ...) or a Linux bzImage. */
+    @Override
+    public ImageRecognition recognise(Path image) {
+        ImageHeader header = ImageHeader.read(image);
+        if (header.solo5AbiTarget().isPresent()) {
+            return ImageRecognition.notRecognised("a Solo5 unikernel, which runs under a Solo5 tender");
+        }
+        if (header.multiboot()) {
+            return ImageRecognition.recognised("a multiboot kernel");
+        }
+        if (header.linuxBzImage()) {
+            return ImageRecognition.recognised("a Linux kernel (bzImage)");
+        }
+        return ImageRecognition.notRecognised("no multiboot header and not a Linux bzImage");
     }
 
     @Override

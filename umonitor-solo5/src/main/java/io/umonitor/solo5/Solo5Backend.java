@@ -8,6 +8,8 @@ import io.umonitor.api.LogLevel;
 import io.umonitor.api.UnikernelSpec;
 import io.umonitor.api.Availability;
 import io.umonitor.api.spi.GuestOutput;
+import io.umonitor.api.spi.ImageHeader;
+import io.umonitor.api.spi.ImageRecognition;
 import io.umonitor.api.spi.LaunchRequest;
 import io.umonitor.api.spi.LaunchedUnikernel;
 import io.umonitor.api.spi.ProviderContext;
@@ -150,6 +152,26 @@ public final class Solo5Backend implements UnikernelBackend {
         }
         return Availability.unusable(String.join(" and ", problems) + " not found " + found.where()
                 + Solo5Installation.fix());
+    }
+
+    /** Recognises an ELF image carrying Solo5's ABI note; the note's target also picks the tender at launch. */
+    @Override
+    public ImageRecognition recognise(Path image) {
+        ImageHeader header = ImageHeader.read(image);
+        if (header.solo5AbiTarget().isEmpty()) {
+            return ImageRecognition.notRecognised("no Solo5 ABI note");
+        }
+        int target = header.solo5AbiTarget().getAsInt();
+        String name = switch (target) {
+            case 1 -> "hvt";
+            case 2 -> "spt";
+            case 3 -> "virtio";
+            case 4 -> "muen";
+            case 5 -> "genode";
+            case 6 -> "xen";
+            default -> "target " + target;
+        };
+        return ImageRecognition.recognised("a Solo5 unikernel built for " + name);
     }
 
     @Override

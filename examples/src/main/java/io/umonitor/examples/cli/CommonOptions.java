@@ -15,7 +15,7 @@ final class CommonOptions {
     @Option(names = "--log-dir", paramLabel = "DIR", description = "Per-unikernel log files (default: HOME/logs).")
     Path logDirectory;
 
-    @Option(names = "--json-files", description = "Write the log files as JSON Lines instead of text.")
+    @Option(names = "--json-files", description = "Write only JSON Lines log files (NAME.jsonl), no text NAME.log.")
     boolean jsonFiles;
 
     @Option(names = {"-D", "--set"}, paramLabel = "ID.KEY=VALUE",
@@ -37,10 +37,12 @@ final class CommonOptions {
     /** A monitor with the file sink on the log directory plus whatever the classpath provides. */
     Monitor.Builder monitorBuilder() {
         UmonitorHome h = home();
-        return Monitor.builder()
+        Monitor.Builder builder = Monitor.builder()
                 .stateDirectory(h.state())
                 .property("file.directory", logDirectory().toString())
                 .property("file.format", jsonFiles ? "json" : "text")
                 .properties(settings);
+        // `logs` reads JSON Lines (exact types); with text files it gets them from a companion file.
+        return jsonFiles ? builder : builder.sink(new JsonLinesCompanion(logDirectory()));
     }
 }

@@ -126,6 +126,8 @@ final class ControlServer implements AutoCloseable {
 
     private ObjectNode ps() {
         ObjectNode reply = RecordJson.MAPPER.createObjectNode();
+        reply.put("command", target.command()).put("pid", ProcessHandle.current().pid());
+        target.logDirectory().ifPresent(d -> reply.put("logDirectory", d.toString()));
         ArrayNode list = reply.putArray("unikernels");
         for (UnikernelHandle h : target.unikernels()) {
             ObjectNode n = list.addObject();
@@ -133,6 +135,12 @@ final class ControlServer implements AutoCloseable {
             n.put("backend", h.backendId());
             n.put("state", h.state().name());
             n.put("restarts", h.restarts());
+            n.put("ended", h.termination().isDone());
+            String pid = target.details(h.name()).get("pid");
+            if (pid != null && !h.state().isTerminal()) {
+                n.put("pid", Long.parseLong(pid));
+            }
+            target.launchedAt(h.name()).ifPresent(t -> n.put("launchedAt", t.toString()));
             LogStats s = h.logStats();
             n.put("received", s.received()).put("lost", new java.math.BigInteger(Long.toUnsignedString(s.lost()))).put("rejected", s.rejected()).put("dropped", s.dropped());
             h.exitInfo().ifPresent(x -> putExit(n, x));
@@ -140,7 +148,7 @@ final class ControlServer implements AutoCloseable {
         ArrayNode attached = reply.putArray("attached");
         for (String name : target.attachedSenders()) {
             LogStats s = target.logStats(name);
-            attached.addObject().put("name", name).put("received", s.received()).put("lost", s.lost())
+            attached.addObject().put("name", name).put("received", s.received()).put("lost", new java.math.BigInteger(Long.toUnsignedString(s.lost())))
                     .put("rejected", s.rejected()).put("dropped", s.dropped());
         }
         ObjectNode counters = reply.putObject("counters");
@@ -169,21 +177,31 @@ final class ControlServer implements AutoCloseable {
 
     private void logs(JsonNode request, OutputStream out) throws IOException {
         String name = request.path("name").asText();
+        boolean all = name.equals("*");
         LogFilter filter = new LogFilter(LogLevel.parse(request.path("level").asText("TRACE")), null, null,
                 request.path("grep").asText(null));
-        if (target.find(name).isEmpty() && !target.logs(name, LogFilter.ALL).iterator().hasNext()) {
+        if (!all && target.find(name).isEmpty() && !target.logs(name, LogFilter.ALL).iterator().hasNext()) {
             send(out, error("no unikernel named '" + name + "' in this monitor"));
             return;
         }
         if (!request.path("follow").asBoolean(false)) {
-            for (var r : target.logs(name, filter)) {
-                send(out, RecordJson.MAPPER.createObjectNode().set("record", RecordJson.toJson(r)));
+            java.util.List<String> names = new java.util.ArrayList<>();
+            if (all) {
+                target.unikernels().forEach(h -> names.add(h.name()));
+                names.addAll(target.attachedSenders());
+            } else {
+                names.add(name);
+            }
+            for (String n : names) {
+                for (var r : target.logs(n, filter)) {
+                    send(out, RecordJson.MAPPER.createObjectNode().set("record", RecordJson.toJson(r)));
+                }
             }
             send(out, RecordJson.MAPPER.createObjectNode().put("end", true));
             return;
         }
         CountDownLatch gone = new CountDownLatch(1);
-        try (AutoCloseable ignored = target.follow(name, filter, r -> {
+        try (AutoCloseable ignored = target.follow(all ? null : name, filter, r -> {
             try {
                 send(out, RecordJson.MAPPER.createObjectNode().set("record", RecordJson.toJson(r)));
             } catch (IOException e) {

@@ -26,8 +26,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo", description = {
-        "Build sample guests with gcc and the C log client, run them with the process backend, and show",
-        "their logs: several guests log at once at different levels, one crashes and is restarted."})
+        "Build sample guests with gcc and the C log client and show their logs as they run.",
+        "Several guests log at once at different levels, one crashes and is restarted; where",
+        "qemu-system-x86_64 is installed, one more guest boots as a real VM under QEMU."})
 final class DemoCommand implements Callable<Integer> {
     private static final String[] C_SOURCES = {"umonitor_log.c", "umonitor_log.h"};
 
@@ -47,7 +48,7 @@ final class DemoCommand implements Callable<Integer> {
         RecordPrinter printer = new RecordPrinter(System.out, RecordPrinter.terminalSupportsColour(), true);
         List<UnikernelHandle> handles = new ArrayList<>();
         try (Monitor monitor = common.monitorBuilder().stopGrace(Duration.ofSeconds(2)).build();
-             ControlServer control = ControlServer.start(common.home().control(), new MonitorControlTarget(monitor))) {
+             ControlServer control = ControlServer.start(common.home().control(), new MonitorControlTarget(monitor, "demo", common.logDirectory()))) {
             try (AutoCloseable following = monitor.follow(null, LogFilter.ALL, printer::print)) {
                 handles.add(monitor.launch(spec("sensor-1", guest, "sensor", "20").build()));
                 handles.add(monitor.launch(spec("sensor-2", guest, "sensor", "16").build()));
@@ -55,6 +56,9 @@ final class DemoCommand implements Callable<Integer> {
                 handles.add(monitor.launch(spec("console-1", guest, "console", "10").build()));
                 handles.add(monitor.launch(spec("crashy", guest, "crashy", "0")
                         .restartPolicy(RestartPolicy.onFailure(2, Duration.ofMillis(500), Duration.ofSeconds(2))).build()));
+                vmGuest(monitor, build).ifPresent(vm -> handles.add(monitor.launch(
+                        // No backend named: the multiboot header makes it QEMU's.
+                        UnikernelSpec.builder("vm-1", vm).argument("test.records=5").build())));
                 CompletableFuture.allOf(handles.stream().map(UnikernelHandle::termination).toArray(CompletableFuture[]::new))
                         .get(60, TimeUnit.SECONDS);
             }
@@ -80,6 +84,56 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println("  " + jar + " logs sensor-1 --grep 23.    # text search");
         System.out.println("  " + jar + " shell                       # run guests interactively and switch between their logs");
         return 0;
+    }
+
+    /**
+     * The freestanding multiboot guest (no libc: gcc -m32 and ld alone), where qemu-system-x86_64 is usable;
+     * otherwise says how to get it and the demo runs without a VM.
+     */
+    private java.util.Optional<Path> vmGuest(Monitor monitor, Path build) throws IOException, InterruptedException {
+        var qemu = monitor.backends().get("qemu");
+        if (qemu == null || !qemu.isUsable()) {
+            System.err.println("demo: no VM this time: the qemu backend cannot run here ("
+                    + (qemu == null ? "umonitor-rumprun is not on the classpath" : qemu.reason())
+                    + "); install QEMU (apt-get install qemu-system-x86) to also see a unikernel boot under QEMU");
+            return java.util.Optional.empty();
+        }
+        Path dir = build.resolve("multiboot");
+        Files.createDirectories(dir);
+        boolean changed = false;
+        for (String source : List.of("boot.S", "mbguest.c", "link.ld")) {
+            changed |= extract("demo/multiboot/" + source, dir.resolve(source));
+        }
+        Path kernel = dir.resolve("mbguest.elf");
+        if (!changed && Files.exists(kernel)) {
+            return java.util.Optional.of(kernel);
+        }
+        List<String> cflags = List.of("-m32", "-ffreestanding", "-fno-pic", "-fno-pie", "-fno-stack-protector",
+                "-fno-asynchronous-unwind-tables", "-nostdlib", "-O2", "-c");
+        List<List<String>> steps = List.of(
+                concat(List.of(compiler), cflags, List.of(dir.resolve("boot.S").toString(), "-o", dir.resolve("boot.o").toString())),
+                concat(List.of(compiler), cflags, List.of(dir.resolve("mbguest.c").toString(), "-o", dir.resolve("mbguest.o").toString())),
+                List.of("ld", "-m", "elf_i386", "-nostdlib", "--no-warn-rwx-segments", "-T", dir.resolve("link.ld").toString(),
+                        "-o", kernel.toString(), dir.resolve("boot.o").toString(), dir.resolve("mbguest.o").toString()));
+        for (List<String> step : steps) {
+            Process p = new ProcessBuilder(step).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                System.err.println("demo: no VM this time: building the multiboot guest failed (" + String.join(" ", step)
+                        + "): " + out.strip() + "; it needs gcc and binutils that can target i386");
+                return java.util.Optional.empty();
+            }
+        }
+        return java.util.Optional.of(kernel);
+    }
+
+    @SafeVarargs
+    private static List<String> concat(List<String>... parts) {
+        List<String> all = new ArrayList<>();
+        for (List<String> p : parts) {
+            all.addAll(p);
+        }
+        return all;
     }
 
     private UnikernelSpec.Builder spec(String name, Path guest, String role, String rounds) {

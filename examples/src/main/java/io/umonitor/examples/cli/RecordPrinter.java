@@ -1,6 +1,5 @@
 package io.umonitor.examples.cli;
 
-import io.umonitor.core.sink.Escaping;
 import io.umonitor.api.Attribute;
 import io.umonitor.api.LifecycleEvent;
 import io.umonitor.api.LogLevel;
@@ -16,6 +15,8 @@ import java.time.format.DateTimeFormatter;
  */
 final class RecordPrinter {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
+    private static final DateTimeFormatter FULL_TIME =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(java.time.ZoneOffset.UTC);
     private static final String RESET = "\u001b[0m";
     private static final String[] NAME_COLOURS = {"\u001b[36m", "\u001b[35m", "\u001b[34m", "\u001b[32m", "\u001b[33m"};
 
@@ -23,6 +24,7 @@ final class RecordPrinter {
     private final boolean colour;
     private final boolean showName;
     private final AddressSymbolizer symbols;
+    private boolean fullTimestamps;
 
     RecordPrinter(PrintStream out, boolean colour, boolean showName) {
         this(out, colour, showName, null);
@@ -36,6 +38,12 @@ final class RecordPrinter {
         this.symbols = symbols;
     }
 
+    /** {@code -t}: the full UTC timestamp with microseconds (as in the text files) instead of the local time of day. */
+    RecordPrinter withFullTimestamps(boolean value) {
+        this.fullTimestamps = value;
+        return this;
+    }
+
     /** Colour when stdout is a terminal that is not "dumb" and NO_COLOR is not set (no-color.org). */
     static boolean terminalSupportsColour() {
         String term = System.getenv("TERM");
@@ -46,28 +54,33 @@ final class RecordPrinter {
         out.println(format(r));
     }
 
+    /** Any other line, under the same lock, so it never lands inside a record's line. */
+    synchronized void printLine(String line) {
+        out.println(line);
+    }
+
     synchronized void print(LifecycleEvent e) {
         out.println(format(e));
     }
 
     String format(LogRecord r) {
         StringBuilder line = new StringBuilder(160);
-        line.append(TIME.format(r.receivedAt())).append(' ');
+        line.append(fullTimestamps ? FULL_TIME.format(r.receivedAt()) : TIME.format(r.receivedAt())).append(' ');
         if (showName) {
-            paint(line, nameColour(r.unikernel()), String.format("%-12s", Escaping.escape(r.unikernel())));
+            paint(line, nameColour(r.unikernel()), String.format("%-12s", TerminalText.show(r.unikernel())));
             line.append(' ');
         }
         paint(line, levelColour(r.level()), String.format("%-5s", r.level()));
         line.append(' ').append(String.format("%-7s", r.origin().name().toLowerCase(java.util.Locale.ROOT)));
         if (!r.logger().isEmpty()) {
-            line.append(' ').append('[').append(Escaping.escape(r.logger())).append(']');
+            line.append(' ').append('[').append(TerminalText.show(r.logger())).append(']');
         }
         String message = symbols == null ? r.message() : TraceView.describe(r, symbols).orElse(r.message());
-        line.append(' ').append(Escaping.escape(message));
+        line.append(' ').append(TerminalText.show(message));
         for (Attribute a : r.attributes()) {
             line.append(' ');
-            paint(line, colour ? "\u001b[2m" : null, Escaping.escape(a.key()) + "=");
-            line.append(Escaping.escape(a.value().render()));
+            paint(line, colour ? "\u001b[2m" : null, TerminalText.show(a.key()) + "=");
+            line.append(TerminalText.show(a.value().render()));
         }
         return line.toString();
     }
@@ -76,7 +89,7 @@ final class RecordPrinter {
         StringBuilder line = new StringBuilder(120);
         line.append(TIME.format(e.at())).append(' ');
         paint(line, colour ? "\u001b[1m" : null, "== " + e.unikernel() + " " + e.state());
-        e.exitInfo().ifPresent(x -> line.append(": ").append(Escaping.escape(x.description()))
+        e.exitInfo().ifPresent(x -> line.append(": ").append(TerminalText.show(x.description()))
                 .append(" (exit ").append(x.exitCode()).append(", ").append(x.classification()).append(')'));
         if (e.restarts() > 0) {
             line.append(" [restarts ").append(e.restarts()).append(']');

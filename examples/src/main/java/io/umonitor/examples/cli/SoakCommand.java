@@ -56,11 +56,10 @@ import picocli.CommandLine.Option;
  * rejected, dropped and lost, and checks the invariants. Exit code 1 when one broke.
  */
 @Command(name = "soak", description = {
-        "Run load, flood and fault scenarios for a while and print a summary table; exit code 1 if any",
-        "invariant broke (a TCP record lost or out of order, a silent UDP loss, an uncounted rejection,",
+        "Run load, flood and fault scenarios and print a summary table.",
+        "Exit code 1 if any invariant broke (a TCP record lost or out of order, a silent UDP loss, an uncounted rejection,",
         "a crash not detected or its FATAL line lost, a starved sender, a guest kept out by a connection storm,",
-        "memory over the budget under maximum-size frames).",
-        "The storm and max-frames scenarios run after the others, 3 to 5 s each."})
+        "memory over the budget under maximum-size frames). The storm and max-frames scenarios run last, 3 to 5 s each."})
 final class SoakCommand implements Callable<Integer> {
 
     @Option(names = "--duration", defaultValue = "60s", description = "How long to run, e.g. 60s, 10m (default: ${DEFAULT-VALUE}).")

@@ -55,7 +55,7 @@ final class SpecOptions {
     UnikernelSpec toSpec() {
         String fileName = image.getFileName().toString();
         String defaultName = fileName.replaceAll("\\.(hvt|spt|bin|elf)$", "").replaceAll("[^A-Za-z0-9._-]", "-");
-        UnikernelSpec.Builder b = UnikernelSpec.builder(name != null ? name : defaultName, image.toAbsolutePath())
+        UnikernelSpec.Builder b = UnikernelSpec.builder(name != null ? name : defaultName, image.toAbsolutePath().normalize())
                 .backend(backend).memoryMb(memoryMb).cpus(cpus).arguments(arguments)
                 .restartPolicy(restartPolicy(restart));
         for (String net : networks) {

@@ -17,7 +17,7 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "stats", mixinStandardHelpOptions = true, description = {
         "Resource figures of running unikernels, like `docker stats`: CPU, memory, network, uptime, restarts.",
-        "CPU % is over the sampling interval (100% = one core); figures cover the guest's whole host process"
+        "CPU %% is over the sampling interval (100%% = one core); figures cover the guest's whole host process"
                 + " tree (tender, VMM or process)."})
 final class StatsCommand implements Callable<Integer> {
     @Parameters(paramLabel = "NAME", arity = "0..*", description = "Only these unikernels (default: all).")

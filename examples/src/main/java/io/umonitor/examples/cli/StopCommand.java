@@ -1,6 +1,5 @@
 package io.umonitor.examples.cli;
 
-import io.umonitor.core.sink.Escaping;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -22,7 +21,7 @@ final class StopCommand implements Callable<Integer> {
         for (Path socket : client.liveSockets()) {
             JsonNode reply = client.requestOne(socket, RecordJson.MAPPER.createObjectNode().put("op", "stop").put("name", name));
             if (reply != null && reply.path("ok").asBoolean()) {
-                System.out.println(name + " stopped: " + Escaping.escape(reply.path("exit").path("description").asText()));
+                System.out.println(name + " stopped: " + TerminalText.show(reply.path("exit").path("description").asText()));
                 return 0;
             }
         }

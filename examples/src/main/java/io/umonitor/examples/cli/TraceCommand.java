@@ -20,8 +20,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "trace", description = {
-        "Print the call tree of a unikernel traced with -finstrument-functions (the C client's tracing hooks),",
-        "with function names and source lines read from its image."})
+        "Print the call tree of a traced unikernel, with function names and source lines.",
+        "The unikernel is built with -finstrument-functions and the C client's tracing hooks; names and",
+        "source lines are read from its image."})
 final class TraceCommand implements Callable<Integer> {
     @Parameters(paramLabel = "NAME")
     String name;

@@ -28,6 +28,14 @@ class DemoCommandIT {
         }
 
         // After the demo no monitor runs: `logs` reads the file the file sink wrote.
+        if (ReadmeExamplesIT.onPath("qemu-system-x86_64")) {
+            assertTrue(Pattern.compile("(?m)^vm-1\\s+EXITED\\s+0\\s+0 NORMAL").matcher(demo.output()).find(),
+                    "where QEMU is installed the demo boots the multiboot guest and it ends normally:\n" + demo.output());
+            String vmLog = Files.readString(home.resolve("logs").resolve("vm-1.log"));
+            assertTrue(vmLog.contains("launched with backend 'qemu'"), "the backend was inferred from the image:\n" + vmLog);
+            assertTrue(vmLog.contains("record 4 from the multiboot guest"), "structured records over the serial console:\n" + vmLog);
+        }
+
         CliProcess.Result crashyLogs = CliProcess.run(home, 30, "logs", "crashy");
         assertEquals(0, crashyLogs.exitCode(), crashyLogs.output());
         assertTrue(crashyLogs.output().contains("NULL pointer passed"), crashyLogs.output());
@@ -42,5 +50,22 @@ class DemoCommandIT {
         CliProcess.Result console = CliProcess.run(home, 30, "logs", "console-1", "--grep", "structured record 3");
         assertTrue(console.output().contains("structured record 3 over the console"),
                 "console-encoded records arrive structured:\n" + console.output());
+    }
+
+    @Test
+    void withoutQemuTheDemoSaysHowToGetItAndRunsTheProcessGuests(@TempDir Path home) throws Exception {
+        // A PATH with the C toolchain and no QEMU.
+        Path bin = Files.createDirectories(home.resolve("bin"));
+        for (String tool : new String[] {"gcc", "cc", "as", "ld"}) {
+            Path real = Path.of("/usr/bin", tool);
+            if (Files.exists(real)) {
+                Files.createSymbolicLink(bin.resolve(tool), real);
+            }
+        }
+        CliProcess.Result demo = CliProcess.runWithPath(home, bin.toString(), 120, "demo");
+        assertEquals(0, demo.exitCode(), demo.output());
+        assertTrue(demo.output().contains("install QEMU (apt-get install qemu-system-x86)"), demo.output());
+        assertFalse(demo.output().contains("vm-1"), demo.output());
+        assertTrue(Pattern.compile("(?m)^web-1\\s+EXITED\\s+0\\s+0 NORMAL").matcher(demo.output()).find(), demo.output());
     }
 }

@@ -85,7 +85,9 @@ class ListenAttachIT {
             Path log = home.resolve("logs").resolve("att-1.log");
             await("the attached sender's file", () -> read(log).contains("attached record 2"));
             CliProcess.Result ps = CliProcess.run(home, 30, "ps");
-            assertTrue(ps.output().matches("(?s).*att-1\\s+attach\\s+-\\s+-\\s+3\\s+0\\s+0.*"), ps.output());
+            // NAME BACKEND STATE PID OWNER AGE RESTARTS RECORDS LOST REJECTED
+            assertTrue(ps.output().matches("(?s).*att-1\\s+attached\\s+ATTACHED\\s+-\\s+listen \\(pid \\d+\\)\\s+-\\s+-"
+                    + "\\s+3\\s+0\\s+0.*"), ps.output());
 
             Files.delete(log); // as an operator freeing space, or logrotate without copytruncate
             assertEquals(0, new ProcessBuilder("kill", "-HUP", Long.toString(listen.pid())).start().waitFor());
@@ -100,7 +102,8 @@ class ListenAttachIT {
 
     @Test
     void attachModeWithoutATokenOnAReachableAddressIsRefusedWithTheFix(@TempDir Path home) throws Exception {
-        CliProcess.Result r = CliProcess.run(home, 30, "listen", "-D", "log.tcpAddress=0.0.0.0:0");
+        // Without --token, listen generates one; --token '' asks for none.
+        CliProcess.Result r = CliProcess.run(home, 30, "listen", "--token", "", "-D", "log.tcpAddress=0.0.0.0:0");
         assertTrue(r.exitCode() != 0, r.output());
         assertTrue(r.output().contains("--token-file"), r.output());
     }

@@ -32,6 +32,19 @@ public interface UnikernelBackend extends AutoCloseable {
      */
     Availability availability();
 
+    /**
+     * Whether {@code image} is the kind of image this backend runs, judged from its contents (ELF notes,
+     * boot headers, a shebang line), never by running it. Cheap and free of side effects; called for
+     * every usable backend when a unikernel names no backend, so that the monitor can choose the one that
+     * recognises it. May be called before {@link #initialize}. The default says the backend cannot tell.
+     *
+     * @param image an existing regular file
+     * @since 0.2
+     */
+    default ImageRecognition recognise(java.nio.file.Path image) {
+        return ImageRecognition.cannotTell();
+    }
+
     /** Validates settings and prepares; called once before the first launch. */
     default void initialize(ProviderContext context) {
     }

@@ -190,7 +190,8 @@ public final class ManagedUnikernel implements UnikernelHandle {
             if (!stopRequested) {
                 stopRequested = true;
                 requestedGrace = grace;
-                context.publish(name(), LogLevel.INFO, "stop", "stopping (grace period " + grace + ")", List.of());
+                context.publish(name(), LogLevel.INFO, "stop", "stopping (grace period " + inWords(grace) + ")",
+                        List.of(Attribute.of("grace_ms", grace.toMillis())));
             }
             if (pendingRestart != null && pendingRestart.cancel(false)) {
                 pendingRestart = null;
@@ -240,6 +241,7 @@ public final class ManagedUnikernel implements UnikernelHandle {
         } catch (RuntimeException | Error e) {
             LOG.debug("launch of {} failed", name(), e);
             cleanUp(run, false);
+            run.releaseEarlyLines();
             String why = e.getMessage() != null ? e.getMessage() : e.toString();
             ExitInfo info = new ExitInfo(-1, 0, ExitClassification.LAUNCHER_ERROR, why, run.tail.snapshot(), Instant.now());
             runEnded(run, info, !(e instanceof ConfigurationException));
@@ -268,6 +270,7 @@ public final class ManagedUnikernel implements UnikernelHandle {
                 context.publish(name(), LogLevel.WARN, "restarted", "restarted (restart " + attempt + " of "
                         + spec.restartPolicy().maxRestarts() + ")" + pidText, attributes);
             }
+            run.releaseEarlyLines();
         }
         if (stopNow) {
             launched.stop(grace);
@@ -503,10 +506,19 @@ public final class ManagedUnikernel implements UnikernelHandle {
         firstRunning.complete(null);
     }
 
+    /** "10 s", "250 ms": how people read a duration (Duration.toString() says PT10S). */
+    static String inWords(Duration d) {
+        long ms = d.toMillis();
+        return ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
+    }
+
     private static List<Attribute> exitAttributes(ExitInfo exit) {
         return List.of(Attribute.of("exit_code", exit.exitCode()), Attribute.of("signal", exit.signal()),
                 Attribute.of("classification", exit.classification().name()));
     }
+
+    /** How many console lines printed during backend.launch wait for the "launched" record; more go straight on. */
+    private static final int EARLY_LINES_HELD = 1024;
 
     /** One attempt to run the unikernel; also the {@link GuestOutput} its backend reports to. */
     private final class Run implements GuestOutput {
@@ -519,6 +531,11 @@ public final class ManagedUnikernel implements UnikernelHandle {
         volatile boolean running;
         volatile boolean runningReported;
         boolean cleanedUp;
+        /**
+         * Console lines printed while backend.launch was still running, held (under the unikernel's lock)
+         * so that the log reads "launched" before the guest's first line; null once released.
+         */
+        private List<Object[]> earlyLines = new ArrayList<>();
 
         Run(int attempt) {
             this.attempt = attempt;
@@ -527,6 +544,27 @@ public final class ManagedUnikernel implements UnikernelHandle {
         @Override
         public void consoleLine(Stream stream, String line) {
             tail.add(line);
+            synchronized (ManagedUnikernel.this) {
+                if (earlyLines != null && earlyLines.size() < EARLY_LINES_HELD) {
+                    earlyLines.add(new Object[] {stream, line});
+                    return;
+                }
+            }
+            publishConsoleLine(stream, line);
+        }
+
+        /** Publishes the held console lines once the launch is recorded (or failed); later lines go straight on. */
+        void releaseEarlyLines() {
+            synchronized (ManagedUnikernel.this) {
+                List<Object[]> held = earlyLines;
+                earlyLines = null;
+                if (held != null) {
+                    held.forEach(l -> publishConsoleLine((Stream) l[0], (String) l[1]));
+                }
+            }
+        }
+
+        private void publishConsoleLine(Stream stream, String line) {
             try {
                 context.hub().consoleLine(name(), stream, line);
             } catch (RuntimeException e) {

@@ -10,6 +10,8 @@ import io.umonitor.api.Availability;
 import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.api.spi.GuestOutput;
 import io.umonitor.api.spi.GuestParameters;
+import io.umonitor.api.spi.ImageHeader;
+import io.umonitor.api.spi.ImageRecognition;
 import io.umonitor.api.spi.LaunchRequest;
 import io.umonitor.api.spi.LaunchedUnikernel;
 import io.umonitor.api.spi.ProviderContext;
@@ -91,6 +93,32 @@ public final class ProcessBackend implements UnikernelBackend {
                     + ": use a Linux host or another backend");
         }
         return Availability.usable();
+    }
+
+    /**
+     * Recognises a script with a {@code #!} line and an ELF executable for this host's machine that is not
+     * a unikernel kernel (no Solo5 ABI note, no multiboot header).
+     */
+    @Override
+    public ImageRecognition recognise(Path image) {
+        ImageHeader header = ImageHeader.read(image);
+        if (header.shebang().isPresent()) {
+            return ImageRecognition.recognised("a script run by " + header.shebang().get());
+        }
+        if (!header.isElf()) {
+            return ImageRecognition.notRecognised("not an ELF executable or a #! script");
+        }
+        if (header.solo5AbiTarget().isPresent()) {
+            return ImageRecognition.notRecognised("a Solo5 unikernel, not a Linux program");
+        }
+        if (header.multiboot() || header.linuxBzImage()) {
+            return ImageRecognition.notRecognised("a bootable kernel, not a Linux program");
+        }
+        if (!header.isForThisHost()) {
+            return ImageRecognition.notRecognised("an ELF file for " + header.machineName() + ", not for this host ("
+                    + System.getProperty("os.arch") + ")");
+        }
+        return ImageRecognition.recognised("an ELF executable for this host (" + header.machineName() + ")");
     }
 
     @Override
@@ -181,7 +209,10 @@ public final class ProcessBackend implements UnikernelBackend {
             }
         }
         Path image = spec.image();
-        if (!Files.isRegularFile(image) || !Files.isExecutable(image)) {
+        if (!Files.exists(image)) {
+            problems.add("image '" + image + "' does not exist: for the process backend the image is the Linux "
+                    + "program to run; build it or fix the path");
+        } else if (!Files.isRegularFile(image) || !Files.isExecutable(image)) {
             problems.add("image '" + image + "' is not an executable file: for the process backend the image is the "
                     + "Linux program to run; build it or fix the path"
                     + (Files.isRegularFile(image) ? " (chmod +x it)" : ""));
