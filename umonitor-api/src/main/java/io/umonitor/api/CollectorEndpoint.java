@@ -25,6 +25,8 @@ public record CollectorEndpoint(Transport transport, InetSocketAddress address, 
 
     /** {@code host:port} with a numeric host, the form log clients take. */
     public String hostAndPort() {
-        return address.getAddress().getHostAddress() + ":" + address.getPort();
+        String host = address.getAddress().getHostAddress();
+        // IPv6 needs brackets to be usable as host:port; a percent-scoped address keeps its scope inside them.
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
     }
 }

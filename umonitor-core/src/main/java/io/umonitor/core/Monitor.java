@@ -284,6 +284,22 @@ public final class Monitor implements AutoCloseable {
         return hub.stats(name);
     }
 
+    /**
+     * Monitor-wide counters of the logging half by name, e.g. {@code tcp.refused.helloTimeout} (connections
+     * closed for not sending a valid HELLO in time) or {@code sink.file.failures}; for {@code ps} and health checks.
+     */
+    public Map<String, Long> logCounters() {
+        return hub.counters();
+    }
+
+    /**
+     * Makes the file sink close its log files and start fresh ones at their paths before its next write, for
+     * log rotation that moves files away (it also notices a moved or deleted file by itself within a second).
+     */
+    public void reopenLogFiles() {
+        hub.reopenFiles();
+    }
+
     /** Names of every sender with a log history: launched unikernels and attached senders. */
     public List<String> senders() {
         return hub.senders();

@@ -122,6 +122,12 @@ public final class Solo5Backend implements UnikernelBackend {
         return ID;
     }
 
+    /** Solo5 has no channel but the tender's command line (readable in ps): the monitor binds each token to its first session. */
+    @Override
+    public boolean tokenVisibleToOtherUsers() {
+        return true;
+    }
+
     @Override
     public String artifact() {
         return "io.umonitor:umonitor-solo5";

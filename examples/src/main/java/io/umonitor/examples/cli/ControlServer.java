@@ -63,10 +63,20 @@ final class ControlServer implements AutoCloseable {
             server.bind(UnixDomainSocketAddress.of(socket));
             ControlServer control = new ControlServer(socket, server, target);
             control.connections.execute(control::acceptLoop);
+            reopenOnHangup(target);
             return control;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the control socket in " + controlDirectory
                     + ": make it writable or set UMONITOR_HOME to a writable directory", e);
+        }
+    }
+
+    /** SIGHUP, as logrotate's postrotate sends it, reopens the log files, as it does for rsyslog. */
+    private static void reopenOnHangup(ControlTarget target) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> target.reopenLogs());
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            // no SIGHUP on this platform or the JVM keeps it: the reopen request still works
         }
     }
 
@@ -94,9 +104,13 @@ final class ControlServer implements AutoCloseable {
                 case "ps" -> send(out, ps());
                 case "stop" -> send(out, stop(request.path("name").asText()));
                 case "logs" -> logs(request, out);
+                case "reopen" -> {
+                    target.reopenLogs();
+                    send(out, RecordJson.MAPPER.createObjectNode().put("ok", true));
+                }
                 case "stats" -> send(out, stats());
                 default -> send(out, error("unknown request '" + request.path("op").asText()
-                        + "': use ps, stop, logs or stats"));
+                        + "': use ps, stop, logs, stats or reopen"));
             }
         } catch (IOException e) {
             // the client went away; nothing else is affected
@@ -137,6 +151,8 @@ final class ControlServer implements AutoCloseable {
             attached.addObject().put("name", name).put("received", s.received()).put("lost", new java.math.BigInteger(Long.toUnsignedString(s.lost())))
                     .put("rejected", s.rejected()).put("dropped", s.dropped());
         }
+        ObjectNode counters = reply.putObject("counters");
+        target.logCounters().forEach(counters::put);
         return reply;
     }
 

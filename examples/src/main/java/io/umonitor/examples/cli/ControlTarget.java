@@ -22,6 +22,15 @@ interface ControlTarget {
     /** {@code name} null: every unikernel and attached sender. */
     AutoCloseable follow(String name, LogFilter filter, Consumer<LogRecord> consumer);
 
+    /** Log files are closed and reopened at their paths (the {@code reopen} request, SIGHUP). */
+    default void reopenLogs() {
+    }
+
+    /** Monitor-wide counters of the logging half (refusals, sink failures), for {@code ps}. */
+    default Map<String, Long> logCounters() {
+        return Map.of();
+    }
+
     /** The command holding the monitor, e.g. "run", "listen", "shell". */
     default String command() {
         return "?";

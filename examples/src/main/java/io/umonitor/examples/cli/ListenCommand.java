@@ -4,13 +4,18 @@ import io.umonitor.api.LogFilter;
 import io.umonitor.api.LogLevel;
 import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.core.Monitor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 @Command(name = "listen", description = {
         "Attach mode: collect logs from unikernels umonitor did not launch.",
@@ -21,11 +26,41 @@ final class ListenCommand implements Callable<Integer> {
     CommonOptions common;
 
     @Option(names = "--token", description = "Token senders must present (default: a generated one, printed; "
-            + "--token '' accepts senders without a token, on loopback only).")
+            + "--token '' accepts senders without a token, on loopback only). Other users see it in ps: prefer "
+            + "--token-file or the UMONITOR_TOKEN environment variable.")
     String token;
+
+    @Option(names = "--token-file", paramLabel = "FILE", description = "Read the token senders must present from FILE "
+            + "(its first line); keep the file readable by you only.")
+    Path tokenFile;
 
     @Option(names = "--name", defaultValue = "guest-1", description = "The UMONITOR_NAME shown in the printed line (default: ${DEFAULT-VALUE}).")
     String exampleName;
+
+    /** Where the token came from, for the line saying what senders must present; null when generated. */
+    private String tokenSource;
+
+    /** --token-file, else --token, else UMONITOR_TOKEN, else null (one is generated). */
+    private String givenToken() throws IOException {
+        if (tokenFile != null) {
+            String first = Files.readAllLines(tokenFile).stream().findFirst().orElse("").strip();
+            if (first.isEmpty()) {
+                throw new ParameterException(new CommandLine(this),
+                        "--token-file " + tokenFile + " is empty: put the token on its first line");
+            }
+            tokenSource = "--token-file " + tokenFile;
+            return first;
+        }
+        if (token != null) {
+            tokenSource = "--token";
+            return token;
+        }
+        String fromEnvironment = System.getenv("UMONITOR_TOKEN");
+        if (fromEnvironment != null) {
+            tokenSource = "UMONITOR_TOKEN";
+        }
+        return fromEnvironment;
+    }
 
     @Option(names = "--level", defaultValue = "TRACE", description = "Show records at least this severe.")
     String level;
@@ -43,8 +78,9 @@ final class ListenCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        boolean generated = token == null;
-        String senderToken = generated ? HexFormat.of().formatHex(randomBytes()) : token;
+        String given = givenToken();
+        boolean generated = given == null;
+        String senderToken = generated ? HexFormat.of().formatHex(randomBytes()) : given;
         Monitor.Builder builder = common.monitorBuilder().acceptAttachedSenders(senderToken);
         if (syslog != null) {
             builder.property("syslog.udpAddress", syslog).property("syslog.tcpAddress", syslog)
@@ -60,7 +96,8 @@ final class ListenCommand implements Callable<Integer> {
                 new MonitorControlTarget(monitor, "listen", common.logDirectory()));
              MetricsEndpoint metrics = MetricsEndpoint.start(common.metrics, monitor)) {
             System.err.println(generated ? "senders must present the generated token " + senderToken
-                    : senderToken.isEmpty() ? "senders need no token" : "senders must present the token given with --token");
+                    : senderToken.isEmpty() ? "senders need no token" : "senders must present the token given with "
+                    + tokenSource);
             StringBuilder env = new StringBuilder("UMONITOR_NAME=").append(exampleName);
             if (!senderToken.isEmpty()) {
                 env.append(" UMONITOR_TOKEN=").append(senderToken);

@@ -141,19 +141,23 @@ final class LogsCommand implements Callable<Integer> {
         Map<String, Instant> lastShown = new ConcurrentHashMap<>();
         List<LogRecord> merged = new ArrayList<>();
         for (String name : wanted) {
+            // A running monitor's history is authoritative for what it still holds; the file adds what the
+            // history no longer has (records older than its oldest one). History first, file second: the
+            // monitor keeps a record in its history before its file sink writes it, so the file read later
+            // has every record older than the history's oldest. Read the other way round, a record written
+            // to the file after it was read and pushed out of the history before it was asked for would
+            // be in neither.
+            List<LogRecord> history = new ArrayList<>();
+            for (Live l : live) {
+                if (l.names().contains(name)) {
+                    history.addAll(history(client, l.socket(), name));
+                }
+            }
             List<LogRecord> stored = new ArrayList<>();
             for (LogFiles f : files) {
                 if (f.has(name)) {
                     stored.addAll(f.read(name));
                     break;
-                }
-            }
-            // A running monitor's history is authoritative for what it still holds; the file adds what the
-            // history no longer has (records older than its oldest one).
-            List<LogRecord> history = new ArrayList<>();
-            for (Live l : live) {
-                if (l.names().contains(name)) {
-                    history.addAll(history(client, l.socket(), name));
                 }
             }
             if (!history.isEmpty()) {

@@ -66,6 +66,16 @@ final class MonitorControlTarget implements ControlTarget {
     }
 
     @Override
+    public void reopenLogs() {
+        monitor.reopenLogFiles();
+    }
+
+    @Override
+    public Map<String, Long> logCounters() {
+        return monitor.logCounters();
+    }
+
+    @Override
     public String command() {
         return command;
     }

@@ -54,6 +54,16 @@ final class PsCommand implements Callable<Integer> {
                 System.out.printf(format, s.path("name").asText(), "attached", "ATTACHED", "-", owner, "-", "-",
                         s.path("received").asLong(), s.path("lost").asText(), s.path("rejected").asLong(), "");
             }
+            StringBuilder refused = new StringBuilder();
+            reply.path("counters").fields().forEachRemaining(e -> {
+                if (e.getValue().asLong() != 0 && e.getKey().matches(".*(refused|failures|closed|broken).*")) {
+                    refused.append(refused.length() == 0 ? "" : ", ").append(e.getKey()).append(' ')
+                            .append(e.getValue().asLong());
+                }
+            });
+            if (refused.length() > 0) {
+                System.out.println("monitor " + owner + ": " + refused);
+            }
         }
         if (hidden > 0) {
             System.out.println("(" + hidden + " ended unikernel(s) not shown: `umonitor ps -a` lists them)");

@@ -58,7 +58,8 @@ import picocli.CommandLine.Option;
 @Command(name = "soak", description = {
         "Run load, flood and fault scenarios and print a summary table.",
         "Exit code 1 if any invariant broke (a TCP record lost or out of order, a silent UDP loss, an uncounted rejection,",
-        "a crash not detected, a starved sender)."})
+        "a crash not detected or its FATAL line lost, a starved sender, a guest kept out by a connection storm,",
+        "memory over the budget under maximum-size frames). The storm and max-frames scenarios run last, 3 to 5 s each."})
 final class SoakCommand implements Callable<Integer> {
 
     @Option(names = "--duration", defaultValue = "60s", description = "How long to run, e.g. 60s, 10m (default: ${DEFAULT-VALUE}).")
@@ -72,6 +73,10 @@ final class SoakCommand implements Callable<Integer> {
 
     @Option(names = "--rate-limit", defaultValue = "5000", description = "Per-sender rate limit, records/s (log.senderRateLimit) (default: ${DEFAULT-VALUE}).")
     long rateLimit;
+
+    @Option(names = "--storm-connections", defaultValue = "5000", description = "Silent TCP connections a hostile "
+            + "local client holds in the storm scenario (default: ${DEFAULT-VALUE}).")
+    int stormConnections;
 
     @Option(names = "--dir", description = "Directory for the rotating log files (default: a temporary one, deleted).")
     Path directory;
@@ -279,8 +284,38 @@ final class SoakCommand implements Callable<Integer> {
             if (crash[1] != crash[0]) {
                 broken.add("crashes: " + crash[0] + " aborts injected but " + crash[1] + " detected as CRASH signal 6");
             }
-            rows.add(row("crashes", 1, crash[0], 0, 0, 0, "-", 0, crash[1] + " detected as CRASH, "
-                    + crash[2] + " restarts"));
+            if (crash[3] < crash[0]) {
+                broken.add("crashes: " + crash[0] + " guests crashed after a FATAL line but only " + crash[3]
+                        + " FATAL lines were stored");
+            }
+            rows.add(row("crashes", 1, crash[0], crash[3], 0, 0, "-", 0, crash[1] + " detected as CRASH, "
+                    + crash[2] + " restarts, FATAL line stored before each crash"));
+
+            // Attacks on resources, one after the other so their counters are their own.
+            long stormPhase = Math.min(TimeUnit.SECONDS.toNanos(5), Math.max(TimeUnit.SECONDS.toNanos(3),
+                    runFor.toNanos() / 6));
+            long[] storm = storm(tcp, hub, stormPhase);
+            if (storm[2] != storm[1]) {
+                broken.add("storm: a launched guest sent " + storm[1] + " records during a storm of "
+                        + stormConnections + " silent connections but " + storm[2] + " were stored");
+            }
+            if (storm[3] == 0) {
+                broken.add("storm: no silent connection was closed or refused (admission control did nothing)");
+            }
+            rows.add(row("storm", 1 + stormConnections, storm[1], storm[2], storm[3], 0, "-", 0,
+                    storm[0] + " silent connections held at peak; " + storm[3] + " closed or refused (HELLO deadline, "
+                            + "eviction), all counted"));
+
+            long[] frames = maxFrameFlood(tcp, hub, stormPhase);
+            if (frames[1] != frames[0]) {
+                broken.add("max-frame flood: " + frames[0] + " maximum-size records sent over TCP but " + frames[1]
+                        + " stored");
+            }
+            if (frames[2] > frames[3]) {
+                broken.add("max-frame flood: the hub held " + frames[2] + " bytes, over its budget of " + frames[3]);
+            }
+            rows.add(row("max-frames", 2, frames[0], frames[1], 0, 0, "-", 0, "peak held " + (frames[2] >> 20)
+                    + " MiB of a " + (frames[3] >> 20) + " MiB budget; TCP senders waited instead"));
 
             long faults = injected + crash[0] + gapSkipped.get() / 5;
             boolean collectorsAlive = tcpSettled(tcpSent);
@@ -305,6 +340,131 @@ final class SoakCommand implements Callable<Integer> {
                     all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
                 }
             }
+        }
+    }
+
+    /**
+     * A hostile local client holds {@code --storm-connections} silent connections (reopening each one closed)
+     * while a registered guest sends 3,000 records. Returns {peak held, guest sent, guest stored, refusals}.
+     */
+    private long[] storm(InetSocketAddress to, DefaultLogHub hub, long phaseNanos) throws Exception {
+        long refusedBefore = refusals(hub);
+        String token = token();
+        hub.registerSender("storm-guest", token);
+        long until = System.nanoTime() + phaseNanos;
+        long[] peak = new long[1];
+        Thread attacker = new Thread(() -> holdSilentConnections(to, until, peak), "soak-storm");
+        attacker.setDaemon(true);
+        attacker.start();
+        sleepMillis(Math.min(1000, TimeUnit.NANOSECONDS.toMillis(phaseNanos) / 3));
+        AtomicLong sent = new AtomicLong();
+        tcpLoad(to, "storm-guest", token, 3000, System.nanoTime() + TimeUnit.SECONDS.toNanos(1), sent);
+        attacker.join(TimeUnit.NANOSECONDS.toMillis(phaseNanos) + 10_000);
+        long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (check("storm-guest").stored.get() < sent.get() && System.nanoTime() < settle) {
+            sleepMillis(20);
+        }
+        return new long[] {peak[0], sent.get(), check("storm-guest").stored.get(), refusals(hub) - refusedBefore};
+    }
+
+    private static long refusals(DefaultLogHub hub) {
+        Map<String, Long> c = hub.counters();
+        return c.get("tcp.refused.helloTimeout") + c.get("tcp.refused.pendingEvicted") + c.get("tcp.refused.perPeer")
+                + c.get("tcp.refused.noSlot");
+    }
+
+    private void holdSilentConnections(InetSocketAddress to, long until, long[] peak) {
+        try (java.nio.channels.Selector selector = java.nio.channels.Selector.open()) {
+            java.nio.ByteBuffer sink = java.nio.ByteBuffer.allocate(64);
+            int open = 0;
+            int toOpen = stormConnections;
+            while (System.nanoTime() < until) {
+                for (int i = 0; i < 500 && toOpen > 0; i++, toOpen--) {
+                    java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open();
+                    c.configureBlocking(false);
+                    c.connect(to);
+                    c.register(selector, java.nio.channels.SelectionKey.OP_CONNECT);
+                }
+                selector.select(20);
+                for (var key : selector.selectedKeys()) {
+                    var c = (java.nio.channels.SocketChannel) key.channel();
+                    try {
+                        if (key.isConnectable() && c.finishConnect()) {
+                            key.interestOps(java.nio.channels.SelectionKey.OP_READ);
+                            open++;
+                        } else if (key.isReadable() && c.read(sink.clear()) < 0) {
+                            throw new IOException("closed by the collector");
+                        }
+                    } catch (IOException e) {
+                        if (key.interestOps() == java.nio.channels.SelectionKey.OP_READ) {
+                            open--;
+                        }
+                        key.cancel();
+                        c.close();
+                        toOpen++;
+                    }
+                }
+                selector.selectedKeys().clear();
+                peak[0] = Math.max(peak[0], open);
+            }
+            for (var key : selector.keys()) {
+                key.channel().close();
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("the storm client failed", e);
+        }
+    }
+
+    /**
+     * Two registered senders write maximum-size records as fast as they can. Returns {sent, stored, peak bytes the
+     * hub held, its budget}.
+     */
+    private long[] maxFrameFlood(InetSocketAddress to, DefaultLogHub hub, long phaseNanos) throws Exception {
+        String big = "m".repeat(64_000);
+        long until = System.nanoTime() + phaseNanos;
+        List<Future<Long>> senders = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int i = 0; i < 2; i++) {
+                String name = "max-frames-" + i;
+                String token = token();
+                hub.registerSender(name, token);
+                senders.add(pool.submit(() -> {
+                    FrameEncoder encoder = new FrameEncoder();
+                    long seq = 0;
+                    try (Socket socket = new Socket(to.getAddress(), to.getPort())) {
+                        OutputStream out = socket.getOutputStream();
+                        out.write(encoder.encode(new Hello(name, token, "soak", "1", random.nextLong())));
+                        while (System.nanoTime() < until) {
+                            out.write(encoder.encode(record(seq++, big)));
+                        }
+                        out.write(encoder.encode(new Goodbye(seq, 0, "done")));
+                        socket.shutdownOutput();
+                        awaitClose(socket);
+                    }
+                    return seq;
+                }));
+            }
+            long peak = 0;
+            while (senders.stream().anyMatch(f -> !f.isDone())) {
+                Map<String, Long> c = hub.counters();
+                peak = Math.max(peak, c.get("memory.histories") + c.get("memory.sinkQueues") + c.get("memory.followers")
+                        + c.get("memory.connections"));
+                sleepMillis(20);
+            }
+            long sent = 0;
+            for (Future<Long> f : senders) {
+                sent += f.get();
+            }
+            long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (check("max-frames-0").stored.get() + check("max-frames-1").stored.get() < sent
+                    && System.nanoTime() < settle) {
+                sleepMillis(20);
+            }
+            return new long[] {sent, check("max-frames-0").stored.get() + check("max-frames-1").stored.get(), peak,
+                    hub.counters().get("memory.budget")};
+        } finally {
+            pool.shutdownNow();
         }
     }
 
@@ -471,18 +631,22 @@ final class SoakCommand implements Callable<Integer> {
         return null;
     }
 
-    /** Returns {aborts injected, detected as CRASH with signal 6, restarts}. */
+    /** Returns {aborts injected, detected as CRASH with signal 6, restarts, FATAL lines stored}. */
     private long[] crashes(Path dir, long deadline) throws Exception {
+        AtomicLong fatalLines = new AtomicLong();
         AtomicLong exited = new AtomicLong();
         AtomicLong crashed = new AtomicLong();
         try (Monitor monitor = Monitor.builder().discoverProviders(false).backend(new ProcessBackend())
                 .stateDirectory(dir.resolve("state")).workDirectory(dir.resolve("work")).build()) {
             UnikernelSpec spec = UnikernelSpec.builder("crashy", Path.of("/bin/sh")).argument("-c")
-                    .argument("echo up; sleep 0.2; kill -ABRT $$")
+                    .argument("echo up; sleep 0.2; echo 'FATAL configuration is corrupt, aborting' >&2; kill -ABRT $$")
                     .restartPolicy(RestartPolicy.onFailure(1_000_000, Duration.ofMillis(20), Duration.ofMillis(20)))
                     .build();
             UnikernelHandle handle = monitor.launch(spec);
             try (AutoCloseable follow = monitor.follow("crashy", io.umonitor.api.LogFilter.ALL, r -> {
+                if (r.origin() == LogOrigin.CONSOLE && r.message().startsWith("FATAL configuration is corrupt")) {
+                    fatalLines.incrementAndGet();
+                }
                 if (r.origin() == LogOrigin.MONITOR && is(r, "event", new AttributeValue.Str("exited"))) {
                     exited.incrementAndGet();
                     if (is(r, "classification", new AttributeValue.Str("CRASH"))
@@ -501,7 +665,7 @@ final class SoakCommand implements Callable<Integer> {
                     sleepMillis(100);
                 }
             }
-            return new long[] {exited.get(), crashed.get(), handle.restarts()};
+            return new long[] {exited.get(), crashed.get(), handle.restarts(), fatalLines.get()};
         }
     }
 

@@ -21,7 +21,8 @@ class SoakCommandIT {
         CliProcess.Result soak = CliProcess.run(home, 200, "soak", "--duration", duration);
         System.out.println(soak.output());
         assertEquals(0, soak.exitCode(), soak.output());
-        for (String scenario : new String[] {"tcp-load", "udp-gaps", "udp-flood", "bad-input", "crashes"}) {
+        for (String scenario : new String[] {"tcp-load", "udp-gaps", "udp-flood", "bad-input", "crashes", "storm",
+                "max-frames"}) {
             assertTrue(soak.output().contains(scenario), scenario + " in the summary:\n" + soak.output());
         }
         assertTrue(soak.output().contains("invariants: all held"), soak.output());

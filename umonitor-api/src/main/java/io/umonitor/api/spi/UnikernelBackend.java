@@ -57,6 +57,18 @@ public interface UnikernelBackend extends AutoCloseable {
     LaunchedUnikernel launch(LaunchRequest request);
 
     /**
+     * True when this backend can only hand the token to its guests where other local users can read it (a
+     * tender's command line, shown by {@code ps}). The monitor then binds each token to the first session
+     * that presents it, so a copied token is useless to anyone else; such guests must keep one log session
+     * per launch. Default false: the token travels by a channel only the monitor's user can read.
+     *
+     * @since 0.2
+     */
+    default boolean tokenVisibleToOtherUsers() {
+        return false;
+    }
+
+    /**
      * Releases what the backend holds across launches (caches, helper processes, files). Called once, when
      * the monitor closes, after every unikernel it launched has ended; no launch follows. Does nothing by
      * default.

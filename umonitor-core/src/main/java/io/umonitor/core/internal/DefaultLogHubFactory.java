@@ -5,6 +5,7 @@ import io.umonitor.api.spi.LogSink;
 import io.umonitor.api.spi.ProviderContext;
 import io.umonitor.core.internal.log.DefaultLogHub;
 import io.umonitor.core.internal.log.LogHubSettings;
+import io.umonitor.core.internal.log.HubLimits;
 import io.umonitor.core.internal.log.LogHub;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -27,6 +28,8 @@ import org.slf4j.LoggerFactory;
  *       {@code followerQueueCapacity}, {@code maxSenders}, {@code maxConnections},
  *       {@code udpReceiveBufferBytes}: numbers, as {@link LogHubSettings} documents them</li>
  *   <li>{@code reportIntervalMs}: how often changed counters are reported, in milliseconds</li>
+ *   <li>{@code helloTimeoutMs}, {@code idleTimeoutMs}, {@code maxConnectionsPerPeer}, {@code memoryBudgetBytes},
+ *       {@code attachedIdleMs}: the hub's limits, as {@link HubLimits} documents them</li>
  * </ul>
  */
 public final class DefaultLogHubFactory implements LogHubFactory {
@@ -34,11 +37,13 @@ public final class DefaultLogHubFactory implements LogHubFactory {
 
     public static final List<String> KNOWN = List.of("tcpAddress", "udpAddress", "maxFrameLength", "historySize",
             "sinkQueueCapacity", "senderRateLimit", "followerQueueCapacity", "reportIntervalMs", "maxSenders",
-            "maxConnections", "udpReceiveBufferBytes");
+            "maxConnections", "udpReceiveBufferBytes", "helloTimeoutMs", "idleTimeoutMs", "maxConnectionsPerPeer",
+            "memoryBudgetBytes", "attachedIdleMs");
 
     @Override
     public LogHub create(Config config) {
         LogHubSettings settings = settings(config.properties());
+        HubLimits limits = limits(config.properties());
         List<LogSink> opened = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         for (Map.Entry<LogSink, ProviderContext> e : config.sinks().entrySet()) {
@@ -58,7 +63,7 @@ public final class DefaultLogHubFactory implements LogHubFactory {
             throw new ConfigurationException("log sinks cannot open: " + String.join("; ", problems));
         }
         try {
-            return DefaultLogHub.start(settings, opened);
+            return DefaultLogHub.start(settings, limits, opened);
         } catch (RuntimeException e) {
             closeAll(opened);
             throw e;
@@ -93,6 +98,40 @@ public final class DefaultLogHubFactory implements LogHubFactory {
             throw new ConfigurationException("log settings are invalid: " + String.join("; ", problems));
         }
         return s;
+    }
+
+    static HubLimits limits(Map<String, String> properties) {
+        List<String> problems = new ArrayList<>();
+        HubLimits l = HubLimits.defaults();
+        l = applyLimit(properties, "helloTimeoutMs", problems, l, v -> Duration.ofMillis(Long.parseLong(v)),
+                HubLimits::withHelloTimeout);
+        l = applyLimit(properties, "idleTimeoutMs", problems, l, v -> Duration.ofMillis(Long.parseLong(v)),
+                HubLimits::withIdleTimeout);
+        l = applyLimit(properties, "maxConnectionsPerPeer", problems, l, Integer::parseInt,
+                HubLimits::withMaxConnectionsPerPeer);
+        l = applyLimit(properties, "memoryBudgetBytes", problems, l, Long::parseLong, HubLimits::withMemoryBudgetBytes);
+        l = applyLimit(properties, "attachedIdleMs", problems, l, v -> Duration.ofMillis(Long.parseLong(v)),
+                HubLimits::withAttachedIdleEviction);
+        if (!problems.isEmpty()) {
+            throw new ConfigurationException("log settings are invalid: " + String.join("; ", problems));
+        }
+        return l;
+    }
+
+    private static <T> HubLimits applyLimit(Map<String, String> properties, String key, List<String> problems,
+            HubLimits limits, Function<String, T> parse, java.util.function.BiFunction<HubLimits, T, HubLimits> with) {
+        String raw = properties.get(key);
+        if (raw == null) {
+            return limits;
+        }
+        try {
+            return with.apply(limits, parse.apply(raw.trim()));
+        } catch (NumberFormatException e) {
+            problems.add("log." + key + " is '" + raw + "': use a whole number");
+        } catch (RuntimeException e) {
+            problems.add("log." + key + " is '" + raw + "': " + e.getMessage());
+        }
+        return limits;
     }
 
     private static <T> LogHubSettings apply(Map<String, String> properties, String key, List<String> problems,

@@ -323,6 +323,9 @@ public final class ManagedUnikernel implements UnikernelHandle {
             networks = List.copyOf(run.networks);
         }
         context.registerSender(name(), run.token, run);
+        if (backend.tokenVisibleToOtherUsers()) {
+            context.hub().bindTokenToFirstSession(name());
+        }
         Path runDirectory = context.runsDirectory().resolve(name() + "-" + run.attempt);
         try {
             Files.createDirectories(runDirectory);
@@ -543,11 +546,11 @@ public final class ManagedUnikernel implements UnikernelHandle {
             tail.add(line);
             synchronized (ManagedUnikernel.this) {
                 if (earlyLines != null && earlyLines.size() < EARLY_LINES_HELD) {
-                    earlyLines.add(new Object[] {stream, line});
+                    earlyLines.add(new Object[] {stream, line, false});
                     return;
                 }
             }
-            publishConsoleLine(stream, line);
+            publishConsoleLine(stream, line, false);
         }
 
         /** Publishes the held console lines once the launch is recorded (or failed); later lines go straight on. */
@@ -556,14 +559,18 @@ public final class ManagedUnikernel implements UnikernelHandle {
                 List<Object[]> held = earlyLines;
                 earlyLines = null;
                 if (held != null) {
-                    held.forEach(l -> publishConsoleLine((Stream) l[0], (String) l[1]));
+                    held.forEach(l -> publishConsoleLine((Stream) l[0], (String) l[1], (Boolean) l[2]));
                 }
             }
         }
 
-        private void publishConsoleLine(Stream stream, String line) {
+        private void publishConsoleLine(Stream stream, String line, boolean continuation) {
             try {
-                context.hub().consoleLine(name(), stream, line);
+                if (continuation) {
+                    context.hub().consoleContinuation(name(), stream, line);
+                } else {
+                    context.hub().consoleLine(name(), stream, line);
+                }
             } catch (RuntimeException e) {
                 LOG.warn("log hub refused a console line of {}", name(), e);
             }
@@ -571,11 +578,14 @@ public final class ManagedUnikernel implements UnikernelHandle {
 
         @Override
         public void consoleContinuation(Stream stream, String piece) {
-            try {
-                context.hub().consoleContinuation(name(), stream, piece);
-            } catch (RuntimeException e) {
-                LOG.warn("log hub refused a console line of {}", name(), e);
+            // Held like whole lines while the launch is recorded, so a cut line's pieces keep their order.
+            synchronized (ManagedUnikernel.this) {
+                if (earlyLines != null && earlyLines.size() < EARLY_LINES_HELD) {
+                    earlyLines.add(new Object[] {stream, piece, true});
+                    return;
+                }
             }
+            publishConsoleLine(stream, piece, true);
         }
 
         @Override

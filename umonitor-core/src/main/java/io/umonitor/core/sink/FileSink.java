@@ -35,6 +35,8 @@ import java.util.Objects;
  *   <li>{@code format}: {@code text} (default) or {@code json}.</li>
  *   <li>{@code maxBytes}: size at which a file is rotated (default 64 MiB; 0 never rotates).</li>
  *   <li>{@code keep}: rotated files kept per unikernel (default 5; 0 keeps none).</li>
+ *   <li>{@code groupReadable}: {@code true} creates files 0640 in 0750 directories so the owner's group can
+ *       read them (default {@code false}: 0600 files in 0700 directories, as logs may hold secrets).</li>
  * </ul>
  *
  * <p>File names come only from valid unikernel names ({@link Names}); any other name is replaced by
@@ -54,6 +56,11 @@ import java.util.Objects;
  * <p>Errors (disk full, directory removed) are thrown from {@link #accept} or {@link #flush} as a
  * {@link RecordsLostException} that says how many buffered records were lost; a partly written line
  * is cut off again, and the next write tries again, so writing resumes by itself when space returns.
+ *
+ * <p>A file deleted or moved away while open (to free space, or by logrotate) is noticed, like rsyslog and
+ * syslog-ng do: at most once a second, and after every failed write, the sink compares the open file with
+ * the one at its path (device and inode) and, when they differ, closes it and starts a fresh file at the
+ * path. {@link #reopen()} asks for the same at once (the CLI's {@code reopen} command and SIGHUP).
  *
  * @since 0.1
  */
@@ -86,7 +93,8 @@ public final class FileSink implements LogSink {
     private static final int BUSY_FILE_BUFFER = 64 * 1024;
     /** Files kept open at most; beyond it the least recently used is flushed and closed (it reopens when needed). */
     static final int MAX_OPEN_FILES = 1024;
-    private static final List<String> KNOWN = List.of("directory", "format", "maxBytes", "keep");
+    private static final List<String> KNOWN = List.of("directory", "format", "maxBytes", "keep", "groupReadable");
+    private boolean groupReadable;
 
     private Path directory;
     private Format format;
@@ -99,6 +107,9 @@ public final class FileSink implements LogSink {
     private String lastName;
     private LogFile lastFile;
     private boolean opened;
+    /** Set by {@link #reopen()} from any thread; the writing thread closes every file when it sees it. */
+    private volatile boolean reopenRequested;
+    private static final long IDENTITY_CHECK_NANOS = 1_000_000_000L;
 
     /** For {@link java.util.ServiceLoader}: configured in {@link #open} from the provider properties. */
     public FileSink() {
@@ -155,6 +166,13 @@ public final class FileSink implements LogSink {
         });
         context.property("maxBytes").ifPresent(v -> maxBytes = parseLong("maxBytes", v, problems));
         context.property("keep").ifPresent(v -> keep = (int) parseLong("keep", v, problems));
+        context.property("groupReadable").ifPresent(v -> {
+            switch (v.trim().toLowerCase(Locale.ROOT)) {
+                case "true" -> groupReadable = true;
+                case "false" -> groupReadable = false;
+                default -> problems.add("groupReadable '" + v + "' is neither true nor false");
+            }
+        });
         validateAndCreate(problems);
     }
 
@@ -177,7 +195,12 @@ public final class FileSink implements LogSink {
         if (problems.isEmpty()) {
             directory = directory.toAbsolutePath().normalize();
             try {
-                Files.createDirectories(directory);
+                if (PERMISSIONS_SUPPORTED) {
+                    Files.createDirectories(directory, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString(groupReadable ? "rwxr-x---" : "rwx------")));
+                } else {
+                    Files.createDirectories(directory);
+                }
             } catch (IOException e) {
                 problems.add("directory '" + directory + "' cannot be created (" + e + ")");
             }
@@ -205,11 +228,27 @@ public final class FileSink implements LogSink {
         return resolveInside(directory, fileBaseName(name) + format.extension());
     }
 
+    /**
+     * Closes every open file before the next write, which then opens the file at its path afresh (after
+     * logrotate without copytruncate, or after a log was deleted to free space). Safe from any thread.
+     */
+    public void reopen() {
+        reopenRequested = true;
+    }
+
+    private void reopenIfRequested() {
+        if (reopenRequested) {
+            reopenRequested = false;
+            closeAllFiles();
+        }
+    }
+
     @Override
     public void accept(LogRecord record) {
         if (!opened) {
             throw new IllegalStateException("file sink used before open(): call open() first");
         }
+        reopenIfRequested();
         byte[] bytes;
         int length;
         if (format == Format.TEXT) {
@@ -241,18 +280,24 @@ public final class FileSink implements LogSink {
     @Override
     public void flush() {
         RuntimeException first = null;
+        long now = System.nanoTime();
         for (LogFile f : files.values()) {
             try {
                 f.flush();
+                f.checkIdentity(now, false);
             } catch (RuntimeException e) {
+                // Every file's loss is counted: the others ride along as suppressed exceptions.
                 if (first == null) {
                     first = e;
+                } else {
+                    first.addSuppressed(e);
                 }
             }
         }
         if (first != null) {
             throw first;
         }
+        reopenIfRequested();
     }
 
     @Override
@@ -311,6 +356,9 @@ public final class FileSink implements LogSink {
         private final String unikernel;
         private final Path path;
         private FileOutputStream out;
+        /** Device and inode of the open file, to notice it was deleted or replaced at {@code path}. */
+        private Object openKey;
+        private long nextIdentityCheck;
         private byte[] buffer = new byte[FILE_BUFFER];
         private int buffered;
         private int bufferedRecords;
@@ -366,8 +414,11 @@ public final class FileSink implements LogSink {
                 return;
             }
             try {
+                createPrivately(path);
                 out = new FileOutputStream(path.toFile(), true);
                 size = out.getChannel().size();
+                openKey = identity(path);
+                nextIdentityCheck = System.nanoTime() + IDENTITY_CHECK_NANOS;
             } catch (IOException e) {
                 int lost = discard();
                 throw new RecordsLostException(unikernel, lost, "cannot open log file " + path + " (" + lost
@@ -382,6 +433,7 @@ public final class FileSink implements LogSink {
                 size += length;
             } catch (IOException e) {
                 undoPartialWrite();
+                checkIdentity(System.nanoTime(), true);
                 throw new RecordsLostException(unikernel, 0, "cannot write a " + length + "-byte record to log file "
                         + path + ": " + e.getMessage(), e);
             }
@@ -391,6 +443,7 @@ public final class FileSink implements LogSink {
             if (buffered == 0) {
                 return;
             }
+            checkIdentity(System.nanoTime(), false);
             ensureOpen();
             int n = buffered;
             try {
@@ -399,10 +452,51 @@ public final class FileSink implements LogSink {
                 discard();
             } catch (IOException e) {
                 undoPartialWrite();
+                IOException failure = e;
+                if (checkIdentity(System.nanoTime(), true)) {
+                    // The file was deleted or moved away (perhaps to free this very space): one more try into
+                    // a fresh file at the path, so the records in hand are not lost to a file nobody reads.
+                    ensureOpen();
+                    try {
+                        out.write(buffer, 0, n);
+                        size += n;
+                        discard();
+                        return;
+                    } catch (IOException again) {
+                        undoPartialWrite();
+                        failure = again;
+                    }
+                }
                 int lost = discard();
                 throw new RecordsLostException(unikernel, lost, "cannot write to log file " + path + " (" + lost
-                        + " buffered record(s) lost): " + e.getMessage(), e);
+                        + " buffered record(s) lost): " + failure.getMessage(), failure);
             }
+        }
+
+        /**
+         * Closes the file when the one at {@code path} is no longer the one open (deleted, moved), so the next
+         * write starts a fresh file there and the old one's space is released. Unless {@code now} is asked
+         * for, at most once a second.
+         */
+        boolean checkIdentity(long nowNanos, boolean now) {
+            if (out == null || openKey == null || (!now && nowNanos - nextIdentityCheck < 0)) {
+                return false;
+            }
+            nextIdentityCheck = nowNanos + IDENTITY_CHECK_NANOS;
+            Object current = identity(path);
+            if (current == null || !current.equals(openKey)) {
+                // What is still buffered goes into the fresh file; the old one is left as it is.
+                FileOutputStream old = out;
+                out = null;
+                size = -1;
+                try {
+                    old.close();
+                } catch (IOException ignored) {
+                    // it was deleted or moved: nothing more to write into it
+                }
+                return true;
+            }
+            return false;
         }
 
         void flush() {
@@ -460,6 +554,32 @@ public final class FileSink implements LogSink {
                 out = null;
                 size = -1;
             }
+        }
+    }
+
+    private static final boolean PERMISSIONS_SUPPORTED =
+            java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+
+    /** Creates a missing log file 0600 (0640 when group-readable) before it is opened for appending. */
+    private void createPrivately(Path file) throws IOException {
+        if (!PERMISSIONS_SUPPORTED || Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try {
+            Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString(groupReadable ? "rw-r-----" : "rw-------")));
+        } catch (java.nio.file.FileAlreadyExistsException raced) {
+            // created meanwhile: append to it as it is
+        }
+    }
+
+    /** Device and inode of the file at {@code path} (its file key), or null when there is none. */
+    private static Object identity(Path path) {
+        try {
+            return Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (IOException e) {
+            return null;
         }
     }
 }

@@ -2,6 +2,7 @@ package io.umonitor.core.internal.assembly;
 
 import io.umonitor.api.ConfigurationException;
 import io.umonitor.api.spi.ProviderContext;
+import io.umonitor.core.internal.PrivateFiles;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -34,10 +35,10 @@ public record MonitorDirectories(Path work, Path state, boolean deleteWork) {
         Path state = stateDirectory != null ? stateDirectory
                 : Path.of(System.getProperty("java.io.tmpdir"), "umonitor-state-" + System.getProperty("user.name"));
         try {
-            Path work = workDirectory != null ? Files.createDirectories(workDirectory)
+            Path work = workDirectory != null ? PrivateFiles.createDirectories(workDirectory)
                     : Files.createTempDirectory("umonitor-");
-            Files.createDirectories(state);
-            Files.createDirectories(work.resolve("runs"));
+            PrivateFiles.createDirectories(state);
+            PrivateFiles.createDirectories(work.resolve("runs"));
             return new MonitorDirectories(work, state, workDirectory == null);
         } catch (IOException e) {
             throw new ConfigurationException("cannot create the monitor's directories (work " + workDirectory

@@ -80,6 +80,21 @@ public abstract class ForwardingLogHub implements LogHub {
     }
 
     @Override
+    public void bindTokenToFirstSession(String name) {
+        delegate.bindTokenToFirstSession(name);
+    }
+
+    @Override
+    public java.util.Map<String, Long> counters() {
+        return delegate.counters();
+    }
+
+    @Override
+    public void reopenFiles() {
+        delegate.reopenFiles();
+    }
+
+    @Override
     public List<String> senders() {
         return delegate.senders();
     }

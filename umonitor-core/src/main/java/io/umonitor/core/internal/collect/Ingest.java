@@ -43,6 +43,9 @@ public interface Ingest {
      */
     boolean awaitTcpRoom(long timeoutMillis) throws InterruptedException;
 
+    /** Says something about a sender's connection in that sender's log (an INFO MONITOR record). */
+    void notice(SenderState sender, String message);
+
     /** A protocol error for a rejection notice: its PROTOCOL.md error code first, when it has one. */
     static String describe(RuntimeException e) {
         return e instanceof io.umonitor.protocol.FrameProtocolException f ? f.errorCode() + ": " + f.getMessage()

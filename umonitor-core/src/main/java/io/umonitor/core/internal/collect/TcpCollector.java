@@ -21,13 +21,16 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +45,11 @@ import org.slf4j.LoggerFactory;
  * one batch. When the sinks fall behind, the collector stops reading altogether: the senders' TCP
  * windows fill and they wait, so nothing is dropped. A sender over its rate limit has its own
  * connection paused the same way.
+ *
+ * <p>Connection slots are shared as {@link Admission} describes: a connection must send a valid HELLO within
+ * the HELLO deadline, silent connections are evicted oldest first when the pending share is full, each peer
+ * address holds a bounded number of pending or attached connections, and a share of the slots is kept for
+ * guests this monitor launched. Every refusal and eviction is counted ({@link #admissionStats()}).
  */
 public final class TcpCollector implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TcpCollector.class);
@@ -59,6 +67,29 @@ public final class TcpCollector implements AutoCloseable {
     private final Ingest ingest;
     private final int maxFrameLength;
     private final int maxConnections;
+    private final Admission admission;
+    private final io.umonitor.core.internal.log.MemoryBudget.Share bufferBudget;
+    /** Bytes read into one round before it is handed over (bounds the decoded records a round holds). */
+    private final long roundByteLimit;
+    private long roundBytes;
+    private volatile long failures;
+    private volatile boolean broken;
+    private final long helloTimeoutNanos;
+    private final long idleTimeoutNanos;
+    /** Connections that have not sent a valid HELLO yet, oldest first. */
+    private final LinkedHashSet<Connection> pending = new LinkedHashSet<>();
+    /** Pending and attached connections per peer address (launched guests' connections are not counted). */
+    private final Map<InetAddress, int[]> perPeer = new HashMap<>();
+    private int attachedCount;
+    private int launchedCount;
+    private long nextIdleScanNanos;
+    private final AtomicLong helloTimeouts = new AtomicLong();
+    private final AtomicLong idleTimeouts = new AtomicLong();
+    private final AtomicLong pendingEvicted = new AtomicLong();
+    private final AtomicLong refusedPerPeer = new AtomicLong();
+    private final AtomicLong refusedNoSlot = new AtomicLong();
+    private final AtomicLong refusedAttached = new AtomicLong();
+    private volatile int[] gauges = new int[3];
     private final Selector selector;
     private final Thread thread;
     private final SelectorTasks tasks;
@@ -70,9 +101,15 @@ public final class TcpCollector implements AutoCloseable {
     private ArrayList<LogRecord> round = new ArrayList<>(1024);
     private Instant roundTime;
 
+    private enum Kind { PENDING, LAUNCHED, ATTACHED }
+
     private static final class Connection {
         final SocketChannel channel;
         final String peer;
+        InetAddress peerAddress;
+        Kind kind = Kind.PENDING;
+        long acceptedNanos;
+        long lastActiveNanos;
         final TcpStreamDecoder decoder;
         ByteBuffer buffer;
         SelectionKey key;
@@ -88,10 +125,48 @@ public final class TcpCollector implements AutoCloseable {
         }
     }
 
+    /**
+     * Counters of the admission control, for {@code ps} and reports.
+     *
+     * @param helloTimeouts connections closed for not sending a valid HELLO in time
+     * @param idleTimeouts authenticated connections closed after the idle timeout
+     * @param pendingEvicted connections without a HELLO closed to admit newer ones
+     * @param refusedPerPeer connections refused because their peer address held too many
+     * @param refusedNoSlot connections refused because every slot held an authenticated connection
+     * @param refusedAttached attached senders refused because the attached share was full
+     * @param pending open connections without a HELLO yet
+     * @param launched open connections of launched guests
+     * @param attached open connections of attached senders
+     */
+    public record AdmissionStats(long helloTimeouts, long idleTimeouts, long pendingEvicted, long refusedPerPeer,
+            long refusedNoSlot, long refusedAttached, int pending, int launched, int attached) {
+
+        /** Every connection closed or refused by admission control. */
+        public long refusals() {
+            return helloTimeouts + idleTimeouts + pendingEvicted + refusedPerPeer + refusedNoSlot + refusedAttached;
+        }
+    }
+
     public TcpCollector(Ingest ingest, int maxFrameLength, int maxConnections) {
+        this(ingest, maxFrameLength, maxConnections,
+                new Admission(java.time.Duration.ofSeconds(2), java.time.Duration.ZERO, 1024),
+                new io.umonitor.core.internal.log.MemoryBudget(Long.MAX_VALUE / 4).connections);
+    }
+
+    /**
+     * @param bufferBudget the connection buffers' share of the memory budget: a buffer grows only within it
+     *     (a connection whose next frame needs more waits until other buffers shrink)
+     */
+    public TcpCollector(Ingest ingest, int maxFrameLength, int maxConnections, Admission admission,
+            io.umonitor.core.internal.log.MemoryBudget.Share bufferBudget) {
+        this.bufferBudget = bufferBudget;
+        this.roundByteLimit = Math.max(1L << 20, Math.min(16L << 20, bufferBudget.limit() / 2));
         this.ingest = ingest;
         this.maxFrameLength = maxFrameLength;
         this.maxConnections = maxConnections;
+        this.admission = admission;
+        this.helloTimeoutNanos = admission.helloTimeout().toNanos();
+        this.idleTimeoutNanos = admission.idleTimeout().toNanos();
         this.tasks = SelectorTasks.open("TCP log collector");
         this.selector = tasks.selector();
         this.thread = SelectorTasks.startThread(this::run, "umonitor-collect-tcp");
@@ -112,20 +187,36 @@ public final class TcpCollector implements AutoCloseable {
 
     private void run() {
         try {
+            int failuresInARow = 0;
             while (!closing) {
-                tasks.runPending();
-                long timeoutMillis = resumeThrottled();
-                if (!ingest.awaitTcpRoom(100)) {
-                    continue;
+                try {
+                    tasks.runPending();
+                    long timeoutMillis = Math.min(resumeThrottled(), enforceDeadlines());
+                    if (!ingest.awaitTcpRoom(100)) {
+                        continue;
+                    }
+                    roundTime = null;
+                    selector.select(this::handle, timeoutMillis);
+                    dispatchRound();
+                    failuresInARow = 0;
+                } catch (RuntimeException | Error e) {
+                    // handle() already closes the one connection a failure concerns; this is for the rest (a
+                    // short OutOfMemoryError elsewhere). Only a failure that repeats round after round stops it.
+                    failures++;
+                    if (++failuresInARow >= 100) {
+                        throw e;
+                    }
+                    LOG.error("a round of the TCP log collector failed ({} in a row); it carries on", failuresInARow, e);
+                    round = new ArrayList<>(1024);
+                    roundBytes = 0;
                 }
-                roundTime = null;
-                selector.select(this::handle, timeoutMillis);
-                dispatchRound();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException | RuntimeException | Error e) {
-            LOG.error("the TCP log collector failed; TCP log collection has stopped", e);
+            broken = true;
+            LOG.error("the TCP log collector failed round after round; TCP log collection has stopped and this "
+                    + "monitor is broken", e);
         } finally {
             tasks.runPending();
             drainAndClose();
@@ -139,8 +230,21 @@ public final class TcpCollector implements AutoCloseable {
         if (key.isAcceptable()) {
             accept((ServerSocketChannel) key.attachment());
         } else if (key.isReadable()) {
-            read((Connection) key.attachment());
-            if (round.size() >= MAX_ROUND_RECORDS) {
+            Connection c = (Connection) key.attachment();
+            try {
+                read(c);
+            } catch (RuntimeException | Error e) {
+                // Whatever failed on this connection's input (even an OutOfMemoryError) costs this connection only.
+                failures++;
+                LOG.error("reading TCP log connection {} failed; it is closed, the collector carries on", c.peer, e);
+                try {
+                    reject(c, "the collector failed on this connection's input: " + e);
+                } catch (RuntimeException | Error ignored) {
+                    // closing it is what matters
+                }
+                close(c);
+            }
+            if (round.size() >= MAX_ROUND_RECORDS || roundBytes >= roundByteLimit) {
                 // Many busy connections: hand over what this round has so far and wait for room before
                 // reading the others, so the sink queues stay near their bound however many connections
                 // there are. Every ready connection still gets its one read this round.
@@ -164,6 +268,7 @@ public final class TcpCollector implements AutoCloseable {
     }
 
     private void dispatchRound() {
+        roundBytes = 0;
         if (!round.isEmpty()) {
             ArrayList<LogRecord> batch = round;
             round = new ArrayList<>(Math.max(1024, batch.size()));
@@ -185,18 +290,24 @@ public final class TcpCollector implements AutoCloseable {
             }
             String peer = "?";
             try {
-                peer = String.valueOf(channel.getRemoteAddress());
-                if (connections.size() >= maxConnections) {
-                    ingest.rejectedUnattributed(LogOrigin.TCP, peer, "too many log connections (limit "
-                            + maxConnections + "): connection refused");
+                InetSocketAddress remote = (InetSocketAddress) channel.getRemoteAddress();
+                peer = String.valueOf(remote);
+                if (!makeRoomFor(remote.getAddress(), peer)) {
                     channel.close();
                     continue;
                 }
                 channel.configureBlocking(false);
+                int initial = Math.min(INITIAL_BUFFER, maxFrameLength + FRAME_OVERHEAD);
+                bufferBudget.acquire(initial); // bounded by the slot count; only growth is conditional
                 Connection c = new Connection(channel, peer, new TcpStreamDecoder(maxFrameLength),
-                        ByteBuffer.allocate(Math.min(INITIAL_BUFFER, maxFrameLength + FRAME_OVERHEAD)));
+                        ByteBuffer.allocate(initial));
+                c.peerAddress = remote.getAddress();
+                c.acceptedNanos = System.nanoTime();
+                c.lastActiveNanos = c.acceptedNanos;
                 c.key = channel.register(selector, SelectionKey.OP_READ, c);
                 connections.add(c);
+                pending.add(c);
+                perPeer.computeIfAbsent(c.peerAddress, a -> new int[1])[0]++;
             } catch (IOException e) {
                 LOG.debug("a TCP log connection from {} failed while being set up", peer, e);
                 closeQuietly(channel);
@@ -226,6 +337,15 @@ public final class TcpCollector implements AutoCloseable {
         if (n == 0) {
             return 0;
         }
+        if (c.sender != null && c.sender.evicted()) {
+            // The hub forgot this idle attached sender: a fresh connection and HELLO registers it again.
+            ingest.rejectedUnattributed(LogOrigin.TCP, c.peer, "connection of forgotten attached sender '"
+                    + c.sender.name() + "' closed; the client reconnects");
+            close(c);
+            return -1;
+        }
+        c.lastActiveNanos = System.nanoTime();
+        roundBytes += 2L * n;
         buf.flip();
         if (roundTime == null) {
             roundTime = Instant.now();
@@ -239,7 +359,7 @@ public final class TcpCollector implements AutoCloseable {
                             r.timestampNanos(), roundTime, r.level(), r.logger(), r.message(), r.attributes()));
                 } else if (frame instanceof Hello hello && c.sender == null) {
                     SenderState sender = ingest.authenticate(hello, LogOrigin.TCP, c.peer);
-                    if (sender == null) {
+                    if (sender == null || !admit(c, sender)) {
                         close(c);
                         return -1;
                     }
@@ -273,19 +393,46 @@ public final class TcpCollector implements AutoCloseable {
                 close(c);
                 return -1;
             }
-            grow(c, max);
+            if (!grow(c, max)) {
+                // The connection buffers' share is spent: this sender waits (its TCP window fills) until
+                // other buffers shrink, instead of the monitor running out of memory.
+                pause(c, TimeUnit.MILLISECONDS.toNanos(10));
+            }
         } else if (n == readRoom && buf.capacity() < BUSY_BUFFER) {
-            // The read filled the buffer: more is waiting, so read in larger pieces from now on.
+            // The read filled the buffer: more is waiting, so read in larger pieces from now on (if the budget allows).
             grow(c, Math.min(buf.capacity() * 4, Math.max(BUSY_BUFFER, max)));
+        } else if (buf.position() == 0 && buf.capacity() > INITIAL_BUFFER && n < INITIAL_BUFFER) {
+            // Quiet again with nothing pending: give the large buffer back to the budget.
+            shrink(c);
         }
         return n;
     }
 
-    private static void grow(Connection c, int capacity) {
+    /** Grows the buffer within the budget; false when the budget has no room. */
+    private boolean grow(Connection c, int capacity) {
+        int more = capacity - c.buffer.capacity();
+        if (!bufferBudget.tryAcquire(more)) {
+            return false;
+        }
         ByteBuffer bigger = ByteBuffer.allocate(capacity);
         c.buffer.flip();
         bigger.put(c.buffer);
         c.buffer = bigger;
+        return true;
+    }
+
+    private void shrink(Connection c) {
+        int initial = Math.min(INITIAL_BUFFER, maxFrameLength + FRAME_OVERHEAD);
+        bufferBudget.release(c.buffer.capacity() - initial);
+        c.buffer = ByteBuffer.allocate(initial);
+    }
+
+    private void pause(Connection c, long nanos) {
+        if (c.key.isValid() && c.key.interestOps() != 0) {
+            c.key.interestOps(0);
+            c.resumeAtNanos = System.nanoTime() + nanos;
+            throttled.add(c);
+        }
     }
 
     private int finishChunk(Connection c, int start) {
@@ -337,7 +484,175 @@ public final class TcpCollector implements AutoCloseable {
             c.key.cancel();
         }
         closeQuietly(c.channel);
-        connections.remove(c);
+        if (connections.remove(c)) {
+            bufferBudget.release(c.buffer.capacity());
+            switch (c.kind) {
+                case PENDING -> {
+                    pending.remove(c);
+                    peerLeft(c.peerAddress);
+                }
+                case ATTACHED -> {
+                    attachedCount--;
+                    peerLeft(c.peerAddress);
+                }
+                case LAUNCHED -> launchedCount--;
+            }
+            publishGauges();
+        }
+    }
+
+    private void peerLeft(InetAddress address) {
+        int[] count = perPeer.get(address);
+        if (count != null && --count[0] <= 0) {
+            perPeer.remove(address);
+        }
+    }
+
+    private void publishGauges() {
+        gauges = new int[] {pending.size(), launchedCount, attachedCount};
+    }
+
+    /**
+     * Finds a slot for a new connection from {@code address}: evicts the oldest connection without a HELLO
+     * (of that peer when the peer is at its cap) when needed. False, after counting and reporting, when
+     * every slot that could be freed holds an authenticated connection.
+     */
+    private boolean makeRoomFor(InetAddress address, String peer) {
+        int[] count = perPeer.get(address);
+        if (count != null && count[0] >= admission.maxPerPeer()) {
+            Connection victim = oldestPending(address);
+            for (int tries = 0; victim != null && tries < 16 && sentItsHello(victim); tries++) {
+                victim = oldestPending(address);
+            }
+            if (victim == null) {
+                refusedPerPeer.incrementAndGet();
+                ingest.rejectedUnattributed(LogOrigin.TCP, peer, "connection refused: " + address.getHostAddress()
+                        + " already holds " + count[0] + " attached log connection(s) (limit "
+                        + admission.maxPerPeer() + ", setting log.maxConnectionsPerPeer)");
+                return false;
+            }
+            evictPending(victim);
+        }
+        if (pending.size() >= Admission.pendingShare(maxConnections) || connections.size() >= maxConnections) {
+            Connection victim = pending.isEmpty() ? null : pending.iterator().next();
+            for (int tries = 0; victim != null && tries < 16 && sentItsHello(victim); tries++) {
+                victim = pending.isEmpty() ? null : pending.iterator().next();
+            }
+            if (victim != null && pending.size() < Admission.pendingShare(maxConnections)
+                    && connections.size() < maxConnections) {
+                return true; // reading the oldest admitted them and made room
+            }
+            if (victim == null) {
+                refusedNoSlot.incrementAndGet();
+                ingest.rejectedUnattributed(LogOrigin.TCP, peer, "connection refused: all " + maxConnections
+                        + " log connection slots hold authenticated senders (setting log.maxConnections)");
+                return false;
+            }
+            evictPending(victim);
+        }
+        return true;
+    }
+
+    private Connection oldestPending(InetAddress address) {
+        for (Connection c : pending) {
+            if (c.peerAddress.equals(address)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Reads a pending connection once before it is closed for want of a HELLO: while the sinks were full the
+     * collector did not read at all, and a sender whose HELLO has been waiting in the socket must not pay
+     * for that. True when the connection is no longer pending (admitted, or closed by what it sent).
+     */
+    private boolean sentItsHello(Connection c) {
+        try {
+            read(c);
+        } catch (RuntimeException | Error e) {
+            close(c);
+            return true;
+        }
+        return c.kind != Kind.PENDING || !connections.contains(c);
+    }
+
+    private void evictPending(Connection victim) {
+        pendingEvicted.incrementAndGet();
+        ingest.rejectedUnattributed(LogOrigin.TCP, victim.peer, "connection without a HELLO closed after "
+                + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - victim.acceptedNanos)
+                + " ms to admit a newer one (too many connections waiting for their HELLO)");
+        close(victim);
+    }
+
+    /** Moves a connection that sent a valid HELLO into its share; false (reported) when the share is full. */
+    private boolean admit(Connection c, SenderState sender) {
+        boolean launched = sender.launched();
+        if (!launched && attachedCount >= Admission.attachedShare(maxConnections)) {
+            refusedAttached.incrementAndGet();
+            ingest.rejected(sender, LogOrigin.TCP, c.peer, "connection refused: attached senders already hold "
+                    + attachedCount + " connections, the rest is kept for launched guests (raise log.maxConnections)");
+            return false;
+        }
+        pending.remove(c);
+        if (launched) {
+            peerLeft(c.peerAddress);
+            launchedCount++;
+            c.kind = Kind.LAUNCHED;
+        } else {
+            attachedCount++;
+            c.kind = Kind.ATTACHED;
+        }
+        publishGauges();
+        return true;
+    }
+
+    /**
+     * Closes connections past their HELLO deadline (oldest first, so the scan stops at the first one still in
+     * time) and, about once a second, authenticated connections past the idle timeout. Returns how long the
+     * selector may sleep before the next deadline, in ms.
+     */
+    private long enforceDeadlines() {
+        long now = System.nanoTime();
+        Connection oldest;
+        while (!pending.isEmpty() && now - (oldest = pending.iterator().next()).acceptedNanos >= helloTimeoutNanos) {
+            if (sentItsHello(oldest)) {
+                continue;
+            }
+            helloTimeouts.incrementAndGet();
+            ingest.rejectedUnattributed(LogOrigin.TCP, oldest.peer, "connection closed: no valid HELLO within "
+                    + admission.helloTimeout().toMillis() + " ms (setting log.helloTimeoutMs)");
+            close(oldest);
+        }
+        if (idleTimeoutNanos > 0 && now - nextIdleScanNanos >= 0) {
+            nextIdleScanNanos = now + Math.min(TimeUnit.SECONDS.toNanos(1), idleTimeoutNanos / 2 + 1);
+            for (Connection c : List.copyOf(connections)) {
+                if (c.kind != Kind.PENDING && now - c.lastActiveNanos >= idleTimeoutNanos) {
+                    // Silent, or only unread because the sinks were full: one read tells which.
+                    if (read(c) != 0) {
+                        continue;
+                    }
+                    idleTimeouts.incrementAndGet();
+                    ingest.notice(c.sender, "closed the TCP log connection from " + c.peer + ": nothing sent for "
+                            + admission.idleTimeout().toMillis() + " ms (setting log.idleTimeoutMs); the client "
+                            + "reconnects when it has records");
+                    close(c);
+                }
+            }
+        }
+        long wait = 1000;
+        if (!pending.isEmpty()) {
+            long due = pending.iterator().next().acceptedNanos + helloTimeoutNanos - now;
+            wait = Math.min(wait, Math.max(1, TimeUnit.NANOSECONDS.toMillis(due) + 1));
+        }
+        return wait;
+    }
+
+    /** The admission control's counters and current occupancy; safe to call from any thread. */
+    public AdmissionStats admissionStats() {
+        int[] g = gauges;
+        return new AdmissionStats(helloTimeouts.get(), idleTimeouts.get(), pendingEvicted.get(), refusedPerPeer.get(),
+                refusedNoSlot.get(), refusedAttached.get(), g[0], g[1], g[2]);
     }
 
     private static void closeQuietly(SocketChannel channel) {
@@ -377,6 +692,16 @@ public final class TcpCollector implements AutoCloseable {
         } catch (IOException ignored) {
             // closing anyway
         }
+    }
+
+    /** Rounds or connections whose handling failed and was survived. */
+    public long failures() {
+        return failures;
+    }
+
+    /** True once the collector stopped for good after failing round after round. */
+    public boolean broken() {
+        return broken;
     }
 
     @Override

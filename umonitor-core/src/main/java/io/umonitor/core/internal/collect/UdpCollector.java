@@ -50,6 +50,18 @@ public final class UdpCollector implements AutoCloseable {
     private final ByteBuffer buffer = ByteBuffer.allocate(MAX_DATAGRAM);
     private volatile boolean closing;
     private ArrayList<LogRecord> round = new ArrayList<>(1024);
+    private volatile long failures;
+    private volatile boolean broken;
+
+    /** Rounds that failed and were skipped. */
+    public long failures() {
+        return failures;
+    }
+
+    /** True once the collector stopped for good after failing round after round. */
+    public boolean broken() {
+        return broken;
+    }
 
     public UdpCollector(Ingest ingest, int maxFrameLength, int receiveBufferBytes) {
         this.ingest = ingest;
@@ -77,10 +89,23 @@ public final class UdpCollector implements AutoCloseable {
 
     private void run() {
         try {
+            int failuresInARow = 0;
             while (!closing) {
-                tasks.runPending();
-                selector.select(this::drain, 500);
-                dispatchRound();
+                try {
+                    tasks.runPending();
+                    selector.select(this::drain, 500);
+                    dispatchRound();
+                    failuresInARow = 0;
+                } catch (RuntimeException | Error e) {
+                    // One bad round (a datagram that broke a decoder, a short OutOfMemoryError) costs that round's
+                    // records, not the collector; only a failure that repeats round after round stops it.
+                    failures++;
+                    if (++failuresInARow >= 100) {
+                        throw e;
+                    }
+                    LOG.error("a round of the UDP log collector failed ({} in a row); it carries on", failuresInARow, e);
+                    round = new ArrayList<>(1024);
+                }
             }
             // Take what is already queued in the sockets before closing.
             for (DatagramChannel channel : channels.values()) {
@@ -88,7 +113,8 @@ public final class UdpCollector implements AutoCloseable {
             }
             dispatchRound();
         } catch (IOException | RuntimeException | Error e) {
-            LOG.error("the UDP log collector failed; UDP log collection has stopped", e);
+            broken = true;
+            LOG.error("the UDP log collector failed; UDP log collection has stopped and this monitor is broken", e);
         } finally {
             tasks.runPending();
             for (DatagramChannel channel : channels.values()) {

@@ -30,20 +30,21 @@ final class CollectorEndpoints {
      *
      * @throws ConfigurationException when one cannot listen where the settings say (none is left running)
      */
-    CollectorEndpoints(LogHubSettings settings, Ingest ingest) {
+    CollectorEndpoints(LogHubSettings settings, HubLimits limits, MemoryBudget budget, Ingest ingest) {
         List<CollectorEndpoint> endpoints = new ArrayList<>();
         TcpCollector tcpCollector = null;
         UdpCollector udpCollector = null;
         try {
             if (settings.tcpAddress() != null) {
-                tcpCollector = new TcpCollector(ingest, settings.maxFrameLength(), settings.maxConnections());
+                tcpCollector = new TcpCollector(ingest, settings.maxFrameLength(), settings.maxConnections(),
+                        limits.admission(), budget.connections);
                 endpoints.add(new CollectorEndpoint(CollectorEndpoint.Transport.TCP,
-                        tcpCollector.listen(settings.tcpAddress()), null));
+                        usable(tcpCollector.listen(settings.tcpAddress())), null));
             }
             if (settings.udpAddress() != null) {
                 udpCollector = new UdpCollector(ingest, settings.maxFrameLength(), settings.udpReceiveBufferBytes());
                 endpoints.add(new CollectorEndpoint(CollectorEndpoint.Transport.UDP,
-                        udpCollector.listen(settings.udpAddress()), null));
+                        usable(udpCollector.listen(settings.udpAddress())), null));
             }
         } catch (IOException | RuntimeException e) {
             if (tcpCollector != null) {
@@ -59,6 +60,27 @@ final class CollectorEndpoints {
         this.tcp = tcpCollector;
         this.udp = udpCollector;
         this.loopbackEndpoints = List.copyOf(endpoints);
+    }
+
+    /** A wildcard bind (0.0.0.0, ::) is reached locally at 127.0.0.1: that is the address to hand out. */
+    private static InetSocketAddress usable(InetSocketAddress bound) {
+        if (bound.getAddress().isAnyLocalAddress()) {
+            return new InetSocketAddress(InetAddress.getLoopbackAddress(), bound.getPort());
+        }
+        return bound;
+    }
+
+    /** The TCP collector's admission counters (all zero without a TCP collector). */
+    TcpCollector.AdmissionStats admissionStats() {
+        return tcp == null ? new TcpCollector.AdmissionStats(0, 0, 0, 0, 0, 0, 0, 0, 0) : tcp.admissionStats();
+    }
+
+    /** Failures the collectors survived, and whether one stopped for good. */
+    void counters(Map<String, Long> into) {
+        into.put("tcp.collector.failures", tcp == null ? 0 : tcp.failures());
+        into.put("tcp.collector.broken", tcp != null && tcp.broken() ? 1L : 0L);
+        into.put("udp.collector.failures", udp == null ? 0 : udp.failures());
+        into.put("udp.collector.broken", udp != null && udp.broken() ? 1L : 0L);
     }
 
     List<CollectorEndpoint> loopbackEndpoints() {

@@ -53,6 +53,7 @@ final class ConsoleIngest {
                     continuation ? List.of(CONSOLE_CONTINUATION) : List.of());
         }
         s.received(1);
+        record = s.maskToken(record);
         s.append(record);
         sinks.dispatch(List.of(record), false);
     }

@@ -4,8 +4,11 @@ import io.umonitor.api.Attribute;
 import io.umonitor.api.AttributeValue;
 import io.umonitor.api.LogLevel;
 import io.umonitor.api.LogOrigin;
+import io.umonitor.core.internal.collect.TcpCollector;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Turns counters into MONITOR records of the sender they concern: records lost, dropped and rejected,
- * and sink failures. Each change is reported at most once per interval, and only the first few
+ * and sink failures; forgets idle attached senders on the same timer, and gathers the monitor-wide
+ * {@linkplain #counters counters}. Each change is reported at most once per interval, and only the first few
  * rejections of an interval are reported one by one, so a misbehaving sender cannot flood its own log
  * with reports. Runs on its own timer thread.
  */
@@ -24,16 +28,23 @@ final class CounterReports implements SenderRegistry.Refusals {
     /** Under the hub's name, which operators already tune (the soak command silences rejections there). */
     private static final Logger LOG = LoggerFactory.getLogger(DefaultLogHub.class);
     private static final int DETAILED_REPORTS_PER_INTERVAL = 5;
+    /** The attribute of the periodic "records dropped" report; a failing sink is not fed these reports. */
+    static final String DROPPED_REPORT_ATTRIBUTE = "dropped";
 
     private final SenderRegistry registry;
     private final SinkDispatch sinks;
+    private final Duration interval;
+    private final Duration attachedIdleEviction;
     private final ScheduledExecutorService reporter;
     private final AtomicLong unattributedRejections = new AtomicLong();
     private final AtomicInteger unattributedLogged = new AtomicInteger();
 
-    CounterReports(SenderRegistry registry, SinkDispatch sinks, Duration interval) {
+    /** @param attachedIdleEviction only for the log line saying attached senders were forgotten */
+    CounterReports(SenderRegistry registry, SinkDispatch sinks, Duration interval, Duration attachedIdleEviction) {
         this.registry = registry;
         this.sinks = sinks;
+        this.interval = interval;
+        this.attachedIdleEviction = attachedIdleEviction;
         this.reporter = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "umonitor-log-reporter");
             t.setDaemon(true);
@@ -67,15 +78,54 @@ final class CounterReports implements SenderRegistry.Refusals {
         }
     }
 
+    /** A sender's own notice (e.g. why its connection was closed) as an INFO record of that sender. */
+    void notice(SenderState sender, String message) {
+        sinks.monitorRecord(sender, LogLevel.INFO, message, List.of());
+    }
+
+    /**
+     * The monitor-wide counters of the logging half ({@link LogHub#counters()}), by name in a stable order:
+     * TCP admission, input refused before a sender was known, memory held per share, collector and sink
+     * failures.
+     */
+    Map<String, Long> counters(CollectorEndpoints collectors, MemoryBudget budget) {
+        Map<String, Long> c = new LinkedHashMap<>();
+        TcpCollector.AdmissionStats a = collectors.admissionStats();
+        c.put("tcp.connections.pending", (long) a.pending());
+        c.put("tcp.connections.launched", (long) a.launched());
+        c.put("tcp.connections.attached", (long) a.attached());
+        c.put("tcp.refused.helloTimeout", a.helloTimeouts());
+        c.put("tcp.refused.pendingEvicted", a.pendingEvicted());
+        c.put("tcp.refused.perPeer", a.refusedPerPeer());
+        c.put("tcp.refused.noSlot", a.refusedNoSlot());
+        c.put("tcp.refused.attachedShare", a.refusedAttached());
+        c.put("tcp.closed.idle", a.idleTimeouts());
+        c.put("input.refused.unattributed", unattributedRejections.get());
+        c.put("memory.budget", budget.total());
+        c.put("memory.histories", budget.history.used());
+        c.put("memory.sinkQueues", budget.sinkQueues.used());
+        c.put("memory.followers", budget.followers.used());
+        c.put("memory.connections", budget.connections.used());
+        collectors.counters(c);
+        sinks.counters(c);
+        return c;
+    }
+
     private void reportSafely() {
         try {
             report();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // An exception escaping a scheduled task would cancel every later run: report and go on.
             LOG.warn("reporting log counters failed; will try again", e);
         }
     }
 
     private void report() {
+        int evicted = registry.evictIdleAttached();
+        if (evicted > 0) {
+            LOG.info("forgot {} attached sender(s) idle for more than {} ms (log.attachedIdleMs); {} kept", evicted,
+                    attachedIdleEviction.toMillis(), registry.size());
+        }
         for (SenderState s : registry.all()) {
             s.detailedReports.set(0);
             long[] loss = s.takeLossReport();
@@ -94,7 +144,7 @@ final class CounterReports implements SenderRegistry.Refusals {
             if (dropped > 0) {
                 sinks.monitorRecord(s, LogLevel.WARN, dropped + " record(s) dropped by umonitor (rate limit, full "
                         + "sink queue or sink failure); " + s.dropped.get() + " dropped in total",
-                        List.of(Attribute.of("dropped", dropped)));
+                        List.of(Attribute.of(DROPPED_REPORT_ATTRIBUTE, dropped)));
             }
             long rejected = s.pendingRejected.getAndSet(0);
             if (rejected > 0) {
@@ -103,8 +153,13 @@ final class CounterReports implements SenderRegistry.Refusals {
                         List.of(Attribute.of("rejected", rejected)));
             }
         }
-        sinks.reportUnreportedFailures();
-        unattributedLogged.set(0);
+        sinks.reportDue();
+        int logged = unattributedLogged.getAndSet(0);
+        if (logged > DETAILED_REPORTS_PER_INTERVAL) {
+            LOG.warn("{} more log connection(s), datagram(s) or HELLO(s) refused before a sender was known in the last "
+                    + "{} ms; {} in total", logged - DETAILED_REPORTS_PER_INTERVAL, interval.toMillis(),
+                    unattributedRejections.get());
+        }
     }
 
     /** Stops the timer and makes a last report of what changed since the previous one. */

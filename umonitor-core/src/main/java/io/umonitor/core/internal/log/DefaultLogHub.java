@@ -10,9 +10,13 @@ import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.api.spi.GuestOutput;
 import io.umonitor.api.spi.LogSink;
 import io.umonitor.core.internal.collect.Ingest;
+import io.umonitor.core.internal.collect.TcpCollector;
 import io.umonitor.protocol.Hello;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -22,7 +26,9 @@ import java.util.function.Consumer;
  * (validated), the {@link SenderRegistry} (who may send, authentication, per-sender state),
  * {@link CollectorEndpoints} (the TCP and UDP collectors and where they listen), {@link ConsoleIngest}
  * (console lines), {@link SinkDispatch} (one thread and bounded queue per sink, backpressure),
- * {@link CounterReports} (counters reported as MONITOR records) and {@link Followers}.
+ * {@link CounterReports} (counters reported as MONITOR records) and {@link Followers}. {@link HubLimits}
+ * bound what a sender or a crowd of connections may hold: one {@link MemoryBudget} shared by histories,
+ * sink queues, follower queues and connection buffers, TCP admission, forgetting idle attached senders.
  *
  * <p>Data path: a collector thread decodes a round of input, appends each sender's records to its
  * history (which also feeds its followers) and hands the whole round to every sink queue as one
@@ -34,6 +40,8 @@ import java.util.function.Consumer;
  */
 public final class DefaultLogHub implements LogHub {
     private final LogHubSettings settings;
+    private final HubLimits limits;
+    private final MemoryBudget budget;
     private final SenderRegistry registry;
     private final SinkDispatch sinks;
     private final CounterReports reports;
@@ -43,15 +51,19 @@ public final class DefaultLogHub implements LogHub {
     private final CollectorsView ingest = new CollectorsView();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private DefaultLogHub(LogHubSettings settings, List<LogSink> openedSinks) {
+    private DefaultLogHub(LogHubSettings settings, HubLimits limits, List<LogSink> openedSinks) {
         this.settings = settings;
-        this.registry = new SenderRegistry(settings.maxSenders(), settings.historySize(), settings.senderRateLimit());
-        this.sinks = new SinkDispatch(openedSinks, settings.sinkQueueCapacity(), registry);
-        this.reports = new CounterReports(registry, sinks, settings.reportInterval());
+        this.limits = limits;
+        this.budget = new MemoryBudget(limits.effectiveMemoryBudget());
+        this.registry = new SenderRegistry(settings.maxSenders(), settings.historySize(), settings.senderRateLimit(),
+                budget.history, limits.attachedIdleEviction());
+        this.sinks = new SinkDispatch(openedSinks, settings.sinkQueueCapacity(), registry, budget,
+                settings.reportInterval());
+        this.reports = new CounterReports(registry, sinks, settings.reportInterval(), limits.attachedIdleEviction());
         this.console = new ConsoleIngest(sinks, reports);
-        this.followers = new Followers(registry, settings.followerQueueCapacity());
+        this.followers = new Followers(registry, settings.followerQueueCapacity(), budget.followers);
         try {
-            this.collectors = new CollectorEndpoints(settings, ingest);
+            this.collectors = new CollectorEndpoints(settings, limits, budget, ingest);
         } catch (RuntimeException e) {
             reports.close();
             sinks.close(1000);
@@ -65,12 +77,47 @@ public final class DefaultLogHub implements LogHub {
      * @throws ConfigurationException when a collector cannot listen where the settings say
      */
     public static DefaultLogHub start(LogHubSettings settings, List<LogSink> openedSinks) {
+        return start(settings, HubLimits.defaults(), openedSinks);
+    }
+
+    /** As {@link #start(LogHubSettings, List)}, with non-default {@link HubLimits}. */
+    public static DefaultLogHub start(LogHubSettings settings, HubLimits limits, List<LogSink> openedSinks) {
         Objects.requireNonNull(settings, "settings");
-        return new DefaultLogHub(settings, List.copyOf(openedSinks));
+        Objects.requireNonNull(limits, "limits");
+        return new DefaultLogHub(settings, limits, List.copyOf(openedSinks));
     }
 
     public LogHubSettings settings() {
         return settings;
+    }
+
+    public HubLimits limits() {
+        return limits;
+    }
+
+    /** The memory budget shared by histories, sink queues, followers and connection buffers. */
+    MemoryBudget budget() {
+        return budget;
+    }
+
+    /** The TCP collector's admission counters (all zero without a TCP collector). */
+    public TcpCollector.AdmissionStats admissionStats() {
+        return collectors.admissionStats();
+    }
+
+    @Override
+    public Map<String, Long> counters() {
+        return reports.counters(collectors, budget);
+    }
+
+    @Override
+    public void bindTokenToFirstSession(String name) {
+        registry.bindTokenToFirstSession(name);
+    }
+
+    @Override
+    public void reopenFiles() {
+        sinks.reopenFiles();
     }
 
     /** How collector extensions (syslog) hand records in, the way the TCP and UDP collectors do. */
@@ -100,6 +147,16 @@ public final class DefaultLogHub implements LogHub {
 
     @Override
     public void acceptUnregisteredSenders(String token) {
+        if (token != null && token.isEmpty()) {
+            for (InetSocketAddress a : Arrays.asList(settings.tcpAddress(), settings.udpAddress())) {
+                if (a != null && !a.getAddress().isLoopbackAddress()) {
+                    throw new ConfigurationException("attach mode without a token on " + a.getAddress().getHostAddress()
+                            + ":" + a.getPort() + " would store records from anyone who can reach that address: set a "
+                            + "token (umonitor listen --token-file FILE or the UMONITOR_TOKEN environment variable; "
+                            + "Monitor.builder().acceptAttachedSenders(TOKEN)) or listen on 127.0.0.1");
+                }
+            }
+        }
         registry.acceptUnregistered(token);
     }
 
@@ -188,6 +245,11 @@ public final class DefaultLogHub implements LogHub {
         @Override
         public void rejectedUnattributed(LogOrigin origin, Object peer, String reason) {
             reports.rejectedUnattributed(origin, peer, reason);
+        }
+
+        @Override
+        public void notice(SenderState sender, String message) {
+            reports.notice(sender, message);
         }
 
         @Override

@@ -35,7 +35,17 @@ final class Follower implements Subscription {
     private boolean closed;
     private final Thread thread;
 
+    /** The follower queues' share of the memory budget; live records are counted until delivered. */
+    private final MemoryBudget.Share budget;
+    private long liveBytes;
+
     Follower(String name, LogFilter filter, Consumer<LogRecord> consumer, int capacity, Runnable onClose) {
+        this(name, filter, consumer, capacity, onClose, new MemoryBudget(Long.MAX_VALUE / 4).followers);
+    }
+
+    Follower(String name, LogFilter filter, Consumer<LogRecord> consumer, int capacity, Runnable onClose,
+            MemoryBudget.Share budget) {
+        this.budget = budget;
         this.name = name;
         this.filter = filter;
         this.consumer = consumer;
@@ -67,7 +77,8 @@ final class Follower implements Subscription {
         if (closed || !filter.matches(record)) {
             return;
         }
-        if (live >= capacity) {
+        long size = MemoryBudget.sizeOf(record);
+        if (live >= capacity || !budget.tryAcquire(size)) {
             if (skipped++ == 0) {
                 skippedFrom = record.unikernel();
             }
@@ -75,6 +86,7 @@ final class Follower implements Subscription {
         }
         queue.add(record);
         live++;
+        liveBytes += size;
         if (queue.size() == 1) {
             notifyAll();
         }
@@ -101,6 +113,9 @@ final class Follower implements Subscription {
                 next = queue.poll();
                 if (next != null && live > 0 && queue.size() < live) {
                     live--;
+                    long size = MemoryBudget.sizeOf(next);
+                    liveBytes -= size;
+                    budget.release(size);
                 }
             }
             deliver(skipNote);
@@ -122,7 +137,7 @@ final class Follower implements Subscription {
         }
         try {
             consumer.accept(record);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             LOG.warn("a log follower's consumer failed on a record of '{}'; it keeps receiving", record.unikernel(), e);
         }
     }
@@ -135,6 +150,9 @@ final class Follower implements Subscription {
             }
             closed = true;
             queue.clear();
+            budget.release(liveBytes);
+            liveBytes = 0;
+            live = 0;
             notifyAll();
         }
         onClose.run();

@@ -13,10 +13,13 @@ import java.util.function.Consumer;
 final class Followers {
     private final SenderRegistry registry;
     private final int queueCapacity;
+    private final MemoryBudget.Share budget;
 
-    Followers(SenderRegistry registry, int queueCapacity) {
+    /** @param budget the follower queues' share of the memory budget, which all followers draw on */
+    Followers(SenderRegistry registry, int queueCapacity, MemoryBudget.Share budget) {
         this.registry = registry;
         this.queueCapacity = queueCapacity;
+        this.budget = budget;
     }
 
     /** Follows {@code name}, or every sender (present and future) when {@code name} is null. */
@@ -26,7 +29,7 @@ final class Followers {
         if (name == null) {
             Follower[] holder = new Follower[1];
             Follower follower = new Follower(null, f, consumer, queueCapacity,
-                    () -> registry.unsubscribeAll(holder[0]));
+                    () -> registry.unsubscribeAll(holder[0]), budget);
             holder[0] = follower;
             registry.subscribeAll(follower);
             follower.start();
@@ -34,7 +37,7 @@ final class Followers {
         }
         SenderState s = registry.require(name);
         Follower[] holder = new Follower[1];
-        Follower follower = new Follower(name, f, consumer, queueCapacity, () -> s.unsubscribe(holder[0]));
+        Follower follower = new Follower(name, f, consumer, queueCapacity, () -> s.unsubscribe(holder[0]), budget);
         holder[0] = follower;
         s.subscribe(follower);
         follower.start();

@@ -78,6 +78,26 @@ public interface LogHub extends AutoCloseable {
     /** Names of every sender with a history (launched or attached). */
     List<String> senders();
 
+    /**
+     * Monitor-wide counters of the logging half, by name (connections refused by admission control, input
+     * refused before a sender was known, sink failures, memory held), in a stable order. Empty when the hub
+     * keeps none.
+     */
+    default java.util.Map<String, Long> counters() {
+        return java.util.Map.of();
+    }
+
+    /**
+     * Binds {@code name}'s current token to the first session that presents it (the token was visible to other
+     * users, e.g. on a Solo5 tender's command line); a later registration of a new token unbinds.
+     */
+    default void bindTokenToFirstSession(String name) {
+    }
+
+    /** Asks every file-writing sink to close its files and open them afresh at their paths (after logrotate). */
+    default void reopenFiles() {
+    }
+
     /** Drains the collectors, flushes and closes the sinks. Idempotent. */
     @Override
     void close();

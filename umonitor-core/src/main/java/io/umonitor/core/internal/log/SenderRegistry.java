@@ -6,6 +6,7 @@ import io.umonitor.api.Names;
 import io.umonitor.protocol.Hello;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -32,13 +33,23 @@ final class SenderRegistry {
     private final int maxSenders;
     private final int historySize;
     private final long senderRateLimit;
+    private final MemoryBudget.Share historyBudget;
+    private final Duration attachedIdleEviction;
+    private final Object trimLock = new Object();
     private volatile Follower[] globalFollowers = new Follower[0];
     private volatile byte[] attachToken;
 
-    SenderRegistry(int maxSenders, int historySize, long senderRateLimit) {
+    /**
+     * @param historyBudget the histories' share of the memory budget, split fairly among the senders kept
+     * @param attachedIdleEviction how long an attached sender may stay silent before it is forgotten; zero: never
+     */
+    SenderRegistry(int maxSenders, int historySize, long senderRateLimit, MemoryBudget.Share historyBudget,
+            Duration attachedIdleEviction) {
         this.maxSenders = maxSenders;
         this.historySize = historySize;
         this.senderRateLimit = senderRateLimit;
+        this.historyBudget = historyBudget;
+        this.attachedIdleEviction = attachedIdleEviction;
     }
 
     /** The sender of that name, or null when the hub keeps none. */
@@ -59,8 +70,9 @@ final class SenderRegistry {
                     return null;
                 }
                 s = new SenderState(name, historySize, senderRateLimit,
-                        Arrays.stream(globalFollowers).toArray(Follower[]::new));
+                        Arrays.stream(globalFollowers).toArray(Follower[]::new), historyBudget);
                 senders.put(name, s);
+                historyBudget.holders(senders.size());
             }
             return s;
         }
@@ -105,6 +117,14 @@ final class SenderRegistry {
         attachToken = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
     }
 
+    /** Binds {@code name}'s current token to the first session that presents it (see {@link LogHub}). */
+    void bindTokenToFirstSession(String name) {
+        SenderState s = senders.get(name);
+        if (s != null) {
+            s.bindToFirstSession();
+        }
+    }
+
     Collection<SenderState> all() {
         return senders.values();
     }
@@ -123,6 +143,11 @@ final class SenderRegistry {
         SenderState s = senders.get(name);
         if (s != null && s.isRegistered()) {
             if (s.tokenMatches(presented)) {
+                if (!s.bindSession(hello.session())) {
+                    refusals.rejected(s, origin, peer, "the token is bound to the guest's first session and this "
+                            + "HELLO starts another (" + Long.toUnsignedString(hello.session()) + "): a copied token?");
+                    return null;
+                }
                 return s;
             }
             refusals.rejected(s, origin, peer, "wrong token in HELLO from '" + name + "' (a known name; the token is "
@@ -134,10 +159,14 @@ final class SenderRegistry {
                 && (shared.length == 0 || MessageDigest.isEqual(shared, presented))) {
             SenderState attached = getOrCreate(name);
             if (attached != null) {
+                if (!attached.everLaunched) {
+                    attached.attached = true;
+                }
                 return attached;
             }
             refusals.rejectedUnattributed(origin, peer, "sender '" + name + "' refused: the hub already keeps "
-                    + maxSenders + " senders");
+                    + maxSenders + " senders: raise log.maxSenders, or forget idle attached senders sooner with "
+                    + "log.attachedIdleMs (now " + attachedIdleEviction.toMillis() + " ms)");
             return null;
         }
         if (s != null) {
@@ -151,6 +180,69 @@ final class SenderRegistry {
                     + "unikernel of that name is registered");
         }
         return null;
+    }
+
+    /**
+     * Over the histories' share although the appending sender kept to its fair part: the largest histories
+     * give up their oldest records until the share holds again.
+     */
+    void trimHistoriesIfOver() {
+        if (!historyBudget.over()) {
+            return;
+        }
+        synchronized (trimLock) {
+            for (int round = 0; round < 64 && historyBudget.over(); round++) {
+                SenderState largest = null;
+                long most = 0;
+                for (SenderState s : senders.values()) {
+                    long b = s.historyBytes();
+                    if (b > most) {
+                        most = b;
+                        largest = s;
+                    }
+                }
+                if (largest == null
+                        || largest.trimOldest(Math.min(historyBudget.fairShare(), most - most / 4)) == 0) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /**
+     * Forgets attached senders idle longer than {@code attachedIdleEviction}; their files stay, a new HELLO
+     * starts afresh. Returns how many were forgotten.
+     */
+    int evictIdleAttached() {
+        long idle = attachedIdleEviction.toNanos();
+        if (idle <= 0) {
+            return 0;
+        }
+        long now = System.nanoTime();
+        int evicted = 0;
+        for (SenderState s : senders.values()) {
+            if (s.attached && !s.everLaunched && now - s.lastActiveNanos() > idle) {
+                boolean removed;
+                synchronized (lock) {
+                    removed = s.attached && !s.everLaunched && senders.remove(s.name(), s);
+                    if (removed) {
+                        s.evict();
+                        s.dropHistory();
+                        historyBudget.holders(senders.size());
+                        evicted++;
+                    }
+                }
+                if (removed) {
+                    // Outside the lock: a follower's consumer may call back into the hub.
+                    s.closeFollowers();
+                }
+            }
+        }
+        return evicted;
+    }
+
+    int size() {
+        return senders.size();
     }
 
     // ---- followers of everyone ----

@@ -55,7 +55,17 @@ public final class SenderState {
     /** Console decoding state: guarded by itself. */
     final ConsoleState console = new ConsoleState();
 
+    /** The histories' share of the memory budget, and this history's part of it in bytes. */
+    private final MemoryBudget.Share historyBudget;
+    private long historyBytes;
+
     SenderState(String name, int historySize, long rateLimitPerSecond, Follower[] initialFollowers) {
+        this(name, historySize, rateLimitPerSecond, initialFollowers, new MemoryBudget(Long.MAX_VALUE / 4).history);
+    }
+
+    SenderState(String name, int historySize, long rateLimitPerSecond, Follower[] initialFollowers,
+            MemoryBudget.Share historyBudget) {
+        this.historyBudget = historyBudget;
         this.name = name;
         this.historySize = historySize;
         this.ring = new LogRecord[Math.min(historySize, 64)];
@@ -74,9 +84,80 @@ public final class SenderState {
 
     void token(String newToken) {
         token = newToken == null ? null : newToken.getBytes(StandardCharsets.UTF_8);
+        tokenText = newToken;
+        synchronized (this) {
+            bindSessions = false;
+            boundSession = null;
+        }
+        if (newToken != null) {
+            attached = false;
+            everLaunched = true;
+        }
+    }
+
+    private volatile String tokenText;
+    /** The session a launched guest's token was first used with; null until then. */
+    private Long boundSession;
+    private boolean bindSessions;
+
+    /** From now until the next token, only the first session to present the token is accepted. */
+    synchronized void bindToFirstSession() {
+        bindSessions = true;
+    }
+
+    /**
+     * Binds the token to the first session that presents it, so the token read from a command line (where no
+     * hidden channel exists, e.g. Solo5 tenders) is useless to anyone else. False for any other session.
+     */
+    synchronized boolean bindSession(long session) {
+        if (!bindSessions) {
+            return true;
+        }
+        if (boundSession == null) {
+            boundSession = session;
+            return true;
+        }
+        return boundSession == session;
+    }
+
+    /** The record with this guest's token masked wherever its console text shows it (kernels print their command line). */
+    LogRecord maskToken(LogRecord record) {
+        String t = tokenText;
+        if (t == null || t.isEmpty() || !record.message().contains(t)) {
+            return record;
+        }
+        return new LogRecord(record.unikernel(), record.origin(), record.sequence(), record.guestClock(),
+                record.guestNanos(), record.receivedAt(), record.level(), record.logger(),
+                record.message().replace(t, "********"), record.attributes());
+    }
+
+    /** When the sender last sent a record (System.nanoTime), for forgetting idle attached senders. */
+    private volatile long lastActiveNanos = System.nanoTime();
+    /** Created by an attach-mode HELLO and never launched: may be forgotten when idle. */
+    volatile boolean attached;
+    /** Once launched, a name's history is kept for good (the Monitor shows exited guests' logs). */
+    volatile boolean everLaunched;
+    private volatile boolean evicted;
+
+    long lastActiveNanos() {
+        return lastActiveNanos;
+    }
+
+    void evict() {
+        evicted = true;
+    }
+
+    /** True once the hub forgot this sender: its connections must close so the client starts afresh. */
+    public boolean evicted() {
+        return evicted;
     }
 
     boolean isRegistered() {
+        return token != null;
+    }
+
+    /** True for a guest this monitor launched (it has its own token), false for an attached sender. */
+    public boolean launched() {
         return token != null;
     }
 
@@ -133,6 +214,7 @@ public final class SenderState {
     /** Counts records accepted from the sender itself (not monitor records). */
     public void received(long n) {
         received.addAndGet(n);
+        lastActiveNanos = System.nanoTime();
     }
 
     /**
@@ -144,14 +226,23 @@ public final class SenderState {
         ensureRoom(to - from);
         LogRecord[] r = ring;
         int next = ringNext;
+        long added = 0;
+        long freed = 0;
         for (int i = from; i < to; i++) {
-            r[next] = records.get(i);
+            LogRecord old = r[next];
+            if (old != null) {
+                freed += MemoryBudget.sizeOf(old);
+            }
+            LogRecord record = records.get(i);
+            added += MemoryBudget.sizeOf(record);
+            r[next] = record;
             if (++next == r.length) {
                 next = 0;
             }
         }
         ringNext = next;
         ringSize = Math.min(r.length, ringSize + (to - from));
+        account(added, freed);
         Follower[] fs = followers;
         if (fs.length > 0) {
             for (int i = from; i < to; i++) {
@@ -165,6 +256,8 @@ public final class SenderState {
 
     public synchronized void append(LogRecord record) {
         ensureRoom(1);
+        LogRecord old = ring[ringNext];
+        account(MemoryBudget.sizeOf(record), old == null ? 0 : MemoryBudget.sizeOf(old));
         ring[ringNext] = record;
         if (++ringNext == ring.length) {
             ringNext = 0;
@@ -172,6 +265,57 @@ public final class SenderState {
         ringSize = Math.min(ring.length, ringSize + 1);
         for (Follower f : followers) {
             f.offer(record);
+        }
+    }
+
+    /**
+     * Counts appended and overwritten bytes; over the histories' share, evicts this history's oldest records
+     * while it holds more than its fair part, so a flooding sender pays for its own flood. Called under the lock.
+     */
+    private void account(long added, long freed) {
+        historyBytes += added - freed;
+        historyBudget.acquire(added - freed);
+        if (historyBudget.over()) {
+            trimOldestLocked(historyBudget.fairShare());
+        }
+    }
+
+    /** Drops oldest records until this history holds at most {@code keepBytes} (keeps the newest one). */
+    synchronized long trimOldest(long keepBytes) {
+        return trimOldestLocked(keepBytes);
+    }
+
+    private long trimOldestLocked(long keepBytes) {
+        long freed = 0;
+        while (ringSize > 1 && historyBytes > keepBytes) {
+            int oldest = ringNext - ringSize;
+            if (oldest < 0) {
+                oldest += ring.length;
+            }
+            long size = MemoryBudget.sizeOf(ring[oldest]);
+            ring[oldest] = null;
+            ringSize--;
+            historyBytes -= size;
+            freed += size;
+        }
+        historyBudget.release(freed);
+        return freed;
+    }
+
+    synchronized long historyBytes() {
+        return historyBytes;
+    }
+
+    /** Releases the whole history's bytes (the sender is being forgotten). */
+    synchronized void dropHistory() {
+        trimOldestLocked(-1);
+        if (ringSize == 1) {
+            int oldest = ringNext - 1 < 0 ? ring.length - 1 : ringNext - 1;
+            long size = MemoryBudget.sizeOf(ring[oldest]);
+            ring[oldest] = null;
+            ringSize = 0;
+            historyBytes -= size;
+            historyBudget.release(size);
         }
     }
 

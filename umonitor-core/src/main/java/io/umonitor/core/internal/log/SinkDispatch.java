@@ -4,30 +4,49 @@ import io.umonitor.api.Attribute;
 import io.umonitor.api.LogLevel;
 import io.umonitor.api.LogRecord;
 import io.umonitor.api.spi.LogSink;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Hands records to every sink's {@link SinkRunner} and applies backpressure: TCP input (flow-controlled)
  * waits for queue room instead of being dropped; UDP, console and monitor records are cut at the queue
- * bound and the overflow is counted as dropped against the sender it came from.
+ * bound (in records, and in bytes at the sink queues' share of the {@link MemoryBudget}) and the overflow
+ * is counted as dropped against the sender it came from.
  */
 final class SinkDispatch {
     private final SenderRegistry registry;
+    private final MemoryBudget budget;
+    private final Duration reportInterval;
     private final SinkRunner[] runners;
     private final Object room = new Object();
     private volatile boolean tcpWaiting;
     private volatile boolean runnersClosed;
 
     /** Starts one thread per sink; the sinks must already be opened (they are closed by {@link #close}). */
-    SinkDispatch(List<LogSink> sinks, int queueCapacity, SenderRegistry registry) {
+    SinkDispatch(List<LogSink> sinks, int queueCapacity, SenderRegistry registry, MemoryBudget budget,
+            Duration reportInterval) {
         this.registry = registry;
+        this.budget = budget;
+        this.reportInterval = reportInterval;
         this.runners = sinks.stream().map(s -> new SinkRunner(s, queueCapacity, this)).toArray(SinkRunner[]::new);
         for (SinkRunner r : runners) {
             r.start();
         }
     }
 
+    /** The memory budget whose sink-queue share the runners count their queued records against. */
+    MemoryBudget budget() {
+        return budget;
+    }
+
+    /** How often a sink's failures are reported at most (once per interval, summed). */
+    Duration reportInterval() {
+        return reportInterval;
+    }
+
     void dispatch(List<LogRecord> batch, boolean flowControlled) {
+        registry.trimHistoriesIfOver();
         for (SinkRunner r : runners) {
             int taken = r.offer(batch, 0, batch.size(), flowControlled);
             if (taken < batch.size()) {
@@ -71,6 +90,9 @@ final class SinkDispatch {
     }
 
     private boolean belowMark(int numerator) {
+        if (!budget.sinkQueues.belowQuarters(numerator)) {
+            return false;
+        }
         for (SinkRunner r : runners) {
             if (r.queued() > (long) r.capacity() * numerator / 4) {
                 return false;
@@ -116,23 +138,44 @@ final class SinkDispatch {
         }
     }
 
+    /** A sink's failure report: into history, followers and every other sink, never into the failing one. */
     void reportSinkFailure(SinkRunner runner, String unikernel, String message, long failures) {
         SenderState s = unikernel == null ? null : registry.get(unikernel);
-        if (s != null) {
-            monitorRecord(s, failures > 0 ? LogLevel.ERROR : LogLevel.INFO, message,
-                    List.of(Attribute.of("sink", runner.id()), Attribute.of("sink.failures", failures)));
+        if (s == null || runnersClosed) {
+            return;
+        }
+        LogRecord record = MonitorRecords.of(s.name(), failures > 0 ? LogLevel.ERROR : LogLevel.INFO, message,
+                List.of(Attribute.of("sink", runner.id()), Attribute.of("sink.failures", failures)));
+        s.append(record);
+        List<LogRecord> batch = List.of(record);
+        for (SinkRunner r : runners) {
+            // A recovery report may go into the recovered sink; a failure report never into the failing one.
+            if ((r != runner || failures == 0) && r.offer(batch, 0, 1, false) < 1) {
+                countDropped(batch, 0, 1);
+            }
         }
     }
 
-    /** For the periodic report: sums up failures of each sink beyond the first one already reported. */
-    void reportUnreportedFailures() {
-        String[] detail = new String[2];
+    /** For the periodic report: each sink reports failures or a recovery it has not reported yet. */
+    void reportDue() {
         for (SinkRunner r : runners) {
-            long extra = r.takeUnreportedFailures(detail);
-            if (extra > 0) {
-                reportSinkFailure(r, detail[0], "sink '" + r.id() + "' failed " + extra
-                        + " more time(s); last error: " + detail[1], extra);
-            }
+            r.reportDue();
+        }
+    }
+
+    /** Asks every file-writing sink to close its files and open them afresh at their paths (after logrotate). */
+    void reopenFiles() {
+        for (SinkRunner r : runners) {
+            r.reopen();
+        }
+    }
+
+    /** Per sink: failures, dropped-records reports kept out of it while it failed, failures of its thread. */
+    void counters(Map<String, Long> into) {
+        for (SinkRunner r : runners) {
+            into.put("sink." + r.id() + ".failures", r.failures());
+            into.put("sink." + r.id() + ".reportsKeptOut", r.reportsKeptOut());
+            into.put("sink." + r.id() + ".threadFailures", r.threadFailures());
         }
     }
 

@@ -32,26 +32,46 @@ final class SinkRunner {
     private final SinkDispatch hub;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
-    private final ArrayDeque<List<LogRecord>> queue = new ArrayDeque<>();
+    private final ArrayDeque<Queued> queue = new ArrayDeque<>();
+    /** The sink queues' share of the memory budget: records are counted from offer until the sink took them. */
+    private final MemoryBudget.Share bytes;
+
+    private record Queued(List<LogRecord> records, long bytes) {
+    }
     private final Thread thread;
     private volatile int queued;
     private boolean waiting;
     private boolean closing;
     private boolean drained; // the thread saw the queue empty after closing and stopped: nothing more is taken
 
-    // Failure accounting, touched only by the sink thread and (read) by the reporter.
+    // Failure accounting: written by the sink thread, read and reset by the reporter, under reportLock.
+    // A failure is reported at once only when nothing was reported for a whole report interval; otherwise
+    // it is summed and the reporter says it at its next tick, so a sink failing on every record costs one
+    // report per interval. The sink counts as recovered only once a flush has really reached it.
     private long failures;
     private long failuresSinceReport;
+    private long droppedSinceReport;
     private String lastFailure;
     private String lastFailedUnikernel;
     private String lastUnikernel;
+    private volatile boolean failing;
+    private volatile long reportsKeptOut;
+    /** Records accepted since the last failure: a flush that succeeds with none proves nothing. */
+    private long acceptedSinceFailure;
+    private boolean recoveryUnreported;
+    private long failuresInEpisode;
+    private long lastReportNanos;
+    private final long reportIntervalNanos;
     final Object reportLock = new Object();
 
     SinkRunner(LogSink sink, int capacity, SinkDispatch hub) {
         this.sink = sink;
         this.capacity = capacity;
         this.hub = hub;
-        this.thread = new Thread(this::run, "umonitor-sink-" + sink.id());
+        this.bytes = hub.budget().sinkQueues;
+        this.reportIntervalNanos = hub.reportInterval().toNanos();
+        this.lastReportNanos = System.nanoTime() - reportIntervalNanos;
+        this.thread = new Thread(this::runGuarded, "umonitor-sink-" + sink.id());
         this.thread.setDaemon(true);
     }
 
@@ -61,6 +81,13 @@ final class SinkRunner {
 
     String id() {
         return sink.id();
+    }
+
+    /** Asks a file sink to reopen its files at their paths; other sinks have nothing to reopen. */
+    void reopen() {
+        if (sink instanceof io.umonitor.core.sink.FileSink files) {
+            files.reopen();
+        }
     }
 
     int queued() {
@@ -88,10 +115,23 @@ final class SinkRunner {
             if (!overshoot && n > room) {
                 n = Math.max(room, 0);
             }
+            // The byte bound: flow-controlled input is taken whole (its collector waits before reading more);
+            // the rest is cut where the sink queues' share would overflow.
+            long size = 0;
+            long free = overshoot ? Long.MAX_VALUE : bytes.limit() - bytes.used();
+            for (int i = 0; i < n; i++) {
+                long s = MemoryBudget.sizeOf(batch.get(from + i));
+                if (size + s > free) {
+                    n = i;
+                    break;
+                }
+                size += s;
+            }
             if (n == 0) {
                 return 0;
             }
-            queue.add(from == 0 && n == batch.size() ? batch : batch.subList(from, from + n));
+            bytes.acquire(size);
+            queue.add(new Queued(from == 0 && n == batch.size() ? batch : batch.subList(from, from + n), size));
             queued += n;
             if (waiting) {
                 notEmpty.signal();
@@ -102,14 +142,37 @@ final class SinkRunner {
         }
     }
 
+    /** A failure outside the per-record handling (e.g. OutOfMemoryError) is reported and the loop goes on. */
+    private void runGuarded() {
+        while (true) {
+            try {
+                run();
+                return;
+            } catch (RuntimeException | Error e) {
+                threadFailures++;
+                LOG.error("the thread of sink '{}' failed ({} time(s)); it carries on with the next batch", sink.id(),
+                        threadFailures, e);
+            }
+        }
+    }
+
+    private volatile long threadFailures;
+
+    long threadFailures() {
+        return threadFailures;
+    }
+
     private void run() {
         boolean dirty = false;
         long dirtySince = 0;
         while (true) {
             List<LogRecord> batch;
+            long batchBytes = 0;
             lock.lock();
             try {
-                batch = queue.poll();
+                Queued q = queue.poll();
+                batch = q == null ? null : q.records();
+                batchBytes = q == null ? 0 : q.bytes();
                 if (batch == null) {
                     if (closing) {
                         drained = true;
@@ -155,16 +218,22 @@ final class SinkRunner {
             }
             for (int i = 0, n = batch.size(); i < n; i++) {
                 LogRecord record = batch.get(i);
+                if (failing && isDroppedReport(record)) {
+                    // Reporting records this sink dropped into this very sink would lose the report too, count
+                    // it as dropped, and report that: a loop that feeds itself as long as the sink fails.
+                    reportsKeptOut++;
+                    continue;
+                }
                 try {
                     sink.accept(record);
                     lastUnikernel = record.unikernel();
-                    if (failuresSinceReport > 0) {
-                        recovered(record.unikernel());
-                    }
+                    acceptedSinceFailure++;
                 } catch (RuntimeException | Error e) {
                     failed(record.unikernel(), e);
                 }
             }
+            bytes.release(batchBytes);
+            hub.sinkProgress();
             dirty = true;
             if (System.nanoTime() - dirtySince >= MAX_FLUSH_DELAY_NANOS) {
                 // A quiet sender's records must not sit in a buffer while busy ones keep the queue full.
@@ -180,55 +249,130 @@ final class SinkRunner {
             sink.flush();
         } catch (RuntimeException | Error e) {
             failed(lastUnikernel, e);
+            return;
+        }
+        boolean failedBefore;
+        synchronized (reportLock) {
+            failedBefore = failing && acceptedSinceFailure > 0;
+            if (failedBefore) {
+                failing = false;
+                recoveryUnreported = true;
+            }
+        }
+        if (failedBefore) {
+            reportDue();
         }
     }
 
     private void failed(String unikernel, Throwable e) {
-        String first;
+        long dropped = countDropped(unikernel, e);
+        acceptedSinceFailure = 0;
+        boolean firstOfEpisode;
         synchronized (reportLock) {
             failures++;
+            failuresSinceReport++;
+            droppedSinceReport += dropped;
             lastFailure = String.valueOf(e.getMessage());
             lastFailedUnikernel = unikernel;
-            first = failuresSinceReport++ == 0 ? lastFailure : null;
-        }
-        if (e instanceof io.umonitor.api.spi.RecordsLostException lost && lost.unikernel() != null) {
-            lost.lostByUnikernel().forEach((name, n) -> {
-                if (name != null) {
-                    hub.sinkDropped(name, n);
-                }
-            });
-        } else if (unikernel != null) {
-            hub.sinkDropped(unikernel, 1);
-        }
-        if (first != null) {
-            LOG.warn("sink '{}' failed to store a record of '{}'; it keeps being fed", sink.id(), unikernel, e);
-            hub.reportSinkFailure(this, unikernel, "sink '" + sink.id() + "' failed to store a record: " + first
-                    + " (it keeps being fed; further failures are summed)", 1);
-        }
-    }
-
-    private void recovered(String unikernel) {
-        long n;
-        synchronized (reportLock) {
-            n = failuresSinceReport;
-            failuresSinceReport = 0;
-        }
-        hub.reportSinkFailure(this, unikernel, "sink '" + sink.id() + "' stores records again after " + n
-                + " failure(s)", 0);
-    }
-
-    /** For the reporter: failures since the last report beyond the first, or 0. */
-    long takeUnreportedFailures(String[] unikernelAndMessage) {
-        synchronized (reportLock) {
-            long extra = failuresSinceReport - 1;
-            if (extra <= 0) {
-                return 0;
+            firstOfEpisode = !failing && !recoveryUnreported;
+            failing = true;
+            recoveryUnreported = false;
+            if (firstOfEpisode) {
+                failuresInEpisode = 0;
             }
-            failuresSinceReport = 1;
-            unikernelAndMessage[0] = lastFailedUnikernel;
-            unikernelAndMessage[1] = lastFailure;
-            return extra;
+            failuresInEpisode++;
         }
+        if (firstOfEpisode) {
+            // The stack trace once per episode: the rest of it is the same failure again.
+            LOG.debug("sink '{}' failure detail", sink.id(), e);
+        }
+        reportDue();
+    }
+
+    /** Counts the records a failure lost against their unikernels; returns how many. */
+    private long countDropped(String unikernel, Throwable e) {
+        long total = 0;
+        boolean counted = false;
+        for (Throwable t : withSuppressed(e)) {
+            if (t instanceof io.umonitor.api.spi.RecordsLostException lost) {
+                // Each unikernel's losses against its own counter (an exporter may lose several at once).
+                for (var entry : lost.lostByUnikernel().entrySet()) {
+                    if (entry.getKey() != null) {
+                        hub.sinkDropped(entry.getKey(), entry.getValue());
+                        total += entry.getValue();
+                        counted = true;
+                    }
+                }
+            }
+        }
+        if (!counted && unikernel != null) {
+            hub.sinkDropped(unikernel, 1);
+            total = 1;
+        }
+        return total;
+    }
+
+    private static List<Throwable> withSuppressed(Throwable e) {
+        List<Throwable> all = new java.util.ArrayList<>();
+        all.add(e);
+        all.addAll(List.of(e.getSuppressed()));
+        return all;
+    }
+
+    /**
+     * Reports failures or a recovery not yet reported, unless something was reported less than a report
+     * interval ago (the reporter calls this again at each tick). Never blocks the sink on its own report:
+     * the hub keeps a sink's failure reports out of that sink.
+     */
+    void reportDue() {
+        String message;
+        String unikernel;
+        long failed;
+        synchronized (reportLock) {
+            long now = System.nanoTime();
+            if (now - lastReportNanos < reportIntervalNanos || (failuresSinceReport == 0 && !recoveryUnreported)) {
+                return;
+            }
+            unikernel = lastFailedUnikernel;
+            if (failuresSinceReport > 0) {
+                failed = failuresSinceReport;
+                message = "sink '" + sink.id() + "' failed " + failuresSinceReport + " time(s), " + droppedSinceReport
+                        + " record(s) not stored; " + (failing ? "still failing" : "stores records again")
+                        + "; last error: " + lastFailure;
+            } else {
+                failed = 0;
+                message = "sink '" + sink.id() + "' stores records again after " + failuresInEpisode + " failure(s)";
+            }
+            if (!failing) {
+                recoveryUnreported = false;
+            }
+            failuresSinceReport = 0;
+            droppedSinceReport = 0;
+            lastReportNanos = now;
+        }
+        if (failed > 0) {
+            LOG.warn("{} (records of '{}')", message, unikernel);
+        } else {
+            LOG.info("{}", message);
+        }
+        hub.reportSinkFailure(this, unikernel, message, failed);
+    }
+
+    private static boolean isDroppedReport(LogRecord record) {
+        if (record.origin() != io.umonitor.api.LogOrigin.MONITOR) {
+            return false;
+        }
+        for (io.umonitor.api.Attribute a : record.attributes()) {
+            if (a.key().equals(CounterReports.DROPPED_REPORT_ATTRIBUTE)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The hub's reports of dropped records not fed to this sink while it was failing. */
+    long reportsKeptOut() {
+        return reportsKeptOut;
     }
 
     long failures() {

@@ -64,6 +64,11 @@ class ListenWhileSinksFullTest {
         }
 
         @Override
+        public void notice(SenderState sender, String message) {
+            // A note for the sender's log (e.g. why a connection was closed); this test keeps no logs.
+        }
+
+        @Override
         public void dispatch(List<LogRecord> batch, boolean flowControlled) {
             dispatched.addAndGet(batch.size());
             if (batch.size() >= TcpCollector.MAX_ROUND_RECORDS && !partRoundSeen) {
