@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,6 +37,8 @@ class TerminalSessionIT {
         assertTrue(file.contains("got SIGTERM, cleaning up"), file);
     }
 
+    @Disabled("Known bug, issue 15: keys typed while a shell command finishes can reach the terminal while jline is"
+            + " not reading, and Ctrl-D then sometimes does not end the shell (seen with no guest running too)")
     @Test
     void shellCtrlCCancelsTheLineCtrlDStopsGuestsAndHelpIsClean(@TempDir Path dir) throws Exception {
         signalReporter(dir);
