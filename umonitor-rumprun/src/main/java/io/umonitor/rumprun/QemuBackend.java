@@ -98,12 +98,22 @@ public final class QemuBackend implements UnikernelBackend {
 
     @Override
     public Availability availability() {
-        if (Executables.find(binary).isEmpty()) {
+        if (locate().isEmpty()) {
             return Availability.unusable(binary + " not found" + (binary.contains("/") ? "" : " on PATH")
                     + ": install the Debian package qemu-system-x86 (apt-get install qemu-system-x86) or set "
                     + "qemu.binary to its path");
         }
         return Availability.usable();
+    }
+
+    /**
+     * QEMU is found where the user's shell finds it, on {@code PATH} only: the kit's fallback to the
+     * system directories is for host tools such as {@code ip} that a non-root PATH lacks, and would make
+     * a QEMU the user took off PATH (or a PATH chosen for the monitor) impossible to opt out of.
+     */
+    private java.util.Optional<Path> locate() {
+        return binary.contains("/") ? Executables.find(binary)
+                : Executables.find(binary, Executables.pathDirectories(System.getenv("PATH")));
     }
 
     /** Recognises what {@code qemu -kernel} boots: a multiboot kernel (rumprun, Unikraft, ...) or a Linux bzImage. */
@@ -134,7 +144,7 @@ public final class QemuBackend implements UnikernelBackend {
     public LaunchedUnikernel launch(LaunchRequest request) {
         UnikernelSpec spec = request.spec();
         QemuOptions options = QemuOptions.from(spec, defaultAccel);
-        Path qemu = Executables.find(binary).orElseThrow(() -> new LaunchException("cannot launch unikernel '"
+        Path qemu = locate().orElseThrow(() -> new LaunchException("cannot launch unikernel '"
                 + spec.name() + "': " + availability().reason()));
         KernelImage image = KernelImage.inspect(spec.image());
         Flavour flavour = image.flavour(options.requestedFlavour());
