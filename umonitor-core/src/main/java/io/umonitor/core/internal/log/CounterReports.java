@@ -27,7 +27,12 @@ import org.slf4j.LoggerFactory;
 final class CounterReports implements SenderRegistry.Refusals {
     /** Under the hub's name, which operators already tune (the soak command silences rejections there). */
     private static final Logger LOG = LoggerFactory.getLogger(DefaultLogHub.class);
-    private static final int DETAILED_REPORTS_PER_INTERVAL = 5;
+    /**
+     * Rejections of one sender written out in full per report interval; the rest are summed. High enough
+     * that a client author sees each distinct mistake of a test run (a conformance run makes about ten),
+     * low enough that a flood of bad input cannot flood the log with notices.
+     */
+    private static final int DETAILED_REPORTS_PER_INTERVAL = 20;
     /** The attribute of the periodic "records dropped" report; a failing sink is not fed these reports. */
     static final String DROPPED_REPORT_ATTRIBUTE = "dropped";
 
