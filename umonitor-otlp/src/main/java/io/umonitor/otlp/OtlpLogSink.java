@@ -85,9 +85,9 @@ public final class OtlpLogSink implements LogSink {
         exporter = createExporter(settings);
         mapping = new RecordMapping(settings.hostName());
         target = settings.exporterEndpoint() + " (" + settings.protocol() + ")";
-        // The exporter retries on its own (3 attempts, each bounded by the timeout); past that, an
-        // unanswered request is counted lost rather than waited on forever.
-        answerWaitNanos = settings.timeout().multipliedBy(3).plusSeconds(5).toNanos();
+        // Each request is bounded by the timeout; past that (and a margin), it is counted lost rather than
+        // waited on forever.
+        answerWaitNanos = settings.timeout().plusSeconds(5).toNanos();
         LOG.info("exporting unikernel logs over OTLP to {}", target);
     }
 
@@ -203,8 +203,9 @@ public final class OtlpLogSink implements LogSink {
     }
 
     private static LogRecordExporter createExporter(OtlpSettings settings) {
-        RetryPolicy retry = RetryPolicy.builder().setMaxAttempts(3).setInitialBackoff(Duration.ofMillis(250))
-                .setMaxBackoff(Duration.ofSeconds(2)).build();
+        // No retries: a request whose answer was lost may have been stored, and sending it again would store
+        // it twice. Delivery is at most once, and what fails is counted lost (see the class comment).
+        RetryPolicy retry = null;
         try {
             if (settings.protocol().equals(OtlpSettings.GRPC)) {
                 OtlpGrpcLogRecordExporterBuilder builder = OtlpGrpcLogRecordExporter.builder()
