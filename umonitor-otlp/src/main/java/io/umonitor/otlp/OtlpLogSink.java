@@ -41,8 +41,8 @@ import org.slf4j.LoggerFactory;
  * per request, default 512), {@code maxInFlight} (requests under way at once, default 4),
  * {@code hostName} (the {@code host.name} resource attribute, default this host's name).
  *
- * <p>Delivery: at most once, every loss counted. A request the endpoint refuses or does not answer (after
- * the exporter's own retries) has its records counted lost against their unikernels, like any other sink
+ * <p>Delivery: at most once, every loss counted. A request the endpoint refuses or does not answer (it is
+ * not retried, since a lost answer may hide a stored request) has its records counted lost against their unikernels, like any other sink
  * failure; while the endpoint is down the sink's thread waits on requests, its queue fills and the monitor
  * counts what overflows; when the endpoint returns, export resumes by itself. Where at-least-once matters,
  * let an OpenTelemetry Collector's {@code filelog} receiver tail the file sink's JSON Lines files instead
