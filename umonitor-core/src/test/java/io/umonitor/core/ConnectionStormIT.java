@@ -2,7 +2,6 @@ package io.umonitor.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.umonitor.api.ExitClassification;
 import io.umonitor.api.LogFilter;
@@ -14,16 +13,15 @@ import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.core.attack.ConnectionStormMain;
 import io.umonitor.core.backend.process.ProcessBackend;
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import io.umonitor.testkit.CClientGuests;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -36,8 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(120)
 class ConnectionStormIT {
-    private static final Path CLIENT_DIR = Path.of("..", "umonitor-log-protocol", "clients", "c").toAbsolutePath()
-            .normalize();
     private static final int STORM = 5000;
     private static final int RECORDS = 3000;
     private static final String GUEST_SOURCE = """
@@ -64,26 +60,9 @@ class ConnectionStormIT {
 
     @BeforeAll
     static void compileGuest(@TempDir Path dir) throws Exception {
-        assumeTrue(onPath("gcc"), "needs gcc to build the test guest: apt-get install gcc libc6-dev");
-        Path source = dir.resolve("storm-guest.c");
-        Files.writeString(source, GUEST_SOURCE);
-        guest = dir.resolve("storm-guest");
-        Process gcc = new ProcessBuilder("gcc", "-std=c99", "-O1", "-I", CLIENT_DIR.toString(), source.toString(),
-                CLIENT_DIR.resolve("umonitor_log.c").toString(), "-o", guest.toString(), "-lpthread")
-                .redirectErrorStream(true).start();
-        String output = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(gcc.waitFor(60, TimeUnit.SECONDS), "gcc did not finish");
-        assertEquals(0, gcc.exitValue(), "gcc failed:\n" + output);
+        guest = CClientGuests.compile(dir, "storm-guest", GUEST_SOURCE);
     }
 
-    private static boolean onPath(String tool) {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(d, tool))) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     @Test
     void aLaunchedGuestDeliversEveryRecordWhileAHostileProcessHoldsFiveThousandConnections() throws Exception {

@@ -1,8 +1,6 @@
 package io.umonitor.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.umonitor.api.ExitClassification;
 import io.umonitor.api.ExitInfo;
@@ -13,14 +11,12 @@ import io.umonitor.api.LogRecord;
 import io.umonitor.api.UnikernelHandle;
 import io.umonitor.api.UnikernelSpec;
 import io.umonitor.core.backend.process.ProcessBackend;
-import java.io.File;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import io.umonitor.testkit.CClientGuests;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -35,7 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(180)
 class CrashingCGuestIT {
-    private static final Path CLIENT_DIR = Path.of("..", "umonitor-log-protocol", "clients", "c").toAbsolutePath().normalize();
     private static final int RUNS = Integer.getInteger("crashingGuest.runs", 20);
     private static final Duration WAIT = Duration.ofSeconds(20);
     /** How long records may still be on their way after the guest ended; they normally arrive in milliseconds. */
@@ -95,27 +90,9 @@ class CrashingCGuestIT {
 
     @BeforeAll
     static void compileGuest(@TempDir Path dir) throws Exception {
-        assumeTrue(onPath("gcc"), "needs gcc to build the test guest: apt-get install gcc libc6-dev");
-        assumeTrue(Files.exists(CLIENT_DIR.resolve("umonitor_log.c")), "the C client is missing at " + CLIENT_DIR);
-        Path source = dir.resolve("crashing_guest.c");
-        Files.writeString(source, GUEST_SOURCE);
-        guest = dir.resolve("crashing_guest");
-        Process gcc = new ProcessBuilder("gcc", "-std=c99", "-O1", "-I", CLIENT_DIR.toString(), source.toString(),
-                CLIENT_DIR.resolve("umonitor_log.c").toString(), "-o", guest.toString(), "-lpthread")
-                .redirectErrorStream(true).start();
-        String output = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(gcc.waitFor(60, TimeUnit.SECONDS), "gcc did not finish");
-        assertEquals(0, gcc.exitValue(), "gcc failed:\n" + output);
+        guest = CClientGuests.compile(dir, "crashing_guest", GUEST_SOURCE);
     }
 
-    private static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     /** What one run left behind: its exit, the guest's own records, its console lines and its lost count. */
     private record Run(String name, ExitInfo exit, List<LogRecord> records, List<String> console, long lost) {

@@ -2,7 +2,6 @@ package io.umonitor.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.umonitor.api.ExitClassification;
 import io.umonitor.api.ExitInfo;
@@ -17,15 +16,13 @@ import io.umonitor.api.UnikernelSpec;
 import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.core.backend.process.ProcessBackend;
 import io.umonitor.testkit.Await;
-import java.io.File;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import io.umonitor.testkit.CClientGuests;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -38,7 +35,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(60)
 class MonitorEndToEndIT {
-    private static final Path CLIENT_DIR = Path.of("..", "umonitor-log-protocol", "clients", "c").toAbsolutePath().normalize();
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final String GUEST_SOURCE = """
             #include <stdio.h>
@@ -79,27 +75,9 @@ class MonitorEndToEndIT {
 
     @BeforeAll
     static void compileGuest(@TempDir Path dir) throws Exception {
-        assumeTrue(onPath("gcc"), "needs gcc to build the test guest: apt-get install gcc libc6-dev");
-        assumeTrue(Files.exists(CLIENT_DIR.resolve("umonitor_log.c")), "the C client is missing at " + CLIENT_DIR);
-        Path source = dir.resolve("guest.c");
-        Files.writeString(source, GUEST_SOURCE);
-        guest = dir.resolve("guest");
-        Process gcc = new ProcessBuilder("gcc", "-std=c99", "-O1", "-I", CLIENT_DIR.toString(), source.toString(),
-                CLIENT_DIR.resolve("umonitor_log.c").toString(), "-o", guest.toString(), "-lpthread")
-                .redirectErrorStream(true).start();
-        String output = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(gcc.waitFor(60, TimeUnit.SECONDS), "gcc did not finish");
-        assertEquals(0, gcc.exitValue(), "gcc failed:\n" + output);
+        guest = CClientGuests.compile(dir, "guest", GUEST_SOURCE);
     }
 
-    private static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     private static Monitor monitor() {
         return Monitor.builder().discoverProviders(false).backend(new ProcessBackend()).build();

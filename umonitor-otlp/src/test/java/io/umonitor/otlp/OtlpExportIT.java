@@ -2,7 +2,6 @@ package io.umonitor.otlp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.umonitor.api.Attribute;
@@ -16,17 +15,14 @@ import io.umonitor.api.UnikernelHandle;
 import io.umonitor.api.UnikernelSpec;
 import io.umonitor.core.Monitor;
 import io.umonitor.core.backend.process.ProcessBackend;
-import java.io.File;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import io.umonitor.testkit.CClientGuests;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -41,8 +37,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(120)
 class OtlpExportIT {
-    private static final Path CLIENT_DIR = Path.of("..", "umonitor-log-protocol", "clients", "c").toAbsolutePath()
-            .normalize();
     private static final Duration WAIT = Duration.ofSeconds(40);
     private static final String GUEST_SOURCE = """
             #include <stdlib.h>
@@ -73,16 +67,7 @@ class OtlpExportIT {
 
     @BeforeAll
     static void compileGuest(@TempDir Path dir) throws Exception {
-        assumeTrue(onPath("gcc"), "needs gcc to build the test guest: apt-get install gcc libc6-dev");
-        Path source = dir.resolve("guest.c");
-        Files.writeString(source, GUEST_SOURCE);
-        guest = dir.resolve("guest");
-        Process gcc = new ProcessBuilder("gcc", "-std=c99", "-O1", "-I", CLIENT_DIR.toString(), source.toString(),
-                CLIENT_DIR.resolve("umonitor_log.c").toString(), "-o", guest.toString(), "-lpthread")
-                .redirectErrorStream(true).start();
-        String output = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(gcc.waitFor(60, TimeUnit.SECONDS), "gcc did not finish");
-        assertEquals(0, gcc.exitValue(), "gcc failed:\n" + output);
+        guest = CClientGuests.compile(dir, "guest", GUEST_SOURCE);
     }
 
     @Test
@@ -237,14 +222,6 @@ class OtlpExportIT {
         }
     }
 
-    private static boolean onPath(String tool) {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(d, tool))) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     /** The scope name records without a logger get. */
     private static final class RecordMappingScope {
