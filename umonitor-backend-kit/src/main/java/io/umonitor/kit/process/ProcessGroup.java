@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -23,14 +25,17 @@ public final class ProcessGroup {
     private ProcessGroup() {
     }
 
-    /** The live processes whose process group is {@code pgid}. Empty where /proc cannot be read. */
+    /**
+     * The live processes whose process group is {@code pgid}; zombies are left out (they are dead and wait
+     * only for their parent to reap them). Empty where /proc cannot be read.
+     */
     static List<ProcessHandle> members(long pgid) {
         List<ProcessHandle> members = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(PROC, ProcessGroup::isPidDirectory)) {
             for (Path entry : entries) {
                 long pid = Long.parseLong(entry.getFileName().toString());
-                OptionalLong group = processGroupOf(pid);
-                if (group.isPresent() && group.getAsLong() == pgid) {
+                Optional<ProcStat> stat = ProcStat.read(pid);
+                if (stat.isPresent() && stat.get().processGroup() == pgid && !stat.get().isZombie()) {
                     ProcessHandle.of(pid).ifPresent(members::add);
                 }
             }
@@ -66,6 +71,29 @@ public final class ProcessGroup {
         List<ProcessHandle> members = members(pgid);
         members.forEach(ProcessHandle::destroyForcibly);
         return members.size();
+    }
+
+    /**
+     * SIGKILL to every member of the group until none is alive, for at most {@code patience}. One pass is
+     * not enough: SIGKILL takes effect when the target next runs, and a member may fork between the scan
+     * and the signal, so the child escapes a single pass. Returns how many were signalled in all.
+     */
+    static int killAllAndWait(long pgid, Duration patience) {
+        long deadline = System.nanoTime() + patience.toNanos();
+        int signalled = 0;
+        while (true) {
+            int found = killAll(pgid);
+            signalled += found;
+            if (found == 0 || System.nanoTime() - deadline > 0) {
+                return signalled;
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return signalled;
+            }
+        }
     }
 
     private static boolean isPidDirectory(Path entry) {
