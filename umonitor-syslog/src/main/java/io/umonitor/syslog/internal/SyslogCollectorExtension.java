@@ -4,6 +4,7 @@ import com.google.auto.service.AutoService;
 import io.umonitor.api.ConfigurationException;
 import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.api.ProvisionedNetwork;
+import io.umonitor.api.spi.SettingsReader;
 import io.umonitor.core.internal.collect.CollectorExtension;
 import io.umonitor.core.internal.collect.ForwardingLogHub;
 import io.umonitor.core.internal.collect.Ingest;
@@ -48,10 +49,10 @@ public final class SyslogCollectorExtension implements CollectorExtension {
 
     /** The receiver's settings, or null when no address enables it. */
     static SyslogReceiver.Config config(Map<String, String> values) {
-        Settings s = new Settings(values);
-        InetSocketAddress udp = s.address("udpAddress");
-        InetSocketAddress tcp = s.address("tcpAddress");
-        InetSocketAddress tls = s.address("tlsAddress");
+        SettingsReader s = Settings.reader(values);
+        InetSocketAddress udp = s.address("udpAddress", null);
+        InetSocketAddress tcp = s.address("tcpAddress", null);
+        InetSocketAddress tls = s.address("tlsAddress", null);
         int maxMessageLength = s.integer("maxMessageLength", 8192, 480, 65_535);
         int maxConnections = s.integer("maxConnections", 256, 1, 65_536);
         SyslogReceiver.NameAttribution byName = s.get("attributeByName", SyslogReceiver.NameAttribution.OFF,

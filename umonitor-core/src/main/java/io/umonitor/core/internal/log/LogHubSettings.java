@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * Settings of the log hub, validated when constructed: every invalid value is reported in one
@@ -40,17 +41,24 @@ public record LogHubSettings(
         int maxConnections,
         int udpReceiveBufferBytes) {
 
+    /** The range of {@code maxFrameLength} accepted. */
+    public static final int MIN_FRAME_LENGTH = 64;
+    public static final int MAX_FRAME_LENGTH = 65_535;
+    /** The smallest {@code sinkQueueCapacity} accepted. */
+    public static final int MIN_SINK_QUEUE_CAPACITY = 16;
+
     public LogHubSettings {
         Objects.requireNonNull(reportInterval, "reportInterval");
         List<String> problems = new ArrayList<>();
-        if (maxFrameLength < 64 || maxFrameLength > 65_535) {
-            problems.add("maxFrameLength " + maxFrameLength + " is outside 64..65535");
+        if (maxFrameLength < MIN_FRAME_LENGTH || maxFrameLength > MAX_FRAME_LENGTH) {
+            problems.add("maxFrameLength " + maxFrameLength + " is outside " + MIN_FRAME_LENGTH + ".."
+                    + MAX_FRAME_LENGTH);
         }
         if (historySize < 1) {
             problems.add("historySize " + historySize + " must be at least 1");
         }
-        if (sinkQueueCapacity < 16) {
-            problems.add("sinkQueueCapacity " + sinkQueueCapacity + " must be at least 16");
+        if (sinkQueueCapacity < MIN_SINK_QUEUE_CAPACITY) {
+            problems.add("sinkQueueCapacity " + sinkQueueCapacity + " must be at least " + MIN_SINK_QUEUE_CAPACITY);
         }
         if (senderRateLimit < 0) {
             problems.add("senderRateLimit " + senderRateLimit + " must be 0 (no limit) or positive");
@@ -83,63 +91,86 @@ public record LogHubSettings(
                 4096, 32_768, 0, 65_536, Duration.ofSeconds(1), 10_000, 4096, 4 * 1024 * 1024);
     }
 
-    public LogHubSettings withTcpAddress(InetSocketAddress address) {
-        return new LogHubSettings(address, udpAddress, maxFrameLength, historySize, sinkQueueCapacity, senderRateLimit,
-                followerQueueCapacity, reportInterval, maxSenders, maxConnections, udpReceiveBufferBytes);
+    public LogHubSettings withTcpAddress(InetSocketAddress value) {
+        return edit(d -> d.tcpAddress = value);
     }
 
-    public LogHubSettings withUdpAddress(InetSocketAddress address) {
-        return new LogHubSettings(tcpAddress, address, maxFrameLength, historySize, sinkQueueCapacity, senderRateLimit,
-                followerQueueCapacity, reportInterval, maxSenders, maxConnections, udpReceiveBufferBytes);
+    public LogHubSettings withUdpAddress(InetSocketAddress value) {
+        return edit(d -> d.udpAddress = value);
     }
 
     public LogHubSettings withMaxFrameLength(int value) {
-        return new LogHubSettings(tcpAddress, udpAddress, value, historySize, sinkQueueCapacity, senderRateLimit,
-                followerQueueCapacity, reportInterval, maxSenders, maxConnections, udpReceiveBufferBytes);
+        return edit(d -> d.maxFrameLength = value);
     }
 
     public LogHubSettings withHistorySize(int value) {
-        return new LogHubSettings(tcpAddress, udpAddress, maxFrameLength, value, sinkQueueCapacity, senderRateLimit,
-                followerQueueCapacity, reportInterval, maxSenders, maxConnections, udpReceiveBufferBytes);
+        return edit(d -> d.historySize = value);
     }
 
     public LogHubSettings withSinkQueueCapacity(int value) {
-        return new LogHubSettings(tcpAddress, udpAddress, maxFrameLength, historySize, value, senderRateLimit,
-                followerQueueCapacity, reportInterval, maxSenders, maxConnections, udpReceiveBufferBytes);
+        return edit(d -> d.sinkQueueCapacity = value);
     }
 
     public LogHubSettings withSenderRateLimit(long value) {
-        return new LogHubSettings(tcpAddress, udpAddress, maxFrameLength, historySize, sinkQueueCapacity, value,
-                followerQueueCapacity, reportInterval, maxSenders, maxConnections, udpReceiveBufferBytes);
+        return edit(d -> d.senderRateLimit = value);
     }
 
     public LogHubSettings withFollowerQueueCapacity(int value) {
-        return new LogHubSettings(tcpAddress, udpAddress, maxFrameLength, historySize, sinkQueueCapacity,
-                senderRateLimit,
-                value, reportInterval, maxSenders, maxConnections, udpReceiveBufferBytes);
+        return edit(d -> d.followerQueueCapacity = value);
     }
 
     public LogHubSettings withReportInterval(Duration value) {
-        return new LogHubSettings(tcpAddress, udpAddress, maxFrameLength, historySize, sinkQueueCapacity,
-                senderRateLimit,
-                followerQueueCapacity, value, maxSenders, maxConnections, udpReceiveBufferBytes);
+        return edit(d -> d.reportInterval = value);
     }
 
     public LogHubSettings withMaxSenders(int value) {
-        return new LogHubSettings(tcpAddress, udpAddress, maxFrameLength, historySize, sinkQueueCapacity,
-                senderRateLimit,
-                followerQueueCapacity, reportInterval, value, maxConnections, udpReceiveBufferBytes);
+        return edit(d -> d.maxSenders = value);
     }
 
     public LogHubSettings withMaxConnections(int value) {
-        return new LogHubSettings(tcpAddress, udpAddress, maxFrameLength, historySize, sinkQueueCapacity,
-                senderRateLimit,
-                followerQueueCapacity, reportInterval, maxSenders, value, udpReceiveBufferBytes);
+        return edit(d -> d.maxConnections = value);
     }
 
     public LogHubSettings withUdpReceiveBufferBytes(int value) {
-        return new LogHubSettings(tcpAddress, udpAddress, maxFrameLength, historySize, sinkQueueCapacity,
-                senderRateLimit,
-                followerQueueCapacity, reportInterval, maxSenders, maxConnections, value);
+        return edit(d -> d.udpReceiveBufferBytes = value);
+    }
+
+    private LogHubSettings edit(Consumer<Draft> change) {
+        Draft draft = new Draft(this);
+        change.accept(draft);
+        return draft.settings();
+    }
+
+    /** A mutable copy, so that each {@code withX} names only the value it changes. */
+    private static final class Draft {
+        private InetSocketAddress tcpAddress;
+        private InetSocketAddress udpAddress;
+        private int maxFrameLength;
+        private int historySize;
+        private int sinkQueueCapacity;
+        private long senderRateLimit;
+        private int followerQueueCapacity;
+        private Duration reportInterval;
+        private int maxSenders;
+        private int maxConnections;
+        private int udpReceiveBufferBytes;
+
+        Draft(LogHubSettings s) {
+            tcpAddress = s.tcpAddress;
+            udpAddress = s.udpAddress;
+            maxFrameLength = s.maxFrameLength;
+            historySize = s.historySize;
+            sinkQueueCapacity = s.sinkQueueCapacity;
+            senderRateLimit = s.senderRateLimit;
+            followerQueueCapacity = s.followerQueueCapacity;
+            reportInterval = s.reportInterval;
+            maxSenders = s.maxSenders;
+            maxConnections = s.maxConnections;
+            udpReceiveBufferBytes = s.udpReceiveBufferBytes;
+        }
+
+        LogHubSettings settings() {
+            return new LogHubSettings(tcpAddress, udpAddress, maxFrameLength, historySize, sinkQueueCapacity, senderRateLimit, followerQueueCapacity, reportInterval, maxSenders, maxConnections, udpReceiveBufferBytes);
+        }
     }
 }
