@@ -85,9 +85,15 @@ final class MonitorAssembly {
                     sink.id()), scheduler));
         }
         LogHubFactory factory = b.logHubFactory != null ? b.logHubFactory : new DefaultLogHubFactory();
-        LogHub hub = found.extensions().start(factory.create(new LogHubFactory.Config(sinkContexts,
-                ProviderSet.propertiesOf(b.properties, "log"), directories.work())),
-                id -> ProviderSet.propertiesOf(b.properties, id));
+        LogHub hub = factory.create(new LogHubFactory.Config(sinkContexts,
+                ProviderSet.propertiesOf(b.properties, "log"), directories.work()));
+        CollectorExtensions.Started collectors;
+        try {
+            collectors = found.extensions().start(hub, id -> ProviderSet.propertiesOf(b.properties, id));
+        } catch (RuntimeException e) {
+            hub.close();
+            throw e;
+        }
         DefaultInvocationGateway gateway = null;
         try {
             if (b.gatewayOptions != null) {
@@ -99,19 +105,20 @@ final class MonitorAssembly {
             MonitorContext context = new MonitorContext(hub, usableProvisioners, choice.chosen(), choice.problem(),
                     b.stopGrace, b.consoleLinesKept, b.senderLinger, directories.runs());
             context.runState(runState);
-            LogHub extended = hub;
-            context.guestParameters((u, n) -> CollectorExtensions.guestParameters(extended, u, n));
+            context.addRegistrationListener(collectors);
+            context.guestParameters(collectors::guestParameters);
             LOG.debug("monitor built: backends {}, provisioners {}, sinks {}", availability,
                     usableProvisioners.keySet(), found.sinks().keySet());
             Monitor monitor = new Monitor(context, Collections.unmodifiableMap(new LinkedHashMap<>(found.backends())),
                     Collections.unmodifiableMap(availability), found.broken(), Map.copyOf(usableProvisioners),
                     directories, b.discover ? List.of() : Discovery.describeUnloaded(UnikernelBackend.class, loader,
                             backend -> backend.id() + " (" + backend.artifact() + ")"), scheduler);
+            monitor.collectors(collectors);
             if (gateway != null) {
                 context.addRegistrationListener(gateway);
                 DefaultInvocationGateway g = gateway;
                 context.guestParameters((u, n) -> {
-                    Map<String, String> all = new LinkedHashMap<>(CollectorExtensions.guestParameters(extended, u, n));
+                    Map<String, String> all = new LinkedHashMap<>(collectors.guestParameters(u, n));
                     all.putAll(g.guestParameters(u, n));
                     return all;
                 });
@@ -127,6 +134,7 @@ final class MonitorAssembly {
             if (gateway != null) {
                 gateway.close();
             }
+            collectors.close();
             hub.close();
             throw e;
         }

@@ -96,7 +96,9 @@ class SyslogWithRsyslogIT {
         } else {
             settings.put("tcpAddress", "127.0.0.1:" + port);
         }
-        LogHub hub = new SyslogCollectorExtension().start(settings, base, base.ingest());
+        SyslogCollectorExtension.SyslogCollector collector = new SyslogCollectorExtension().start(settings,
+                base.collectorInput());
+        LogHub hub = base;
         String app = tls ? "rs-tls" : "rs-tcp";
         if (!tls) {
             hub.registerSender(app, "token-of-the-launch");
@@ -121,7 +123,7 @@ class SyslogWithRsyslogIT {
         try (Rsyslog rsyslog = new Rsyslog(dir.resolve("rsyslog"), conf).start()) {
             Rsyslog.await("50 records from rsyslog", Duration.ofSeconds(20), () -> sink.syslog(app).size() >= 50,
                     () -> sink.syslog(app).size() + " records; rsyslog: " + output(rsyslog));
-            io.umonitor.syslog.internal.SyslogReceiver receiver = ((SyslogCollectorExtension.SyslogHub) hub).receiver();
+            io.umonitor.syslog.internal.SyslogReceiver receiver = collector.receiver();
             if (!tls) {
                 Rsyslog.await("5 lines of a program that was not launched, dropped", Duration.ofSeconds(10),
                         () -> receiver.counters().unattributed() == 5, receiver.counters()::toString);
@@ -140,6 +142,7 @@ class SyslogWithRsyslogIT {
                 assertEquals(GuestClock.WALL, r.guestClock());
             }
         } finally {
+            collector.close();
             hub.close();
         }
     }
@@ -152,12 +155,14 @@ class SyslogWithRsyslogIT {
         DefaultLogHub base = DefaultLogHub.start(LogHubSettings.defaults().withTcpAddress(null)
                 .withUdpAddress(null), List.of(sink));
         String ca = dir.resolve("ca/ca.pem").toString();
-        LogHub hub = new SyslogCollectorExtension().start(Map.of("tlsAddress", "127.0.0.1:" + port,
+        LogHub hub = base;
+        SyslogCollectorExtension.SyslogCollector collector = new SyslogCollectorExtension().start(Map.of(
+                "tlsAddress", "127.0.0.1:" + port,
                 "tlsCertificate", dir.resolve("ca/server.pem").toString(), "tlsKey",
                 dir.resolve("ca/server.key").toString(), "tlsClientCa", ca, "attributeByName", "appname",
-                "attachUnknown", "true"), base, base.ingest());
+                "attachUnknown", "true"), base.collectorInput());
         io.umonitor.syslog.internal.SyslogReceiver receiver =
-                ((SyslogCollectorExtension.SyslogHub) hub).receiver();
+                collector.receiver();
         try {
             String message = "<14>1 - client mtls-app - - - with a certificate";
             byte[] frame = (message.length() + " " + message).getBytes(StandardCharsets.US_ASCII);
@@ -177,6 +182,7 @@ class SyslogWithRsyslogIT {
             assertEquals("with a certificate", sink.syslog("mtls-app").get(0).message());
             assertEquals(1, sink.syslogCount());
         } finally {
+            collector.close();
             hub.close();
         }
     }

@@ -3,8 +3,8 @@ package io.umonitor.syslog.internal;
 import io.umonitor.api.LogOrigin;
 import io.umonitor.api.LogRecord;
 import io.umonitor.api.ProvisionedNetwork;
-import io.umonitor.core.internal.collect.Ingest;
-import io.umonitor.core.internal.log.SenderState;
+import io.umonitor.api.spi.CollectorInput;
+import io.umonitor.api.spi.CollectorSender;
 import io.umonitor.syslog.SyslogFormatException;
 import io.umonitor.syslog.SyslogFrameReader;
 import io.umonitor.syslog.SyslogMessage;
@@ -85,7 +85,7 @@ public final class SyslogReceiver implements Closeable {
             long tlsHandshakesFailed) {
     }
 
-    private final Ingest ingest;
+    private final CollectorInput ingest;
     private final Config config;
     private final SyslogParser parser = new SyslogParser();
     private final Map<InetAddress, String> guestNames = new ConcurrentHashMap<>();
@@ -104,7 +104,7 @@ public final class SyslogReceiver implements Closeable {
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong handshakesFailed = new AtomicLong();
 
-    private SyslogReceiver(Ingest ingest, Config config) {
+    private SyslogReceiver(CollectorInput ingest, Config config) {
         this.ingest = ingest;
         this.config = config;
         this.slots = new Semaphore(config.maxConnections());
@@ -117,7 +117,7 @@ public final class SyslogReceiver implements Closeable {
     }
 
     /** Starts listening on the configured addresses. @throws IOException when one cannot be bound */
-    public static SyslogReceiver start(Ingest ingest, Config config) throws IOException {
+    public static SyslogReceiver start(CollectorInput ingest, Config config) throws IOException {
         SyslogReceiver receiver = new SyslogReceiver(ingest, config);
         try {
             receiver.loopback.addAll(receiver.bind(config.udp(), config.tcp(), config.tls(), null));
@@ -320,7 +320,7 @@ public final class SyslogReceiver implements Closeable {
      */
     private LogRecord take(byte[] b, int off, int len, InetAddress peer, InetAddress tapHost, String transport) {
         String byAddress = guestNames.get(peer);
-        SenderState sender = byAddress == null ? null : ingest.senderNamed(byAddress, true);
+        CollectorSender sender = byAddress == null ? null : ingest.sender(byAddress, true);
         if (tapHost != null) {
             InetAddress guest = tapGuests.get(tapHost);
             if (guest == null || !guest.equals(peer)) {
@@ -346,7 +346,7 @@ public final class SyslogReceiver implements Closeable {
         if (sender == null && byAddress == null && config.byName() != NameAttribution.OFF) {
             String name = config.byName() == NameAttribution.HOSTNAME ? message.hostname() : message.appName();
             if (name != null) {
-                sender = ingest.senderNamed(name, !config.attachUnknown());
+                sender = ingest.sender(name, !config.attachUnknown());
             }
         }
         if (sender == null) {
@@ -360,24 +360,21 @@ public final class SyslogReceiver implements Closeable {
                                             + (config.attachUnknown() ? "valid sender" : "launched unikernel")));
             return null;
         }
-        io.umonitor.core.internal.collect.TokenBucket limit = sender.rateLimit();
-        if (limit != null) {
-            // log.senderRateLimit, as for the binary protocol: UDP over it is dropped and counted, a TCP or TLS
-            // connection is paused (its thread waits, the sender's window fills).
-            if (transport.equals("udp")) {
-                if (!limit.tryTake(1)) {
-                    sender.received(1);
-                    sender.dropped(1);
-                    return null;
-                }
-            } else {
-                long waitNanos = limit.borrow(1);
-                if (waitNanos > 0) {
-                    try {
-                        java.util.concurrent.TimeUnit.NANOSECONDS.sleep(waitNanos);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
+        // log.senderRateLimit, as for the binary protocol: UDP over it is dropped and counted, a TCP or TLS
+        // connection is paused (its thread waits, the sender's window fills).
+        if (transport.equals("udp")) {
+            if (!sender.tryAdmit()) {
+                sender.received(1);
+                sender.dropped(1);
+                return null;
+            }
+        } else {
+            long waitNanos = sender.admitDelayNanos();
+            if (waitNanos > 0) {
+                try {
+                    java.util.concurrent.TimeUnit.NANOSECONDS.sleep(waitNanos);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
             }
         }
@@ -388,7 +385,7 @@ public final class SyslogReceiver implements Closeable {
         return record;
     }
 
-    private void reject(SenderState sender, InetAddress peer, String transport, String reason) {
+    private void reject(CollectorSender sender, InetAddress peer, String transport, String reason) {
         String from = transport + " " + peer.getHostAddress();
         if (sender != null) {
             ingest.rejected(sender, LogOrigin.SYSLOG, from, reason);
@@ -459,7 +456,7 @@ public final class SyslogReceiver implements Closeable {
                     if (len > config.maxMessageLength()) {
                         tooLong.incrementAndGet();
                         String byAddress = guestNames.get(peer);
-                        reject(byAddress == null ? null : ingest.senderNamed(byAddress, true), peer, "udp",
+                        reject(byAddress == null ? null : ingest.sender(byAddress, true), peer, "udp",
                                 "syslog datagram over the limit of " + config.maxMessageLength()
                                         + " octets (syslog.maxMessageLength) dropped");
                         continue;
@@ -561,7 +558,7 @@ public final class SyslogReceiver implements Closeable {
                 } catch (IOException e) {
                     handshakesFailed.incrementAndGet();
                     String byAddress = guestNames.get(peer);
-                    reject(byAddress == null ? null : ingest.senderNamed(byAddress, true), peer, transport,
+                    reject(byAddress == null ? null : ingest.sender(byAddress, true), peer, transport,
                             "TLS handshake failed: " + e.getMessage());
                     return;
                 }
@@ -576,7 +573,7 @@ public final class SyslogReceiver implements Closeable {
                     flush(batch);
                     (e.isTooLong() ? tooLong : malformed).incrementAndGet();
                     String byAddress = guestNames.get(peer);
-                    reject(byAddress == null ? null : ingest.senderNamed(byAddress, true), peer, transport,
+                    reject(byAddress == null ? null : ingest.sender(byAddress, true), peer, transport,
                             e.getMessage() + "; connection closed");
                     return;
                 }
@@ -617,7 +614,7 @@ public final class SyslogReceiver implements Closeable {
             return;
         }
         try {
-            while (!ingest.awaitTcpRoom(100)) {
+            while (!ingest.awaitRoom(100)) {
                 if (closed.get()) {
                     break; // the hub drains on close; these still go to the sinks below
                 }

@@ -7,9 +7,11 @@ import io.umonitor.api.LogRecord;
 import io.umonitor.api.LogStats;
 import io.umonitor.api.Subscription;
 import io.umonitor.api.CollectorEndpoint;
+import io.umonitor.api.spi.CollectorInput;
 import io.umonitor.api.spi.GuestOutput;
 import io.umonitor.api.spi.LogSink;
 import io.umonitor.core.internal.collect.Ingest;
+import io.umonitor.core.internal.collect.IngestInput;
 import io.umonitor.core.internal.collect.TcpCollector;
 import io.umonitor.protocol.Hello;
 import java.net.InetAddress;
@@ -120,9 +122,14 @@ public final class DefaultLogHub implements LogHub {
         sinks.reopenFiles();
     }
 
-    /** How collector extensions (syslog) hand records in, the way the TCP and UDP collectors do. */
+    /** How the collectors hand records in. */
     public Ingest ingest() {
         return ingest;
+    }
+
+    /** How collector extensions (syslog) hand records in, the way the TCP and UDP collectors do. */
+    public CollectorInput collectorInput() {
+        return new IngestInput(ingest);
     }
 
     /** Rejections that could not be attributed to any sender (garbage before a HELLO, unknown names). */

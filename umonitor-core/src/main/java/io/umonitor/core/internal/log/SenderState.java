@@ -3,6 +3,7 @@ package io.umonitor.core.internal.log;
 import io.umonitor.api.LogFilter;
 import io.umonitor.api.LogRecord;
 import io.umonitor.api.LogStats;
+import io.umonitor.api.spi.CollectorSender;
 import io.umonitor.core.internal.collect.TokenBucket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -19,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * counters and its sessions' loss accounting. Collector threads, console callers and sink threads
  * all touch it, so every field is either atomic or guarded by {@code this}.
  */
-public final class SenderState {
+public final class SenderState implements CollectorSender {
     private static final int MAX_SESSIONS = 16;
 
     private final String name;
@@ -80,6 +81,16 @@ public final class SenderState {
     /** The sender's rate limit, or null when unlimited. */
     public TokenBucket rateLimit() {
         return rateLimit;
+    }
+
+    @Override
+    public boolean tryAdmit() {
+        return rateLimit == null || rateLimit.tryTake(1);
+    }
+
+    @Override
+    public long admitDelayNanos() {
+        return rateLimit == null ? 0 : rateLimit.borrow(1);
     }
 
     void token(String newToken) {
