@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.Consumer;
 
 /**
  * Settings of the log hub, validated when constructed: every invalid value is reported in one
@@ -91,86 +90,63 @@ public record LogHubSettings(
                 4096, 32_768, 0, 65_536, Duration.ofSeconds(1), 10_000, 4096, 4 * 1024 * 1024);
     }
 
-    public LogHubSettings withTcpAddress(InetSocketAddress value) {
-        return edit(d -> d.tcpAddress = value);
+    public LogHubSettings withTcpAddress(InetSocketAddress address) {
+        return new LogHubSettings(address, udpAddress, maxFrameLength, historySize, sinkQueueCapacity, senderRateLimit,
+                followerQueueCapacity, reportInterval, maxSenders, maxConnections, udpReceiveBufferBytes);
     }
 
-    public LogHubSettings withUdpAddress(InetSocketAddress value) {
-        return edit(d -> d.udpAddress = value);
+    public LogHubSettings withUdpAddress(InetSocketAddress address) {
+        return new LogHubSettings(tcpAddress, address, maxFrameLength, historySize, sinkQueueCapacity, senderRateLimit,
+                followerQueueCapacity, reportInterval, maxSenders, maxConnections, udpReceiveBufferBytes);
     }
 
     public LogHubSettings withMaxFrameLength(int value) {
-        return edit(d -> d.maxFrameLength = value);
+        return new LogHubSettings(tcpAddress, udpAddress, value, historySize, sinkQueueCapacity, senderRateLimit,
+                followerQueueCapacity, reportInterval, maxSenders, maxConnections, udpReceiveBufferBytes);
     }
 
     public LogHubSettings withHistorySize(int value) {
-        return edit(d -> d.historySize = value);
+        return new LogHubSettings(tcpAddress, udpAddress, maxFrameLength, value, sinkQueueCapacity, senderRateLimit,
+                followerQueueCapacity, reportInterval, maxSenders, maxConnections, udpReceiveBufferBytes);
     }
 
     public LogHubSettings withSinkQueueCapacity(int value) {
-        return edit(d -> d.sinkQueueCapacity = value);
+        return new LogHubSettings(tcpAddress, udpAddress, maxFrameLength, historySize, value, senderRateLimit,
+                followerQueueCapacity, reportInterval, maxSenders, maxConnections, udpReceiveBufferBytes);
     }
 
     public LogHubSettings withSenderRateLimit(long value) {
-        return edit(d -> d.senderRateLimit = value);
+        return new LogHubSettings(tcpAddress, udpAddress, maxFrameLength, historySize, sinkQueueCapacity, value,
+                followerQueueCapacity, reportInterval, maxSenders, maxConnections, udpReceiveBufferBytes);
     }
 
     public LogHubSettings withFollowerQueueCapacity(int value) {
-        return edit(d -> d.followerQueueCapacity = value);
+        return new LogHubSettings(tcpAddress, udpAddress, maxFrameLength, historySize, sinkQueueCapacity,
+                senderRateLimit,
+                value, reportInterval, maxSenders, maxConnections, udpReceiveBufferBytes);
     }
 
     public LogHubSettings withReportInterval(Duration value) {
-        return edit(d -> d.reportInterval = value);
+        return new LogHubSettings(tcpAddress, udpAddress, maxFrameLength, historySize, sinkQueueCapacity,
+                senderRateLimit,
+                followerQueueCapacity, value, maxSenders, maxConnections, udpReceiveBufferBytes);
     }
 
     public LogHubSettings withMaxSenders(int value) {
-        return edit(d -> d.maxSenders = value);
+        return new LogHubSettings(tcpAddress, udpAddress, maxFrameLength, historySize, sinkQueueCapacity,
+                senderRateLimit,
+                followerQueueCapacity, reportInterval, value, maxConnections, udpReceiveBufferBytes);
     }
 
     public LogHubSettings withMaxConnections(int value) {
-        return edit(d -> d.maxConnections = value);
+        return new LogHubSettings(tcpAddress, udpAddress, maxFrameLength, historySize, sinkQueueCapacity,
+                senderRateLimit,
+                followerQueueCapacity, reportInterval, maxSenders, value, udpReceiveBufferBytes);
     }
 
     public LogHubSettings withUdpReceiveBufferBytes(int value) {
-        return edit(d -> d.udpReceiveBufferBytes = value);
-    }
-
-    private LogHubSettings edit(Consumer<Draft> change) {
-        Draft draft = new Draft(this);
-        change.accept(draft);
-        return draft.settings();
-    }
-
-    /** A mutable copy, so that each {@code withX} names only the value it changes. */
-    private static final class Draft {
-        private InetSocketAddress tcpAddress;
-        private InetSocketAddress udpAddress;
-        private int maxFrameLength;
-        private int historySize;
-        private int sinkQueueCapacity;
-        private long senderRateLimit;
-        private int followerQueueCapacity;
-        private Duration reportInterval;
-        private int maxSenders;
-        private int maxConnections;
-        private int udpReceiveBufferBytes;
-
-        Draft(LogHubSettings s) {
-            tcpAddress = s.tcpAddress;
-            udpAddress = s.udpAddress;
-            maxFrameLength = s.maxFrameLength;
-            historySize = s.historySize;
-            sinkQueueCapacity = s.sinkQueueCapacity;
-            senderRateLimit = s.senderRateLimit;
-            followerQueueCapacity = s.followerQueueCapacity;
-            reportInterval = s.reportInterval;
-            maxSenders = s.maxSenders;
-            maxConnections = s.maxConnections;
-            udpReceiveBufferBytes = s.udpReceiveBufferBytes;
-        }
-
-        LogHubSettings settings() {
-            return new LogHubSettings(tcpAddress, udpAddress, maxFrameLength, historySize, sinkQueueCapacity, senderRateLimit, followerQueueCapacity, reportInterval, maxSenders, maxConnections, udpReceiveBufferBytes);
-        }
+        return new LogHubSettings(tcpAddress, udpAddress, maxFrameLength, historySize, sinkQueueCapacity,
+                senderRateLimit,
+                followerQueueCapacity, reportInterval, maxSenders, maxConnections, value);
     }
 }
