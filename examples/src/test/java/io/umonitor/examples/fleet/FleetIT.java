@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.umonitor.otlp.OtlpReceiver;
-import java.io.File;
+import io.umonitor.testkit.CClientGuests;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,8 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(180)
 class FleetIT {
-    private static final Path CLIENT_DIR = Path.of("..", "umonitor-log-protocol", "clients", "c").toAbsolutePath()
-            .normalize();
     private static final int HOSTS = 3;
     private static final int GUESTS = 2;
     private static final int RECORDS = 300;
@@ -61,16 +59,7 @@ class FleetIT {
 
     @BeforeAll
     static void compileGuest(@TempDir Path dir) throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/gcc")), "needs gcc to build the guest: apt-get install gcc");
-        Path source = dir.resolve("sensor.c");
-        Files.writeString(source, GUEST_SOURCE);
-        guest = dir.resolve("sensor");
-        Process gcc = new ProcessBuilder("gcc", "-std=c99", "-O1", "-I", CLIENT_DIR.toString(), source.toString(),
-                CLIENT_DIR.resolve("umonitor_log.c").toString(), "-o", guest.toString(), "-lpthread")
-                .redirectErrorStream(true).start();
-        String output = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(gcc.waitFor(60, TimeUnit.SECONDS), "gcc did not finish");
-        assertEquals(0, gcc.exitValue(), "gcc failed:\n" + output);
+        guest = CClientGuests.compile(dir, "sensor", GUEST_SOURCE);
     }
 
     @Test
@@ -123,7 +112,7 @@ class FleetIT {
      */
     @Test
     void everyRecordOfEveryHostReachesOneRsyslogOverTlsOnceUnderItsHostAndGuest(@TempDir Path dir) throws Exception {
-        assumeTrue(onPath("rsyslogd") && onPath("openssl"),
+        assumeTrue(CClientGuests.onPath("rsyslogd") && CClientGuests.onPath("openssl"),
                 "needs rsyslog, rsyslog-gnutls and openssl: apt-get install rsyslog rsyslog-gnutls openssl");
         Path ca = dir.resolve("ca");
         Files.createDirectories(ca);
@@ -204,11 +193,6 @@ class FleetIT {
             rsyslog.destroy();
             rsyslog.waitFor(10, TimeUnit.SECONDS);
         }
-    }
-
-    private static boolean onPath(String command) throws Exception {
-        Process p = new ProcessBuilder("sh", "-c", "command -v " + command).start();
-        return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
     }
 
     private static void run(Path dir, String... command) throws Exception {
