@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.umonitor.api.Attribute;
-import io.umonitor.api.Availability;
 import io.umonitor.api.CollectorEndpoint;
-import io.umonitor.api.ExitClassification;
-import io.umonitor.api.ExitInfo;
 import io.umonitor.api.GuestClock;
 import io.umonitor.api.LogFilter;
 import io.umonitor.api.LogLevel;
@@ -17,10 +14,6 @@ import io.umonitor.api.NetworkSpec;
 import io.umonitor.api.UnikernelHandle;
 import io.umonitor.api.UnikernelSpec;
 import io.umonitor.api.UnikernelState;
-import io.umonitor.api.spi.LaunchRequest;
-import io.umonitor.api.spi.LaunchedUnikernel;
-import io.umonitor.api.spi.UnikernelBackend;
-import io.umonitor.kit.process.ProcessUnikernel;
 import io.umonitor.kit.process.SupervisedProcess;
 import io.umonitor.protocol.FrameEncoder;
 import io.umonitor.protocol.Goodbye;
@@ -58,37 +51,12 @@ class BlockedSinkLaunchIT {
     @TempDir
     Path dir;
 
-    /** Runs a shell guest and accepts TAP devices, as a VM backend would. */
-    static final class TapShellBackend implements UnikernelBackend {
-        final List<LaunchRequest> requests = new CopyOnWriteArrayList<>();
-
-        @Override
-        public String id() {
-            return "tap-shell";
-        }
-
-        @Override
-        public Availability availability() {
-            return Availability.usable();
-        }
-
-        @Override
-        public LaunchedUnikernel launch(LaunchRequest request) {
-            requests.add(request);
-            SupervisedProcess process = SupervisedProcess.builder(Path.of("/bin/sh"))
-                    .arguments(List.of("-c", "echo guest up on " + request.networks().get(0).hostInterface()
-                            + "; exec sleep 60"))
-                    .output((stream, line) -> request.output().consoleLine(stream, line)).start();
-            request.output().running();
-            return new ProcessUnikernel(process, e -> ExitInfo.of(e.exitValue(), e.signal(),
-                    ExitClassification.NORMAL, e.describe()));
-        }
-    }
-
     @Test
     void aLaunchWithATapRunsWhileASinkHangsAndNoRecordIsLost() throws Exception {
         RecordingSink sink = new RecordingSink("hanging");
-        TapShellBackend backend = new TapShellBackend();
+        VmLikeBackend backend = new VmLikeBackend(request -> SupervisedProcess.builder(Path.of("/bin/sh"))
+                .arguments(List.of("-c", "echo guest up on " + request.networks().get(0).hostInterface()
+                        + "; exec sleep 60")));
         FakeTapProvisioner taps = new FakeTapProvisioner(new CopyOnWriteArrayList<>());
         try (Monitor monitor = Monitor.builder().discoverProviders(false).backend(backend)
                 .networkProvisioner(taps).sink(sink)
@@ -105,7 +73,7 @@ class BlockedSinkLaunchIT {
             assertTrue(sink.isBlocked(), "the sink hangs");
 
             UnikernelHandle guest = monitor.launchAndAwaitRunning(UnikernelSpec.builder("tapped", Path.of("/bin/sh"))
-                    .backend("tap-shell").network(NetworkSpec.tap("net0")).build(), Duration.ofSeconds(10));
+                    .backend("vm-like").network(NetworkSpec.tap("net0")).build(), Duration.ofSeconds(10));
             Await.until("the guest's console line", Duration.ofSeconds(10), () -> monitor.logs("tapped", LogFilter.ALL)
                     .stream().anyMatch(r -> r.message().startsWith("guest up on")));
             assertEquals(UnikernelState.RUNNING, guest.state());

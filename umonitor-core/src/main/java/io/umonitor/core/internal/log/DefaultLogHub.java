@@ -8,10 +8,10 @@ import io.umonitor.api.LogStats;
 import io.umonitor.api.Subscription;
 import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.api.spi.CollectorInput;
+import io.umonitor.api.spi.CollectorSender;
 import io.umonitor.api.spi.GuestOutput;
 import io.umonitor.api.spi.LogSink;
 import io.umonitor.core.internal.collect.Ingest;
-import io.umonitor.core.internal.collect.IngestInput;
 import io.umonitor.core.internal.collect.TcpCollector;
 import io.umonitor.protocol.Hello;
 import java.net.InetAddress;
@@ -129,7 +129,7 @@ public final class DefaultLogHub implements LogHub {
 
     /** How collector extensions (syslog) hand records in, the way the TCP and UDP collectors do. */
     public CollectorInput collectorInput() {
-        return new IngestInput(ingest);
+        return ingest;
     }
 
     /** Rejections that could not be attributed to any sender (garbage before a HELLO, unknown names). */
@@ -232,8 +232,11 @@ public final class DefaultLogHub implements LogHub {
         return registry.names();
     }
 
-    /** The collectors' view of the hub: authentication, refusals, dispatch and room for TCP input. */
-    private final class CollectorsView implements Ingest {
+    /**
+     * The collectors' view of the hub: authentication, refusals, dispatch and room for TCP input; the same for
+     * the built-in collectors ({@link Ingest}) and collector extensions ({@link CollectorInput}).
+     */
+    private final class CollectorsView implements Ingest, CollectorInput {
         @Override
         public SenderState authenticate(Hello hello, LogOrigin origin, Object peer) {
             return registry.authenticate(hello, origin, peer, reports);
@@ -252,6 +255,27 @@ public final class DefaultLogHub implements LogHub {
         @Override
         public void rejectedUnattributed(LogOrigin origin, Object peer, String reason) {
             reports.rejectedUnattributed(origin, peer, reason);
+        }
+
+        @Override
+        public CollectorSender sender(String name, boolean launchedOnly) {
+            return registry.named(name, launchedOnly);
+        }
+
+        @Override
+        public void rejected(CollectorSender sender, LogOrigin origin, String peer, String reason) {
+            // Only this hub hands out senders, so every one is a SenderState.
+            reports.rejected((SenderState) sender, origin, peer, reason);
+        }
+
+        @Override
+        public void rejectedUnattributed(LogOrigin origin, String peer, String reason) {
+            reports.rejectedUnattributed(origin, peer, reason);
+        }
+
+        @Override
+        public boolean awaitRoom(long timeoutMillis) throws InterruptedException {
+            return sinks.awaitTcpRoom(timeoutMillis);
         }
 
         @Override
