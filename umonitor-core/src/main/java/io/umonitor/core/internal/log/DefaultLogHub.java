@@ -122,11 +122,6 @@ public final class DefaultLogHub implements LogHub {
         sinks.reopenFiles();
     }
 
-    /** How the collectors hand records in. */
-    public Ingest ingest() {
-        return ingest;
-    }
-
     /** How collector extensions (syslog) hand records in, the way the TCP and UDP collectors do. */
     public CollectorInput collectorInput() {
         return ingest;
