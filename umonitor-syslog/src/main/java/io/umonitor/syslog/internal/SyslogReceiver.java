@@ -56,6 +56,8 @@ import org.slf4j.LoggerFactory;
  * at most {@code maxConnections}; one thread per UDP socket. TCP input waits for sink room like the binary
  * collector's; UDP input is cut at the sink queues like the binary collector's, counted as dropped.
  */
+// Over 500 lines because it is one receiver for three transports that share attribution, limits and counters;
+// parsing (SyslogParser), framing (SyslogFrameReader) and record mapping (SyslogRecords) are classes of their own.
 public final class SyslogReceiver implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(SyslogReceiver.class);
     /** The guest parameter that tells a guest where to send syslog, {@code HOST:PORT} (UDP, and TCP on the same port). */
