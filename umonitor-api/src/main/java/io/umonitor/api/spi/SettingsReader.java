@@ -46,7 +46,7 @@ public final class SettingsReader {
         this.values = Map.copyOf(values);
         List<String> unknown = values.keySet().stream().filter(k -> !known.contains(k)).sorted().toList();
         if (!unknown.isEmpty()) {
-            problems.add("unknown setting(s) " + keys(unknown) + ": known settings are " + keys(known));
+            problems.add("unknown setting(s) " + keys(unknown) + ": known " + prefix + ".* settings are " + known);
         }
     }
 

@@ -24,8 +24,8 @@ class SettingsReaderTest {
         assertEquals(new InetSocketAddress(0), s.address("address", new InetSocketAddress(0)));
         assertFalse(s.bool("verbose", false));
         ConfigurationException e = assertThrows(ConfigurationException.class, () -> s.check("vmm backend"));
-        assertEquals("vmm backend settings are invalid: unknown setting(s) [vmm.colour]: known settings are "
-                + "[vmm.size, vmm.depth, vmm.address, vmm.verbose]; vmm.size is 'ten': use a whole number; "
+        assertEquals("vmm backend settings are invalid: unknown setting(s) [vmm.colour]: known vmm.* settings are "
+                + "[size, depth, address, verbose]; vmm.size is 'ten': use a whole number; "
                 + "vmm.depth is '0': use 1 to 100; vmm.address is 'nowhere': use host:port (e.g. 127.0.0.1:7070, "
                 + "port 0 for any) or 'off'; vmm.verbose is 'maybe': use true or false", e.getMessage());
     }
