@@ -74,6 +74,10 @@ public record ProviderContext(Map<String, String> properties, Path stateDirector
      * @throws ConfigurationException naming every property not in {@code known}, for provider {@code id}
      */
     public void rejectUnknownProperties(String id, List<String> known) {
-        settings(id, known).check("provider '" + id + "'");
+        List<String> unknown = properties.keySet().stream().filter(k -> !known.contains(k)).sorted().toList();
+        if (!unknown.isEmpty()) {
+            throw new ConfigurationException("unknown setting(s) " + unknown + " for provider '" + id
+                    + "': known settings are " + known);
+        }
     }
 }
