@@ -100,11 +100,14 @@ public final class SupervisedProcess {
     private final AtomicBoolean killSent = new AtomicBoolean();
     private volatile boolean signalledWhileAlive;
     private final boolean ownSession;
-    /** Guards the kill deadline and whether the supervising thread still waits for the process's end. */
+    /**
+     * Guards the kill deadline, whether the supervising thread still waits for the process's end, and which
+     * thread that is.
+     */
     private final Object escalation = new Object();
     private long killDeadlineNanos = NO_DEADLINE;
     private boolean awaitingEnd;
-    private volatile Thread supervisor;
+    private Thread supervisor;
 
     private SupervisedProcess(Process process, String label, LineQueue queue, boolean ownSession) {
         this.process = process;
@@ -249,6 +252,7 @@ public final class SupervisedProcess {
     private void awaitEndOrKillDeadline() {
         synchronized (escalation) {
             awaitingEnd = true;
+            supervisor = Thread.currentThread();
         }
         try {
             while (process.isAlive()) {
@@ -271,6 +275,8 @@ public final class SupervisedProcess {
         } finally {
             synchronized (escalation) {
                 awaitingEnd = false;
+                // A pooled thread: once this wait is over, stop() must never interrupt what it runs next.
+                supervisor = null;
             }
             // An interrupt stop() sent just before the process ended must not cut the output's drain short.
             Thread.interrupted();
@@ -427,12 +433,8 @@ public final class SupervisedProcess {
                     GuestOutput.Stream.STDERR, maxLineBytes, threadPrefix + "-stderr");
             queue.startDelivery(threadPrefix + "-output");
             Duration drain = drainTimeout;
-            Thread supervisor = new Thread(
-                    () -> supervised.superviseUntilEnd(CompletableFuture.allOf(stdoutDone, stderrDone), drain),
-                    threadPrefix + "-wait");
-            supervisor.setDaemon(true);
-            supervised.supervisor = supervisor;
-            supervisor.start();
+            ProcessThreads.start(threadPrefix + "-wait",
+                    () -> supervised.superviseUntilEnd(CompletableFuture.allOf(stdoutDone, stderrDone), drain));
             return supervised;
         }
     }
