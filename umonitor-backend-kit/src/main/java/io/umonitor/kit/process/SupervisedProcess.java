@@ -394,7 +394,7 @@ public final class SupervisedProcess {
             String name = label != null ? label
                     : executable.getFileName() != null ? executable.getFileName().toString() : executable.toString();
             Path program = resolve(executable, workingDirectory);
-            Optional<Path> setsid = ownSession ? Executables.find("setsid") : Optional.empty();
+            Optional<Path> setsid = ownSession ? findSetsid() : Optional.empty();
             if (ownSession && setsid.isEmpty() && SETSID_WARNED.compareAndSet(false, true)) {
                 LOG.warn("setsid (util-linux) not found: guests share this JVM's process group, so a terminal's "
                         + "Ctrl-C reaches them directly and what they leave running is not found: install util-linux");
@@ -437,6 +437,22 @@ public final class SupervisedProcess {
                     () -> supervised.superviseUntilEnd(CompletableFuture.allOf(stdoutDone, stderrDone), drain));
             return supervised;
         }
+    }
+
+    /**
+     * Where setsid was found last, checked again on each use (one look instead of one per PATH entry: this
+     * runs on every launch, before the fork).
+     */
+    private static volatile Path knownSetsid;
+
+    private static Optional<Path> findSetsid() {
+        Path known = knownSetsid;
+        if (known != null && Files.isRegularFile(known) && Files.isExecutable(known)) {
+            return Optional.of(known);
+        }
+        Optional<Path> found = Executables.find("setsid");
+        knownSetsid = found.orElse(null);
+        return found;
     }
 
     /**
