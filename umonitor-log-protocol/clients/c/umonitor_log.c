@@ -911,8 +911,15 @@ long umon_encode_record(uint8_t *out, size_t cap, const umon_record *r)
     }
     /* The message is the one field worth cutting: measure the rest, give the message what is left. */
     limit = cap < UMON_MAX_FRAME ? cap : UMON_MAX_FRAME;
-    record_body(&measure, r, 0);
-    fixed = measure.len + UMON_FRAME_OVERHEAD;
+    if (r->attr_count == 0) {
+        /* What record_body writes besides the message text, without its pass over every field: sequence,
+         * clock, timestamp, level, the logger with its length byte, the message's length, no attributes. */
+        str_resolve(r->logger, &p, &n);
+        fixed = 8 + 1 + 8 + 1 + 1 + put_text(NULL, p, n, 255) + 2 + 2 + UMON_FRAME_OVERHEAD;
+    } else {
+        record_body(&measure, r, 0);
+        fixed = measure.len + UMON_FRAME_OVERHEAD;
+    }
     if (fixed > limit)
         return UMON_E_TOO_LONG;
     message_len = limit - fixed;
