@@ -1,0 +1,118 @@
+/*
+ * umonitor_fwcfg.c - see umonitor_fwcfg.h. Written from QEMU's docs/specs/fw_cfg.rst (legacy
+ * I/O-port interface, no DMA: a few dozen bytes do not need it).
+ */
+#include "umonitor_fwcfg.h"
+
+#define FWCFG_PORT_SELECTOR 0x510
+#define FWCFG_PORT_DATA 0x511
+#define FWCFG_SIGNATURE 0x0000
+#define FWCFG_FILE_DIR 0x0019
+#define FWCFG_FILE_NAME_SIZE 56
+
+#if defined(__i386__) || defined(__x86_64__)
+static void select_item(uint16_t key)
+{
+    __asm__ volatile("outw %0, %1" : : "a"(key), "Nd"((uint16_t)FWCFG_PORT_SELECTOR));
+}
+
+static uint8_t read_byte(void)
+{
+    uint8_t v;
+    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"((uint16_t)FWCFG_PORT_DATA));
+    return v;
+}
+#define HAVE_PORTS 1
+#else
+#define HAVE_PORTS 0
+static void select_item(uint16_t key)
+{
+    (void)key;
+}
+
+static uint8_t read_byte(void)
+{
+    return 0xff;
+}
+#endif
+
+static uint32_t read_be(unsigned bytes)
+{
+    uint32_t v = 0;
+    while (bytes-- > 0)
+        v = v << 8 | read_byte();
+    return v;
+}
+
+int umon_fwcfg_present(void)
+{
+    static const char signature[4] = { 'Q', 'E', 'M', 'U' };
+    unsigned i;
+    if (!HAVE_PORTS)
+        return 0;
+    select_item(FWCFG_SIGNATURE);
+    for (i = 0; i < sizeof signature; i++)
+        if (read_byte() != (uint8_t)signature[i])
+            return 0;
+    return 1;
+}
+
+/* Whether the directory entry's name (NUL-padded, maybe unterminated at 56 bytes) equals name. */
+static int name_matches(const char *entry, const char *name)
+{
+    unsigned i;
+    for (i = 0; i < FWCFG_FILE_NAME_SIZE; i++) {
+        if (entry[i] != name[i])
+            return 0;
+        if (entry[i] == '\0')
+            return 1;
+    }
+    return name[i] == '\0';
+}
+
+long umon_fwcfg_read_file(const char *name, char *buf, size_t cap)
+{
+    uint32_t count, i, size = 0;
+    uint16_t selector = 0;
+    int found = 0;
+    if (buf != NULL && cap > 0)
+        buf[0] = '\0';
+    if (!umon_fwcfg_present())
+        return UMON_FWCFG_NO_DEVICE;
+    select_item(FWCFG_FILE_DIR);
+    count = read_be(4);
+    /* A count from the device is not trusted beyond the selector space. */
+    if (count > 0x4000)
+        count = 0x4000;
+    for (i = 0; i < count && !found; i++) {
+        char entry[FWCFG_FILE_NAME_SIZE];
+        uint32_t entry_size = read_be(4);
+        uint16_t entry_selector = (uint16_t)read_be(2);
+        unsigned j;
+        (void)read_be(2); /* reserved */
+        for (j = 0; j < FWCFG_FILE_NAME_SIZE; j++)
+            entry[j] = (char)read_byte();
+        if (name_matches(entry, name)) {
+            found = 1;
+            size = entry_size;
+            selector = entry_selector;
+        }
+    }
+    if (!found)
+        return UMON_FWCFG_NO_FILE;
+    if (buf == NULL || cap == 0 || size > cap - 1)
+        return UMON_FWCFG_TOO_LONG;
+    select_item(selector);
+    for (i = 0; i < size; i++)
+        buf[i] = (char)read_byte();
+    buf[size] = '\0';
+    return (long)size;
+}
+
+long umon_fwcfg_token(char *buf, size_t cap)
+{
+    long n = umon_fwcfg_read_file(UMON_FWCFG_TOKEN_FILE, buf, cap);
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+        buf[--n] = '\0';
+    return n;
+}
