@@ -26,7 +26,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -222,6 +221,11 @@ class MultibootGuestIT {
         LaunchException e = assertThrows(LaunchException.class, () -> new QemuBackend().launch(
                 new LaunchRequest(spec, TOKEN, List.of(), List.of(), new RecordingGuestOutput(), runDirectory)));
         assertTrue(e.getMessage().contains("no-such-machine") && e.getMessage().contains("start-up"), e.getMessage());
-        assertEquals(Optional.empty(), Optional.<String>empty());
+        try (var left = java.nio.file.Files.list(runDirectory)) {
+            assertEquals(List.of(), left.map(p -> p.getFileName().toString()).filter(f -> f.startsWith("token-")).toList(),
+                    "a failed launch leaves no token file behind");
+        } catch (java.io.IOException io) {
+            throw new java.io.UncheckedIOException(io);
+        }
     }
 }
