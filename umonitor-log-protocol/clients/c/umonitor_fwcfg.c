@@ -2,6 +2,20 @@
  * umonitor_fwcfg.c - see umonitor_fwcfg.h. Written from QEMU's docs/specs/fw_cfg.rst (legacy
  * I/O-port interface, no DMA: a few dozen bytes do not need it).
  */
+#if defined(__linux__) && !defined(UMON_FREESTANDING) && !defined(UMON_NO_POSIX)
+/* A Linux guest's process: the kernel's sysfs view first, else the ports if this process may use them
+ * (ioperm); never a port access that would kill an unprivileged process with SIGSEGV. */
+#define FWCFG_LINUX 1
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE
+#endif
+#include <fcntl.h>
+#include <unistd.h>
+#if defined(__i386__) || defined(__x86_64__)
+#include <sys/io.h>
+#endif
+#endif
+
 #include "umonitor_fwcfg.h"
 
 #define FWCFG_PORT_SELECTOR 0x510
@@ -50,6 +64,10 @@ int umon_fwcfg_present(void)
     unsigned i;
     if (!HAVE_PORTS)
         return 0;
+#if defined(FWCFG_LINUX) && HAVE_PORTS
+    if (ioperm(FWCFG_PORT_SELECTOR, 2, 1) != 0)
+        return 0;
+#endif
     select_item(FWCFG_SIGNATURE);
     for (i = 0; i < sizeof signature; i++)
         if (read_byte() != (uint8_t)signature[i])
@@ -109,9 +127,53 @@ long umon_fwcfg_read_file(const char *name, char *buf, size_t cap)
     return (long)size;
 }
 
+#ifdef FWCFG_LINUX
+/* Linux's qemu_fw_cfg driver shows each file at /sys/firmware/qemu_fw_cfg/by_name/NAME/raw (root only). */
+static long read_sysfs(const char *name, char *buf, size_t cap)
+{
+    static const char prefix[] = "/sys/firmware/qemu_fw_cfg/by_name/";
+    static const char suffix[] = "/raw";
+    char path[sizeof prefix + 64 + sizeof suffix];
+    size_t p = 0, i;
+    long n = 0;
+    int fd;
+    ssize_t got;
+    for (i = 0; prefix[i]; i++)
+        path[p++] = prefix[i];
+    for (i = 0; name[i]; i++) {
+        if (i >= 64)
+            return UMON_FWCFG_NO_FILE;
+        path[p++] = name[i];
+    }
+    for (i = 0; suffix[i]; i++)
+        path[p++] = suffix[i];
+    path[p] = '\0';
+    fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return UMON_FWCFG_NO_FILE;
+    while ((got = read(fd, buf + n, cap - 1 - (size_t)n)) > 0 && (size_t)(n += got) < cap - 1) {
+    }
+    if ((size_t)n == cap - 1 && read(fd, path, 1) > 0)
+        n = UMON_FWCFG_TOO_LONG;
+    close(fd);
+    if (n >= 0)
+        buf[n] = '\0';
+    else
+        buf[0] = '\0';
+    return n;
+}
+#endif
+
 long umon_fwcfg_token(char *buf, size_t cap)
 {
-    long n = umon_fwcfg_read_file(UMON_FWCFG_TOKEN_FILE, buf, cap);
+    long n = UMON_FWCFG_NO_FILE;
+    if (buf == NULL || cap == 0)
+        return UMON_FWCFG_TOO_LONG;
+#ifdef FWCFG_LINUX
+    n = read_sysfs(UMON_FWCFG_TOKEN_FILE, buf, cap);
+#endif
+    if (n < 0)
+        n = umon_fwcfg_read_file(UMON_FWCFG_TOKEN_FILE, buf, cap);
     while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
         buf[--n] = '\0';
     return n;

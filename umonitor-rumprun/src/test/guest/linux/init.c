@@ -5,8 +5,9 @@
  * with rumprun's console markers and sends log records with the umonitor C client over UDP, TCP and
  * the console encoding, then prints rumprun's exit markers and "halted" and idles (rumprun never
  * powers off; the monitor stops QEMU). Its token is not in the configuration: like a rumprun guest's
- * client built with -DUMON_FWCFG, this one reads it from QEMU's fw_cfg device, through I/O ports that
- * iopl(3) opens to this root process as ring 0 has them open to rumprun.
+ * client built with -DUMON_FWCFG, this one reads it from QEMU's fw_cfg device (on Linux through sysfs
+ * when the qemu_fw_cfg driver is loaded, which it is not here, else through the I/O ports, which
+ * ioperm() opens to this root process as ring 0 has them open to rumprun).
  *
  * Program arguments (the JSON "cmdline" after the program name):
  *   --records N   records per transport (default 3)      --exit N   the exit code to report (default 0)
@@ -22,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/io.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -280,7 +280,6 @@ int main(void) {
     }
     load_modules();
     configure_network();
-    if (iopl(3) != 0) say("standin: iopl(3) failed, no token from fw_cfg: %s\n", strerror(errno));
 
     say("=== calling \"%s\" main() ===\n", program);
     send_over(UMON_TRANSPORT_CONSOLE, NULL, "console");
