@@ -3,8 +3,9 @@
  * I/O-port interface, no DMA: a few dozen bytes do not need it).
  */
 #if defined(__linux__) && !defined(UMON_FREESTANDING) && !defined(UMON_NO_POSIX)
-/* A Linux guest's process: the kernel's sysfs view first, else the ports if this process may use them
- * (ioperm); never a port access that would kill an unprivileged process with SIGSEGV. */
+/* A Linux guest's process: the kernel's sysfs view first, else the ports if the ACPI tables announce
+ * the device and this process may use them (ioperm); never a port access that would kill an
+ * unprivileged process with SIGSEGV or touch another machine's hardware. */
 #define FWCFG_LINUX 1
 #ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE
@@ -65,7 +66,9 @@ int umon_fwcfg_present(void)
     if (!HAVE_PORTS)
         return 0;
 #if defined(FWCFG_LINUX) && HAVE_PORTS
-    if (ioperm(FWCFG_PORT_SELECTOR, 2, 1) != 0)
+    /* Only where the firmware announces QEMU's fw_cfg (its ACPI id): a root process on other hardware
+     * must not write to a port that belongs to something else. */
+    if (access("/sys/bus/acpi/devices/QEMU0002:00", F_OK) != 0 || ioperm(FWCFG_PORT_SELECTOR, 2, 1) != 0)
         return 0;
 #endif
     select_item(FWCFG_SIGNATURE);

@@ -11,8 +11,8 @@
  *
  * Port I/O needs ring 0 (multiboot kernels, rumprun). In a Linux guest (hosted build) the token is read
  * from /sys/firmware/qemu_fw_cfg/by_name/opt/io.umonitor/token/raw when the qemu_fw_cfg driver is
- * there, else through the ports if ioperm() grants them (root), else not at all: an unprivileged
- * process gets UMON_FWCFG_NO_DEVICE, never a fault. It is x86 only and must run only under QEMU: on
+ * there, else through the ports if the ACPI device QEMU0002 (fw_cfg) exists and ioperm() grants them
+ * (root), else not at all: an unprivileged process gets UMON_FWCFG_NO_DEVICE, never a fault. It is x86 only and must run only under QEMU: on
  * other hardware ports 0x510/0x511 may belong to something else. So the client uses it only when built
  * with -DUMON_FWCFG (see README.md); programs may also call these functions themselves. Pure C99 with <stddef.h> and <stdint.h>: builds
  * freestanding, -m32 and -m64. Not thread-safe (the device has one selector): call it once at start.

@@ -266,6 +266,8 @@ int main(void) {
     console_on_serial();
     mkdir("/proc", 0755);
     if (mount("proc", "/proc", "proc", 0, NULL) != 0) fail("mount /proc");
+    mkdir("/sys", 0755);
+    if (mount("sysfs", "/sys", "sysfs", 0, NULL) != 0) fail("mount /sys"); /* where the client looks for fw_cfg */
     char cmdline[4096] = "";
     int fd = open("/proc/cmdline", O_RDONLY);
     if (fd < 0) fail("open /proc/cmdline");
