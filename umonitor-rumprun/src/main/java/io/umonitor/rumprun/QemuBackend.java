@@ -232,6 +232,12 @@ public final class QemuBackend implements UnikernelBackend {
         return guest;
     }
 
+    /** Only a guest launched with {@code qemu.tokenOnCommandLine=true} has its token where {@code ps} shows it. */
+    @Override
+    public boolean tokenVisibleToOtherUsers(UnikernelSpec spec) {
+        return "true".equalsIgnoreCase(spec.options().getOrDefault("qemu.tokenOnCommandLine", "").trim());
+    }
+
     /** Deletes the token files of guests still running: the monitor closes after its guests end, so normally none. */
     @Override
     public void close() {

@@ -94,6 +94,51 @@ class QemuTokenSecrecyIT {
         assertFalse(Files.exists(secondTokenFile.getParent()), "and its directory");
     }
 
+    @Test
+    void withTheTokenOnTheCommandLineACopyFromPsIsRefusedAndTheGuestKeepsItsRecords() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "needs root to switch to uid 65534 with setpriv");
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")), "needs setpriv (util-linux)");
+        GuestBuilds.assumeQemu();
+        Path guest = GuestBuilds.multibootGuest();
+        String name = "qlegacy-" + ProcessHandle.current().pid();
+        try (Monitor monitor = Monitor.builder().discoverProviders(false).backend(new QemuBackend())
+                .workDirectory(dir.resolve("work")).stateDirectory(dir.resolve("state"))
+                .stopGrace(Duration.ofMillis(500)).build()) {
+            monitor.launch(UnikernelSpec.builder(name, guest).backend("qemu").network(NetworkSpec.user("net0"))
+                    .option("qemu.accel", "tcg").option("qemu.tokenOnCommandLine", "true")
+                    .option("qemu.append", "test.end=hang test.records=" + RECORDS).build());
+            assertTrue(Await.within(Duration.ofSeconds(90), () -> udpRecords(monitor, name).size() == RECORDS),
+                    "the guest's own " + RECORDS + " records arrive:\n" + history(monitor, name));
+
+            java.util.regex.Matcher copied = java.util.regex.Pattern.compile("umonitor\\.name=" + name
+                    + " umonitor\\.token=([0-9a-f]{32})").matcher(asNobody("ps auxww"));
+            assertTrue(copied.find(), "the exposure this setting documents: uid 65534 reads the token in ps");
+            java.net.InetSocketAddress tcp = monitor.endpoints().stream()
+                    .filter(e -> e.transport() == io.umonitor.api.CollectorEndpoint.Transport.TCP).findFirst()
+                    .orElseThrow().address();
+            io.umonitor.protocol.FrameEncoder encoder = new io.umonitor.protocol.FrameEncoder();
+            try (java.net.Socket forger = new java.net.Socket(tcp.getAddress(), tcp.getPort())) {
+                forger.getOutputStream().write(encoder.encode(new io.umonitor.protocol.Hello(name, copied.group(1),
+                        "forger", "1", 424242)));
+                forger.getOutputStream().write(encoder.encode(new io.umonitor.protocol.RecordFrame(0,
+                        io.umonitor.api.GuestClock.WALL, 0, io.umonitor.api.LogLevel.ERROR, "forged", "FORGED: disk wiped",
+                        List.of())));
+                forger.shutdownOutput();
+                forger.setSoTimeout(10_000);
+                while (forger.getInputStream().read() >= 0) {
+                    // until the collector closes it
+                }
+            } catch (java.io.IOException closed) {
+                // refused while still writing
+            }
+            assertTrue(Await.within(Duration.ofSeconds(20), () -> monitor.logStats(name).rejected() == 1),
+                    "the forgery is counted against the guest: " + monitor.logStats(name));
+            assertTrue(monitor.logs(name, LogFilter.ALL).stream().noneMatch(r -> r.message().contains("FORGED")),
+                    "no forged record stored:\n" + history(monitor, name));
+            assertEquals(RECORDS, udpRecords(monitor, name).size(), "the guest's own records are all there");
+        }
+    }
+
     private static UnikernelSpec hangingGuest(String name, Path guest) {
         return UnikernelSpec.builder(name, guest).backend("qemu").network(NetworkSpec.user("net0"))
                 .option("qemu.accel", "tcg").option("qemu.append", "test.end=hang test.records=" + RECORDS).build();
