@@ -2,7 +2,7 @@
  * umonitor_fwcfg.c - see umonitor_fwcfg.h. Written from QEMU's docs/specs/fw_cfg.rst (legacy
  * I/O-port interface, no DMA: a few dozen bytes do not need it).
  */
-#if defined(__linux__) && !defined(UMON_FREESTANDING) && !defined(UMON_NO_POSIX)
+#if defined(__linux__) && !defined(UMON_FREESTANDING) && !defined(UMON_NO_POSIX) && !defined(UMON_FWCFG_SIMULATED)
 /* A Linux guest's process: the kernel's sysfs view first, else the ports if the ACPI tables announce
  * the device and this process may use them (ioperm); never a port access that would kill an
  * unprivileged process with SIGSEGV or touch another machine's hardware. */
@@ -25,7 +25,21 @@
 #define FWCFG_FILE_DIR 0x0019
 #define FWCFG_FILE_NAME_SIZE 56
 
-#if defined(__i386__) || defined(__x86_64__)
+#if defined(UMON_FWCFG_SIMULATED)
+/* test/test_fwcfg.c links a simulated device, so the directory walk is tested on any host. */
+void umon_fwcfg_simulated_select(uint16_t key);
+uint8_t umon_fwcfg_simulated_read(void);
+static void select_item(uint16_t key)
+{
+    umon_fwcfg_simulated_select(key);
+}
+
+static uint8_t read_byte(void)
+{
+    return umon_fwcfg_simulated_read();
+}
+#define HAVE_PORTS 1
+#elif defined(__i386__) || defined(__x86_64__)
 static void select_item(uint16_t key)
 {
     __asm__ volatile("outw %0, %1" : : "a"(key), "Nd"((uint16_t)FWCFG_PORT_SELECTOR));
