@@ -24,7 +24,7 @@ WARMUP=${WARMUP:-300000}
 EXTRAS=${EXTRAS:-1}
 GEN_TIMEOUT=${GEN_TIMEOUT:-120}
 BASE_JAR=${BASE_JAR:-}
-JAVA_OPTS=${JAVA_OPTS:-"-Xms256m -Xmx1g -XX:+UseParallelGC -XX:MaxTenuringThreshold=2"}
+JAVA_OPTS=${JAVA_OPTS:-"-Xms256m -Xmx1g -XX:+UseParallelGC -XX:MaxTenuringThreshold=2 -Dbench.memoryBudget=33554432"}
 CLK_TCK=$(getconf CLK_TCK)
 RES=$LAB/results/$(date +%Y%m%dT%H%M%S)
 RAW=$RES/raw.txt
