@@ -150,7 +150,9 @@ final class SinkDispatch {
         List<LogRecord> batch = List.of(record);
         for (SinkRunner r : runners) {
             // A recovery report may go into the recovered sink; a failure report never into the failing one.
-            if ((r != runner || failures == 0) && r.offer(batch, 0, 1, false) < 1) {
+            if (r == runner && failures > 0) {
+                r.failureReportWithheld();
+            } else if (r.offer(batch, 0, 1, false) < 1) {
                 countDropped(batch, 0, 1);
             }
         }
@@ -170,11 +172,15 @@ final class SinkDispatch {
         }
     }
 
-    /** Per sink: failures, dropped-records reports kept out of it while it failed, failures of its thread. */
+    /**
+     * Per sink: failures, dropped-records reports kept out of it while it failed, reports of its own failures
+     * withheld from it, failures of its thread.
+     */
     void counters(Map<String, Long> into) {
         for (SinkRunner r : runners) {
             into.put("sink." + r.id() + ".failures", r.failures());
             into.put("sink." + r.id() + ".reportsKeptOut", r.reportsKeptOut());
+            into.put("sink." + r.id() + ".failureReportsWithheld", r.failureReportsWithheld());
             into.put("sink." + r.id() + ".threadFailures", r.threadFailures());
         }
     }
