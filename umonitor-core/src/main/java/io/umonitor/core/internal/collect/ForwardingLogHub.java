@@ -25,6 +25,11 @@ public abstract class ForwardingLogHub implements LogHub {
     }
 
     @Override
+    public void registerSender(String name, String token, io.umonitor.api.LaunchIdentity launch) {
+        delegate.registerSender(name, token, launch);
+    }
+
+    @Override
     public void unregisterSender(String name) {
         delegate.unregisterSender(name);
     }

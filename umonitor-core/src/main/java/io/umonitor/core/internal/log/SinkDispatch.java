@@ -60,7 +60,7 @@ final class SinkDispatch {
         if (runnersClosed) {
             return;
         }
-        LogRecord record = MonitorRecords.of(s.name(), level, message, attributes);
+        LogRecord record = MonitorRecords.of(s, level, message, attributes);
         s.append(record);
         dispatch(List.of(record), false);
     }
@@ -144,7 +144,7 @@ final class SinkDispatch {
         if (s == null || runnersClosed) {
             return;
         }
-        LogRecord record = MonitorRecords.of(s.name(), failures > 0 ? LogLevel.ERROR : LogLevel.INFO, message,
+        LogRecord record = MonitorRecords.of(s, failures > 0 ? LogLevel.ERROR : LogLevel.INFO, message,
                 List.of(Attribute.of("sink", runner.id()), Attribute.of("sink.failures", failures)));
         s.append(record);
         List<LogRecord> batch = List.of(record);
