@@ -310,6 +310,7 @@ public final class TcpCollector implements AutoCloseable {
                 connections.add(c);
                 pending.add(c);
                 perPeer.computeIfAbsent(c.peerAddress, a -> new int[1])[0]++;
+                publishGauges(); // a connection waiting for its HELLO counts as pending from now
             } catch (IOException e) {
                 LOG.debug("a TCP log connection from {} failed while being set up", peer, e);
                 closeQuietly(channel);

@@ -173,11 +173,12 @@ final class SinkDispatch {
     }
 
     /**
-     * Per sink: failures, dropped-records reports kept out of it while it failed, reports of its own failures
+     * Per sink: records waiting in its queue now, failures, dropped-records reports kept out of it while it failed, reports of its own failures
      * withheld from it, failures of its thread.
      */
     void counters(Map<String, Long> into) {
         for (SinkRunner r : runners) {
+            into.put("sink." + r.id() + ".queued", (long) r.queued());
             into.put("sink." + r.id() + ".failures", r.failures());
             into.put("sink." + r.id() + ".reportsKeptOut", r.reportsKeptOut());
             into.put("sink." + r.id() + ".failureReportsWithheld", r.failureReportsWithheld());
