@@ -5,7 +5,8 @@
 # EXTRAS (1: also latency, 1,000 senders, launch overhead, C client cost), LAB (/tmp/umonitor-bench),
 # JAVA_OPTS (collector JVM options), GEN_TIMEOUT (s, 120), SYSLOG_CASES ("tcp:16:0 udp:16:100000": umonitor's
 # syslog receiver on rsyslog's own RFC 5424 workload; "" skips those rows), FORWARD_K (16: umonitor
-# collecting K TCP senders and forwarding every record to rsyslog over TCP; "" skips it).
+# collecting K TCP senders and forwarding every record to rsyslog over TCP; "" skips it), OTLP_K (16: the same
+# with every record exported over OTLP/HTTP to a local counting receiver; "" skips it).
 set -u -o pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -18,6 +19,7 @@ UDP_K=${UDP_K:-16}
 UDP_RATES=${UDP_RATES:-"100000 200000"}
 SYSLOG_CASES=${SYSLOG_CASES-"tcp:16:0 udp:16:100000"}
 FORWARD_K=${FORWARD_K-16}   # syslog forwarding row: umonitor collects K TCP senders and forwards to rsyslog ("" skips)
+OTLP_K=${OTLP_K-16}         # OTLP row: umonitor collects K TCP senders and exports every record over OTLP/HTTP ("" skips)
 WARMUP=${WARMUP:-300000}
 EXTRAS=${EXTRAS:-1}
 GEN_TIMEOUT=${GEN_TIMEOUT:-120}
@@ -195,6 +197,35 @@ if [ -n "$FORWARD_K" ]; then
     for rep in $(seq "$REPS"); do log "umonitor forwarding to rsyslog, tcp k=$FORWARD_K rep=$rep"; forward_one "$rep"; done
 fi
 
+# ---------------------------------------------------------------- OTLP export
+otlp_one() {   # rep: umonitor collects OTLP_K binary TCP senders and exports all over OTLP/HTTP to a counting receiver
+    local rep=$1 rcp op c0 c1 line hwm i
+    op=$(free_port); rm -rf "$OUT"; mkdir -p "$OUT"
+    # the receiver writes one line per record it decoded into $OUT/<service>.log, which the watcher counts
+    java -Xmx512m -XX:+UseParallelGC -cp "$JAR" io.umonitor.bench.OtlpCountingReceiver "$op" "$OUT" \
+        >"$RES/otlp-receiver.stdout" 2>>"$RES/otlp-receiver.stderr" &
+    rcp=$!; STARTED+=("$rcp")
+    for i in $(seq 200); do ss -Hltn "sport = :$op" | grep -q . && break; sleep 0.05; done
+    TCP=$(free_port); UDP=$(free_port); while [ "$UDP" = "$TCP" ] || [ "$TCP" = "$op" ]; do TCP=$(free_port); done
+    rm -rf "$LAB/otlpfiles"; mkdir -p "$LAB/otlpfiles"
+    java $JAVA_OPTS -cp "$JAR" io.umonitor.bench.BenchCollector "$LAB/otlpfiles" "$TCP" "$UDP" src otlp \
+        "http://127.0.0.1:$op" >"$RES/umonitor.stdout" 2>>"$RES/umonitor.stderr" &
+    DPID=$!; STARTED+=("$DPID")
+    for i in $(seq 200); do ss -Hltn "sport = :$TCP" | grep -q . && break; sleep 0.05; done
+    warm umonitor   # through umonitor and OTLP into the receiver's files (warm*.log)
+    c0=$(cpu_ticks "$DPID")
+    line=$(timeout -k 5 "$GEN_TIMEOUT" "$LAB/bin/loadgen" -f umon -m tcp -p "$TCP" -k "$OTLP_K" -n "$N" -w "$OUT" \
+        -q 15 -T $((GEN_TIMEOUT - 10)) 2>>"$RES/gen.stderr") || log "loadgen failed (otlp rep=$rep)"
+    c1=$(cpu_ticks "$DPID"); hwm=$(awk '/VmHWM/{print $2}' "/proc/$DPID/status" 2>/dev/null)
+    stop_pid "$DPID"; stop_pid "$rcp"
+    echo "daemon=umonotlp case=tcp k=$OTLP_K rate=0 rep=$rep $line daemon_cpu_s=$(awk -v a="$c0" -v b="$c1" \
+        -v t="$CLK_TCK" 'BEGIN{printf "%.2f",(b-a)/t}') daemon_hwm_kb=${hwm:-0} $(grep '^umon_senders=' "$RES/umonitor.stdout" | tail -1)" \
+        | tee -a "$RAW" >&2
+}
+if [ -n "$OTLP_K" ]; then
+    for rep in $(seq "$REPS"); do log "umonitor exporting over OTLP/HTTP, tcp k=$OTLP_K rep=$rep"; otlp_one "$rep"; done
+fi
+
 # ---------------------------------------------------------------- extras
 if [ "$EXTRAS" = 1 ]; then
     for rep in $(seq "$REPS"); do
@@ -259,6 +290,14 @@ if [ -n "$FORWARD_K" ]; then   # umonitor's file sink plus the syslog forwarding
         "$(col umonfwd tcp "$FORWARD_K" 0 loss)" "-" "$(col umonfwd tcp "$FORWARD_K" 0 accounted)/$(col umonfwd tcp "$FORWARD_K" 0 missing)"
     echo "(fwd: umonitor collecting binary-protocol TCP senders with its file sink and forwarding every record to rsyslog;"
     echo " rec/s until the last record is in rsyslog's files; us/rec: umonitor's CPU only; compare with its 'tcp K=$FORWARD_K' row)"
+fi
+if [ -n "$OTLP_K" ]; then   # umonitor's file sink plus OtlpLogSink, into a local OTLP/HTTP receiver
+    printf "%-14s | %10.0f %10s %5s | %6.1f %6s | %7.3f %7s %5s | %5sM %6s | %8s %8s | %s\n" "otlp tcp K=$OTLP_K" \
+        "$(col umonotlp tcp "$OTLP_K" 0 e2e_rate)" "-" "-" "$(col umonotlp tcp "$OTLP_K" 0 e2e_MBps)" "-" \
+        "$(col umonotlp tcp "$OTLP_K" 0 usrec)" "-" "-" "$(col umonotlp tcp "$OTLP_K" 0 rssmb)" "-" \
+        "$(col umonotlp tcp "$OTLP_K" 0 loss)" "-" "$(col umonotlp tcp "$OTLP_K" 0 accounted)/$(col umonotlp tcp "$OTLP_K" 0 missing)"
+    echo "(otlp: the same, exporting every record over OTLP/HTTP (OtlpLogSink, default batches) to a local receiver that"
+    echo " decodes each request; rec/s until the last record reached the receiver; us/rec: umonitor's CPU only)"
 fi
 echo "other tenants' CPU during the runs (not ours, out of $(nproc) cores): median $(grep -o 'foreign_cores=[^ ]*' "$RAW" | cut -d= -f2 | median), load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "(rec/s: first send until the last record is in the files; us/rec: collector process CPU / records written;"

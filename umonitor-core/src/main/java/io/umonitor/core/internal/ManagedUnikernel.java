@@ -327,7 +327,7 @@ public final class ManagedUnikernel implements UnikernelHandle {
         }
         LaunchIdentity identity = LaunchIdentity.newRun(run.attempt, backend.id(), imageDigest.current());
         context.registerSender(name(), run.token, identity, run);
-        if (backend.tokenVisibleToOtherUsers()) {
+        if (backend.tokenVisibleToOtherUsers(spec)) {
             context.hub().bindTokenToFirstSession(name());
         }
         Path runDirectory = context.runsDirectory().resolve(name() + "-" + run.attempt);
