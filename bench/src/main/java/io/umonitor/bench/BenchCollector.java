@@ -43,6 +43,11 @@ public final class BenchCollector {
         if (history != null) {
             builder.historySize(Integer.parseInt(history));
         }
+        // -Dbench.memoryBudget=BYTES: the hub's memory budget (log.memoryBudgetBytes; default a quarter of the heap).
+        String budget = System.getProperty("bench.memoryBudget");
+        if (budget != null) {
+            builder.property("log.memoryBudgetBytes", budget);
+        }
         builder.discoverProviders(false)
                 .sink(new FileSink())
                 .property("file.directory", dir.toString())

@@ -156,7 +156,8 @@ final class SenderRegistry {
             return null;
         }
         byte[] shared = attachToken;
-        if (shared != null && Names.isValidUnikernelName(name)
+        // A known sender's name was checked when it was first seen: no pattern match per UDP datagram.
+        if (shared != null && (s != null || Names.isValidUnikernelName(name))
                 && (shared.length == 0 || MessageDigest.isEqual(shared, presented))) {
             SenderState attached = getOrCreate(name);
             if (attached != null) {

@@ -27,6 +27,8 @@ public final class SenderState {
     private volatile byte[] token;
     /** Grows by doubling up to {@code historySize}, so thousands of quiet senders cost little memory. */
     private LogRecord[] ring;
+    /** Each ring slot's estimated size ({@link MemoryBudget#sizeOf}), so evicting a record need not measure it again. */
+    private int[] sizes;
     private final int historySize;
     private int ringNext;
     private int ringSize;
@@ -70,6 +72,7 @@ public final class SenderState {
         this.name = name;
         this.historySize = historySize;
         this.ring = new LogRecord[Math.min(historySize, 64)];
+        this.sizes = new int[ring.length];
         this.rateLimit = rateLimitPerSecond > 0 ? new TokenBucket(rateLimitPerSecond) : null;
         this.followers = initialFollowers;
     }
@@ -239,16 +242,16 @@ public final class SenderState {
     public synchronized void append(List<LogRecord> records, int from, int to) {
         ensureRoom(to - from);
         LogRecord[] r = ring;
+        int[] sz = sizes;
         int next = ringNext;
         long added = 0;
         long freed = 0;
         for (int i = from; i < to; i++) {
-            LogRecord old = r[next];
-            if (old != null) {
-                freed += MemoryBudget.sizeOf(old);
-            }
+            freed += sz[next]; // 0 for an empty slot
             LogRecord record = records.get(i);
-            added += MemoryBudget.sizeOf(record);
+            int size = (int) Math.min(Integer.MAX_VALUE, MemoryBudget.sizeOf(record));
+            added += size;
+            sz[next] = size;
             r[next] = record;
             if (++next == r.length) {
                 next = 0;
@@ -270,13 +273,15 @@ public final class SenderState {
 
     public synchronized void append(LogRecord record) {
         ensureRoom(1);
-        LogRecord old = ring[ringNext];
-        account(MemoryBudget.sizeOf(record), old == null ? 0 : MemoryBudget.sizeOf(old));
+        int size = (int) Math.min(Integer.MAX_VALUE, MemoryBudget.sizeOf(record));
+        int freed = sizes[ringNext];
+        sizes[ringNext] = size;
         ring[ringNext] = record;
         if (++ringNext == ring.length) {
             ringNext = 0;
         }
         ringSize = Math.min(ring.length, ringSize + 1);
+        account(size, freed); // after the ring is consistent: it may evict the oldest records
         for (Follower f : followers) {
             f.offer(record);
         }
@@ -306,8 +311,9 @@ public final class SenderState {
             if (oldest < 0) {
                 oldest += ring.length;
             }
-            long size = MemoryBudget.sizeOf(ring[oldest]);
+            long size = sizes[oldest];
             ring[oldest] = null;
+            sizes[oldest] = 0;
             ringSize--;
             historyBytes -= size;
             freed += size;
@@ -325,8 +331,9 @@ public final class SenderState {
         trimOldestLocked(-1);
         if (ringSize == 1) {
             int oldest = ringNext - 1 < 0 ? ring.length - 1 : ringNext - 1;
-            long size = MemoryBudget.sizeOf(ring[oldest]);
+            long size = sizes[oldest];
             ring[oldest] = null;
+            sizes[oldest] = 0;
             ringSize = 0;
             historyBytes -= size;
             historyBudget.release(size);
@@ -342,14 +349,17 @@ public final class SenderState {
             capacity = (int) Math.min((long) capacity * 2, historySize);
         }
         LogRecord[] grown = new LogRecord[capacity];
+        int[] grownSizes = new int[capacity];
         int start = ringNext - ringSize;
         if (start < 0) {
             start += ring.length;
         }
         for (int i = 0; i < ringSize; i++) {
             grown[i] = ring[(start + i) % ring.length];
+            grownSizes[i] = sizes[(start + i) % ring.length];
         }
         ring = grown;
+        sizes = grownSizes;
         ringNext = ringSize == capacity ? 0 : ringSize;
     }
 
