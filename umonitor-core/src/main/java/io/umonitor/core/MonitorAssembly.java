@@ -123,6 +123,7 @@ final class MonitorAssembly {
                     return all;
                 });
                 gateway.attach(monitor::unikernels, monitor::find);
+                gateway.attachStats(monitor::stats);
                 monitor.addLifecycleListener(gateway);
                 monitor.gateway(gateway);
             }

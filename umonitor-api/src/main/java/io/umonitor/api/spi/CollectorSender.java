@@ -1,5 +1,6 @@
 package io.umonitor.api.spi;
 
+import io.umonitor.api.LaunchIdentity;
 import io.umonitor.api.LogRecord;
 
 /**
@@ -12,6 +13,12 @@ public interface CollectorSender {
 
     /** The unikernel or attached sender's name. */
     String name();
+
+    /**
+     * The run this sender's records come from now (put it on each record with {@link LogRecord#withLaunch});
+     * {@link LaunchIdentity#NONE} for an attached sender.
+     */
+    LaunchIdentity launch();
 
     /** Takes one record from the rate limit without waiting: false when over it (drop and count the record). */
     boolean tryAdmit();

@@ -380,7 +380,7 @@ public final class SyslogReceiver implements Closeable {
                 }
             }
         }
-        LogRecord record = SyslogRecords.toRecord(sender.name(), message, Instant.now());
+        LogRecord record = SyslogRecords.toRecord(sender.name(), message, Instant.now()).withLaunch(sender.launch());
         sender.received(1);
         sender.append(record);
         accepted.incrementAndGet();

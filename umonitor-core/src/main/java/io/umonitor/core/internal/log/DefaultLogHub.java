@@ -1,5 +1,6 @@
 package io.umonitor.core.internal.log;
 
+import io.umonitor.api.LaunchIdentity;
 import io.umonitor.api.ConfigurationException;
 import io.umonitor.api.LogFilter;
 import io.umonitor.api.LogOrigin;
@@ -139,7 +140,12 @@ public final class DefaultLogHub implements LogHub {
 
     @Override
     public void registerSender(String name, String token) {
-        registry.register(name, token);
+        registry.register(name, token, LaunchIdentity.NONE);
+    }
+
+    @Override
+    public void registerSender(String name, String token, LaunchIdentity launch) {
+        registry.register(name, token, launch);
     }
 
     @Override
@@ -200,6 +206,9 @@ public final class DefaultLogHub implements LogHub {
         SenderState s = registry.getOrCreate(record.unikernel());
         if (s == null || closed.get()) {
             return;
+        }
+        if (!record.launch().isKnown()) {
+            record = record.withLaunch(s.launch());
         }
         s.append(record);
         sinks.dispatch(List.of(record), false);

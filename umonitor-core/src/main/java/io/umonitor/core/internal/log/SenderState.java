@@ -1,5 +1,6 @@
 package io.umonitor.core.internal.log;
 
+import io.umonitor.api.LaunchIdentity;
 import io.umonitor.api.LogFilter;
 import io.umonitor.api.LogRecord;
 import io.umonitor.api.LogStats;
@@ -96,7 +97,20 @@ public final class SenderState implements CollectorSender {
         return rateLimit == null ? 0 : rateLimit.borrow(1);
     }
 
+    /** The run that holds the current token (set before the token, so a sender it admits finds its run). */
+    private volatile LaunchIdentity launch = LaunchIdentity.NONE;
+
+    /** The run records of this sender come from now; {@link LaunchIdentity#NONE} for attached senders. */
+    public LaunchIdentity launch() {
+        return launch;
+    }
+
     void token(String newToken) {
+        token(newToken, launch);
+    }
+
+    void token(String newToken, LaunchIdentity run) {
+        launch = run;
         token = newToken == null ? null : newToken.getBytes(StandardCharsets.UTF_8);
         tokenText = newToken;
         synchronized (this) {
@@ -140,9 +154,9 @@ public final class SenderState implements CollectorSender {
         if (t == null || t.isEmpty() || !record.message().contains(t)) {
             return record;
         }
-        return new LogRecord(record.unikernel(), record.origin(), record.sequence(), record.guestClock(),
-                record.guestNanos(), record.receivedAt(), record.level(), record.logger(),
-                record.message().replace(t, "********"), record.attributes());
+        return new LogRecord(record.unikernel(), record.origin(), record.hasSequence(), record.sequence(),
+                record.guestClock(), record.guestNanos(), record.receivedAt(), record.level(), record.logger(),
+                record.message().replace(t, "********"), record.attributes(), record.launch());
     }
 
     /** When the sender last sent a record (System.nanoTime), for forgetting idle attached senders. */

@@ -404,6 +404,20 @@ final class SinkRunner {
         return reportsKeptOut;
     }
 
+    /**
+     * Reports of this sink's own failures, never offered to it (they would fail with it): with
+     * {@link #reportsKeptOut} and the records its failures dropped, every record the sink did not get is counted.
+     */
+    private final java.util.concurrent.atomic.AtomicLong failureReportsWithheld = new java.util.concurrent.atomic.AtomicLong();
+
+    void failureReportWithheld() {
+        failureReportsWithheld.incrementAndGet();
+    }
+
+    long failureReportsWithheld() {
+        return failureReportsWithheld.get();
+    }
+
     long failures() {
         synchronized (reportLock) {
             return failures;
