@@ -281,7 +281,10 @@ public final class Monitor implements AutoCloseable {
                 unikernel.networks().stream().map(ProvisionedNetwork::deviceName).toList());
     }
 
-    /** Counters of one log stream (received, lost, rejected, dropped), across restarts. */
+    /**
+     * Counters of one log stream (received, lost, rejected in total and by {@link io.umonitor.api.RejectReason},
+     * dropped), across restarts.
+     */
     public LogStats logStats(String name) {
         return hub.stats(name);
     }

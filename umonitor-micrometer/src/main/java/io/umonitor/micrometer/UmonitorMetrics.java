@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import io.umonitor.api.LifecycleEvent;
 import io.umonitor.api.LifecycleListener;
 import io.umonitor.api.LogStats;
+import io.umonitor.api.RejectReason;
 import io.umonitor.api.UnikernelHandle;
 import io.umonitor.api.UnikernelState;
 import io.umonitor.api.UnikernelStats;
@@ -29,8 +30,10 @@ import java.util.function.ToDoubleFunction;
  *
  * <p>Per unikernel, tagged {@code unikernel=NAME} and {@code backend=ID}:
  * <ul>
- *   <li>{@code umonitor.records.received}, {@code .lost}, {@code .rejected}, {@code .dropped}: the log
- *       stream's counters ({@link LogStats}), across restarts;</li>
+ *   <li>{@code umonitor.records.received}, {@code .lost}, {@code .dropped}: the log stream's counters
+ *       ({@link LogStats}), across restarts;</li>
+ *   <li>{@code umonitor.records.rejected}, also tagged {@code reason}: one counter per {@link RejectReason}
+ *       ({@link LogStats#rejectedByReason()}), so their sum is {@link LogStats#rejected()};</li>
  *   <li>{@code umonitor.unikernel.restarts}: restarts so far;</li>
  *   <li>{@code umonitor.unikernel.state}: 1 while the unikernel is in the state named by the {@code state}
  *       tag (STARTING, RUNNING, EXITED, STOPPED), else 0;</li>
@@ -119,8 +122,12 @@ public final class UmonitorMetrics implements MeterBinder, AutoCloseable {
         counter("umonitor.records.received", "records received from the unikernel (all origins)", tags, name,
                 LogStats::received);
         counter("umonitor.records.lost", "records missing from sequence gaps", tags, name, LogStats::lost);
-        counter("umonitor.records.rejected", "frames or datagrams refused (bad token, protocol error)", tags,
-                name, LogStats::rejected);
+        // One counter per reason of the fixed vocabulary, zero until it happens, so a rate() works from the
+        // first rejection and the reasons sum to LogStats.rejected.
+        for (RejectReason reason : RejectReason.values()) {
+            counter("umonitor.records.rejected", "input refused (bad token, protocol error), by reason",
+                    tags.and("reason", reason.name()), name, st -> st.rejectedByReason().getOrDefault(reason, 0L));
+        }
         counter("umonitor.records.dropped", "records accepted but not stored by a sink (overflow, failures)",
                 tags, name, LogStats::dropped);
         meters.add(FunctionCounter.builder("umonitor.unikernel.restarts", monitor,

@@ -2,6 +2,7 @@ package io.umonitor.api.spi;
 
 import io.umonitor.api.LogOrigin;
 import io.umonitor.api.LogRecord;
+import io.umonitor.api.RejectReason;
 import java.util.List;
 
 /**
@@ -20,8 +21,21 @@ public interface CollectorInput {
      */
     CollectorSender sender(String name, boolean launchedOnly);
 
-    /** Input refused that belongs to {@code sender} (malformed, over a limit): counted and reported in its log. */
+    /**
+     * Input refused that belongs to {@code sender} (malformed, over a limit): counted and reported in its log,
+     * as {@link RejectReason#OTHER}; prefer the overload with a reason code.
+     */
     void rejected(CollectorSender sender, LogOrigin origin, String peer, String reason);
+
+    /**
+     * Input refused that belongs to {@code sender}: counted under {@code code} and reported in its log with
+     * {@code reason} (words for the operator).
+     *
+     * @since 0.2
+     */
+    default void rejected(CollectorSender sender, LogOrigin origin, String peer, RejectReason code, String reason) {
+        rejected(sender, origin, peer, reason);
+    }
 
     /** Input refused before any sender could be identified: counted and reported monitor-wide. */
     void rejectedUnattributed(LogOrigin origin, String peer, String reason);

@@ -3,6 +3,7 @@ package io.umonitor.syslog.internal;
 import io.umonitor.api.LogOrigin;
 import io.umonitor.api.LogRecord;
 import io.umonitor.api.ProvisionedNetwork;
+import io.umonitor.api.RejectReason;
 import io.umonitor.api.spi.CollectorInput;
 import io.umonitor.api.spi.CollectorSender;
 import io.umonitor.syslog.SyslogFormatException;
@@ -342,7 +343,8 @@ public final class SyslogReceiver implements Closeable {
             message = parser.parse(b, off, len);
         } catch (SyslogFormatException e) {
             malformed.incrementAndGet();
-            reject(sender, peer, transport, e.getMessage() + (transport.equals("udp") ? "" : "; connection closed"));
+            reject(sender, peer, transport, RejectReason.SYSLOG_MALFORMED,
+                    e.getMessage() + (transport.equals("udp") ? "" : "; connection closed"));
             throw e;
         }
         if (sender == null && byAddress == null && config.byName() != NameAttribution.OFF) {
@@ -387,10 +389,11 @@ public final class SyslogReceiver implements Closeable {
         return record;
     }
 
-    private void reject(CollectorSender sender, InetAddress peer, String transport, String reason) {
+    private void reject(CollectorSender sender, InetAddress peer, String transport, RejectReason code,
+            String reason) {
         String from = transport + " " + peer.getHostAddress();
         if (sender != null) {
-            ingest.rejected(sender, LogOrigin.SYSLOG, from, reason);
+            ingest.rejected(sender, LogOrigin.SYSLOG, from, code, reason);
         } else {
             ingest.rejectedUnattributed(LogOrigin.SYSLOG, from, reason);
         }
@@ -459,6 +462,7 @@ public final class SyslogReceiver implements Closeable {
                         tooLong.incrementAndGet();
                         String byAddress = guestNames.get(peer);
                         reject(byAddress == null ? null : ingest.sender(byAddress, true), peer, "udp",
+                                RejectReason.SYSLOG_TOO_LONG,
                                 "syslog datagram over the limit of " + config.maxMessageLength()
                                         + " octets (syslog.maxMessageLength) dropped");
                         continue;
@@ -561,7 +565,7 @@ public final class SyslogReceiver implements Closeable {
                     handshakesFailed.incrementAndGet();
                     String byAddress = guestNames.get(peer);
                     reject(byAddress == null ? null : ingest.sender(byAddress, true), peer, transport,
-                            "TLS handshake failed: " + e.getMessage());
+                            RejectReason.TLS_HANDSHAKE, "TLS handshake failed: " + e.getMessage());
                     return;
                 }
                 socket.setSoTimeout(0);
@@ -576,6 +580,7 @@ public final class SyslogReceiver implements Closeable {
                     (e.isTooLong() ? tooLong : malformed).incrementAndGet();
                     String byAddress = guestNames.get(peer);
                     reject(byAddress == null ? null : ingest.sender(byAddress, true), peer, transport,
+                            e.isTooLong() ? RejectReason.SYSLOG_TOO_LONG : RejectReason.SYSLOG_MALFORMED,
                             e.getMessage() + "; connection closed");
                     return;
                 }

@@ -2,6 +2,7 @@ package io.umonitor.core.internal.collect;
 
 import io.umonitor.api.LogOrigin;
 import io.umonitor.api.LogRecord;
+import io.umonitor.api.RejectReason;
 import io.umonitor.core.internal.log.SenderState;
 import io.umonitor.protocol.Hello;
 import java.util.List;
@@ -25,8 +26,8 @@ public interface Ingest {
      */
     SenderState senderNamed(String name, boolean registeredOnly);
 
-    /** A protocol error or other refusal attributable to an authenticated sender. */
-    void rejected(SenderState sender, LogOrigin origin, Object peer, String reason);
+    /** A protocol error or other refusal attributable to an authenticated sender, counted under {@code code}. */
+    void rejected(SenderState sender, LogOrigin origin, Object peer, RejectReason code, String reason);
 
     /** A refusal before any sender could be identified (garbage before a HELLO, unknown name). */
     void rejectedUnattributed(LogOrigin origin, Object peer, String reason);
@@ -50,5 +51,11 @@ public interface Ingest {
     static String describe(RuntimeException e) {
         return e instanceof io.umonitor.protocol.FrameProtocolException f ? f.errorCode() + ": " + f.getMessage()
                 : e.getMessage();
+    }
+
+    /** A protocol error's PROTOCOL.md code as a rejection reason; {@link RejectReason#OTHER} when it has none. */
+    static RejectReason codeOf(RuntimeException e) {
+        return e instanceof io.umonitor.protocol.FrameProtocolException f ? RejectReason.valueOf(f.errorCode().name())
+                : RejectReason.OTHER;
     }
 }

@@ -3,6 +3,7 @@ package io.umonitor.core.internal.collect;
 import io.umonitor.api.LogOrigin;
 import io.umonitor.api.LogRecord;
 import io.umonitor.api.ProtocolException;
+import io.umonitor.api.RejectReason;
 import io.umonitor.core.internal.log.SenderState;
 import io.umonitor.core.internal.log.Sequences;
 import io.umonitor.protocol.Frame;
@@ -10,6 +11,7 @@ import io.umonitor.protocol.Goodbye;
 import io.umonitor.protocol.Hello;
 import io.umonitor.protocol.RecordFrame;
 import io.umonitor.protocol.TcpStreamDecoder;
+import io.umonitor.protocol.UnexpectedFrameException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -244,7 +246,7 @@ public final class TcpCollector implements AutoCloseable {
                 failures++;
                 LOG.error("reading TCP log connection {} failed; it is closed, the collector carries on", c.peer, e);
                 try {
-                    reject(c, "the collector failed on this connection's input: " + e);
+                    reject(c, RejectReason.OTHER, "the collector failed on this connection's input: " + e);
                 } catch (RuntimeException | Error ignored) {
                     // closing it is what matters
                 }
@@ -335,7 +337,7 @@ public final class TcpCollector implements AutoCloseable {
         if (n < 0) {
             if (buf.position() > 0 && c.sender != null) {
                 dispatchRound();
-                ingest.rejected(c.sender, LogOrigin.TCP, c.peer,
+                ingest.rejected(c.sender, LogOrigin.TCP, c.peer, RejectReason.TRUNCATED,
                         "connection ended in the middle of a frame (TRUNCATED, " + buf.position() + " bytes)");
             }
             close(c);
@@ -378,18 +380,18 @@ public final class TcpCollector implements AutoCloseable {
                     start = finishChunk(c, start);
                     c.sender.lost(c.sequences.goodbye(goodbye.produced()));
                 } else {
-                    throw new ProtocolException("unexpected " + frame.getClass().getSimpleName()
-                            + " frame (UNEXPECTED_FRAME): a TCP stream is one HELLO, records, then one GOODBYE");
+                    throw new UnexpectedFrameException("unexpected " + frame.getClass().getSimpleName()
+                            + " frame: a TCP stream is one HELLO, records, then one GOODBYE");
                 }
             }
         } catch (ProtocolException e) {
             finishChunk(c, start);
-            reject(c, Ingest.describe(e));
+            reject(c, Ingest.codeOf(e), Ingest.describe(e));
             close(c);
             return -1;
         } catch (RuntimeException e) {
             finishChunk(c, start);
-            reject(c, "the decoder failed: " + e);
+            reject(c, RejectReason.OTHER, "the decoder failed: " + e);
             close(c);
             return -1;
         }
@@ -398,7 +400,8 @@ public final class TcpCollector implements AutoCloseable {
         int max = maxFrameLength + FRAME_OVERHEAD;
         if (!buf.hasRemaining()) {
             if (buf.capacity() >= max) {
-                reject(c, "a frame does not fit the " + max + "-byte connection buffer (FRAME_TOO_LONG)");
+                reject(c, RejectReason.FRAME_TOO_LONG,
+                        "a frame does not fit the " + max + "-byte connection buffer (FRAME_TOO_LONG)");
                 close(c);
                 return -1;
             }
@@ -478,11 +481,11 @@ public final class TcpCollector implements AutoCloseable {
         return c == null ? 500 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(c.resumeAtNanos - now));
     }
 
-    private void reject(Connection c, String reason) {
+    private void reject(Connection c, RejectReason code, String reason) {
         // The records decoded before the error go to the sinks first, so the notice follows them in the log.
         dispatchRound();
         if (c.sender != null) {
-            ingest.rejected(c.sender, LogOrigin.TCP, c.peer, reason);
+            ingest.rejected(c.sender, LogOrigin.TCP, c.peer, code, reason);
         } else {
             ingest.rejectedUnattributed(LogOrigin.TCP, c.peer, reason);
         }
@@ -599,7 +602,8 @@ public final class TcpCollector implements AutoCloseable {
         boolean launched = sender.launched();
         if (!launched && attachedCount >= Admission.attachedShare(maxConnections)) {
             refusedAttached.incrementAndGet();
-            ingest.rejected(sender, LogOrigin.TCP, c.peer, "connection refused: attached senders already hold "
+            ingest.rejected(sender, LogOrigin.TCP, c.peer, RejectReason.CONNECTION_SHARE,
+                    "connection refused: attached senders already hold "
                     + attachedCount + " connections, the rest is kept for launched guests (raise log.maxConnections)");
             return false;
         }

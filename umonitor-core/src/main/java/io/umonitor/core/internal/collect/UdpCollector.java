@@ -3,6 +3,7 @@ package io.umonitor.core.internal.collect;
 import io.umonitor.api.LogOrigin;
 import io.umonitor.api.LogRecord;
 import io.umonitor.api.ProtocolException;
+import io.umonitor.api.RejectReason;
 import io.umonitor.core.internal.log.SenderState;
 import io.umonitor.core.internal.log.Sequences;
 import io.umonitor.protocol.Datagram;
@@ -166,10 +167,10 @@ public final class UdpCollector implements AutoCloseable {
         try {
             datagram = decoder.decode(buffer);
         } catch (ProtocolException e) {
-            rejectBadDatagram(buffer.position(start0), from, Ingest.describe(e));
+            rejectBadDatagram(buffer.position(start0), from, Ingest.codeOf(e), Ingest.describe(e));
             return;
         } catch (RuntimeException e) {
-            rejectBadDatagram(buffer.position(start0), from, "the decoder failed: " + e);
+            rejectBadDatagram(buffer.position(start0), from, RejectReason.OTHER, "the decoder failed: " + e);
             return;
         }
         Hello hello = datagram.hello();
@@ -204,7 +205,7 @@ public final class UdpCollector implements AutoCloseable {
     }
 
     /** Attributes a bad datagram to its sender when its HELLO at least is intact and authentic. */
-    private void rejectBadDatagram(ByteBuffer datagram, SocketAddress from, String reason) {
+    private void rejectBadDatagram(ByteBuffer datagram, SocketAddress from, RejectReason code, String reason) {
         SocketAddress peer = from;
         Frame first = null;
         try {
@@ -215,7 +216,7 @@ public final class UdpCollector implements AutoCloseable {
         if (first instanceof Hello hello) {
             SenderState sender = ingest.authenticate(hello, LogOrigin.UDP, peer);
             if (sender != null) {
-                ingest.rejected(sender, LogOrigin.UDP, peer, "datagram dropped: " + reason);
+                ingest.rejected(sender, LogOrigin.UDP, peer, code, "datagram dropped: " + reason);
             }
             return;
         }

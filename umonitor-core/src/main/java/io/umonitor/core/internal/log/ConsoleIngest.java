@@ -7,6 +7,7 @@ import io.umonitor.api.LogLevel;
 import io.umonitor.api.LogOrigin;
 import io.umonitor.api.LogRecord;
 import io.umonitor.api.ProtocolException;
+import io.umonitor.api.RejectReason;
 import io.umonitor.api.spi.GuestOutput;
 import io.umonitor.core.internal.collect.Ingest;
 import io.umonitor.protocol.ConsoleDecoder;
@@ -69,7 +70,8 @@ final class ConsoleIngest {
                 }
                 decoded = console.decoder.decodeLine(line);
             } catch (ProtocolException | IllegalArgumentException e) {
-                refusals.rejected(s, LogOrigin.CONSOLE, "console", "bad console-encoded line kept as text: "
+                refusals.rejected(s, LogOrigin.CONSOLE, "console", RejectReason.CONSOLE_LINE,
+                        "bad console-encoded line kept as text: "
                         + Ingest.describe(e));
                 return null;
             }

@@ -4,6 +4,7 @@ import io.umonitor.api.Attribute;
 import io.umonitor.api.AttributeValue;
 import io.umonitor.api.LogLevel;
 import io.umonitor.api.LogOrigin;
+import io.umonitor.api.RejectReason;
 import io.umonitor.core.internal.collect.TcpCollector;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -65,11 +66,12 @@ final class CounterReports implements SenderRegistry.Refusals {
     }
 
     @Override
-    public void rejected(SenderState sender, LogOrigin origin, Object peer, String reason) {
-        sender.rejected.incrementAndGet();
+    public void rejected(SenderState sender, LogOrigin origin, Object peer, RejectReason code, String reason) {
+        sender.rejected(code);
         if (sender.detailedReports.incrementAndGet() <= DETAILED_REPORTS_PER_INTERVAL) {
             sinks.monitorRecord(sender, LogLevel.WARN, "rejected " + origin + " input from " + peer + ": " + reason,
-                    List.of(Attribute.of("rejected", 1), Attribute.of("origin", origin.name())));
+                    List.of(Attribute.of("rejected", 1), Attribute.of("origin", origin.name()),
+                            Attribute.of("reason", code.name())));
         } else {
             sender.pendingRejected.incrementAndGet();
         }

@@ -6,6 +6,7 @@ import io.umonitor.api.LogFilter;
 import io.umonitor.api.LogOrigin;
 import io.umonitor.api.LogRecord;
 import io.umonitor.api.LogStats;
+import io.umonitor.api.RejectReason;
 import io.umonitor.api.Subscription;
 import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.api.spi.CollectorInput;
@@ -252,8 +253,8 @@ public final class DefaultLogHub implements LogHub {
         }
 
         @Override
-        public void rejected(SenderState sender, LogOrigin origin, Object peer, String reason) {
-            reports.rejected(sender, origin, peer, reason);
+        public void rejected(SenderState sender, LogOrigin origin, Object peer, RejectReason code, String reason) {
+            reports.rejected(sender, origin, peer, code, reason);
         }
 
         @Override
@@ -268,8 +269,13 @@ public final class DefaultLogHub implements LogHub {
 
         @Override
         public void rejected(CollectorSender sender, LogOrigin origin, String peer, String reason) {
+            rejected(sender, origin, peer, RejectReason.OTHER, reason);
+        }
+
+        @Override
+        public void rejected(CollectorSender sender, LogOrigin origin, String peer, RejectReason code, String reason) {
             // Only this hub hands out senders, so every one is a SenderState.
-            reports.rejected((SenderState) sender, origin, peer, reason);
+            reports.rejected((SenderState) sender, origin, peer, code, reason);
         }
 
         @Override

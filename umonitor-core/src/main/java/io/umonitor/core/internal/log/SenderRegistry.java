@@ -4,6 +4,7 @@ import io.umonitor.api.LaunchIdentity;
 import io.umonitor.api.ConfigurationException;
 import io.umonitor.api.LogOrigin;
 import io.umonitor.api.Names;
+import io.umonitor.api.RejectReason;
 import io.umonitor.protocol.Hello;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -24,7 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 final class SenderRegistry {
     /** Where refusals go: counted and reported per sender, or logged when no sender can be named. */
     interface Refusals {
-        void rejected(SenderState sender, LogOrigin origin, Object peer, String reason);
+        void rejected(SenderState sender, LogOrigin origin, Object peer, RejectReason code, String reason);
 
         void rejectedUnattributed(LogOrigin origin, Object peer, String reason);
     }
@@ -145,13 +146,15 @@ final class SenderRegistry {
         if (s != null && s.isRegistered()) {
             if (s.tokenMatches(presented)) {
                 if (!s.bindSession(hello.session())) {
-                    refusals.rejected(s, origin, peer, "the token is bound to the guest's first session and this "
+                    refusals.rejected(s, origin, peer, RejectReason.TOKEN_BOUND,
+                            "the token is bound to the guest's first session and this "
                             + "HELLO starts another (" + Long.toUnsignedString(hello.session()) + "): a copied token?");
                     return null;
                 }
                 return s;
             }
-            refusals.rejected(s, origin, peer, "wrong token in HELLO from '" + name + "' (a known name; the token is "
+            refusals.rejected(s, origin, peer, RejectReason.WRONG_TOKEN,
+                    "wrong token in HELLO from '" + name + "' (a known name; the token is "
                     + "not the one this launch handed the unikernel)");
             return null;
         }
@@ -172,7 +175,8 @@ final class SenderRegistry {
             return null;
         }
         if (s != null) {
-            refusals.rejected(s, origin, peer, shared == null ? "sender is not registered (stopped or never launched)"
+            refusals.rejected(s, origin, peer, shared == null ? RejectReason.NOT_RUNNING : RejectReason.WRONG_TOKEN,
+                    shared == null ? "sender is not registered (stopped or never launched)"
                     : "wrong token in HELLO from '" + name + "' (not the collector's attach token)");
         } else if (shared != null && Names.isValidUnikernelName(name)) {
             refusals.rejectedUnattributed(origin, peer, "HELLO from '" + name + "' refused: wrong token (not the "

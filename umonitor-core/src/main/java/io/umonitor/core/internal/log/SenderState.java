@@ -4,17 +4,20 @@ import io.umonitor.api.LaunchIdentity;
 import io.umonitor.api.LogFilter;
 import io.umonitor.api.LogRecord;
 import io.umonitor.api.LogStats;
+import io.umonitor.api.RejectReason;
 import io.umonitor.api.spi.CollectorSender;
 import io.umonitor.core.internal.collect.TokenBucket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Everything the hub keeps about one sender name: its token, its history ring, its followers, its
@@ -45,6 +48,8 @@ public final class SenderState implements CollectorSender {
     final AtomicLong received = new AtomicLong();
     final AtomicLong lost = new AtomicLong();
     final AtomicLong rejected = new AtomicLong();
+    /** {@link #rejected} by {@link RejectReason#ordinal()}; counted together in {@link #rejected(RejectReason)}. */
+    private final AtomicLongArray rejectedByReason = new AtomicLongArray(RejectReason.values().length);
     final AtomicLong dropped = new AtomicLong();
     /** Unsigned records revealed lost and recovered since the last report; guarded by {@link #lost}. */
     long pendingRevealed;
@@ -401,8 +406,24 @@ public final class SenderState implements CollectorSender {
         followers = Arrays.stream(followers).filter(f -> f != follower).toArray(Follower[]::new);
     }
 
+    /** Counts one rejection under {@code code}. */
+    void rejected(RejectReason code) {
+        rejectedByReason.incrementAndGet(code.ordinal());
+        rejected.incrementAndGet();
+    }
+
     LogStats stats() {
-        return new LogStats(received.get(), lost.get(), rejected.get(), dropped.get());
+        // The total is the sum read here, so a snapshot taken during a rejection still adds up.
+        Map<RejectReason, Long> byReason = new EnumMap<>(RejectReason.class);
+        long total = 0;
+        for (RejectReason r : RejectReason.values()) {
+            long n = rejectedByReason.get(r.ordinal());
+            if (n > 0) {
+                byReason.put(r, n);
+                total += n;
+            }
+        }
+        return new LogStats(received.get(), lost.get(), total, dropped.get(), byReason);
     }
 
     /** Console lines of one unikernel carry at most one session at a time (the last console HELLO's). */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.umonitor.api.LogOrigin;
 import io.umonitor.api.LogRecord;
+import io.umonitor.api.RejectReason;
 import io.umonitor.core.internal.collect.Ingest;
 import io.umonitor.core.internal.collect.TcpCollector;
 import io.umonitor.protocol.FrameEncoder;
@@ -54,7 +55,7 @@ class ListenWhileSinksFullTest {
         }
 
         @Override
-        public void rejected(SenderState sender, LogOrigin origin, Object peer, String reason) {
+        public void rejected(SenderState sender, LogOrigin origin, Object peer, RejectReason code, String reason) {
             throw new AssertionError("nothing is rejected here: " + reason);
         }
 

@@ -63,6 +63,8 @@ class TokenBindingTest {
             TestSenders.await("the guest's 10 records", WAIT, () -> sink.count("bound", LogOrigin.TCP) == 10);
             assertEquals(0, sink.records(r -> r.message().contains("session 666")).size(), "no forged record stored");
             assertEquals(1, hub.stats("bound").rejected(), "the forgery counted against the guest it targeted");
+            assertEquals(java.util.Map.of(io.umonitor.api.RejectReason.TOKEN_BOUND, 1L),
+                    hub.stats("bound").rejectedByReason(), "under its own reason");
             // A new launch gets a new token, and a new session may use it.
             hub.registerSender("bound", String.format("%032x", 12));
             hub.bindTokenToFirstSession("bound");
