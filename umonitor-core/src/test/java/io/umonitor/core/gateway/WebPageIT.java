@@ -77,6 +77,10 @@ class WebPageIT {
             System.out.println("chromium rendered in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
             assertTrue(dom.contains("live line out 0"), "the page shows a record sent after it connected:\n" + dom);
             assertTrue(dom.contains("web-guest"), "the page names the unikernel:\n" + dom);
+            String launch = monitor.logs("web-guest", LogFilter.ALL).get(0).launch().launchId();
+            assertTrue(rowOf(dom, "live line out 0").contains("class=\"uk\" title=\"launch "
+                    + launch.substring(0, 8) + ", restart 0\">web-guest<"),
+                    "a row says which launch and restart sent it (" + launch + "):\n" + dom);
             assertTrue(dom.contains("RUNNING"), "the page shows its state:\n" + dom);
             // The guest is a JVM: its resident memory is many MiB, read from the host like `umonitor stats`.
             java.util.regex.Matcher mem = java.util.regex.Pattern.compile("class=\"mem\">([0-9.]+) MiB<").matcher(dom);

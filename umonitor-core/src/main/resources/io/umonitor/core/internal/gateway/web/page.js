@@ -72,7 +72,10 @@
     row.dataset.time = r.time;
     row.dataset.millis = String(Date.parse(r.time));
     row.appendChild(text("span", "time", r.time.replace("T", " ").replace("Z", "")));
-    row.appendChild(text("span", "uk", r.unikernel));
+    const uk = text("span", "uk", r.unikernel);
+    // Which run sent it (fleet identity): a short launch id and the restart count, on hover.
+    if (r.launch) uk.title = "launch " + String(r.launch).slice(0, 8) + ", restart " + (r.restart || 0);
+    row.appendChild(uk);
     row.appendChild(text("span", "lvl", r.level));
     row.appendChild(text("span", "origin", String(r.origin || "").toLowerCase()));
     const body = document.createElement("span");
