@@ -107,6 +107,7 @@ final class MonitorAssembly {
                     Collections.unmodifiableMap(availability), found.broken(), Map.copyOf(usableProvisioners),
                     directories, b.discover ? List.of() : Discovery.describeUnloaded(UnikernelBackend.class, loader,
                             backend -> backend.id() + " (" + backend.artifact() + ")"), scheduler);
+            monitor.acceptsAttachedSenders(b.attachToken != null);
             if (gateway != null) {
                 context.addRegistrationListener(gateway);
                 DefaultInvocationGateway g = gateway;
