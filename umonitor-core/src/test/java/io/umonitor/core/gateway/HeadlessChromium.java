@@ -126,11 +126,17 @@ final class HeadlessChromium implements AutoCloseable {
         page.call("Input.insertText", Map.of("text", text));
     }
 
-    /** Saves a screenshot of the page at 800 px. */
-    void screenshot(Path file) throws Exception {
-        JsonNode shot = page.call("Page.captureScreenshot", Map.of("format", "png"));
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        Files.write(file, Base64.getDecoder().decode(shot.path("data").asText()));
+    /** Saves a screenshot of the page at 800 px as target/web-shots/NAME (and in $UMONITOR_SHOTS when set). */
+    void screenshot(String name) throws Exception {
+        byte[] png = Base64.getDecoder().decode(page.call("Page.captureScreenshot", Map.of("format", "png"))
+                .path("data").asText());
+        List<Path> targets = new ArrayList<>(List.of(Path.of("target", "web-shots")));
+        if (System.getenv("UMONITOR_SHOTS") != null) {
+            targets.add(Path.of(System.getenv("UMONITOR_SHOTS")));
+        }
+        for (Path t : targets) {
+            Files.write(Files.createDirectories(t).resolve(name), png);
+        }
     }
 
     @Override

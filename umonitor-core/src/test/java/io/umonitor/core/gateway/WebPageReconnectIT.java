@@ -30,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * WebSocket runs through a relay the test cuts while the guest keeps logging: the page must say it is
  * reconnecting, keep trying, come back live and then show every record exactly once (those logged during the
  * outage come from the replayed history, those it already had are not repeated). Download saves exactly the
- * records shown. Screenshots go to target/web-shots.
+ * records shown. Screenshots go to target/web-shots
+ * (and to $UMONITOR_SHOTS when set).
  */
 @Timeout(240)
 class WebPageReconnectIT {
@@ -73,7 +74,7 @@ class WebPageReconnectIT {
                 relay.cut();
                 browser.await("the reconnecting state", "document.getElementById('status').className === "
                         + "'status-reconnecting'", 30, STATE);
-                browser.screenshot(Path.of("target", "web-shots", "page-reconnecting.png"));
+                browser.screenshot("page-reconnecting.png");
                 // Still cut: a failed attempt is followed by another one.
                 browser.await("a second attempt", "document.getElementById('status').textContent.includes('(attempt 2)')",
                         30, STATE);
@@ -87,7 +88,7 @@ class WebPageReconnectIT {
                 relay.restore();
                 browser.await("live again", "document.getElementById('status').textContent === 'live (reconnected)'",
                         60, STATE);
-                browser.screenshot(Path.of("target", "web-shots", "page-reconnected.png"));
+                browser.screenshot("page-reconnected.png");
                 ticker.stop(Duration.ofSeconds(10));
                 List<String> history = ticks(monitor);
                 browser.await("every record of the history", TICKS + ".length >= " + history.size(), 60, STATE);
