@@ -71,9 +71,14 @@ class TerminalSessionIT {
             t.type("\u0003"); // ends following, not the shell
             at = t.await("(stopped following napper)", at, 30);
 
-            // Ctrl-C cancels a half-typed line; the guest keeps running.
+            // Ctrl-C cancels a half-typed line; the guest keeps running. Each key waits for the line editor to
+            // show the last: the kernel discards unread typeahead on Ctrl-C, and its SIGINT reaches the JVM on a
+            // thread of its own, maybe after keys typed later (a person types slower than both).
+            at = t.await("umonitor> ", at, 30);
             t.type("stop nap");
+            at = t.await("stop nap", at, 30);
             t.type("\u0003");
+            at = t.await("umonitor> ", at, 30);
             t.type("ps\r");
             at = t.await("napper", at, 30);
             at = t.await("RUNNING", at, 30);
