@@ -22,6 +22,9 @@
 #endif
 
 #include "umonitor_log.h"
+#ifdef UMON_FWCFG
+#include "umonitor_fwcfg.h"
+#endif
 
 #ifndef UMON_FREESTANDING
 #include <stdio.h>
@@ -1236,6 +1239,9 @@ umon_client *umon_client_open(const umon_config *config, char *errmsg, size_t er
     umon_hello hello;
     long n;
     size_t name_len;
+#ifdef UMON_FWCFG
+    char fwcfg_token[256];
+#endif
     if (config == NULL) {
         errmsg_set(errmsg, errmsg_size, "umonitor: config is NULL: pass a umon_config");
         return NULL;
@@ -1315,6 +1321,12 @@ umon_client *umon_client_open(const umon_config *config, char *errmsg, size_t er
     hello.name = UMON_S(c->name);
     /* A console is read by the host that launched the guest; a token printed there would only leak. */
     hello.token = UMON_S(config->transport == UMON_TRANSPORT_CONSOLE ? "" : config->token);
+#ifdef UMON_FWCFG
+    /* QEMU guests get their token through fw_cfg, out of `ps` (umonitor_fwcfg.h). */
+    if (config->transport != UMON_TRANSPORT_CONSOLE && (config->token == NULL || config->token[0] == '\0') &&
+        umon_fwcfg_token(fwcfg_token, sizeof fwcfg_token) > 0)
+        hello.token = UMON_S(fwcfg_token);
+#endif
     hello.client_name = UMON_S(UMON_CLIENT_NAME);
     hello.client_version = UMON_S(UMON_CLIENT_VERSION);
     hello.session = config->session != 0 ? config->session : random_session();

@@ -501,35 +501,35 @@ static void test_flusher_batches_sends(void)
     int i, round;
     cfg.datagram_send = counting_datagram_send;
     cfg.buffer_size = 1024 * 1024;
-    cfg.flush_interval_ms = 1000;
+    cfg.flush_interval_ms = 10000;
     c = umon_client_open(&cfg, NULL, 0);
     CHECK(c != NULL);
     for (i = 0; i < 20000; i++)
         CHECK_EQ_LONG(umon_client_log(c, UMON_INFO, NULL, NULL, 0, "batched record %d", i), UMON_OK);
-    CHECK(sent_within(c, 20000, 3000));
+    CHECK(sent_within(c, 20000, 8000));
     umon_client_stats(c, &st);
     CHECK(st.sent == 20000 && st.dropped == 0 && st.pending == 0);
     CHECK(!batched_out_of_order && batched_next_sequence == 20000);
     /* ~1472-byte datagrams hold about 30 of these records; one send per call would make 20000 */
     fprintf(stderr, "flusher: 20000 records in %lu sends\n", (unsigned long)batched_sends);
     CHECK(batched_sends < 20000 / 4);
-    /* quiet client: the flusher sleeps its whole 1 s interval unless the log call wakes it */
+    /* quiet client: the flusher sleeps its whole 10 s interval unless the log call wakes it */
     for (round = 0; round < 5; round++) {
         clock_gettime(CLOCK_MONOTONIC, &start);
         CHECK_EQ_LONG(umon_client_log(c, UMON_INFO, NULL, NULL, 0, "single %d", round), UMON_OK);
-        CHECK(sent_within(c, 20001 + (uint64_t)round, 2000));
+        CHECK(sent_within(c, 20001 + (uint64_t)round, 8000));
         latency_ms = elapsed_ms(&start);
         if (latency_ms > worst_ms)
             worst_ms = latency_ms;
     }
     fprintf(stderr, "flusher: a single record left within %ld ms (worst of 5)\n", worst_ms);
-    CHECK(worst_ms < 200);  /* milliseconds normally; generous for a loaded machine, far below 1 s */
+    CHECK(worst_ms < 5000);  /* milliseconds normally; only a wake-up beats half the 10 s interval, even on a loaded machine */
     CHECK_EQ_LONG(umon_client_close(c, "exit"), UMON_OK);
     CHECK(!batched_out_of_order);
 }
 
 /* The same over TCP: records logged in a burst and a single one on a quiet connection all reach the
- * collector with no further call, the single one well before the flusher's 1 s interval. */
+ * collector with no further call, the single one well before the flusher's 10 s interval. */
 static void test_flusher_tcp_delivers_promptly(void)
 {
     unsigned short port;
@@ -545,7 +545,7 @@ static void test_flusher_tcp_delivers_promptly(void)
     CHECK(listen(listener, 4) == 0);
     cfg.address = address;
     cfg.buffer_size = 512 * 1024;
-    cfg.flush_interval_ms = 1000;
+    cfg.flush_interval_ms = 10000;
     c = umon_client_open(&cfg, NULL, 0);
     CHECK(c != NULL);
     conn = accept_within(listener, 3000);
@@ -553,7 +553,7 @@ static void test_flusher_tcp_delivers_promptly(void)
     for (i = 0; i < 2000; i++)
         CHECK_EQ_LONG(umon_client_log(c, UMON_INFO, NULL, NULL, 0, "tcp burst %d", i), UMON_OK);
     clock_gettime(CLOCK_MONOTONIC, &start);
-    while (n < 2001 && elapsed_ms(&start) < 3000) {
+    while (n < 2001 && elapsed_ms(&start) < 8000) {
         len += read_all(conn, buf + len, sizeof buf - len, 20);
         n = parse_stream(buf, len, frames, 5000);
     }
@@ -561,13 +561,13 @@ static void test_flusher_tcp_delivers_promptly(void)
     CHECK(n == 2001 && frames[0].type == UMON_FRAME_HELLO && frames[2000].sequence == 1999);
     clock_gettime(CLOCK_MONOTONIC, &start);
     CHECK_EQ_LONG(umon_client_log(c, UMON_INFO, NULL, NULL, 0, "tcp single"), UMON_OK);
-    while (n < 2002 && elapsed_ms(&start) < 2000) {
+    while (n < 2002 && elapsed_ms(&start) < 8000) {
         len += read_all(conn, buf + len, sizeof buf - len, 1);
         n = parse_stream(buf, len, frames, 5000);
     }
     fprintf(stderr, "flusher: a single TCP record arrived within %ld ms\n", elapsed_ms(&start));
     CHECK(n == 2002 && strcmp(frames[2001].message, "tcp single") == 0);
-    CHECK(elapsed_ms(&start) < 200);
+    CHECK(elapsed_ms(&start) < 5000); /* half the 10 s interval: only a wake-up is this fast */
     CHECK_EQ_LONG(umon_client_close(c, "exit"), UMON_OK);
     close(conn);
     close(listener);

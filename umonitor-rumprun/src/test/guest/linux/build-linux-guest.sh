@@ -54,7 +54,8 @@ root=$(mktemp -d)
 trap 'rm -rf "$root" ${work:+"$work"}' EXIT
 mkdir -p "$root/dev" "$root/proc" "$root/modules"
 cp "$cache"/modules/*.ko "$root/modules/" 2>/dev/null || true
-gcc -static -O2 -Wall -Wextra -Werror -I"$client" -o "$root/init" "$here/init.c" "$client/umonitor_log.c" -lpthread
+gcc -static -O2 -Wall -Wextra -Werror -DUMON_FWCFG -I"$client" -o "$root/init" "$here/init.c" "$client/umonitor_log.c" \
+  "$client/umonitor_fwcfg.c" -lpthread
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$out/initramfs.cpio.gz.tmp"
 mv "$out/initramfs.cpio.gz.tmp" "$out/initramfs.cpio.gz"
 cp "$cache/vmlinuz" "$out/vmlinuz"

@@ -4,7 +4,10 @@
  * loads the virtio-net modules, configures the NIC statically from the "net" block, announces itself
  * with rumprun's console markers and sends log records with the umonitor C client over UDP, TCP and
  * the console encoding, then prints rumprun's exit markers and "halted" and idles (rumprun never
- * powers off; the monitor stops QEMU).
+ * powers off; the monitor stops QEMU). Its token is not in the configuration: like a rumprun guest's
+ * client built with -DUMON_FWCFG, this one reads it from QEMU's fw_cfg device (on Linux through sysfs
+ * when the qemu_fw_cfg driver is loaded, which it is not here, else through the I/O ports, which
+ * ioperm() opens to this root process as ring 0 has them open to rumprun).
  *
  * Program arguments (the JSON "cmdline" after the program name):
  *   --records N   records per transport (default 3)      --exit N   the exit code to report (default 0)
@@ -263,6 +266,8 @@ int main(void) {
     console_on_serial();
     mkdir("/proc", 0755);
     if (mount("proc", "/proc", "proc", 0, NULL) != 0) fail("mount /proc");
+    mkdir("/sys", 0755);
+    if (mount("sysfs", "/sys", "sysfs", 0, NULL) != 0) fail("mount /sys"); /* where the client looks for fw_cfg */
     char cmdline[4096] = "";
     int fd = open("/proc/cmdline", O_RDONLY);
     if (fd < 0) fail("open /proc/cmdline");

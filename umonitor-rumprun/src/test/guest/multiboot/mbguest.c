@@ -10,20 +10,33 @@
  *   test.code=N      the exit code (default 0);  test.records=K  how many records (default 3)
  *   test.port=P      the isa-debug-exit port, decimal (default 244 = 0xf4; Unikraft's is 1281 = 0x501)
  *
- * Words umonitor adds (umonitor.name=...) are echoed so tests can check what the backend passed.
- * No libc, no headers: it is built with gcc -m32 -ffreestanding and ld -m elf_i386 alone.
+ * Words umonitor adds (umonitor.name=...) are echoed so tests can check what the backend passed; the
+ * log token is not among them (QEMU hands it over as the fw_cfg file opt/io.umonitor/token) and the
+ * guest never prints it.
+ *
+ * Built with -DMBGUEST_UDP (with virtio_net.c, freestanding.c and the umonitor C client's
+ * umonitor_log.c, umonitor_net.c and umonitor_fwcfg.c, all -DUMON_FREESTANDING -DUMON_FWCFG), a guest
+ * with a virtio NIC and a umonitor.udp= word sends its records with the C client over UDP instead of
+ * the console: the client reads the token from fw_cfg and presents it in every datagram's HELLO.
+ *   test.records=K  then counts the records sent over UDP.
+ * No libc: it is built with gcc -m32 -ffreestanding and ld -m elf_i386 alone.
  */
 
-typedef unsigned char u8;
-typedef unsigned short u16;
-typedef unsigned int u32;
-typedef unsigned long long u64;
+#include "freestanding.h"
+
+#ifdef MBGUEST_UDP
+#include "umonitor_fwcfg.h"
+#include "umonitor_log.h"
+#include "umonitor_net.h"
+#include "virtio_net.h"
+#endif
+
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
 
 #define COM1 0x3f8
-
-static inline void outb(u16 port, u8 value) { __asm__ volatile("outb %0, %1" : : "a"(value), "Nd"(port)); }
-static inline void outl(u16 port, u32 value) { __asm__ volatile("outl %0, %1" : : "a"(value), "Nd"(port)); }
-static inline u8 inb(u16 port) { u8 v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 
 static void serial_init(void) {
     outb(COM1 + 1, 0x00);
@@ -184,6 +197,101 @@ static void send_goodbye(u32 produced) {
     end_frame();
 }
 
+#ifdef MBGUEST_UDP
+/* ---- records over UDP with the umonitor C client ---- */
+
+static umon_net net;
+
+/* Reads a dotted IPv4 address; returns the character after it, or 0 when it is not one. */
+static const char *parse_ip(const char *p, u8 out[4]) {
+    for (int i = 0; i < 4; i++) {
+        u32 v = 0;
+        int digits = 0;
+        while (*p >= '0' && *p <= '9' && digits < 3) { v = v * 10 + (u32)(*p++ - '0'); digits++; }
+        if (!digits || v > 255 || (i < 3 && *p++ != '.')) return 0;
+        out[i] = (u8)v;
+    }
+    return p;
+}
+
+/* The client's pause between attempts: keep receiving (the ARP reply for the collector) meanwhile. */
+static void wait_a_moment(unsigned ms) {
+    for (u32 i = 0; i < 2000u * (ms ? ms : 1); i++) {
+        if ((i & 255) == 0) umon_net_poll(&net);
+        __asm__ volatile("pause");
+    }
+}
+
+static u64 rdtsc(void) {
+    u32 lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (u64)hi << 32 | lo;
+}
+
+/* Sends the records over UDP; returns 0 when the guest has no NIC or no collector address (use the console). */
+static int send_over_udp(const char *name, u32 records) {
+    char udp[32], ip_word[32], gw_word[32], legacy_token[80];
+    u8 mac[6], ip[4], collector[4], gateway[4];
+    if (!word_value("umonitor.udp", udp, sizeof udp) || !word_value("umonitor.ip", ip_word, sizeof ip_word)) return 0;
+    const char *port_text = parse_ip(udp, collector);
+    if (!port_text || *port_text != ':' || !parse_ip(ip_word, ip)) return 0;
+    u32 port = 0;
+    for (const char *c = port_text + 1; *c >= '0' && *c <= '9'; c++) port = port * 10 + (u32)(*c - '0');
+    int have_gateway = word_value("umonitor.gw", gw_word, sizeof gw_word) && parse_ip(gw_word, gateway);
+    if (!virtio_net_init(mac)) {
+        puts_serial("mbguest: no virtio-net device, records go to the console\n");
+        return 0;
+    }
+    net.write_frame = virtio_net_write;
+    net.read_frame = virtio_net_read;
+    umon_net_init(&net, mac, ip, collector, (u16)port, have_gateway ? gateway : 0);
+
+    /* Say where the token came from, never what it is. */
+    char token[80];
+    long from_fw_cfg = umon_fwcfg_token(token, sizeof token);
+    int legacy = word_value("umonitor.token", legacy_token, sizeof legacy_token) && legacy_token[0];
+    puts_serial("mbguest: token ");
+    if (legacy) puts_serial("from the command line (qemu.tokenOnCommandLine)");
+    else if (from_fw_cfg > 0) { puts_serial("from fw_cfg, "); put_uint((u32)from_fw_cfg); puts_serial(" characters"); }
+    else puts_serial("absent");
+    putc_serial('\n');
+
+    static umon_config config;
+    config.transport = UMON_TRANSPORT_UDP;
+    config.name = name;
+    config.token = legacy ? legacy_token : 0; /* 0: the client reads fw_cfg itself (UMON_FWCFG) */
+    config.logger = "mbguest";
+    config.session = rdtsc() | 1;
+    config.datagram_send = umon_net_send;
+    config.datagram_ctx = &net;
+    config.udp_max_datagram = UMON_NET_MAX_PAYLOAD;
+    config.wait_ms = wait_a_moment;
+    config.sync_level = UMON_SYNC_NEVER;
+    int rc = umon_init(&config);
+    if (rc != UMON_OK) {
+        puts_serial("mbguest: umon_init failed: ");
+        puts_serial(umon_init_error());
+        putc_serial('\n');
+        return 0;
+    }
+    for (u32 i = 0; i < records; i++) {
+        umon_attr attrs[] = { UMON_A_STR("function", "guest_main"), UMON_A_I64("arg.total", (int64_t)records) };
+        send_log_attrs(i + 1 == records ? UMON_WARN : UMON_INFO, attrs, 2, "record %u from the multiboot guest", (unsigned)i);
+    }
+    umon_stats stats;
+    umon_client_stats(umon_default_client(), &stats);
+    rc = umon_shutdown("exit");
+    puts_serial("mbguest: udp: ");
+    put_uint((u32)stats.produced);
+    puts_serial(" records produced, ");
+    put_uint((u32)net.datagrams_sent);
+    puts_serial(" datagrams sent, shutdown ");
+    puts_serial(umon_strerror(rc));
+    putc_serial('\n');
+    return 1;
+}
+#endif
+
 static void stop_cpu(void) {
     for (;;) __asm__ volatile("cli; hlt");
 }
@@ -211,10 +319,17 @@ void guest_main(u32 magic, u32 *info) {
     /* In two pieces so that the image does not contain rumprun's marker and is detected as multiboot. */
     puts_serial("=== calling ");
     puts_serial("\"mbguest\" main() ===\n");
-    send_hello(name);
-    for (u32 i = 0; i < records; i++) send_record(i, records, i + 1 == records ? 4 : 3);
-    puts_serial("mbguest: plain console line between records\n");
-    send_goodbye(records);
+#ifdef MBGUEST_UDP
+    int sent_over_udp = send_over_udp(name, records);
+#else
+    int sent_over_udp = 0;
+#endif
+    if (!sent_over_udp) {
+        send_hello(name);
+        for (u32 i = 0; i < records; i++) send_record(i, records, i + 1 == records ? 4 : 3);
+        puts_serial("mbguest: plain console line between records\n");
+        send_goodbye(records);
+    }
 
     if (equals(end, "hang")) {
         puts_serial("mbguest: waiting to be stopped\n");

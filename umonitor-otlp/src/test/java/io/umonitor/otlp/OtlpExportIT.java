@@ -38,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(120)
 class OtlpExportIT {
     private static final Duration WAIT = Duration.ofSeconds(40);
+    private static final int BATCH_SIZE = 64;
     private static final String GUEST_SOURCE = """
             #include <stdlib.h>
             #include "umonitor_log.h"
@@ -156,7 +157,7 @@ class OtlpExportIT {
             // Its "stores again" report follows the first successful export, so it may still be on its way.
             OtlpReceiver resumed = receiver;
             long settle = System.nanoTime() + WAIT.toNanos();
-            while (handedTo(monitor, name) != first.of(name).size() + resumed.of(name).size()
+            while (handedTo(monitor, name) > first.of(name).size() + resumed.of(name).size()
                     + monitor.logStats(name).dropped() && System.nanoTime() < settle) {
                 Thread.sleep(20);
             }
@@ -167,11 +168,17 @@ class OtlpExportIT {
                     .skip(monitor.logCounters().getOrDefault("sink." + OtlpLogSink.ID + ".reportsKeptOut", 0L))
                     .toList();
             long arrived = first.of(name).size() + second.of(name).size();
-            assertEquals(all.size(), arrived + monitor.logStats(name).dropped(),
-                    "every record the monitor handed the sink either arrived or is counted dropped: "
-                            + all.size() + " handed, " + arrived + " arrived, " + monitor.logStats(name).dropped()
-                            + " dropped; monitor records: " + all.stream().filter(r -> r.origin() == LogOrigin.MONITOR)
-                            .map(r -> r.message() + " " + r.attributes()).toList());
+            long dropped = monitor.logStats(name).dropped();
+            String account = all.size() + " handed, " + arrived + " arrived, " + dropped
+                    + " dropped; monitor records: " + all.stream().filter(r -> r.origin() == LogOrigin.MONITOR)
+                    .map(r -> r.message() + " " + r.attributes()).toList();
+            assertTrue(arrived <= all.size(), "nothing arrived twice: " + account);
+            assertTrue(arrived + dropped >= all.size(),
+                    "every record the monitor handed the sink either arrived or is counted dropped: " + account);
+            // A request the old receiver read but never answered (it closed first) is counted dropped and
+            // may also have arrived: at most the one request in flight when the endpoint went away.
+            assertTrue(arrived + dropped <= all.size() + BATCH_SIZE,
+                    "at most one batch (" + BATCH_SIZE + ") is both stored and counted dropped: " + account);
         } finally {
             receiver.close();
         }
@@ -207,7 +214,7 @@ class OtlpExportIT {
     private static Monitor monitor(String endpoint, String protocol, Path dir, String timeoutMillis) {
         return Monitor.builder().discoverProviders(false).backend(new ProcessBackend()).sink(new OtlpLogSink())
                 .property("otlp.endpoint", endpoint).property("otlp.protocol", protocol)
-                .property("otlp.hostName", "otlp-test-host").property("otlp.batchSize", "64")
+                .property("otlp.hostName", "otlp-test-host").property("otlp.batchSize", String.valueOf(BATCH_SIZE))
                 .property("otlp.timeout", timeoutMillis)
                 .stateDirectory(dir.resolve("state")).workDirectory(dir.resolve("work")).build();
     }

@@ -17,6 +17,7 @@ import io.umonitor.kit.host.HostChecks;
 import io.umonitor.kit.host.NetworkNamespace;
 import io.umonitor.rumprun.internal.Accel;
 import io.umonitor.rumprun.internal.Flavour;
+import io.umonitor.rumprun.internal.GuestTokenFile;
 import io.umonitor.rumprun.internal.KernelCommandLine;
 import io.umonitor.rumprun.internal.KernelImage;
 import io.umonitor.rumprun.internal.NetworkPlan;
@@ -46,14 +47,19 @@ import java.util.concurrent.ScheduledExecutorService;
  * {@code unikraft}; {@code qemu.initrd}; {@code qemu.append} (extra command-line words);
  * {@code qemu.debugExit} = auto|on|off; {@code qemu.gdb} = a loopback port for gdb and
  * {@code qemu.gdbWait} = true to start with the CPU stopped; {@code qemu.machine} (default {@code pc}); {@code qemu.cpu} (the {@code -cpu} model and
- * features, e.g. {@code host}; default QEMU's).
+ * features, e.g. {@code host}; default QEMU's); {@code qemu.tokenOnCommandLine} = true to also put the log
+ * token on {@code -append} for guests built with a client older than the fw_cfg reader (every local user
+ * then reads it in {@code ps}; default false).
  *
  * <p><b>What the guest gets</b>: rumprun guests a JSON configuration (program arguments, environment,
  * hostname, the first NIC's static address and gateway, block devices mounted at {@code /NAME}) whose
- * environment carries {@code UMONITOR_NAME}, {@code UMONITOR_TOKEN}, {@code UMONITOR_TCP} and
- * {@code UMONITOR_UDP} for the C log client; other flavours get {@code umonitor.name=}, {@code umonitor.token=},
+ * environment carries {@code UMONITOR_NAME}, {@code UMONITOR_TCP} and
+ * {@code UMONITOR_UDP} for the C log client; other flavours get {@code umonitor.name=},
  * {@code umonitor.tcp=}, {@code umonitor.udp=}, {@code umonitor.ip=} and {@code umonitor.gw=} words (Unikraft
- * also {@code netdev.ip=}). When the monitor receives syslog, rumprun guests also get
+ * also {@code netdev.ip=}). The log token is on no command line: QEMU reads it from a file only the
+ * monitor's user can read (0600 in a 0700 directory under the run directory, deleted when the guest ends)
+ * and hands it to the guest as the fw_cfg file {@code opt/io.umonitor/token}, which the C client reads when
+ * built with {@code -DUMON_FWCFG}. When the monitor receives syslog, rumprun guests also get
  * {@code UMONITOR_SYSLOG=HOST:PORT} in their environment and the others the word {@code umonitor.syslog=HOST:PORT}.
  * Tap devices come from the network provisioner (QEMU runs inside the taps'
  * namespace through {@code ip netns exec} when they live in one; the monitor's collectors cannot listen
@@ -81,6 +87,8 @@ public final class QemuBackend implements UnikernelBackend {
     private volatile Accel defaultAccel = Accel.AUTO;
     /** The monitor's (from initialize); a backend used without a monitor makes one that ends when idle. */
     private volatile ScheduledExecutorService timers;
+    /** Token files of guests not yet ended, deleted on close whatever happened to their guests. */
+    private final java.util.Set<GuestTokenFile> tokenFiles = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Does no I/O; settings come in {@link #initialize}. */
     public QemuBackend() {
@@ -158,7 +166,8 @@ public final class QemuBackend implements UnikernelBackend {
         String extraAppend = syslog != null && flavour != Flavour.RUMPRUN
                 ? (options.extraAppend() == null ? "" : options.extraAppend() + " ") + "umonitor.syslog=" + syslog
                 : options.extraAppend();
-        String append = KernelCommandLine.build(flavour, guestSpec, plan, programName(spec.image()), extraAppend);
+        String append = KernelCommandLine.build(flavour, guestSpec, plan, programName(spec.image()), extraAppend,
+                options.tokenOnCommandLine());
         OptionalInt debugExit = options.debugExitPort(flavour);
         Path qmpSocket = qmpSocket(request.runDirectory(), spec.name());
 
@@ -187,20 +196,55 @@ public final class QemuBackend implements UnikernelBackend {
                     + " is passed only to rumprun guests; a " + flavour.id() + " kernel gets command-line words");
         }
 
+        if (options.tokenOnCommandLine()) {
+            request.output().note(LogLevel.WARN, "qemu.tokenOnCommandLine=true: the log token is on QEMU's -append, "
+                    + "where every local user reads it in ps and can send records as this guest; remove the option "
+                    + "once the guest's client reads the token from fw_cfg (" + GuestTokenFile.FW_CFG_NAME + ")");
+        }
+
         String qemuPath = qemu.toString();
+        GuestTokenFile tokenFile = request.token().isEmpty() ? null
+                : GuestTokenFile.create(request.runDirectory(), spec.name(), request.token());
+        if (tokenFile != null) {
+            tokenFiles.add(tokenFile);
+        }
+        Path tokenPath = tokenFile == null ? null : tokenFile.path();
         QemuGuest guest = new QemuGuest(spec.name(), flavour, debugExit, request.output(),
                 accel -> QemuCommandLine.build(qemuPath, accel, options, spec.memoryMb(), spec.cpus(), spec.image(),
-                        append, plan, spec.blockDevices(), qmpSocket, debugExit),
+                        append, plan, spec.blockDevices(), qmpSocket, debugExit, tokenPath),
                 qmpSocket, initial, fallback, options.gdbWait(), options.kvmWatchdog(),
-                request.token(), timers());
+                request.token(), timers(), tokenFile);
         if (options.gdbPort() > 0) {
             String attach = "gdb -ex 'target remote 127.0.0.1:" + options.gdbPort() + "' " + spec.image();
             guest.detail("gdb", attach);
             request.output().note(LogLevel.INFO, "gdb stub on 127.0.0.1:" + options.gdbPort()
                     + (options.gdbWait() ? " (CPU waits for the debugger)" : "") + ": " + attach);
         }
-        guest.start();
+        try {
+            guest.start(); // deletes the token file itself when it throws
+        } catch (RuntimeException e) {
+            tokenFiles.remove(tokenFile);
+            throw e;
+        }
+        if (tokenFile != null) {
+            guest.exit().whenComplete((e, t) -> tokenFiles.remove(tokenFile));
+        }
         return guest;
+    }
+
+    /** Only a guest launched with {@code qemu.tokenOnCommandLine=true} has its token where {@code ps} shows it. */
+    @Override
+    public boolean tokenVisibleToOtherUsers(UnikernelSpec spec) {
+        return "true".equalsIgnoreCase(spec.options().getOrDefault("qemu.tokenOnCommandLine", "").trim());
+    }
+
+    /** Deletes the token files of guests still running: the monitor closes after its guests end, so normally none. */
+    @Override
+    public void close() {
+        for (GuestTokenFile f : tokenFiles) {
+            f.close();
+        }
+        tokenFiles.clear();
     }
 
     private ScheduledExecutorService timers() {

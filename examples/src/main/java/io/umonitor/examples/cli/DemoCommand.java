@@ -7,6 +7,7 @@ import io.umonitor.api.LogFilter;
 import io.umonitor.api.LogStats;
 import io.umonitor.api.RestartPolicy;
 import io.umonitor.api.UnikernelHandle;
+import io.umonitor.api.NetworkSpec;
 import io.umonitor.api.UnikernelSpec;
 import io.umonitor.core.Monitor;
 import java.io.IOException;
@@ -58,7 +59,7 @@ final class DemoCommand implements Callable<Integer> {
                         .restartPolicy(RestartPolicy.onFailure(2, Duration.ofMillis(500), Duration.ofSeconds(2))).build()));
                 vmGuest(monitor, build).ifPresent(vm -> handles.add(monitor.launch(
                         // No backend named: the multiboot header makes it QEMU's.
-                        UnikernelSpec.builder("vm-1", vm).argument("test.records=5").build())));
+                        UnikernelSpec.builder("vm-1", vm).argument("test.records=5").network(NetworkSpec.user("net0")).build())));
                 CompletableFuture.allOf(handles.stream().map(UnikernelHandle::termination).toArray(CompletableFuture[]::new))
                         .get(60, TimeUnit.SECONDS);
             }
@@ -101,20 +102,34 @@ final class DemoCommand implements Callable<Integer> {
         Path dir = build.resolve("multiboot");
         Files.createDirectories(dir);
         boolean changed = false;
-        for (String source : List.of("boot.S", "mbguest.c", "link.ld")) {
+        // With the C client built freestanding: over its virtio NIC the guest sends its records by UDP with the
+        // token its client reads from QEMU's fw_cfg (the token is on no command line).
+        List<String> objects = List.of("boot.S", "mbguest.c", "virtio_net.c", "freestanding.c", "umonitor_log.c",
+                "umonitor_net.c", "umonitor_fwcfg.c");
+        for (String source : List.of("boot.S", "mbguest.c", "link.ld", "virtio_net.c", "virtio_net.h", "freestanding.c",
+                "freestanding.h")) {
             changed |= extract("demo/multiboot/" + source, dir.resolve(source));
+        }
+        for (String source : List.of("umonitor_log.c", "umonitor_log.h", "umonitor_net.c", "umonitor_net.h",
+                "umonitor_fwcfg.c", "umonitor_fwcfg.h")) {
+            changed |= extract("demo/c/" + source, dir.resolve(source));
         }
         Path kernel = dir.resolve("mbguest.elf");
         if (!changed && Files.exists(kernel)) {
             return java.util.Optional.of(kernel);
         }
         List<String> cflags = List.of("-m32", "-ffreestanding", "-fno-pic", "-fno-pie", "-fno-stack-protector",
-                "-fno-asynchronous-unwind-tables", "-nostdlib", "-O2", "-c");
-        List<List<String>> steps = List.of(
-                concat(List.of(compiler), cflags, List.of(dir.resolve("boot.S").toString(), "-o", dir.resolve("boot.o").toString())),
-                concat(List.of(compiler), cflags, List.of(dir.resolve("mbguest.c").toString(), "-o", dir.resolve("mbguest.o").toString())),
-                List.of("ld", "-m", "elf_i386", "-nostdlib", "--no-warn-rwx-segments", "-T", dir.resolve("link.ld").toString(),
-                        "-o", kernel.toString(), dir.resolve("boot.o").toString(), dir.resolve("mbguest.o").toString()));
+                "-fno-asynchronous-unwind-tables", "-fno-tree-loop-distribute-patterns", "-nostdlib", "-O2",
+                "-DUMON_FREESTANDING", "-DUMON_FWCFG", "-DMBGUEST_UDP", "-I" + dir, "-c");
+        List<List<String>> steps = new ArrayList<>();
+        List<String> link = new ArrayList<>(List.of("ld", "-m", "elf_i386", "-nostdlib", "--no-warn-rwx-segments", "-T",
+                dir.resolve("link.ld").toString(), "-o", kernel.toString()));
+        for (String source : objects) {
+            String object = dir.resolve(source.substring(0, source.lastIndexOf('.')) + ".o").toString();
+            steps.add(concat(List.of(compiler), cflags, List.of(dir.resolve(source).toString(), "-o", object)));
+            link.add(object);
+        }
+        steps.add(link);
         for (List<String> step : steps) {
             Process p = new ProcessBuilder(step).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

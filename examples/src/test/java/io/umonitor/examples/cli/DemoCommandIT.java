@@ -33,7 +33,9 @@ class DemoCommandIT {
                     "where QEMU is installed the demo boots the multiboot guest and it ends normally:\n" + demo.output());
             String vmLog = Files.readString(home.resolve("logs").resolve("vm-1.log"));
             assertTrue(vmLog.contains("launched with backend 'qemu'"), "the backend was inferred from the image:\n" + vmLog);
-            assertTrue(vmLog.contains("record 4 from the multiboot guest"), "structured records over the serial console:\n" + vmLog);
+            assertTrue(vmLog.contains("record 4 from the multiboot guest"), "structured records over UDP:\n" + vmLog);
+            assertTrue(vmLog.contains("mbguest: token from fw_cfg, 32 characters"),
+                    "the guest's client read its token from fw_cfg, not from its command line:\n" + vmLog);
         }
 
         CliProcess.Result crashyLogs = CliProcess.run(home, 30, "logs", "crashy");

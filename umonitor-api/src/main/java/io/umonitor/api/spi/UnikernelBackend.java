@@ -69,6 +69,17 @@ public interface UnikernelBackend extends AutoCloseable {
     }
 
     /**
+     * {@link #tokenVisibleToOtherUsers()} for one launch, for a backend that hands the token privately unless
+     * the spec asks otherwise (the {@code qemu} backend's {@code qemu.tokenOnCommandLine} for guests with an
+     * older log client). By default the backend-wide answer.
+     *
+     * @since 0.3
+     */
+    default boolean tokenVisibleToOtherUsers(io.umonitor.api.UnikernelSpec spec) {
+        return tokenVisibleToOtherUsers();
+    }
+
+    /**
      * Releases what the backend holds across launches (caches, helper processes, files). Called once, when
      * the monitor closes, after every unikernel it launched has ended; no launch follows. Does nothing by
      * default.

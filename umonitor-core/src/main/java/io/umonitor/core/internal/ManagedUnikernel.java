@@ -323,7 +323,7 @@ public final class ManagedUnikernel implements UnikernelHandle {
             networks = List.copyOf(run.networks);
         }
         context.registerSender(name(), run.token, run);
-        if (backend.tokenVisibleToOtherUsers()) {
+        if (backend.tokenVisibleToOtherUsers(spec)) {
             context.hub().bindTokenToFirstSession(name());
         }
         Path runDirectory = context.runsDirectory().resolve(name() + "-" + run.attempt);

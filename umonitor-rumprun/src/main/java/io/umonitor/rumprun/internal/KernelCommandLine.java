@@ -18,13 +18,17 @@ import java.util.List;
  *   <li>rumprun: one JSON object with the keys rumprun knows ({@code cmdline}, {@code env} once per
  *       variable, {@code hostname}, one {@code net}, {@code blk} per block device); anything else
  *       makes rumprun's bootstrap fail. The collector travels as the environment variables the C log
- *       client reads: {@code UMONITOR_NAME}, {@code UMONITOR_TOKEN}, {@code UMONITOR_TCP}, {@code UMONITOR_UDP}.
- *   <li>multiboot: {@code umonitor.name=N umonitor.token=T umonitor.tcp=H:P umonitor.udp=H:P
+ *       client reads: {@code UMONITOR_NAME}, {@code UMONITOR_TCP}, {@code UMONITOR_UDP}.
+ *   <li>multiboot: {@code umonitor.name=N umonitor.tcp=H:P umonitor.udp=H:P
  *       umonitor.ip=A/P umonitor.gw=G}, then the arguments, then {@code qemu.append}.
  *   <li>unikraft: {@code netdev.ip=A/P:G}, the same {@code umonitor.*} words, {@code qemu.append}, then
  *       {@code --} and the arguments.
  * </ul>
  * Nothing is comma-doubled: {@code -append} is not a QEMU option list.
+ *
+ * <p>The token is not on this line (every local user reads {@code -append} in {@code ps}): the guest reads
+ * it through fw_cfg ({@link GuestTokenFile}). Only with {@code tokenOnCommandLine}, for guests whose
+ * client predates that, it is added as {@code UMONITOR_TOKEN} (rumprun) or {@code umonitor.token=T}.
  */
 public final class KernelCommandLine {
 
@@ -34,25 +38,27 @@ public final class KernelCommandLine {
     }
 
     public static String build(Flavour flavour, UnikernelSpec spec, NetworkPlan plan, String programName,
-            String extraAppend) {
+            String extraAppend, boolean tokenOnCommandLine) {
         return switch (flavour) {
-            case RUMPRUN -> rumprunJson(spec, plan, programName, extraAppend);
-            case MULTIBOOT -> join(umonitorWords(plan), spec.arguments(), extraAppend, null);
+            case RUMPRUN -> rumprunJson(spec, plan, programName, extraAppend, tokenOnCommandLine);
+            case MULTIBOOT -> join(umonitorWords(plan, tokenOnCommandLine), spec.arguments(), extraAppend, null);
             case UNIKRAFT -> {
                 List<String> words = new ArrayList<>();
                 plan.first().ifPresent(n -> words.add("netdev.ip=" + n.guestAddress() + "/" + n.prefixLength()
                         + ":" + n.gateway()));
-                words.addAll(umonitorWords(plan));
+                words.addAll(umonitorWords(plan, tokenOnCommandLine));
                 yield join(words, List.of(), extraAppend, spec.arguments());
             }
         };
     }
 
-    private static List<String> umonitorWords(NetworkPlan plan) {
+    private static List<String> umonitorWords(NetworkPlan plan, boolean tokenOnCommandLine) {
         GuestCollectors c = plan.collectors();
         List<String> words = new ArrayList<>();
         words.add("umonitor.name=" + c.name());
-        words.add("umonitor.token=" + c.token());
+        if (tokenOnCommandLine) {
+            words.add("umonitor.token=" + c.token());
+        }
         if (c.tcp() != null) {
             words.add("umonitor.tcp=" + c.tcp());
         }
@@ -83,7 +89,8 @@ public final class KernelCommandLine {
      * rumprun's configuration repeats the key {@code env}, once per variable, which a JSON tree cannot
      * hold: it is written with Jackson's streaming generator, which escapes every string as JSON needs.
      */
-    static String rumprunJson(UnikernelSpec spec, NetworkPlan plan, String programName, String extraAppend) {
+    static String rumprunJson(UnikernelSpec spec, NetworkPlan plan, String programName, String extraAppend,
+            boolean tokenOnCommandLine) {
         List<String> cmdline = new ArrayList<>();
         cmdline.add(programName);
         for (String a : spec.arguments()) {
@@ -95,7 +102,9 @@ public final class KernelCommandLine {
         GuestCollectors c = plan.collectors();
         List<String> env = new ArrayList<>();
         env.add(GuestParameters.assignment(GuestParameters.NAME, c.name()));
-        env.add(GuestParameters.assignment(GuestParameters.TOKEN, c.token()));
+        if (tokenOnCommandLine) {
+            env.add(GuestParameters.assignment(GuestParameters.TOKEN, c.token()));
+        }
         if (c.tcp() != null) {
             env.add(GuestParameters.assignment(GuestParameters.TCP, c.tcp()));
         }

@@ -33,10 +33,12 @@ public final class QemuCommandLine {
      * @param accel kvm or tcg (auto is resolved before this)
      * @param qmpSocket the QMP unix socket to create
      * @param debugExitPort the isa-debug-exit port, if the guest gets the device
+     * @param tokenFile the file holding the log token, handed to the guest as fw_cfg file
+     *     {@value GuestTokenFile#FW_CFG_NAME} (QEMU reads it at start-up), or null for none
      */
     public static List<String> build(String binary, Accel accel, QemuOptions options, int memoryMb, int cpus,
             Path kernel, String append, NetworkPlan plan, List<BlockDeviceSpec> blocks, Path qmpSocket,
-            OptionalInt debugExitPort) {
+            OptionalInt debugExitPort, Path tokenFile) {
         if (accel == Accel.AUTO) {
             throw new IllegalArgumentException("resolve auto acceleration before building the command line");
         }
@@ -58,6 +60,9 @@ public final class QemuCommandLine {
         options.initrdPath().ifPresent(p -> c.add("-initrd", p.toString()));
         if (!append.isEmpty()) {
             c.add("-append", append);
+        }
+        if (tokenFile != null) {
+            c.add("-fw_cfg", "name=" + GuestTokenFile.FW_CFG_NAME + ",file=" + opt(tokenFile.toString()));
         }
         for (GuestNic nic : plan.nics()) {
             if (nic.isUserMode()) {

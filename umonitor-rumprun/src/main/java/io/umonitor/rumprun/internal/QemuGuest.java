@@ -56,6 +56,8 @@ public final class QemuGuest implements LaunchedUnikernel {
     private final boolean waitForDebugger;
     private final Duration kvmWatchdog;
     private final String token;
+    /** Deleted once the guest has ended for good (not between a KVM attempt and its TCG retry); may be null. */
+    private final GuestTokenFile tokenFile;
     /** The monitor's scheduler: stops after {@code halted}, stop escalation, the KVM watchdog; tiny tasks. */
     private final ScheduledExecutorService timers;
     private final Map<String, String> details = new java.util.concurrent.ConcurrentHashMap<>();
@@ -159,8 +161,10 @@ public final class QemuGuest implements LaunchedUnikernel {
 
     public QemuGuest(String name, Flavour flavour, OptionalInt debugExitPort, GuestOutput output,
             Function<Accel, List<String>> commandFor, Path qmpSocket, Accel initialAccel, boolean mayFallBackToTcg,
-            boolean waitForDebugger, Duration kvmWatchdog, String token, ScheduledExecutorService timers) {
+            boolean waitForDebugger, Duration kvmWatchdog, String token, ScheduledExecutorService timers,
+            GuestTokenFile tokenFile) {
         this.name = name;
+        this.tokenFile = tokenFile;
         this.timers = timers;
         this.token = token;
         this.kvmWatchdog = kvmWatchdog;
@@ -181,6 +185,15 @@ public final class QemuGuest implements LaunchedUnikernel {
      * @throws LaunchException when QEMU fails before the guest runs, with its messages; nothing is left running
      */
     public void start() {
+        try {
+            startOrFail();
+        } catch (RuntimeException e) {
+            deleteTokenFile();
+            throw e;
+        }
+    }
+
+    private void startOrFail() {
         Accel accel = run.accel;
         while (true) {
             Run attempt = new Run(accel);
@@ -305,11 +318,19 @@ public final class QemuGuest implements LaunchedUnikernel {
                     ended.haltHandled.get(), stopRequested.get(), ended.shutdownReason, pe.exitValue(),
                     ended.qemuError(), mayFallBackToTcg ? null : ended.kvmFailure));
             removeQmpSocket();
+            deleteTokenFile();
             exit.complete(info);
         } catch (RuntimeException e) {
+            deleteTokenFile();
             LOG.warn("unikernel '{}': classifying the end of QEMU failed", name, e);
             exit.complete(ExitInfo.of(-1, 0, ExitClassification.LAUNCHER_ERROR,
                     "QEMU ended with " + pe.describe() + " and umonitor could not restart or classify it: " + e.getMessage()));
+        }
+    }
+
+    private void deleteTokenFile() {
+        if (tokenFile != null) {
+            tokenFile.close();
         }
     }
 

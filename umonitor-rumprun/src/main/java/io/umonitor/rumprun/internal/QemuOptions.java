@@ -28,6 +28,9 @@ import java.util.OptionalInt;
  * @param kvmWatchdog with auto acceleration, how long a guest may stay silent under KVM before KVM is
  *     deemed unable to run it and the guest is started again with TCG ({@code qemu.kvmWatchdog} in
  *     seconds, default 10, 0 to wait forever)
+ * @param tokenOnCommandLine also put the log token on the kernel command line, for guests whose log
+ *     client cannot read it from fw_cfg ({@code qemu.tokenOnCommandLine}, default false): every local
+ *     user then reads it in {@code ps}
  */
 public record QemuOptions(
         Accel accel,
@@ -39,11 +42,13 @@ public record QemuOptions(
         boolean gdbWait,
         String machine,
         String cpu,
-        java.time.Duration kvmWatchdog) {
+        java.time.Duration kvmWatchdog,
+        boolean tokenOnCommandLine) {
 
     public static final String PREFIX = "qemu.";
     public static final List<String> KEYS = List.of("qemu.accel", "qemu.flavour", "qemu.initrd", "qemu.append",
-            "qemu.debugExit", "qemu.gdb", "qemu.gdbWait", "qemu.machine", "qemu.cpu", "qemu.kvmWatchdog");
+            "qemu.debugExit", "qemu.gdb", "qemu.gdbWait", "qemu.machine", "qemu.cpu", "qemu.kvmWatchdog",
+            "qemu.tokenOnCommandLine");
 
     public Optional<Flavour> requestedFlavour() {
         return Optional.ofNullable(flavour);
@@ -148,6 +153,16 @@ public record QemuOptions(
                 problems.add("qemu.kvmWatchdog='" + watchdogValue + "' is not a number of seconds: use 0 or more");
             }
         }
+        boolean tokenOnCommandLine = false;
+        String tokenValue = options.get("qemu.tokenOnCommandLine");
+        if (tokenValue != null) {
+            if (tokenValue.trim().equalsIgnoreCase("true") || tokenValue.trim().equalsIgnoreCase("false")) {
+                tokenOnCommandLine = Boolean.parseBoolean(tokenValue.trim());
+            } else {
+                problems.add("qemu.tokenOnCommandLine='" + tokenValue + "' is not a boolean: use true (only for guests "
+                        + "whose log client cannot read the token from fw_cfg; other users then see it in ps) or false");
+            }
+        }
         String machine = options.getOrDefault("qemu.machine", "pc").trim();
         if (!machine.matches("[A-Za-z0-9._-]+")) {
             problems.add("qemu.machine='" + machine + "' is invalid: use a machine type such as pc or q35");
@@ -165,6 +180,6 @@ public record QemuOptions(
                     + String.join("; ", problems));
         }
         return new QemuOptions(accel, flavour, initrd, options.getOrDefault("qemu.append", "").trim(), debugExit,
-                gdbPort, gdbWait, machine, cpu, kvmWatchdog);
+                gdbPort, gdbWait, machine, cpu, kvmWatchdog, tokenOnCommandLine);
     }
 }

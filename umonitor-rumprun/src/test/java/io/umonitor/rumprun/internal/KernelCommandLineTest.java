@@ -26,13 +26,12 @@ class KernelCommandLineTest {
             .build();
 
     @Test
-    void rumprunJsonCarriesExactlyTheKeysRumprunKnowsWithTheCollectorInItsEnvironment() throws Exception {
+    void rumprunJsonCarriesExactlyTheKeysRumprunKnowsWithTheCollectorButNotTheTokenInItsEnvironment() throws Exception {
         NetworkPlan plan = NetworkPlan.of(TestRequests.request(USER_NET, List.of(), TestRequests.loopbackCollectors()));
-        String json = KernelCommandLine.build(Flavour.RUMPRUN, USER_NET, plan, "httpd", "");
+        String json = KernelCommandLine.build(Flavour.RUMPRUN, USER_NET, plan, "httpd", "", false);
 
         assertEquals("{\"cmdline\":\"httpd -p 8080 \\\"two words\\\"\","
                 + "\"env\":\"UMONITOR_NAME=web-1\","
-                + "\"env\":\"UMONITOR_TOKEN=" + TestRequests.TOKEN + "\","
                 + "\"env\":\"UMONITOR_TCP=10.0.2.2:40001\","
                 + "\"env\":\"UMONITOR_UDP=10.0.2.2:40002\","
                 + "\"env\":\"MODE=a,b\","
@@ -56,7 +55,7 @@ class KernelCommandLineTest {
                 new CollectorEndpoint(CollectorEndpoint.Transport.TCP, new InetSocketAddress(host, 5001), "service0"));
         NetworkPlan plan = NetworkPlan.of(TestRequests.request(spec,
                 List.of(TestRequests.tap("service0", "umtap7", null)), collectors));
-        String json = KernelCommandLine.build(Flavour.RUMPRUN, spec, plan, "svc", "");
+        String json = KernelCommandLine.build(Flavour.RUMPRUN, spec, plan, "svc", "", false);
 
         assertEquals(1, json.split("\"net\":").length - 1, "one net block: " + json);
         assertTrue(json.contains("\"addr\":\"10.77.0.2\",\"mask\":\"30\",\"gw\":\"10.77.0.1\""), json);
@@ -66,16 +65,31 @@ class KernelCommandLineTest {
     @Test
     void multibootGetsUmonitorWordsThenArgumentsThenExtraAppend() {
         NetworkPlan plan = NetworkPlan.of(TestRequests.request(USER_NET, List.of(), TestRequests.loopbackCollectors()));
-        String line = KernelCommandLine.build(Flavour.MULTIBOOT, USER_NET, plan, "httpd", "test.end=halt");
-        assertEquals("umonitor.name=web-1 umonitor.token=" + TestRequests.TOKEN
+        String line = KernelCommandLine.build(Flavour.MULTIBOOT, USER_NET, plan, "httpd", "test.end=halt", false);
+        assertEquals("umonitor.name=web-1"
                 + " umonitor.tcp=10.0.2.2:40001 umonitor.udp=10.0.2.2:40002 umonitor.ip=10.0.2.15/24"
                 + " umonitor.gw=10.0.2.2 -p 8080 two words test.end=halt", line);
     }
 
     @Test
+    void theTokenIsOnTheCommandLineOnlyWhenTheLegacySettingAsksForIt() {
+        NetworkPlan plan = NetworkPlan.of(TestRequests.request(USER_NET, List.of(), TestRequests.loopbackCollectors()));
+        for (Flavour flavour : Flavour.values()) {
+            assertFalse(KernelCommandLine.build(flavour, USER_NET, plan, "httpd", "", false).contains(TestRequests.TOKEN),
+                    flavour + ": the token goes through fw_cfg, not -append");
+        }
+        assertTrue(KernelCommandLine.build(Flavour.RUMPRUN, USER_NET, plan, "httpd", "", true)
+                .contains("\"env\":\"UMONITOR_TOKEN=" + TestRequests.TOKEN + "\""));
+        assertTrue(KernelCommandLine.build(Flavour.MULTIBOOT, USER_NET, plan, "httpd", "", true)
+                .startsWith("umonitor.name=web-1 umonitor.token=" + TestRequests.TOKEN + " umonitor.tcp="));
+        assertTrue(KernelCommandLine.build(Flavour.UNIKRAFT, USER_NET, plan, "httpd", "", true)
+                .contains(" umonitor.token=" + TestRequests.TOKEN + " "));
+    }
+
+    @Test
     void unikraftGetsNetdevIpAndArgumentsAfterDashes() {
         NetworkPlan plan = NetworkPlan.of(TestRequests.request(USER_NET, List.of(), TestRequests.loopbackCollectors()));
-        String line = KernelCommandLine.build(Flavour.UNIKRAFT, USER_NET, plan, "httpd", "");
+        String line = KernelCommandLine.build(Flavour.UNIKRAFT, USER_NET, plan, "httpd", "", false);
         assertTrue(line.startsWith("netdev.ip=10.0.2.15/24:10.0.2.2 umonitor.name=web-1 "), line);
         assertTrue(line.endsWith(" -- -p 8080 two words"), line);
     }
@@ -86,7 +100,7 @@ class KernelCommandLineTest {
         // What the monitor offers for a namespaced tap: loopback collectors only.
         NetworkPlan plan = NetworkPlan.of(TestRequests.request(spec,
                 List.of(TestRequests.tap("service0", "umtap4", "umt-ns3")), TestRequests.loopbackCollectors()));
-        assertFalse(KernelCommandLine.build(Flavour.MULTIBOOT, spec, plan, "ns", "").contains("umonitor.tcp="));
+        assertFalse(KernelCommandLine.build(Flavour.MULTIBOOT, spec, plan, "ns", "", false).contains("umonitor.tcp="));
         String why = plan.missingCollectorReason().orElseThrow();
         assertTrue(why.contains("namespace 'umt-ns3'") && why.contains("falls back to its console"), why);
         NetworkPlan none = NetworkPlan.of(TestRequests.request(UnikernelSpec.builder("plain", Path.of("/k/p")).build(),
@@ -98,7 +112,7 @@ class KernelCommandLineTest {
     void withoutNetworkTheGuestGetsNoCollectorAddress() {
         UnikernelSpec spec = UnikernelSpec.builder("quiet", Path.of("/img/q")).build();
         NetworkPlan plan = NetworkPlan.of(TestRequests.request(spec, List.of(), TestRequests.loopbackCollectors()));
-        String json = KernelCommandLine.build(Flavour.RUMPRUN, spec, plan, "q", "");
+        String json = KernelCommandLine.build(Flavour.RUMPRUN, spec, plan, "q", "", false);
         assertFalse(json.contains("UMONITOR_TCP") || json.contains("\"net\""), json);
         assertTrue(json.contains("UMONITOR_NAME=quiet"), json);
     }

@@ -20,7 +20,8 @@ class QemuCommandLineTest {
     private static List<String> build(UnikernelSpec spec, NetworkPlan plan, Accel accel, OptionalInt debugExit) {
         QemuOptions options = QemuOptions.from(spec, Accel.AUTO);
         return QemuCommandLine.build("/usr/bin/qemu-system-x86_64", accel, options, spec.memoryMb(), spec.cpus(),
-                spec.image(), "json here", plan, spec.blockDevices(), Path.of("/run/u/qmp.sock"), debugExit);
+                spec.image(), "json here", plan, spec.blockDevices(), Path.of("/run/u/qmp.sock"), debugExit,
+                Path.of("/run/u,1/token-9/token"));
     }
 
     /** The value after {@code flag}, asserting it occurs once. */
@@ -46,6 +47,8 @@ class QemuCommandLineTest {
         assertEquals("2", after(args, "-smp"));
         assertEquals("/img/web.bin", after(args, "-kernel"));
         assertEquals("json here", after(args, "-append"));
+        assertEquals("name=opt/io.umonitor/token,file=/run/u,,1/token-9/token", after(args, "-fw_cfg"),
+                "the token travels in a file QEMU reads, its path comma-doubled as in every QEMU option list");
         assertEquals("unix:/run/u/qmp.sock,server=on,wait=off", after(args, "-qmp"));
         assertEquals("user,id=net0,net=10.0.2.0/24", after(args, "-netdev"));
         assertEquals("virtio-net-pci,netdev=net0,mac=52:54:00:01:02:03", after(args, "-device"));
