@@ -236,11 +236,14 @@ public final class Monitor implements AutoCloseable {
      * first.
      *
      * @throws ConfigurationException when this monitor never launched a unikernel of that name and no
-     *     sender of that name has a log (a misspelt name would otherwise look like a silent guest)
+     *     sender of that name has a log (a misspelt name would otherwise look like a silent guest), unless
+     *     the monitor accepts attached senders (then the name may attach later; the list is empty till then)
      */
     public List<LogRecord> logs(String name, LogFilter filter) {
-        requireKnownName("logs", Objects.requireNonNull(name, "name"));
-        return hub.history(name, Objects.requireNonNull(filter, "filter"));
+        if (!acceptsAttachedSenders) {
+            requireKnownName("logs", Objects.requireNonNull(name, "name"));
+        }
+        return hub.history(Objects.requireNonNull(name, "name"), Objects.requireNonNull(filter, "filter"));
     }
 
     /**
