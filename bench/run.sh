@@ -5,7 +5,10 @@
 # EXTRAS (1: also latency, 1,000 senders, launch overhead, C client cost), LAB (/tmp/umonitor-bench),
 # JAVA_OPTS (collector JVM options), GEN_TIMEOUT (s, 120), SYSLOG_CASES ("tcp:16:0 udp:16:100000": umonitor's
 # syslog receiver on rsyslog's own RFC 5424 workload; "" skips those rows), FORWARD_K (16: umonitor
-# collecting K TCP senders and forwarding every record to rsyslog over TCP; "" skips it).
+# collecting K TCP senders and forwarding every record to rsyslog over TCP; "" skips it), OTLP_K (16: the same
+# with every record exported over OTLP/HTTP to a local counting receiver; "" skips it), BASE_JAR (a
+# bench jar of an earlier build: its collector runs every binary-protocol case and the latency row too, in
+# turn with the others, and the table gets a "before" line under each; for before/after of a change).
 set -u -o pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -18,10 +21,12 @@ UDP_K=${UDP_K:-16}
 UDP_RATES=${UDP_RATES:-"100000 200000"}
 SYSLOG_CASES=${SYSLOG_CASES-"tcp:16:0 udp:16:100000"}
 FORWARD_K=${FORWARD_K-16}   # syslog forwarding row: umonitor collects K TCP senders and forwards to rsyslog ("" skips)
+OTLP_K=${OTLP_K-16}         # OTLP row: umonitor collects K TCP senders and exports every record over OTLP/HTTP ("" skips)
 WARMUP=${WARMUP:-300000}
 EXTRAS=${EXTRAS:-1}
 GEN_TIMEOUT=${GEN_TIMEOUT:-120}
-JAVA_OPTS=${JAVA_OPTS:-"-Xms256m -Xmx1g -XX:+UseParallelGC -XX:MaxTenuringThreshold=2"}
+BASE_JAR=${BASE_JAR:-}
+JAVA_OPTS=${JAVA_OPTS:-"-Xms256m -Xmx1g -XX:+UseParallelGC -XX:MaxTenuringThreshold=2 -Dbench.memoryBudget=33554432"}
 CLK_TCK=$(getconf CLK_TCK)
 RES=$LAB/results/$(date +%Y%m%dT%H%M%S)
 RAW=$RES/raw.txt
@@ -80,6 +85,10 @@ start_daemon() {   # $1 umonitor|rsyslog; sets DPID, TCP, UDP
         java $JAVA_OPTS -cp "$JAR" io.umonitor.bench.BenchCollector "$OUT" "$TCP" "$UDP" src \
             >"$RES/umonitor.stdout" 2>>"$RES/umonitor.stderr" &
         DPID=$! ;;
+    umonbase)   # an earlier build of the same collector (BASE_JAR), for before/after
+        java $JAVA_OPTS -cp "$BASE_JAR" io.umonitor.bench.BenchCollector "$OUT" "$TCP" "$UDP" src \
+            >"$RES/umonitor.stdout" 2>>"$RES/umonitor.stderr" &
+        DPID=$! ;;
     umonsyslog)   # the same collector, receiving syslog instead of umonitor's protocol
         java $JAVA_OPTS -cp "$JAR" io.umonitor.bench.BenchCollector "$OUT" "$TCP" "$UDP" src syslog \
             >"$RES/umonitor.stdout" 2>>"$RES/umonitor.stderr" &
@@ -100,22 +109,32 @@ start_daemon() {   # $1 umonitor|rsyslog; sets DPID, TCP, UDP
     log "$d did not listen within 10 s"; stop_pid "$DPID"; return 1
 }
 
-fmt_of() { [ "$1" = umonitor ] && echo umon || echo syslog; }   # umonsyslog and rsyslog: RFC 5424
+fmt_of() { case $1 in umonitor|umonbase) echo umon ;; *) echo syslog ;; esac; }   # umonsyslog and rsyslog: RFC 5424
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 sys_busy() { awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat; }
 kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
 
-warm() {   # the same warm-up for both daemons: long-running collectors are measured warm
+warm() {   # daemon [tcp|udp RATE K]: the same warm-up for both daemons: long-running collectors are measured warm
     [ "$WARMUP" -gt 0 ] || return 0
-    timeout -k 5 "$GEN_TIMEOUT" "$LAB/bin/loadgen" -f "$(fmt_of "$1")" -m tcp -p "$TCP" -k 4 -n "$WARMUP" \
+    # A TCP case warms up with its own number of connections (4 otherwise): warmed on another shape, the JVM
+    # throws away and recompiles its hot code during the timed run (seen as deoptimizations with
+    # -XX:+PrintCompilation), a cost a long-running collector pays once.
+    local wk=4; [ "${2:-}" = tcp ] && [ "${4:-0}" -gt 4 ] && wk=$4
+    timeout -k 5 "$GEN_TIMEOUT" "$LAB/bin/loadgen" -f "$(fmt_of "$1")" -m tcp -p "$TCP" -k "$wk" -n "$WARMUP" \
         -S warm -w "$OUT" -q 5 -s 0.2 >/dev/null 2>>"$RES/gen.stderr" || log "warm-up of $1 failed"
+    # A UDP case also warms the UDP path (a third of the warm-up, at the case's rate): otherwise the JVM
+    # compiles its receive path during the timed run, which neither a long-running collector nor rsyslog pays.
+    [ "${2:-}" = udp ] || return 0
+    timeout -k 5 "$GEN_TIMEOUT" "$LAB/bin/loadgen" -f "$(fmt_of "$1")" -m udp -p "$UDP" -k "$UDP_K" -n $((WARMUP / 3)) \
+        -r "$3" -S wudp -w "$OUT" -q 2 -s 0.2 >/dev/null 2>>"$RES/gen.stderr" || log "UDP warm-up of $1 failed"
 }
 
 run_one() {   # daemon mode k rep [rate]
     local d=$1 mode=$2 k=$3 rep=$4 rate=${5:-0} q line c0 c1 s0 s1 w0 w1 hwm stats=""
-    start_daemon "$d" || return 1
+    # Once more on other ports: a port found free can be taken by another tenant before the daemon binds it.
+    start_daemon "$d" || start_daemon "$d" || return 1
     local pid=$DPID
-    warm "$d"
+    warm "$d" "$mode" "$rate" "$k"
     if [ "$mode" = udp ]; then q=3; else q=15; fi
     c0=$(cpu_ticks "$pid"); s0=$(sys_busy); w0=$(date +%s.%N)
     line=$(timeout -k 5 "$GEN_TIMEOUT" "$LAB/bin/loadgen" -f "$(fmt_of "$d")" -m "$mode" -p "$([ "$mode" = udp ] && echo "$UDP" || echo "$TCP")" \
@@ -158,7 +177,7 @@ for r in $UDP_RATES; do CASES="$CASES udp:$UDP_K:$r"; done
 for rep in $(seq "$REPS"); do
     for c in $CASES; do
         IFS=: read -r mode k r <<<"$c"
-        for d in umonitor rsyslog; do log "$d $mode k=$k rate=$r rep=$rep"; run_one "$d" "$mode" "$k" "$rep" "$r"; done
+        for d in umonitor ${BASE_JAR:+umonbase} rsyslog; do log "$d $mode k=$k rate=$r rep=$rep"; run_one "$d" "$mode" "$k" "$rep" "$r"; done
     done
 done
 for rep in $(seq "$REPS"); do   # syslog ingest: rsyslog's rows for the same case are its syslog figures
@@ -195,10 +214,39 @@ if [ -n "$FORWARD_K" ]; then
     for rep in $(seq "$REPS"); do log "umonitor forwarding to rsyslog, tcp k=$FORWARD_K rep=$rep"; forward_one "$rep"; done
 fi
 
+# ---------------------------------------------------------------- OTLP export
+otlp_one() {   # rep: umonitor collects OTLP_K binary TCP senders and exports all over OTLP/HTTP to a counting receiver
+    local rep=$1 rcp op c0 c1 line hwm i
+    op=$(free_port); rm -rf "$OUT"; mkdir -p "$OUT"
+    # the receiver writes one line per record it decoded into $OUT/<service>.log, which the watcher counts
+    java -Xmx512m -XX:+UseParallelGC -cp "$JAR" io.umonitor.bench.OtlpCountingReceiver "$op" "$OUT" \
+        >"$RES/otlp-receiver.stdout" 2>>"$RES/otlp-receiver.stderr" &
+    rcp=$!; STARTED+=("$rcp")
+    for i in $(seq 200); do ss -Hltn "sport = :$op" | grep -q . && break; sleep 0.05; done
+    TCP=$(free_port); UDP=$(free_port); while [ "$UDP" = "$TCP" ] || [ "$TCP" = "$op" ]; do TCP=$(free_port); done
+    rm -rf "$LAB/otlpfiles"; mkdir -p "$LAB/otlpfiles"
+    java $JAVA_OPTS -cp "$JAR" io.umonitor.bench.BenchCollector "$LAB/otlpfiles" "$TCP" "$UDP" src otlp \
+        "http://127.0.0.1:$op" >"$RES/umonitor.stdout" 2>>"$RES/umonitor.stderr" &
+    DPID=$!; STARTED+=("$DPID")
+    for i in $(seq 200); do ss -Hltn "sport = :$TCP" | grep -q . && break; sleep 0.05; done
+    warm umonitor   # through umonitor and OTLP into the receiver's files (warm*.log)
+    c0=$(cpu_ticks "$DPID")
+    line=$(timeout -k 5 "$GEN_TIMEOUT" "$LAB/bin/loadgen" -f umon -m tcp -p "$TCP" -k "$OTLP_K" -n "$N" -w "$OUT" \
+        -q 15 -T $((GEN_TIMEOUT - 10)) 2>>"$RES/gen.stderr") || log "loadgen failed (otlp rep=$rep)"
+    c1=$(cpu_ticks "$DPID"); hwm=$(awk '/VmHWM/{print $2}' "/proc/$DPID/status" 2>/dev/null)
+    stop_pid "$DPID"; stop_pid "$rcp"
+    echo "daemon=umonotlp case=tcp k=$OTLP_K rate=0 rep=$rep $line daemon_cpu_s=$(awk -v a="$c0" -v b="$c1" \
+        -v t="$CLK_TCK" 'BEGIN{printf "%.2f",(b-a)/t}') daemon_hwm_kb=${hwm:-0} $(grep '^umon_senders=' "$RES/umonitor.stdout" | tail -1)" \
+        | tee -a "$RAW" >&2
+}
+if [ -n "$OTLP_K" ]; then
+    for rep in $(seq "$REPS"); do log "umonitor exporting over OTLP/HTTP, tcp k=$OTLP_K rep=$rep"; otlp_one "$rep"; done
+fi
+
 # ---------------------------------------------------------------- extras
 if [ "$EXTRAS" = 1 ]; then
     for rep in $(seq "$REPS"); do
-        for d in umonitor rsyslog; do   # latency at 100k records/s, TCP, one connection
+        for d in umonitor ${BASE_JAR:+umonbase} rsyslog; do   # latency at 100k records/s, TCP, one connection
             start_daemon "$d" || continue
             warm "$d"
             l=$(timeout -k 5 "$GEN_TIMEOUT" "$LAB/bin/loadgen" -f "$(fmt_of "$d")" -m lat -p "$TCP" -k 1 -n 300000 \
@@ -206,16 +254,17 @@ if [ "$EXTRAS" = 1 ]; then
             stop_pid "$DPID"
             echo "latency daemon=$d rep=$rep $l" | tee -a "$RAW" >&2
         done
-        start_daemon umonitor && {   # 1,000 senders connected at once
-            warm umonitor
+        for d in umonitor ${BASE_JAR:+umonbase}; do
+            start_daemon "$d" || continue   # 1,000 senders connected at once
+            warm "$d"
             c0=$(cpu_ticks "$DPID")
             l=$(timeout -k 5 "$GEN_TIMEOUT" "$LAB/bin/loadgen" -f umon -m tcp -p "$TCP" -k 1000 -n "$N" -w "$OUT" -q 15 \
                 2>>"$RES/gen.stderr")
             c1=$(cpu_ticks "$DPID"); hwm=$(awk '/VmHWM/{print $2}' "/proc/$DPID/status")
             stop_pid "$DPID"
-            echo "senders1000 rep=$rep $l daemon_cpu_s=$(awk -v a="$c0" -v b="$c1" -v t="$CLK_TCK" 'BEGIN{printf "%.2f",(b-a)/t}') daemon_hwm_kb=$hwm $(grep '^umon_senders=' "$RES/umonitor.stdout" | tail -1)" \
+            echo "senders1000 daemon=$d rep=$rep $l daemon_cpu_s=$(awk -v a="$c0" -v b="$c1" -v t="$CLK_TCK" 'BEGIN{printf "%.2f",(b-a)/t}') daemon_hwm_kb=$hwm $(grep '^umon_senders=' "$RES/umonitor.stdout" | tail -1)" \
                 | tee -a "$RAW" >&2
-        }
+        done
     done
     log "launch overhead (process backend vs ProcessBuilder, /bin/true)"
     java $JAVA_OPTS -cp "$JAR" io.umonitor.bench.LaunchOverhead 40 | tee -a "$RAW" >&2
@@ -240,6 +289,13 @@ for c in $CASES; do
         "$(ratio "$ur" "$rr")" "$(col umonitor "$mode" "$k" "$r" e2e_MBps)" "$(col rsyslog "$mode" "$k" "$r" e2e_MBps)" \
         "$uc" "$rc" "$(ratio "$uc" "$rc")" "$(col umonitor "$mode" "$k" "$r" rssmb)" "$(col rsyslog "$mode" "$k" "$r" rssmb)" \
         "$(col umonitor "$mode" "$k" "$r" loss)" "$(col rsyslog "$mode" "$k" "$r" loss)" "$acc"
+    if [ -n "$BASE_JAR" ]; then   # the earlier build, same case, same rsyslog runs
+        br=$(col umonbase "$mode" "$k" "$r" e2e_rate); bc=$(col umonbase "$mode" "$k" "$r" usrec)
+        printf "%-14s | %10.0f %10s %5s | %6.1f %6s | %7.3f %7s %5s | %5sM %6s | %8s %8s | %s\n" "  before" "$br" "" \
+            "$(ratio "$br" "$rr")" "$(col umonbase "$mode" "$k" "$r" e2e_MBps)" "" "$bc" "" "$(ratio "$bc" "$rc")" \
+            "$(col umonbase "$mode" "$k" "$r" rssmb)" "" "$(col umonbase "$mode" "$k" "$r" loss)" "" \
+            "$(col umonbase "$mode" "$k" "$r" accounted)/$(col umonbase "$mode" "$k" "$r" missing)"
+    fi
 done
 for c in $SYSLOG_CASES; do   # the same RFC 5424 load into umonitor's syslog receiver and into rsyslog
     IFS=: read -r mode k r <<<"$c"
@@ -260,23 +316,32 @@ if [ -n "$FORWARD_K" ]; then   # umonitor's file sink plus the syslog forwarding
     echo "(fwd: umonitor collecting binary-protocol TCP senders with its file sink and forwarding every record to rsyslog;"
     echo " rec/s until the last record is in rsyslog's files; us/rec: umonitor's CPU only; compare with its 'tcp K=$FORWARD_K' row)"
 fi
+if [ -n "$OTLP_K" ]; then   # umonitor's file sink plus OtlpLogSink, into a local OTLP/HTTP receiver
+    printf "%-14s | %10.0f %10s %5s | %6.1f %6s | %7.3f %7s %5s | %5sM %6s | %8s %8s | %s\n" "otlp tcp K=$OTLP_K" \
+        "$(col umonotlp tcp "$OTLP_K" 0 e2e_rate)" "-" "-" "$(col umonotlp tcp "$OTLP_K" 0 e2e_MBps)" "-" \
+        "$(col umonotlp tcp "$OTLP_K" 0 usrec)" "-" "-" "$(col umonotlp tcp "$OTLP_K" 0 rssmb)" "-" \
+        "$(col umonotlp tcp "$OTLP_K" 0 loss)" "-" "$(col umonotlp tcp "$OTLP_K" 0 accounted)/$(col umonotlp tcp "$OTLP_K" 0 missing)"
+    echo "(otlp: the same, exporting every record over OTLP/HTTP (OtlpLogSink, default batches) to a local receiver that"
+    echo " decodes each request; rec/s until the last record reached the receiver; us/rec: umonitor's CPU only)"
+fi
 echo "other tenants' CPU during the runs (not ours, out of $(nproc) cores): median $(grep -o 'foreign_cores=[^ ]*' "$RAW" | cut -d= -f2 | median), load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "(rec/s: first send until the last record is in the files; us/rec: collector process CPU / records written;"
 echo " RSS: peak (VmHWM); umon lost accounted = lost (sequence gaps, GOODBYE) + dropped, from the monitor's counters)"
 if [ "$EXTRAS" = 1 ]; then
-    for d in umonitor rsyslog; do
+    for d in umonitor ${BASE_JAR:+umonbase} rsyslog; do
         sel=$(grep "^latency daemon=$d " "$RAW")
         [ -z "$sel" ] && continue
         m() { while read -r l; do kv "$1" "$l"; done <<<"$sel" | median; }
         printf "latency %-8s TCP 1 conn @100k rec/s (300k records): p50 %s us, p99 %s us, p99.9 %s us, max %s us (seen %s)\n" \
             "$d" "$(m lat_p50_us)" "$(m lat_p99_us)" "$(m lat_p999_us)" "$(m lat_max_us)" "$(m lat_n)"
     done
-    sel=$(grep "^senders1000 " "$RAW")
-    if [ -n "$sel" ]; then
+    for d in umonitor ${BASE_JAR:+umonbase}; do
+        sel=$(grep "^senders1000 daemon=$d " "$RAW")
+        [ -z "$sel" ] && continue
         m() { while read -r l; do kv "$1" "$l"; done <<<"$sel" | median; }
-        printf "1,000 senders at once (umonitor, N=%s): %s rec/s, complete %s, CPU %s s, peak RSS %s MB, peak heap %s MB\n" "$N" \
+        printf "1,000 senders at once (%s, N=%s): %s rec/s, complete %s, CPU %s s, peak RSS %s MB, peak heap %s MB\n" "$d" "$N" \
             "$(m e2e_rate)" "$(m complete)" "$(m daemon_cpu_s)" "$(awk -v h="$(m daemon_hwm_kb)" 'BEGIN{printf "%.0f", h/1024}')" "$(m heap_peak_mb)"
-    fi
+    done
     grep '^launch ' "$RAW" | tail -1
     grep '^clientcost ' "$RAW" | tail -1
 fi

@@ -15,10 +15,11 @@ import java.util.concurrent.CountDownLatch;
  * The umonitor collector under test in bench/run.sh: a Monitor in attach mode (any sender, no token)
  * on loopback, with only the file sink (one text file per sender, no rotation, no fsync).
  *
- * <p>Usage: {@code BenchCollector DIR TCP_PORT UDP_PORT [SOURCE_PREFIX [syslog | forward HOST:PORT]]}; with
+ * <p>Usage: {@code BenchCollector DIR TCP_PORT UDP_PORT [SOURCE_PREFIX [syslog | forward HOST:PORT | otlp URL]]}; with
  * {@code syslog} the ports are the syslog receiver's (RFC 5424, attributed by APP-NAME) instead of the binary
  * collectors'; with {@code forward} every record also goes to the syslog server at HOST:PORT through the
- * syslog forwarding sink (RFC 5424, TCP, octet counting). Prints {@code ready} once
+ * syslog forwarding sink (RFC 5424, TCP, octet counting); with {@code otlp} every record also goes to the
+ * OTLP/HTTP endpoint at URL through {@code OtlpLogSink} (its default batches). Prints {@code ready} once
  * listening. On SIGTERM it closes the monitor (which drains the collectors and flushes the sink) and
  * prints one line of counters summed over the senders whose name starts with SOURCE_PREFIX: records
  * received, lost (sequence gaps and GOODBYE counts), dropped, rejected, and the peak Java heap.
@@ -42,6 +43,11 @@ public final class BenchCollector {
         if (history != null) {
             builder.historySize(Integer.parseInt(history));
         }
+        // -Dbench.memoryBudget=BYTES: the hub's memory budget (log.memoryBudgetBytes; default a quarter of the heap).
+        String budget = System.getProperty("bench.memoryBudget");
+        if (budget != null) {
+            builder.property("log.memoryBudgetBytes", budget);
+        }
         builder.discoverProviders(false)
                 .sink(new FileSink())
                 .property("file.directory", dir.toString())
@@ -51,6 +57,11 @@ public final class BenchCollector {
             builder.sink(new io.umonitor.syslog.SyslogForwardingSink())
                     .property("syslog.forward.address", args[5])
                     .property("syslog.forward.hostname", "bench");
+        }
+        if (args.length > 5 && args[4].equals("otlp")) {
+            builder.sink(new io.umonitor.otlp.OtlpLogSink())
+                    .property("otlp.endpoint", args[5])
+                    .property("otlp.hostName", "bench");
         }
         if (args.length > 4 && args[4].equals("syslog")) {
             builder.tcpCollector(null).udpCollector(null)

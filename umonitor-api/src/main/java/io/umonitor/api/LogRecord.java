@@ -23,6 +23,8 @@ import java.util.Optional;
  * @param logger logger or component name inside the guest; empty when none
  * @param message the message text
  * @param attributes typed attributes in the order the guest sent them
+ * @param launch the run the record came from (launch id, restart, backend, image digest), shared by every
+ *     record of that run; {@link LaunchIdentity#NONE} when it came from none (since 0.2)
  * @since 0.1
  */
 public record LogRecord(
@@ -36,7 +38,8 @@ public record LogRecord(
         LogLevel level,
         String logger,
         String message,
-        List<Attribute> attributes) {
+        List<Attribute> attributes,
+        LaunchIdentity launch) {
 
     public LogRecord {
         Objects.requireNonNull(unikernel, "unikernel");
@@ -47,9 +50,18 @@ public record LogRecord(
         Objects.requireNonNull(logger, "logger");
         Objects.requireNonNull(message, "message");
         attributes = List.copyOf(attributes);
+        Objects.requireNonNull(launch, "launch");
         if (!hasSequence) {
             sequence = -1;
         }
+    }
+
+    /** A record that belongs to no run ({@link LaunchIdentity#NONE}): the form before launch ids existed. */
+    public LogRecord(String unikernel, LogOrigin origin, boolean hasSequence, long sequence, GuestClock guestClock,
+            long guestNanos, Instant receivedAt, LogLevel level, String logger, String message,
+            List<Attribute> attributes) {
+        this(unikernel, origin, hasSequence, sequence, guestClock, guestNanos, receivedAt, level, logger, message,
+                attributes, LaunchIdentity.NONE);
     }
 
     /**
@@ -60,7 +72,16 @@ public record LogRecord(
     public LogRecord(String unikernel, LogOrigin origin, long sequence, GuestClock guestClock, long guestNanos,
             Instant receivedAt, LogLevel level, String logger, String message, List<Attribute> attributes) {
         this(unikernel, origin, sequence != -1, sequence, guestClock, guestNanos, receivedAt, level, logger, message,
-                attributes);
+                attributes, LaunchIdentity.NONE);
+    }
+
+    /** This record as coming from run {@code launch}; this very record when it already says so. */
+    public LogRecord withLaunch(LaunchIdentity launch) {
+        if (launch == this.launch) {
+            return this;
+        }
+        return new LogRecord(unikernel, origin, hasSequence, sequence, guestClock, guestNanos, receivedAt, level, logger,
+                message, attributes, launch);
     }
 
     /** The sequence number as unsigned decimal text, when the record has one. */

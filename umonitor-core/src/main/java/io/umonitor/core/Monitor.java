@@ -28,6 +28,7 @@ import io.umonitor.core.internal.assembly.MonitorDirectories;
 import io.umonitor.core.gateway.GatewayOptions;
 import io.umonitor.core.gateway.InvocationGateway;
 import io.umonitor.core.gateway.Invocations;
+import io.umonitor.core.internal.collect.CollectorExtensions;
 import io.umonitor.core.internal.gateway.DefaultInvocationGateway;
 import io.umonitor.core.internal.log.LogHub;
 import io.umonitor.core.internal.stats.HostProcStats;
@@ -100,6 +101,7 @@ public final class Monitor implements AutoCloseable {
     private final AtomicBoolean closeStarted = new AtomicBoolean();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private DefaultInvocationGateway gateway;
+    private CollectorExtensions.Started collectors;
     private volatile Thread shutdownHook;
     /** Attach mode: a name may start sending at any time, so following it early is no mistake. */
     private volatile boolean acceptsAttachedSenders;
@@ -417,6 +419,9 @@ public final class Monitor implements AutoCloseable {
                     LOG.error("closing the invocation gateway failed", e);
                 }
             }
+            if (collectors != null) {
+                collectors.close();
+            }
             try {
                 hub.close();
             } catch (RuntimeException e) {
@@ -465,6 +470,11 @@ public final class Monitor implements AutoCloseable {
     /** Set once while the monitor is assembled. */
     void gateway(DefaultInvocationGateway value) {
         this.gateway = value;
+    }
+
+    /** Set once while the monitor is assembled: closed before the hub. */
+    void collectors(CollectorExtensions.Started value) {
+        this.collectors = value;
     }
 
     /** Closes this monitor when the JVM exits, unless {@link #close()} ran first. */

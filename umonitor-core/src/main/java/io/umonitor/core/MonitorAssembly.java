@@ -85,9 +85,15 @@ final class MonitorAssembly {
                     sink.id()), scheduler));
         }
         LogHubFactory factory = b.logHubFactory != null ? b.logHubFactory : new DefaultLogHubFactory();
-        LogHub hub = found.extensions().start(factory.create(new LogHubFactory.Config(sinkContexts,
-                ProviderSet.propertiesOf(b.properties, "log"), directories.work())),
-                id -> ProviderSet.propertiesOf(b.properties, id));
+        LogHub hub = factory.create(new LogHubFactory.Config(sinkContexts,
+                ProviderSet.propertiesOf(b.properties, "log"), directories.work()));
+        CollectorExtensions.Started collectors;
+        try {
+            collectors = found.extensions().start(hub, id -> ProviderSet.propertiesOf(b.properties, id));
+        } catch (RuntimeException e) {
+            hub.close();
+            throw e;
+        }
         DefaultInvocationGateway gateway = null;
         try {
             if (b.gatewayOptions != null) {
@@ -99,8 +105,8 @@ final class MonitorAssembly {
             MonitorContext context = new MonitorContext(hub, usableProvisioners, choice.chosen(), choice.problem(),
                     b.stopGrace, b.consoleLinesKept, b.senderLinger, directories.runs());
             context.runState(runState);
-            LogHub extended = hub;
-            context.guestParameters((u, n) -> CollectorExtensions.guestParameters(extended, u, n));
+            context.addRegistrationListener(collectors);
+            context.guestParameters(collectors::guestParameters);
             LOG.debug("monitor built: backends {}, provisioners {}, sinks {}", availability,
                     usableProvisioners.keySet(), found.sinks().keySet());
             Monitor monitor = new Monitor(context, Collections.unmodifiableMap(new LinkedHashMap<>(found.backends())),
@@ -108,15 +114,17 @@ final class MonitorAssembly {
                     directories, b.discover ? List.of() : Discovery.describeUnloaded(UnikernelBackend.class, loader,
                             backend -> backend.id() + " (" + backend.artifact() + ")"), scheduler);
             monitor.acceptsAttachedSenders(b.attachToken != null);
+            monitor.collectors(collectors);
             if (gateway != null) {
                 context.addRegistrationListener(gateway);
                 DefaultInvocationGateway g = gateway;
                 context.guestParameters((u, n) -> {
-                    Map<String, String> all = new LinkedHashMap<>(CollectorExtensions.guestParameters(extended, u, n));
+                    Map<String, String> all = new LinkedHashMap<>(collectors.guestParameters(u, n));
                     all.putAll(g.guestParameters(u, n));
                     return all;
                 });
                 gateway.attach(monitor::unikernels, monitor::find);
+                gateway.attachStats(monitor::stats);
                 monitor.addLifecycleListener(gateway);
                 monitor.gateway(gateway);
             }
@@ -128,6 +136,7 @@ final class MonitorAssembly {
             if (gateway != null) {
                 gateway.close();
             }
+            collectors.close();
             hub.close();
             throw e;
         }

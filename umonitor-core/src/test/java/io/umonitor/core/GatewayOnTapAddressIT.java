@@ -4,21 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.umonitor.api.ExitClassification;
-import io.umonitor.api.ExitInfo;
 import io.umonitor.api.LogFilter;
 import io.umonitor.api.NetworkSpec;
 import io.umonitor.api.UnikernelHandle;
 import io.umonitor.api.UnikernelSpec;
-import io.umonitor.api.Availability;
 import io.umonitor.api.spi.LaunchRequest;
-import io.umonitor.api.spi.LaunchedUnikernel;
-import io.umonitor.api.spi.UnikernelBackend;
 import io.umonitor.core.gateway.GatewayGuestMain;
 import io.umonitor.core.gateway.GatewayOptions;
 import io.umonitor.core.gateway.InvocationGateway;
 import io.umonitor.core.gateway.Invocations;
-import io.umonitor.kit.process.ProcessUnikernel;
 import io.umonitor.kit.process.SupervisedProcess;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -39,40 +33,11 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class GatewayOnTapAddressIT {
 
-    /** Runs the stand-in guest like a VM backend would: accepts TAP devices, hands over guest parameters. */
-    static final class VmLikeBackend implements UnikernelBackend {
-        final List<LaunchRequest> requests = new CopyOnWriteArrayList<>();
-
-        @Override
-        public String id() {
-            return "vm-like";
-        }
-
-        @Override
-        public Availability availability() {
-            return Availability.usable();
-        }
-
-        @Override
-        public LaunchedUnikernel launch(LaunchRequest request) {
-            requests.add(request);
-            SupervisedProcess.Builder builder = SupervisedProcess.builder(Path.of(System.getProperty("java.home"), "bin", "java"))
-                    .arguments(List.of("-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                            GatewayGuestMain.class.getName(), "headers"))
-                    .environment("UMONITOR_NAME", request.spec().name())
-                    .environment("UMONITOR_TOKEN", request.token())
-                    .output((stream, line) -> request.output().consoleLine(stream, line));
-            request.guestParameters().forEach(builder::environment);
-            SupervisedProcess process = builder.start();
-            request.output().running();
-            return new ProcessUnikernel(process, e -> ExitInfo.of(e.exitValue(), e.signal(),
-                    e.exitValue() == 0 ? ExitClassification.NORMAL : ExitClassification.FAILURE, "process ended"));
-        }
-    }
-
     @Test
     void aGuestWithATapDialsTheGatewayOnTheTapsHostAddress() throws Exception {
-        VmLikeBackend backend = new VmLikeBackend();
+        VmLikeBackend backend = new VmLikeBackend(request -> SupervisedProcess.builder(
+                Path.of(System.getProperty("java.home"), "bin", "java")).arguments(List.of("-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"), GatewayGuestMain.class.getName(), "headers")));
         try (Monitor monitor = Monitor.builder().discoverProviders(false).backend(backend)
                 .networkProvisioner(new FakeTapProvisioner(new CopyOnWriteArrayList<>()))
                 .invocationGateway(GatewayOptions.defaults().withWebPageAddress(null))

@@ -2,7 +2,6 @@ package io.umonitor.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.umonitor.api.ExitClassification;
 import io.umonitor.api.LogFilter;
@@ -21,7 +20,7 @@ import io.umonitor.core.backend.process.ProcessBackend;
 import io.umonitor.protocol.FrameEncoder;
 import io.umonitor.protocol.Hello;
 import io.umonitor.protocol.RecordFrame;
-import java.io.File;
+import io.umonitor.testkit.CClientGuests;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -42,8 +41,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(60)
 class TokenCopyIT {
-    private static final Path CLIENT_DIR = Path.of("..", "umonitor-log-protocol", "clients", "c").toAbsolutePath()
-            .normalize();
     private static final String GUEST = """
             #include <stdio.h>
             #include <unistd.h>
@@ -99,26 +96,9 @@ class TokenCopyIT {
         }
     }
 
-    private static boolean onPath(String tool) {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(d, tool))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     @Test
     void aCopiedTokenPresentedInAnotherSessionIsRefusedAndTheGuestKeepsLogging() throws Exception {
-        assumeTrue(onPath("gcc"), "needs gcc to build the test guest: apt-get install gcc libc6-dev");
-        Path source = dir.resolve("copy-guest.c");
-        Files.writeString(source, GUEST);
-        Path guest = dir.resolve("copy-guest");
-        Process gcc = new ProcessBuilder("gcc", "-std=c99", "-O1", "-I", CLIENT_DIR.toString(), source.toString(),
-                CLIENT_DIR.resolve("umonitor_log.c").toString(), "-o", guest.toString(), "-lpthread")
-                .redirectErrorStream(true).start();
-        String out = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(gcc.waitFor(60, TimeUnit.SECONDS) && gcc.exitValue() == 0, "gcc failed:\n" + out);
+        Path guest = CClientGuests.compile(dir, "copy-guest", GUEST);
 
         try (Monitor monitor = Monitor.builder().discoverProviders(false).backend(new VisibleTokenBackend()).build()) {
             UnikernelHandle handle = monitor.launch(UnikernelSpec.builder("copied", guest).build());

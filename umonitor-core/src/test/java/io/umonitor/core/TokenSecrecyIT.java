@@ -55,7 +55,7 @@ class TokenSecrecyIT {
                     "the console copy of the token is masked before it is stored or shown");
 
             Path log = work.resolve("logs").resolve("secrecy.log");
-            monitor.logs("secrecy", LogFilter.ALL); // the file sink flushes within 0.5 ms of its queue running empty
+            monitor.logs("secrecy", LogFilter.ALL); // the file sink flushes as soon as its queue runs empty
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (!(Files.exists(log) && Files.readString(log).contains("booting with")) && System.nanoTime() < deadline) {
                 Thread.sleep(20);

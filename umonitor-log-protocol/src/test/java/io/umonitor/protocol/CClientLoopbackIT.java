@@ -2,16 +2,15 @@ package io.umonitor.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.umonitor.api.Attribute;
 import io.umonitor.api.AttributeValue;
 import io.umonitor.api.GuestClock;
 import io.umonitor.api.LogLevel;
 import io.umonitor.protocol.testing.LoopbackReceiver;
+import io.umonitor.testkit.CClientGuests;
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,13 +42,7 @@ class CClientLoopbackIT {
 
     @BeforeAll
     static void buildSender() throws Exception {
-        assumeTrue(onPath("make") && (onPath("cc") || onPath("gcc")),
-                "needs make and a C compiler to build clients/c: apt-get install make gcc libc6-dev");
-        Process make = new ProcessBuilder("make", "-C", CLIENT_DIR.toString(), "programs")
-                .redirectErrorStream(true).start();
-        String output = new String(make.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(make.waitFor(120, TimeUnit.SECONDS), "make programs did not finish in 120 s");
-        assertEquals(0, make.exitValue(), "make -C " + CLIENT_DIR + " programs failed:\n" + output);
+        CClientGuests.makePrograms();
     }
 
     @Test
@@ -164,18 +157,5 @@ class CClientLoopbackIT {
 
     private static String read(File f) throws IOException {
         return f.exists() ? Files.readString(f.toPath()) : "";
-    }
-
-    static boolean onPath(String tool) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return false;
-        }
-        for (String dir : path.split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
     }
 }

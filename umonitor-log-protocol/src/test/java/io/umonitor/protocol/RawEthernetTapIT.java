@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.umonitor.api.Attribute;
 import io.umonitor.protocol.testing.TapNamespace;
+import io.umonitor.testkit.CClientGuests;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,13 +35,7 @@ class RawEthernetTapIT {
     @BeforeAll
     static void preconditions() throws Exception {
         assumeTrue(TapNamespace.available(), TapNamespace.REQUIREMENT);
-        assumeTrue(CClientLoopbackIT.onPath("make") && (CClientLoopbackIT.onPath("cc") || CClientLoopbackIT.onPath("gcc")),
-                "needs make and a C compiler to build clients/c: apt-get install make gcc libc6-dev");
-        Process make = new ProcessBuilder("make", "-C", CLIENT_DIR.toString(), "programs").redirectErrorStream(true)
-                .start();
-        String output = new String(make.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(make.waitFor(120, TimeUnit.SECONDS), "make programs did not finish in 120 s");
-        assertEquals(0, make.exitValue(), "make programs failed:\n" + output);
+        CClientGuests.makePrograms();
     }
 
     @Test

@@ -39,6 +39,18 @@ import java.util.function.ToDoubleFunction;
  *   <li>{@code umonitor.launch}: a timer from launch (STARTING) to RUNNING, one sample per launch and
  *       restart.</li>
  * </ul>
+ * For the monitor as a whole ({@link Monitor#logCounters}):
+ * <ul>
+ *   <li>{@code umonitor.input.refused}, tagged {@code reason}: TCP connections refused or closed by admission
+ *       control ({@code helloTimeout}, {@code pendingEvicted}, {@code perPeer}, {@code noSlot},
+ *       {@code attachedShare}) and input refused before any sender was known ({@code unattributed}: a bad
+ *       or missing HELLO, an unknown name or token);</li>
+ *   <li>{@code umonitor.connections}, tagged {@code kind}: open TCP log connections of launched guests
+ *       ({@code launched}), of attached senders ({@code attached}) and still waiting for a HELLO
+ *       ({@code pending});</li>
+ *   <li>{@code umonitor.sink.queue} (records waiting for the sink now) and {@code umonitor.sink.failures},
+ *       tagged {@code sink}.</li>
+ * </ul>
  * Unikernels launched after {@link #bindTo} get their meters when they start. Meters read the monitor when
  * the registry asks (a scrape), so binding costs nothing per record.
  *
@@ -73,6 +85,7 @@ public final class UmonitorMetrics implements MeterBinder, AutoCloseable {
         }
         this.registry = Objects.requireNonNull(registry, "registry");
         monitor.addLifecycleListener(listener);
+        registerMonitorWide();
         for (UnikernelHandle handle : monitor.unikernels()) {
             register(handle.name());
         }
@@ -126,6 +139,33 @@ public final class UmonitorMetrics implements MeterBinder, AutoCloseable {
                     .description("1 while the unikernel is in this state").tags(tags.and("state", state.name()))
                     .register(registry));
         }
+    }
+
+    /** Meters over the monitor-wide counters: the set of keys is fixed once the monitor is built. */
+    private void registerMonitorWide() {
+        for (String key : monitor.logCounters().keySet()) {
+            if (key.startsWith("tcp.refused.") || key.equals("input.refused.unattributed")) {
+                String reason = key.substring(key.lastIndexOf('.') + 1);
+                meters.add(FunctionCounter.builder("umonitor.input.refused", monitor, m -> monitorCounter(m, key))
+                        .description("log input refused, by reason").tags("reason", reason).register(registry));
+            } else if (key.startsWith("tcp.connections.")) {
+                meters.add(Gauge.builder("umonitor.connections", monitor, m -> monitorCounter(m, key))
+                        .description("open TCP log connections").tags("kind", key.substring(16))
+                        .register(registry));
+            } else if (key.startsWith("sink.") && key.endsWith(".queued")) {
+                meters.add(Gauge.builder("umonitor.sink.queue", monitor, m -> monitorCounter(m, key))
+                        .description("records waiting for the sink").tags("sink", key.substring(5, key.length() - 7))
+                        .register(registry));
+            } else if (key.startsWith("sink.") && key.endsWith(".failures")) {
+                meters.add(FunctionCounter.builder("umonitor.sink.failures", monitor, m -> monitorCounter(m, key))
+                        .description("records or flushes the sink failed to store")
+                        .tags("sink", key.substring(5, key.length() - 9)).register(registry));
+            }
+        }
+    }
+
+    private static double monitorCounter(Monitor monitor, String key) {
+        return monitor.logCounters().getOrDefault(key, 0L);
     }
 
     private static double stat(Monitor monitor, String name, ToDoubleFunction<UnikernelStats> figure) {

@@ -56,6 +56,85 @@ class UmonitorMetricsIT {
         assertNull(registry.find("umonitor.records.received").functionCounter(), "close removes the meters");
     }
 
+    /**
+     * Real refusals, connections and a stalled sink, read through the registry: five silent TCP connections
+     * from one peer limited to three evict the two oldest (counted by reason), three stay open waiting for a
+     * HELLO, and 50 records published while the only sink is stuck in its first leave 49 in its queue.
+     */
+    @Test
+    void refusalsByReasonOpenConnectionsAndSinkQueueDepthAreRealFigures(@TempDir Path dir) throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        io.umonitor.api.spi.LogSink stuck = new io.umonitor.api.spi.LogSink() {
+            @Override
+            public String id() {
+                return "stuck";
+            }
+
+            @Override
+            public void accept(io.umonitor.api.LogRecord record) {
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        java.util.List<java.net.Socket> silent = new java.util.ArrayList<>();
+        try (Monitor monitor = Monitor.builder().discoverProviders(false).backend(new ProcessBackend()).sink(stuck)
+                .stateDirectory(dir.resolve("state")).workDirectory(dir.resolve("work"))
+                .property("log.maxConnectionsPerPeer", "3").property("log.helloTimeoutMs", "120000").build();
+                UmonitorMetrics metrics = new UmonitorMetrics(monitor)) {
+            metrics.bindTo(registry);
+            io.umonitor.api.CollectorEndpoint tcp = monitor.endpoints().stream()
+                    .filter(e -> e.transport() == io.umonitor.api.CollectorEndpoint.Transport.TCP).findFirst()
+                    .orElseThrow();
+            for (int i = 0; i < 5; i++) {
+                silent.add(new java.net.Socket(tcp.address().getAddress(), tcp.address().getPort()));
+                if (i < 4) {
+                    int opened = i + 1;
+                    // One at a time, so which connections the limit evicts (the oldest) is known.
+                    io.umonitor.testkit.Await.until(opened + " connections seen", Duration.ofSeconds(20),
+                            () -> gauge(registry, "umonitor.connections", "kind", "pending")
+                                    + meter(registry, "umonitor.input.refused", "reason", "pendingEvicted")
+                                    == opened);
+                }
+            }
+            io.umonitor.testkit.Await.until("two evicted, three pending", Duration.ofSeconds(20),
+                    () -> meter(registry, "umonitor.input.refused", "reason", "pendingEvicted") == 2
+                            && gauge(registry, "umonitor.connections", "kind", "pending") == 3);
+            assertEquals(0.0, gauge(registry, "umonitor.connections", "kind", "launched"));
+            assertEquals(0.0, meter(registry, "umonitor.input.refused", "reason", "perPeer"));
+
+            for (int i = 0; i < 50; i++) {
+                monitor.publish(io.umonitor.api.LogRecord.simple("queued", io.umonitor.api.LogOrigin.MONITOR,
+                        io.umonitor.api.LogLevel.INFO, "test", "record " + i));
+            }
+            io.umonitor.testkit.Await.until("49 records waiting behind the stuck one", Duration.ofSeconds(20),
+                    () -> gauge(registry, "umonitor.sink.queue", "sink", "stuck") == 49);
+            release.countDown();
+            io.umonitor.testkit.Await.until("the queue drained", Duration.ofSeconds(20),
+                    () -> gauge(registry, "umonitor.sink.queue", "sink", "stuck") == 0);
+            System.out.println("scraped: pending " + gauge(registry, "umonitor.connections", "kind", "pending")
+                    + ", refused pendingEvicted " + meter(registry, "umonitor.input.refused", "reason", "pendingEvicted")
+                    + ", unattributed " + meter(registry, "umonitor.input.refused", "reason", "unattributed"));
+        } finally {
+            release.countDown();
+            for (java.net.Socket s : silent) {
+                s.close();
+            }
+        }
+        assertNull(registry.find("umonitor.sink.queue").gauge(), "close removes the monitor-wide meters too");
+    }
+
+    private static double gauge(SimpleMeterRegistry registry, String name, String tag, String value) {
+        return registry.find(name).tags(tag, value).gauge().value();
+    }
+
+    private static double meter(SimpleMeterRegistry registry, String name, String tag, String value) {
+        return registry.find(name).tags(tag, value).functionCounter().count();
+    }
+
     private static double counter(SimpleMeterRegistry registry, String name) {
         FunctionCounter c = registry.find(name).tags("unikernel", "metered", "backend", "process").functionCounter();
         return c.count();

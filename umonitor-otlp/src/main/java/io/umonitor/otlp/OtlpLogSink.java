@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * (e.g. {@code http://collector:4318}; for http/protobuf a bare address gets {@code /v1/logs}),
  * {@code protocol} ({@code http/protobuf}, default, or {@code grpc}), {@code headers}
  * ({@code name=value,...}), {@code timeout} (ms per request, default 10000), {@code batchSize} (records
- * per request, default 512), {@code maxInFlight} (requests under way at once, default 4),
+ * per request, default 512), {@code maxInFlight} (requests under way at once, default 1: more may overtake
+ * each other, and the endpoint then stores a unikernel's records out of order),
  * {@code hostName} (the {@code host.name} resource attribute, default this host's name).
  *
  * <p>Delivery: at most once, every loss counted. A request the endpoint refuses or does not answer (it is

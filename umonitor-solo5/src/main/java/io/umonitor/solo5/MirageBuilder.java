@@ -8,6 +8,7 @@ import io.umonitor.api.LogOrigin;
 import io.umonitor.api.LogRecord;
 import io.umonitor.api.Names;
 import io.umonitor.api.spi.GuestOutput;
+import io.umonitor.kit.host.Directories;
 import io.umonitor.kit.host.Executables;
 import io.umonitor.kit.process.ToolRunner;
 import java.io.File;
@@ -128,7 +129,7 @@ public final class MirageBuilder {
                             + hash.substring(0, 16) + " for " + tender.target() + ": " + cached));
                     return new Result(cached, hash, true);
                 }
-                deleteRecursively(buildDirectory);
+                Directories.deleteRecursively(buildDirectory);
                 Path work = Files.createDirectories(buildDirectory.resolve("src"));
                 copySources(sourceDirectory, work);
                 records.accept(record(unikernel, LogLevel.INFO, "building " + sourceDirectory + " (sources "
@@ -286,24 +287,5 @@ public final class MirageBuilder {
                 Files.copy(in, target);
             }
         }
-    }
-
-    private static void deleteRecursively(Path directory) throws IOException {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        Files.walkFileTree(directory, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }

@@ -13,8 +13,12 @@ import java.util.Arrays;
  * Formats records as RFC 5424 messages with RFC 6587 octet-counting framing, for forwarding:
  *
  * <pre>
- * LEN SP &lt;PRI&gt;1 TIMESTAMP HOSTNAME APP-NAME - MSGID [SD-ID logger="..." seq="..." receivedAt="..." KEY="VALUE"...] MSG
+ * LEN SP &lt;PRI&gt;1 TIMESTAMP HOSTNAME APP-NAME - MSGID [SD-ID logger="..." seq="..." receivedAt="..." launch="..." restart="..." KEY="VALUE"...] MSG
  * </pre>
+ *
+ * {@code launch} (the run's launch id) and {@code restart} (its restart number, 0 for the first run) are
+ * there for records of a launched unikernel's run, so that a central server tells apart runs and hosts whose
+ * guests share names.
  *
  * PRI from the configured facility and the level ({@link SyslogRecords#severity}); TIMESTAMP the guest's
  * wall-clock time when it sent one, else the receive time, in UTC with microseconds; APP-NAME the unikernel;
@@ -87,10 +91,14 @@ public final class SyslogFormatter {
         if (!record.logger().isEmpty()) {
             param("logger", record.logger());
         }
-        if (record.sequence() >= 0) {
-            param("seq", Long.toString(record.sequence()));
+        if (record.hasSequence()) {
+            param("seq", Long.toUnsignedString(record.sequence()));
         }
         param("receivedAt", record.receivedAt().toString());
+        if (record.launch().isKnown()) {
+            param("launch", record.launch().launchId());
+            param("restart", Integer.toString(record.launch().restart()));
+        }
         for (Attribute a : record.attributes()) {
             param(paramName(a.key()), a.value() instanceof AttributeValue.Str s ? s.value() : a.value().render());
         }

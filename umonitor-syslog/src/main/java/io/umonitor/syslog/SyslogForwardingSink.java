@@ -7,6 +7,7 @@ import io.umonitor.api.spi.LogSink;
 import io.umonitor.api.spi.ProviderContext;
 import io.umonitor.core.sink.RecordsLostException;
 import io.umonitor.syslog.internal.Forwarder;
+import io.umonitor.api.spi.SettingsReader;
 import io.umonitor.syslog.internal.Settings;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -52,8 +53,8 @@ public final class SyslogForwardingSink implements LogSink {
 
     @Override
     public void open(ProviderContext context) {
-        Settings s = new Settings(context.properties());
-        InetSocketAddress address = s.address("forward.address");
+        SettingsReader s = Settings.reader(context.properties());
+        InetSocketAddress address = s.address("forward.address", null);
         boolean tls = s.bool("forward.tls", false);
         String hostname = s.string("forward.hostname", localHostName());
         int facility = s.get("forward.facility", 1, SyslogForwardingSink::facility);
@@ -66,7 +67,7 @@ public final class SyslogForwardingSink implements LogSink {
         try {
             f = new SyslogFormatter(hostname, facility, sdId);
         } catch (IllegalArgumentException e) {
-            s.problem("syslog.forward.sdId: " + e.getMessage());
+            s.invalid("forward.sdId", e.getMessage());
         }
         SSLContext context2 = null;
         if (address != null && tls) {

@@ -52,6 +52,20 @@ class SyslogFormatterTest {
     }
 
     @Test
+    void aRecordOfARunCarriesItsLaunchIdAndRestartAndAnUnsignedSequenceAbove2To63() throws IOException {
+        io.umonitor.api.LaunchIdentity run = new io.umonitor.api.LaunchIdentity(
+                "0f8fad5b-d9cb-469f-a165-70867728950e", 2, "solo5-spt", "sha256:00");
+        LogRecord record = new LogRecord("web", LogOrigin.TCP, true, -2, GuestClock.NONE, 0,
+                Instant.parse("2026-12-03T10:15:31Z"), LogLevel.INFO, "", "hello", List.of(), run);
+        byte[] frame = new SyslogFormatter("h", 1, "umonitor@32473").frame(record);
+        SyslogMessage m = new SyslogParser().parse(new SyslogFrameReader(new ByteArrayInputStream(frame), 8192).next());
+        assertEquals(List.of(new SyslogMessage.SdParam("seq", "18446744073709551614"),
+                new SyslogMessage.SdParam("receivedAt", "2026-12-03T10:15:31Z"),
+                new SyslogMessage.SdParam("launch", "0f8fad5b-d9cb-469f-a165-70867728950e"),
+                new SyslogMessage.SdParam("restart", "2")), m.structuredData().get(0).params());
+    }
+
+    @Test
     void anInvalidSdIdIsRefusedNamingAWorkingOne() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new SyslogFormatter("h", 1, "bad id"));

@@ -40,6 +40,7 @@ import org.junit.jupiter.api.Test;
 class SyslogReceiverIT {
     private final RecordingSink sink = new RecordingSink();
     private LogHub hub;
+    private SyslogCollectorExtension.SyslogCollector collector;
     private DefaultLogHub base;
     private SyslogReceiver receiver;
     private int port;
@@ -51,12 +52,16 @@ class SyslogReceiverIT {
         settings.putAll(more);
         base = DefaultLogHub.start(LogHubSettings.defaults().withTcpAddress(null).withUdpAddress(null),
                 List.of(sink));
-        hub = new SyslogCollectorExtension().start(settings, base, base.ingest());
-        receiver = ((SyslogCollectorExtension.SyslogHub) hub).receiver();
+        collector = new SyslogCollectorExtension().start(settings, base.collectorInput());
+        hub = base;
+        receiver = collector.receiver();
     }
 
     @AfterEach
     void close() {
+        if (collector != null) {
+            collector.close();
+        }
         if (hub != null) {
             hub.close();
         }

@@ -110,6 +110,8 @@ class SyslogTapGuestIT {
             assertEquals(new AttributeValue.Str("2026-12-03T10:15:30.5+01:00"),
                     sent.get(0).attribute("syslog.timestamp").orElseThrow());
             assertEquals("an RFC 3164 line", sent.get(1).message());
+            assertTrue(sent.get(0).launch().isKnown() && sent.get(0).launch().restart() == 0,
+                    "a launched guest's syslog records carry its run: " + sent.get(0).launch());
             assertEquals(List.of(), syslog(monitor, "syslog-victim"), "nothing forged reached the victim's log");
             victim.stop(Duration.ofSeconds(2));
         }

@@ -29,7 +29,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,6 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
  * with a test CA made by openssl, including rsyslog stopped and restarted mid-stream.
  */
 class SyslogWithRsyslogIT {
+    /** How long rsyslog is stopped mid-stream in the outage cases (issue 16 asks for 5 s). */
+    private static final Duration OUTAGE = Duration.ofSeconds(5);
     private static final Pattern RECEIVED_AT = Pattern.compile("receivedAt=\"([^\"]+)\"");
 
     @TempDir
@@ -96,7 +97,9 @@ class SyslogWithRsyslogIT {
         } else {
             settings.put("tcpAddress", "127.0.0.1:" + port);
         }
-        LogHub hub = new SyslogCollectorExtension().start(settings, base, base.ingest());
+        SyslogCollectorExtension.SyslogCollector collector = new SyslogCollectorExtension().start(settings,
+                base.collectorInput());
+        LogHub hub = base;
         String app = tls ? "rs-tls" : "rs-tcp";
         if (!tls) {
             hub.registerSender(app, "token-of-the-launch");
@@ -121,7 +124,7 @@ class SyslogWithRsyslogIT {
         try (Rsyslog rsyslog = new Rsyslog(dir.resolve("rsyslog"), conf).start()) {
             Rsyslog.await("50 records from rsyslog", Duration.ofSeconds(20), () -> sink.syslog(app).size() >= 50,
                     () -> sink.syslog(app).size() + " records; rsyslog: " + output(rsyslog));
-            io.umonitor.syslog.internal.SyslogReceiver receiver = ((SyslogCollectorExtension.SyslogHub) hub).receiver();
+            io.umonitor.syslog.internal.SyslogReceiver receiver = collector.receiver();
             if (!tls) {
                 Rsyslog.await("5 lines of a program that was not launched, dropped", Duration.ofSeconds(10),
                         () -> receiver.counters().unattributed() == 5, receiver.counters()::toString);
@@ -140,6 +143,7 @@ class SyslogWithRsyslogIT {
                 assertEquals(GuestClock.WALL, r.guestClock());
             }
         } finally {
+            collector.close();
             hub.close();
         }
     }
@@ -152,12 +156,14 @@ class SyslogWithRsyslogIT {
         DefaultLogHub base = DefaultLogHub.start(LogHubSettings.defaults().withTcpAddress(null)
                 .withUdpAddress(null), List.of(sink));
         String ca = dir.resolve("ca/ca.pem").toString();
-        LogHub hub = new SyslogCollectorExtension().start(Map.of("tlsAddress", "127.0.0.1:" + port,
+        LogHub hub = base;
+        SyslogCollectorExtension.SyslogCollector collector = new SyslogCollectorExtension().start(Map.of(
+                "tlsAddress", "127.0.0.1:" + port,
                 "tlsCertificate", dir.resolve("ca/server.pem").toString(), "tlsKey",
                 dir.resolve("ca/server.key").toString(), "tlsClientCa", ca, "attributeByName", "appname",
-                "attachUnknown", "true"), base, base.ingest());
+                "attachUnknown", "true"), base.collectorInput());
         io.umonitor.syslog.internal.SyslogReceiver receiver =
-                ((SyslogCollectorExtension.SyslogHub) hub).receiver();
+                collector.receiver();
         try {
             String message = "<14>1 - client mtls-app - - - with a certificate";
             byte[] frame = (message.length() + " " + message).getBytes(StandardCharsets.US_ASCII);
@@ -177,6 +183,7 @@ class SyslogWithRsyslogIT {
             assertEquals("with a certificate", sink.syslog("mtls-app").get(0).message());
             assertEquals(1, sink.syslogCount());
         } finally {
+            collector.close();
             hub.close();
         }
     }
@@ -244,9 +251,6 @@ class SyslogWithRsyslogIT {
     }
 
     @Test
-    @Disabled("Known accounting hole, issue 16: the monitor's own reports about a failing sink are withheld from"
-            + " that sink by design (no self-feeding loop), and a few of them are counted nowhere, so 'missing' exceeds"
-            + " 'lost' by those reports (e.g. 2008 vs 2000). The guest records themselves are all counted.")
     void overTlsWithASmallBufferWhileRsyslogIsDown_everyRecordThatDidNotFitIsCountedLostAndNoOther()
             throws Exception {
         forwardAndCompare(true, true, Map.of("syslog.forward.bufferBytes", "65536"));
@@ -260,38 +264,56 @@ class SyslogWithRsyslogIT {
         int n = outage ? 3000 : 500;
         long connectionsBeforeRestart = 0;
         long outageMillis = 0;
+        long withheld;
         try (Rsyslog rsyslog = new Rsyslog(dir.resolve("rsyslog"), imtcpConfig(port, tls, out)).start()) {
             Rsyslog.await("rsyslog listening", Duration.ofSeconds(15), () -> canConnect(port, tls));
-            try (Monitor monitor = forwardingMonitor(forward, all, port, tls, more)) {
+            Monitor monitor = forwardingMonitor(forward, all, port, tls, more);
+            try {
                 long stoppedAt = 0;
                 monitor.publish(record("fleet-a", 0));
                 Rsyslog.await("the first connection", Duration.ofSeconds(15), () -> forward.connections() >= 1);
+                // With an outage: a third of the records, then rsyslog stopped for OUTAGE (the records published
+                // meanwhile wait in the sink's buffer or are counted lost), restarted, and a third more.
+                int third = n / 3;
                 for (int i = 1; i < n; i++) {
-                    if (outage && i == n / 3) {
+                    if (outage && i == third && stoppedAt == 0) {
                         rsyslog.stop();
                         stoppedAt = System.nanoTime();
                     }
-                    if (outage && i == 2 * n / 3) {
+                    boolean down = stoppedAt != 0 && outageMillis == 0;
+                    if (down && System.nanoTime() - stoppedAt >= OUTAGE.toNanos()) {
                         connectionsBeforeRestart = forward.connections();
                         outageMillis = (System.nanoTime() - stoppedAt) / 1_000_000;
                         rsyslog.start();
+                        n = i + third;
+                        down = false;
+                    }
+                    if (down && i >= n - 1) {
+                        n++; // the outage lasts a time, not a number of records
                     }
                     monitor.publish(record("fleet-a", i));
-                    boolean down = outage && i >= n / 3 && i < 2 * n / 3;
                     if (outage ? i % 2 == 0 : i % 20 == 0) {
-                        Thread.sleep(down ? 5 : 1); // pace the stream: rsyslog is down for a few seconds of it
+                        Thread.sleep(down ? 5 : 1); // pace the stream
                     }
                 }
                 long before = connectionsBeforeRestart;
                 Rsyslog.await("the forwarder to connect again", Duration.ofSeconds(20),
                         () -> !outage || forward.connections() > before, () -> forward.connections() + " connections, "
                                 + forward.lost() + " lost; rsyslog alive " + rsyslog.isAlive() + ": " + output(rsyslog));
-            } // close: the sink sends what waits (up to 5 s), then counts the rest lost
+            } finally {
+                monitor.close(); // the sink sends what waits (up to 5 s), then counts the rest lost
+            }
+            // The monitor's own reports about the failing sink never go into it (they would fail and report
+            // themselves again): the hub counts those it withheld, so every record not delivered is counted.
+            Map<String, Long> counters = monitor.logCounters();
+            withheld = counters.getOrDefault("sink.syslog.reportsKeptOut", 0L)
+                    + counters.getOrDefault("sink.syslog.failureReportsWithheld", 0L);
             // Count distinct records, not lines: resent duplicates would otherwise end the wait while rsyslog
             // still has the tail of the stream to store, and stopping it then loses that tail uncounted.
             // No failure on timeout here: the comparison below then names the records that went missing.
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (distinctStored(out) < all.records.size() - forward.lost() && System.nanoTime() - deadline < 0) {
+            while (distinctStored(out) < all.records.size() - forward.lost() - withheld
+                    && System.nanoTime() - deadline < 0) {
                 Thread.sleep(20);
             }
             rsyslog.stop();
@@ -348,17 +370,19 @@ class SyslogWithRsyslogIT {
             }
         }
         String summary = "rsyslog down " + outageMillis + " ms, sent to sinks " + all.records.size() + ", missing " + missing + ", duplicates " + duplicates
-                + ", lost " + forward.lost() + ", resent " + forward.resent() + ", connections "
+                + ", lost " + forward.lost() + ", reports withheld from the failing sink " + withheld
+                + ", resent " + forward.resent() + ", connections "
                 + forward.connections() + ", missing sequences " + appendRange(missingRanges, rangeStart, rangeEnd)
                 + ", missing other records " + missingOthers;
         System.out.println("forwarding " + (tls ? "TLS" : "TCP") + (outage ? " with outage: " : ": ") + summary);
-        assertEquals(forward.lost(), missing, "missing records are exactly those counted lost: " + summary);
+        assertEquals(forward.lost() + withheld, missing,
+                "missing records are exactly those counted lost or withheld: " + summary);
         assertTrue(duplicates <= forward.resent(), "every duplicate was a counted resend: " + summary);
         if (outage) {
-            assertTrue(outageMillis >= 2000, "rsyslog was down for a few seconds of the stream: " + summary);
+            assertTrue(outageMillis >= OUTAGE.toMillis(), "rsyslog was down for 5 s mid-stream: " + summary);
         }
         if (more.containsKey("syslog.forward.bufferBytes")) {
-            assertTrue(forward.lost() > 0, "a 64 KiB buffer cannot hold " + n / 3 + " records: " + summary);
+            assertTrue(forward.lost() > 0, "a 64 KiB buffer cannot hold 5 s of records: " + summary);
         } else {
             assertEquals(n, ours, "every record arrived: " + summary);
             assertEquals(0, forward.lost(), summary);

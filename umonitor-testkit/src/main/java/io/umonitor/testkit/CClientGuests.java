@@ -41,6 +41,21 @@ public final class CClientGuests {
         return guest;
     }
 
+    /**
+     * Builds the C client's own programs ({@code make -C clients/c programs}) and returns the directory they
+     * are built in ({@code clients/c/build}). Skips the test, saying why, without make or a C compiler.
+     */
+    public static Path makePrograms() throws IOException, InterruptedException {
+        assumeTrue(onPath("make") && (onPath("cc") || onPath("gcc")),
+                "needs make and a C compiler to build clients/c: apt-get install make gcc libc6-dev");
+        Process make = new ProcessBuilder("make", "-C", CLIENT_DIR.toString(), "programs").redirectErrorStream(true)
+                .start();
+        String output = new String(make.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(make.waitFor(120, TimeUnit.SECONDS), "make programs did not finish in 120 s");
+        assertEquals(0, make.exitValue(), "make -C " + CLIENT_DIR + " programs failed:\n" + output);
+        return CLIENT_DIR.resolve("build");
+    }
+
     /** True when {@code tool} is an executable file in a directory of this process's PATH. */
     public static boolean onPath(String tool) {
         for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {

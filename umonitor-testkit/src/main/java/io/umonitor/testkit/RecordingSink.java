@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
@@ -23,6 +25,9 @@ public class RecordingSink implements LogSink {
     private final AtomicInteger flushes = new AtomicInteger();
     private volatile long delayNanosPerRecord;
     private volatile RuntimeException failure;
+    private volatile CountDownLatch gate;
+    private volatile long gateDeadlineNanos;
+    private volatile boolean waitingAtGate;
 
     /** @param id the sink id the monitor knows it by */
     public RecordingSink(String id) {
@@ -36,6 +41,17 @@ public class RecordingSink implements LogSink {
 
     @Override
     public void accept(LogRecord record) {
+        CountDownLatch g = gate;
+        if (g != null) {
+            waitingAtGate = true;
+            try {
+                g.await(Math.max(0, gateDeadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                waitingAtGate = false;
+            }
+        }
         RuntimeException fail = failure;
         if (fail != null) {
             throw fail;
@@ -61,6 +77,29 @@ public class RecordingSink implements LogSink {
     /** Makes every following {@link #accept} take {@code perRecord} (zero: full speed again). */
     public void delayEachRecord(Duration perRecord) {
         delayNanosPerRecord = perRecord.toNanos();
+    }
+
+    /**
+     * Makes the next {@link #accept} wait, like a sink stuck on a hung disk or server, until {@link #unblock}
+     * or until {@code atMost} has passed since this call; the record is then kept as usual.
+     */
+    public void blockFor(Duration atMost) {
+        gateDeadlineNanos = System.nanoTime() + atMost.toNanos();
+        gate = new CountDownLatch(1);
+    }
+
+    /** Ends {@link #blockFor}: the waiting {@link #accept} and all later ones go on at once. */
+    public void unblock() {
+        CountDownLatch g = gate;
+        gate = null;
+        if (g != null) {
+            g.countDown();
+        }
+    }
+
+    /** Whether an {@link #accept} is waiting in {@link #blockFor} right now. */
+    public boolean isBlocked() {
+        return waitingAtGate;
     }
 
     /** Makes every following {@link #accept} throw {@code failure} (null: accept again). */

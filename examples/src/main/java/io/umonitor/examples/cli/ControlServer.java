@@ -141,6 +141,15 @@ final class ControlServer implements AutoCloseable {
                 n.put("pid", Long.parseLong(pid));
             }
             target.launchedAt(h.name()).ifPresent(t -> n.put("launchedAt", t.toString()));
+            if (!h.state().isTerminal()) {
+                // As Unix ps: CPU time over the run's lifetime, and resident memory now.
+                target.stats(h.name()).ifPresent(st -> {
+                    double up = st.uptime().toNanos();
+                    double cpu = st.cpuUser().toNanos() + st.cpuSystem().toNanos();
+                    n.put("cpuPercent", up > 0 ? Math.round(cpu / up * 1000) / 10.0 : 0.0);
+                    n.put("rssBytes", st.rssBytes());
+                });
+            }
             LogStats s = h.logStats();
             n.put("received", s.received()).put("lost", new java.math.BigInteger(Long.toUnsignedString(s.lost()))).put("rejected", s.rejected()).put("dropped", s.dropped());
             h.exitInfo().ifPresent(x -> putExit(n, x));

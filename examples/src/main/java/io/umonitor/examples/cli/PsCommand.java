@@ -11,7 +11,9 @@ import picocli.CommandLine.Option;
 
 @Command(name = "ps", description = {
         "List the unikernels and attached senders of every running umonitor command.",
-        "PID is the guest's process (tender, VMM or program); OWNER the umonitor command holding it."})
+        "PID is the guest's process (tender, VMM or program); OWNER the umonitor command holding it.",
+        "CPU % is the CPU time of the guest's process tree over its run's lifetime (as Unix ps), MEM its resident memory;",
+        "`umonitor stats` shows them live."})
 final class PsCommand implements Callable<Integer> {
     @Option(names = "--home", paramLabel = "DIR", description = "As for run.")
     Path home;
@@ -27,9 +29,9 @@ final class PsCommand implements Callable<Integer> {
             System.out.println("no running umonitor (start one with `umonitor run IMAGE`, `listen` or `shell`)");
             return 0;
         }
-        String format = "%-16s %-8s %-8s %8s %-18s %6s %8s %9s %6s %8s  %s%n";
-        System.out.printf(format, "NAME", "BACKEND", "STATE", "PID", "OWNER", "AGE", "RESTARTS", "RECORDS", "LOST",
-                "REJECTED", "EXIT");
+        String format = "%-16s %-8s %-8s %8s %-18s %6s %5s %9s %8s %9s %6s %8s  %s%n";
+        System.out.printf(format, "NAME", "BACKEND", "STATE", "PID", "OWNER", "AGE", "CPU %", "MEM", "RESTARTS",
+                "RECORDS", "LOST", "REJECTED", "EXIT");
         int hidden = 0;
         for (Path socket : sockets) {
             JsonNode reply = client.requestOne(socket, RecordJson.MAPPER.createObjectNode().put("op", "ps"));
@@ -47,11 +49,13 @@ final class PsCommand implements Callable<Integer> {
                         + ": " + TerminalText.show(exit.path("description").asText());
                 System.out.printf(format, u.path("name").asText(), u.path("backend").asText(), u.path("state").asText(),
                         u.has("pid") ? u.path("pid").asText() : "-", owner, age(u.path("launchedAt").asText(null)),
+                        u.has("cpuPercent") ? String.format("%.1f", u.path("cpuPercent").asDouble()) : "-",
+                        u.has("rssBytes") ? StatsCommand.bytes(u.path("rssBytes").asLong()) : "-",
                         u.path("restarts").asInt(), u.path("received").asLong(), u.path("lost").asText(),
                         u.path("rejected").asLong(), exitText);
             }
             for (JsonNode s : reply.path("attached")) {
-                System.out.printf(format, s.path("name").asText(), "attached", "ATTACHED", "-", owner, "-", "-",
+                System.out.printf(format, s.path("name").asText(), "attached", "ATTACHED", "-", owner, "-", "-", "-", "-",
                         s.path("received").asLong(), s.path("lost").asText(), s.path("rejected").asLong(), "");
             }
             StringBuilder refused = new StringBuilder();

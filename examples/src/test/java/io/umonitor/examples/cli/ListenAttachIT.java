@@ -85,8 +85,8 @@ class ListenAttachIT {
             Path log = home.resolve("logs").resolve("att-1.log");
             await("the attached sender's file", () -> read(log).contains("attached record 2"));
             CliProcess.Result ps = CliProcess.run(home, 30, "ps");
-            // NAME BACKEND STATE PID OWNER AGE RESTARTS RECORDS LOST REJECTED
-            assertTrue(ps.output().matches("(?s).*att-1\\s+attached\\s+ATTACHED\\s+-\\s+listen \\(pid \\d+\\)\\s+-\\s+-"
+            // NAME BACKEND STATE PID OWNER AGE CPU% MEM RESTARTS RECORDS LOST REJECTED
+            assertTrue(ps.output().matches("(?s).*att-1\\s+attached\\s+ATTACHED\\s+-\\s+listen \\(pid \\d+\\)\\s+-\\s+-\\s+-\\s+-"
                     + "\\s+3\\s+0\\s+0.*"), ps.output());
 
             Files.delete(log); // as an operator freeing space, or logrotate without copytruncate

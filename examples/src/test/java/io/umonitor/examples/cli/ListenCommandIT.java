@@ -1,10 +1,8 @@
 package io.umonitor.examples.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.charset.StandardCharsets;
+import io.umonitor.testkit.CClientGuests;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,13 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** `listen` prints a line a sender can paste; a real C client started with it is received and listed by `ps`. */
 class ListenCommandIT {
-    private static final Path C_CLIENT = Path.of("..", "umonitor-log-protocol", "clients", "c").toAbsolutePath().normalize();
-
     @Test
     void thePrintedLineIsEnoughForTheCClientAndPsListsTheSender(@TempDir Path dir) throws Exception {
-        assumeTrue(new ProcessBuilder("sh", "-c", "command -v gcc").start().waitFor() == 0, "gcc builds the C sender");
-        Path sender = dir.resolve("sender");
-        Files.writeString(dir.resolve("sender.c"), """
+        Path sender = CClientGuests.compile(dir, "sender", """
                 #include "umonitor_log.h"
                 #include <stdio.h>
                 #include <unistd.h>
@@ -36,10 +30,6 @@ class ListenCommandIT {
                     return 0;
                 }
                 """);
-        Process cc = new ProcessBuilder("gcc", "-O1", "-I" + C_CLIENT, "-o", sender.toString(), dir.resolve("sender.c").toString(),
-                C_CLIENT.resolve("umonitor_log.c").toString(), "-lpthread").redirectErrorStream(true).start();
-        String ccOut = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, cc.waitFor(), ccOut);
 
         Path home = dir.resolve("home");
         Path out = dir.resolve("listen.out");

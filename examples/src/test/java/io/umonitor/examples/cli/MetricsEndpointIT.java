@@ -44,6 +44,12 @@ class MetricsEndpointIT {
             assertTrue(body.contains("umonitor_unikernel_state{backend=\"process\",state=\"RUNNING\",unikernel=\"scraped\"} 1.0"),
                     body);
             assertTrue(body.contains("umonitor_launch_seconds_count{backend=\"process\",unikernel=\"scraped\"} 1"), body);
+            // The monitor-wide meters: refusals by reason, open connections, the file sink's queue.
+            assertTrue(body.contains("umonitor_input_refused_total{reason=\"helloTimeout\"} 0.0"), body);
+            assertTrue(body.contains("umonitor_connections{kind=\"pending\"} 0.0"), body);
+            assertTrue(body.matches("(?s).*umonitor_sink_queue\\{sink=\"file\"} [0-9.]+\n.*"), body);
+            body.lines().filter(l -> l.startsWith("umonitor_") && (l.contains("scraped") || l.contains("reason=")
+                    || l.contains("kind=") || l.contains("sink="))).forEach(l -> System.out.println("scrape: " + l));
         } finally {
             run.destroy();
             run.waitFor();

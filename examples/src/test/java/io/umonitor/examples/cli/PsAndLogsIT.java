@@ -35,8 +35,8 @@ class PsAndLogsIT {
         Process first = CliProcess.start(home, dir.resolve("first.out"), "run", "--name", "dup", "/bin/sleep", "--", "60");
         try {
             CliProcess.Result ps = awaitOutput(home, "dup\\s+process\\s+RUNNING", "ps");
-            Matcher row = Pattern.compile("(?m)^dup\\s+process\\s+RUNNING\\s+(\\d+)\\s+run \\(pid (\\d+)\\)\\s+(\\d+)s\\s+0\\s").matcher(ps.output());
-            assertTrue(row.find(), "NAME BACKEND STATE PID OWNER AGE RESTARTS:\n" + ps.output());
+            Matcher row = Pattern.compile("(?m)^dup\\s+process\\s+RUNNING\\s+(\\d+)\\s+run \\(pid (\\d+)\\)\\s+(\\d+)s\\s+[\\d.]+\\s+[\\d.]+ [KMG]?i?B\\s+0\\s").matcher(ps.output());
+            assertTrue(row.find(), "NAME BACKEND STATE PID OWNER AGE CPU% MEM RESTARTS:\n" + ps.output());
             long guestPid = Long.parseLong(row.group(1));
             assertEquals(first.pid(), Long.parseLong(row.group(2)), "the owner is the run command's JVM");
             assertTrue(ProcessHandle.of(guestPid).map(h -> h.info().command().orElse("").endsWith("sleep")).orElse(false),

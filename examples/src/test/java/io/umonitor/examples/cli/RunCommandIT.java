@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.umonitor.testkit.CClientGuests;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -110,9 +111,7 @@ class RunCommandIT {
 
     @Test
     void recordsSentOverTcpDuringTheLaunchAreShownAfterLaunched(@TempDir Path dir) throws Exception {
-        assumeTrue(new ProcessBuilder("sh", "-c", "command -v gcc").start().waitFor() == 0, "gcc builds the C guest");
-        Path c = Path.of("..", "umonitor-log-protocol", "clients", "c").toAbsolutePath().normalize();
-        Files.writeString(dir.resolve("fast.c"), """
+        CClientGuests.compile(dir, "fast", """
                 #include "umonitor_log.h"
                 int main(void) {
                     if (umon_init_from_env() != 0) return 1;
@@ -121,10 +120,6 @@ class RunCommandIT {
                     return 0;
                 }
                 """);
-        Process cc = new ProcessBuilder("gcc", "-I" + c, "-o", dir.resolve("fast").toString(), dir.resolve("fast.c").toString(),
-                c.resolve("umonitor_log.c").toString(), "-lpthread").redirectErrorStream(true).start();
-        String ccOut = new String(cc.getInputStream().readAllBytes());
-        assertEquals(0, cc.waitFor(), ccOut);
         CliProcess.Result r = CliProcess.runIn(dir, dir.resolve("home"), 60, "run", "./fast");
         assertEquals(0, r.exitCode(), r.output());
         List<String> lines = r.output().lines().toList();

@@ -2,11 +2,13 @@ package io.umonitor.examples.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,6 +47,17 @@ class StatsCommandIT {
             assertTrue(table.output().contains("NAME") && table.output().contains("CPU %")
                     && table.output().contains("spinner"), table.output());
 
+            // ps has the same figures as columns: CPU % over the run's lifetime, resident memory.
+            CliProcess.Result ps = CliProcess.run(home, 40, "ps");
+            String header = ps.output().lines().filter(l -> l.startsWith("NAME")).findFirst().orElseThrow();
+            String row = ps.output().lines().filter(l -> l.startsWith("spinner ")).findFirst().orElseThrow(
+                    () -> new AssertionError(ps.output()));
+            System.out.println("umonitor ps:\n" + header + "\n" + row);
+            String cpu = row.substring(header.indexOf("CPU %"), header.indexOf("CPU %") + 5).trim();
+            // Over the whole run on a loaded machine, not one busy second: clearly above an idle guest (0.0).
+            assertTrue(Double.parseDouble(cpu) > 5, "ps CPU % of a spinning guest: " + row);
+            assertTrue(row.contains(" KiB ") || row.contains(" MiB "), "ps MEM: " + row);
+
             CliProcess.Result unknown = CliProcess.run(home, 40, "stats", "--interval", "0.2", "nosuch");
             assertEquals(1, unknown.exitCode(), unknown.output());
             assertTrue(unknown.output().contains("no running unikernel named 'nosuch'"), unknown.output());
@@ -52,5 +65,98 @@ class StatsCommandIT {
             run.destroy();
             run.waitFor();
         }
+    }
+
+    /**
+     * A QEMU guest (the QEMU backend's freestanding multiboot test guest, as the demo builds it, under TCG as
+     * every QEMU test here): its figures are those of its QEMU process, whose resident memory alone is many
+     * megabytes.
+     */
+    @Test
+    void aQemuGuestShowsTheFiguresOfItsQemuProcess(@TempDir Path home) throws Exception {
+        assumeTrue(ReadmeExamplesIT.onPath("qemu-system-x86_64"),
+                "needs QEMU for a QEMU guest: apt-get install qemu-system-x86 (listed in .ci/packages.txt)");
+        assumeTrue(ReadmeExamplesIT.onPath("gcc") && ReadmeExamplesIT.onPath("ld"),
+                "needs gcc and ld to build the multiboot guest: apt-get install gcc binutils");
+        Path kernel = multibootGuest(home.resolve("multiboot"));
+        Path output = home.resolve("vm.out");
+        Process run = CliProcess.start(home, output, "run", "--backend", "qemu", "-o", "qemu.accel=tcg",
+                "-o", "qemu.append=test.end=hang", "--name", "vm", kernel.toString());
+        try {
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (!Files.readString(output, StandardCharsets.UTF_8).contains("waiting to be stopped")) {
+                assertTrue(run.isAlive() && System.nanoTime() < deadline, Files.readString(output, StandardCharsets.UTF_8));
+                Thread.sleep(100);
+            }
+            CliProcess.Result stats = CliProcess.run(home, 40, "stats", "--json", "--interval", "1", "vm");
+            assertEquals(0, stats.exitCode(), stats.output());
+            String line = stats.output().lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow(
+                    () -> new AssertionError("no JSON line:\n" + stats.output()));
+            System.out.println("umonitor stats --json vm (QEMU, TCG): " + line);
+            JsonNode s = RecordJson.MAPPER.readTree(line);
+            assertEquals("vm", s.path("unikernel").asText());
+            assertTrue(s.path("rssBytes").asLong() > 10_000_000, "QEMU's resident memory: " + line);
+            assertTrue(s.path("peakRssBytes").asLong() >= s.path("rssBytes").asLong(), line);
+            assertTrue(s.path("processes").asInt() >= 1, line);
+            assertTrue(s.path("cpuUserNanos").asLong() + s.path("cpuSystemNanos").asLong() > 0,
+                    "booting under TCG took CPU time: " + line);
+            assertTrue(s.path("uptimeMs").asLong() > 0, line);
+
+            CliProcess.Result table = CliProcess.run(home, 40, "stats", "--interval", "0.5", "vm");
+            assertTrue(table.output().contains("vm") && table.output().contains("MiB"), table.output());
+            CliProcess.Result ps = CliProcess.run(home, 40, "ps");
+            String row = ps.output().lines().filter(l -> l.startsWith("vm ")).findFirst().orElseThrow(
+                    () -> new AssertionError(ps.output()));
+            assertTrue(row.contains(" MiB "), "ps MEM of QEMU: " + row);
+        } finally {
+            run.destroy();
+            run.waitFor();
+        }
+    }
+
+    /**
+     * Builds the multiboot guest from the sources the demo carries, with the demo's commands (DemoCommand.vmGuest):
+     * the C client freestanding, its records over a virtio NIC with the token from fw_cfg.
+     */
+    private static Path multibootGuest(Path dir) throws Exception {
+        Files.createDirectories(dir);
+        for (String source : List.of("multiboot/boot.S", "multiboot/mbguest.c", "multiboot/link.ld",
+                "multiboot/virtio_net.c", "multiboot/virtio_net.h", "multiboot/freestanding.c", "multiboot/freestanding.h",
+                "c/umonitor_log.c", "c/umonitor_log.h", "c/umonitor_net.c", "c/umonitor_net.h", "c/umonitor_fwcfg.c",
+                "c/umonitor_fwcfg.h")) {
+            try (var in = StatsCommandIT.class.getClassLoader().getResourceAsStream("demo/" + source)) {
+                assertTrue(in != null, "demo/" + source + " is on the classpath");
+                Files.write(dir.resolve(source.substring(source.indexOf('/') + 1)), in.readAllBytes());
+            }
+        }
+        List<String> cflags = List.of("-m32", "-ffreestanding", "-fno-pic", "-fno-pie", "-fno-stack-protector",
+                "-fno-asynchronous-unwind-tables", "-fno-tree-loop-distribute-patterns", "-nostdlib", "-O2",
+                "-DUMON_FREESTANDING", "-DUMON_FWCFG", "-DMBGUEST_UDP", "-I" + dir, "-c");
+        Path kernel = dir.resolve("mbguest.elf");
+        List<String> link = new java.util.ArrayList<>(List.of("ld", "-m", "elf_i386", "-nostdlib", "--no-warn-rwx-segments",
+                "-T", dir.resolve("link.ld").toString(), "-o", kernel.toString()));
+        List<List<String>> steps = new java.util.ArrayList<>();
+        for (String source : List.of("boot.S", "mbguest.c", "virtio_net.c", "freestanding.c", "umonitor_log.c",
+                "umonitor_net.c", "umonitor_fwcfg.c")) {
+            String object = dir.resolve(source.substring(0, source.lastIndexOf('.')) + ".o").toString();
+            steps.add(concat(List.of("gcc"), cflags, List.of(dir.resolve(source).toString(), "-o", object)));
+            link.add(object);
+        }
+        steps.add(link);
+        for (List<String> step : steps) {
+            Process p = new ProcessBuilder(step).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor(), String.join(" ", step) + ": " + out);
+        }
+        return kernel;
+    }
+
+    @SafeVarargs
+    private static List<String> concat(List<String>... parts) {
+        List<String> all = new java.util.ArrayList<>();
+        for (List<String> p : parts) {
+            all.addAll(p);
+        }
+        return all;
     }
 }

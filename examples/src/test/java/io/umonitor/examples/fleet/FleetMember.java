@@ -11,7 +11,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * One host of {@link FleetIT}, in a JVM of its own: a monitor as a platform would configure it (discovered
  * providers plus settings), launching the same guests every host runs, exporting everything it collects.
- * Arguments: STATE_DIR GUEST GUEST_COUNT RECORDS then KEY=VALUE monitor settings.
+ * Arguments: STATE_DIR GUEST GUEST_COUNT GUEST_ARGUMENTS (comma-separated: record count, then optionally the
+ * pause between records in milliseconds) then KEY=VALUE monitor settings.
  */
 public final class FleetMember {
     private FleetMember() {
@@ -31,8 +32,11 @@ public final class FleetMember {
         try (Monitor monitor = builder.build()) {
             List<UnikernelHandle> handles = new ArrayList<>();
             for (int g = 1; g <= guests; g++) {
-                handles.add(monitor.launch(UnikernelSpec.builder("sensor-" + g, guest).backend("process")
-                        .argument(records).build()));
+                UnikernelSpec.Builder spec = UnikernelSpec.builder("sensor-" + g, guest).backend("process");
+                for (String argument : records.split(",")) {
+                    spec.argument(argument);
+                }
+                handles.add(monitor.launch(spec.build()));
             }
             for (UnikernelHandle h : handles) {
                 h.termination().get(60, TimeUnit.SECONDS);

@@ -63,6 +63,14 @@ public record ProviderContext(Map<String, String> properties, Path stateDirector
     }
 
     /**
+     * A reader of these properties for provider {@code id}, which reports keys not in {@code known} and
+     * every invalid value together when its {@link SettingsReader#check} is called.
+     */
+    public SettingsReader settings(String id, List<String> known) {
+        return new SettingsReader(id, properties, known);
+    }
+
+    /**
      * @throws ConfigurationException naming every property not in {@code known}, for provider {@code id}
      */
     public void rejectUnknownProperties(String id, List<String> known) {

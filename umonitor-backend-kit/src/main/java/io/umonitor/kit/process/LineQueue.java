@@ -36,7 +36,6 @@ final class LineQueue {
     private final Map<GuestOutput.Stream, AtomicLong> pendingDrops = new EnumMap<>(GuestOutput.Stream.class);
     private final AtomicLong droppedTotal = new AtomicLong();
     private final CompletableFuture<Void> delivered = new CompletableFuture<>();
-    private final List<Thread> readers = new ArrayList<>();
     private final List<InputStream> streams = new ArrayList<>();
     private final AtomicLong queuedChars = new AtomicLong();
     private int openReaders;
@@ -57,11 +56,10 @@ final class LineQueue {
     }
 
     CompletableFuture<Void> startReader(InputStream in, GuestOutput.Stream stream, int maxLineBytes, String name) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
         synchronized (this) {
             streams.add(in);
         }
-        Thread reader = new Thread(() -> {
+        return ProcessThreads.start(name, () -> {
             LineSplitter splitter = new LineSplitter(maxLineBytes, line -> offer(stream, line, false),
                     piece -> offer(stream, piece, true));
             byte[] buffer = new byte[READ_BUFFER_BYTES];
@@ -76,21 +74,12 @@ final class LineQueue {
             } finally {
                 splitter.finish();
                 readerEnded();
-                done.complete(null);
             }
-        }, name);
-        reader.setDaemon(true);
-        synchronized (this) {
-            readers.add(reader);
-        }
-        reader.start();
-        return done;
+        });
     }
 
     void startDelivery(String name) {
-        Thread delivery = new Thread(this::deliverUntilEnd, name);
-        delivery.setDaemon(true);
-        delivery.start();
+        ProcessThreads.start(name, this::deliverUntilEnd);
     }
 
     long droppedTotal() {

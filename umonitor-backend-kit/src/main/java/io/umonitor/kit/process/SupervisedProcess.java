@@ -100,11 +100,14 @@ public final class SupervisedProcess {
     private final AtomicBoolean killSent = new AtomicBoolean();
     private volatile boolean signalledWhileAlive;
     private final boolean ownSession;
-    /** Guards the kill deadline and whether the supervising thread still waits for the process's end. */
+    /**
+     * Guards the kill deadline, whether the supervising thread still waits for the process's end, and which
+     * thread that is.
+     */
     private final Object escalation = new Object();
     private long killDeadlineNanos = NO_DEADLINE;
     private boolean awaitingEnd;
-    private volatile Thread supervisor;
+    private Thread supervisor;
 
     private SupervisedProcess(Process process, String label, LineQueue queue, boolean ownSession) {
         this.process = process;
@@ -249,6 +252,7 @@ public final class SupervisedProcess {
     private void awaitEndOrKillDeadline() {
         synchronized (escalation) {
             awaitingEnd = true;
+            supervisor = Thread.currentThread();
         }
         try {
             while (process.isAlive()) {
@@ -271,6 +275,8 @@ public final class SupervisedProcess {
         } finally {
             synchronized (escalation) {
                 awaitingEnd = false;
+                // A pooled thread: once this wait is over, stop() must never interrupt what it runs next.
+                supervisor = null;
             }
             // An interrupt stop() sent just before the process ended must not cut the output's drain short.
             Thread.interrupted();
@@ -388,7 +394,7 @@ public final class SupervisedProcess {
             String name = label != null ? label
                     : executable.getFileName() != null ? executable.getFileName().toString() : executable.toString();
             Path program = resolve(executable, workingDirectory);
-            Optional<Path> setsid = ownSession ? Executables.find("setsid") : Optional.empty();
+            Optional<Path> setsid = ownSession ? findSetsid() : Optional.empty();
             if (ownSession && setsid.isEmpty() && SETSID_WARNED.compareAndSet(false, true)) {
                 LOG.warn("setsid (util-linux) not found: guests share this JVM's process group, so a terminal's "
                         + "Ctrl-C reaches them directly and what they leave running is not found: install util-linux");
@@ -427,14 +433,26 @@ public final class SupervisedProcess {
                     GuestOutput.Stream.STDERR, maxLineBytes, threadPrefix + "-stderr");
             queue.startDelivery(threadPrefix + "-output");
             Duration drain = drainTimeout;
-            Thread supervisor = new Thread(
-                    () -> supervised.superviseUntilEnd(CompletableFuture.allOf(stdoutDone, stderrDone), drain),
-                    threadPrefix + "-wait");
-            supervisor.setDaemon(true);
-            supervised.supervisor = supervisor;
-            supervisor.start();
+            ProcessThreads.start(threadPrefix + "-wait",
+                    () -> supervised.superviseUntilEnd(CompletableFuture.allOf(stdoutDone, stderrDone), drain));
             return supervised;
         }
+    }
+
+    /**
+     * Where setsid was found last, checked again on each use (one look instead of one per PATH entry: this
+     * runs on every launch, before the fork).
+     */
+    private static volatile Path knownSetsid;
+
+    private static Optional<Path> findSetsid() {
+        Path known = knownSetsid;
+        if (known != null && Files.isRegularFile(known) && Files.isExecutable(known)) {
+            return Optional.of(known);
+        }
+        Optional<Path> found = Executables.find("setsid");
+        knownSetsid = found.orElse(null);
+        return found;
     }
 
     /**

@@ -3,18 +3,14 @@ package io.umonitor.core.internal;
 import io.umonitor.api.ConfigurationException;
 import io.umonitor.api.spi.LogSink;
 import io.umonitor.api.spi.ProviderContext;
+import io.umonitor.api.spi.SettingsReader;
 import io.umonitor.core.internal.log.DefaultLogHub;
 import io.umonitor.core.internal.log.LogHubSettings;
 import io.umonitor.core.internal.log.HubLimits;
 import io.umonitor.core.internal.log.LogHub;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,8 +38,10 @@ public final class DefaultLogHubFactory implements LogHubFactory {
 
     @Override
     public LogHub create(Config config) {
-        LogHubSettings settings = settings(config.properties());
-        HubLimits limits = limits(config.properties());
+        SettingsReader reader = new SettingsReader("log", config.properties(), KNOWN);
+        LogHubSettings settings = settings(reader);
+        HubLimits limits = limits(reader);
+        reader.check("log");
         List<LogSink> opened = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         for (Map.Entry<LogSink, ProviderContext> e : config.sinks().entrySet()) {
@@ -70,120 +68,42 @@ public final class DefaultLogHubFactory implements LogHubFactory {
         }
     }
 
-    static LogHubSettings settings(Map<String, String> properties) {
-        List<String> problems = new ArrayList<>();
-        List<String> unknown = properties.keySet().stream().filter(k -> !KNOWN.contains(k)).sorted().toList();
-        if (!unknown.isEmpty()) {
-            problems.add("unknown setting(s) " + unknown.stream().map(k -> "log." + k).toList() + ": known are "
-                    + KNOWN.stream().map(k -> "log." + k).toList());
-        }
-        LogHubSettings s = LogHubSettings.defaults();
-        s = apply(properties, "tcpAddress", problems, s, DefaultLogHubFactory::address, LogHubSettings::withTcpAddress);
-        s = apply(properties, "udpAddress", problems, s, DefaultLogHubFactory::address, LogHubSettings::withUdpAddress);
-        s = apply(properties, "maxFrameLength", problems, s, Integer::parseInt, LogHubSettings::withMaxFrameLength);
-        s = apply(properties, "historySize", problems, s, Integer::parseInt, LogHubSettings::withHistorySize);
-        s = apply(properties, "sinkQueueCapacity", problems, s, Integer::parseInt,
-                LogHubSettings::withSinkQueueCapacity);
-        s = apply(properties, "senderRateLimit", problems, s, Long::parseLong, LogHubSettings::withSenderRateLimit);
-        s = apply(properties, "followerQueueCapacity", problems, s, Integer::parseInt,
-                LogHubSettings::withFollowerQueueCapacity);
-        s = apply(properties, "reportIntervalMs", problems, s, v -> Duration.ofMillis(Long.parseLong(v)),
-                LogHubSettings::withReportInterval);
-        s = apply(properties, "maxSenders", problems, s, Integer::parseInt, LogHubSettings::withMaxSenders);
-        s = apply(properties, "maxConnections", problems, s, Integer::parseInt,
-                LogHubSettings::withMaxConnections);
-        s = apply(properties, "udpReceiveBufferBytes", problems, s, Integer::parseInt,
-                LogHubSettings::withUdpReceiveBufferBytes);
-        if (!problems.isEmpty()) {
-            throw new ConfigurationException("log settings are invalid: " + String.join("; ", problems));
-        }
-        return s;
+    /**
+     * The hub's settings from {@code log.*}, each unset or invalid one at its default; the reader holds the
+     * problems (every bound here is the one {@link LogHubSettings} checks, so valid input constructs).
+     */
+    static LogHubSettings settings(SettingsReader s) {
+        LogHubSettings d = LogHubSettings.defaults();
+        int anyInt = Integer.MAX_VALUE;
+        return new LogHubSettings(
+                s.address("tcpAddress", d.tcpAddress()),
+                s.address("udpAddress", d.udpAddress()),
+                s.integer("maxFrameLength", d.maxFrameLength(), LogHubSettings.MIN_FRAME_LENGTH,
+                        LogHubSettings.MAX_FRAME_LENGTH),
+                s.integer("historySize", d.historySize(), 1, anyInt),
+                s.integer("sinkQueueCapacity", d.sinkQueueCapacity(), LogHubSettings.MIN_SINK_QUEUE_CAPACITY, anyInt),
+                s.longInteger("senderRateLimit", d.senderRateLimit(), 0, Long.MAX_VALUE),
+                s.integer("followerQueueCapacity", d.followerQueueCapacity(), 1, anyInt),
+                s.millis("reportIntervalMs", d.reportInterval(), 1, Long.MAX_VALUE),
+                s.integer("maxSenders", d.maxSenders(), 1, anyInt),
+                s.integer("maxConnections", d.maxConnections(), 1, anyInt),
+                s.integer("udpReceiveBufferBytes", d.udpReceiveBufferBytes(), 0, anyInt));
     }
 
-    static HubLimits limits(Map<String, String> properties) {
-        List<String> problems = new ArrayList<>();
-        HubLimits l = HubLimits.defaults();
-        l = applyLimit(properties, "helloTimeoutMs", problems, l, v -> Duration.ofMillis(Long.parseLong(v)),
-                HubLimits::withHelloTimeout);
-        l = applyLimit(properties, "idleTimeoutMs", problems, l, v -> Duration.ofMillis(Long.parseLong(v)),
-                HubLimits::withIdleTimeout);
-        l = applyLimit(properties, "maxConnectionsPerPeer", problems, l, Integer::parseInt,
-                HubLimits::withMaxConnectionsPerPeer);
-        l = applyLimit(properties, "memoryBudgetBytes", problems, l, Long::parseLong, HubLimits::withMemoryBudgetBytes);
-        l = applyLimit(properties, "attachedIdleMs", problems, l, v -> Duration.ofMillis(Long.parseLong(v)),
-                HubLimits::withAttachedIdleEviction);
-        if (!problems.isEmpty()) {
-            throw new ConfigurationException("log settings are invalid: " + String.join("; ", problems));
+    /** The hub's limits from {@code log.*}, as {@link #settings}. */
+    static HubLimits limits(SettingsReader s) {
+        HubLimits d = HubLimits.defaults();
+        long budget = s.longInteger("memoryBudgetBytes", d.memoryBudgetBytes(), 0, Long.MAX_VALUE);
+        if (budget > 0 && budget < HubLimits.MIN_BUDGET) {
+            s.invalid("memoryBudgetBytes", "use 0 (a quarter of the heap) or at least " + HubLimits.MIN_BUDGET);
+            budget = d.memoryBudgetBytes();
         }
-        return l;
-    }
-
-    private static <T> HubLimits applyLimit(Map<String, String> properties, String key, List<String> problems,
-            HubLimits limits, Function<String, T> parse, java.util.function.BiFunction<HubLimits, T, HubLimits> with) {
-        String raw = properties.get(key);
-        if (raw == null) {
-            return limits;
-        }
-        try {
-            return with.apply(limits, parse.apply(raw.trim()));
-        } catch (NumberFormatException e) {
-            problems.add("log." + key + " is '" + raw + "': use a whole number");
-        } catch (RuntimeException e) {
-            problems.add("log." + key + " is '" + raw + "': " + e.getMessage());
-        }
-        return limits;
-    }
-
-    private static <T> LogHubSettings apply(Map<String, String> properties, String key, List<String> problems,
-            LogHubSettings settings, Function<String, T> parse,
-            java.util.function.BiFunction<LogHubSettings, T, LogHubSettings> with) {
-        String raw = properties.get(key);
-        if (raw == null) {
-            return settings;
-        }
-        T value;
-        try {
-            value = parse.apply(raw.trim());
-        } catch (RuntimeException e) {
-            problems.add("log." + key + " is '" + raw + "': " + (e instanceof NumberFormatException
-                    ? "use a whole number" : e.getMessage()));
-            return settings;
-        }
-        try {
-            return with.apply(settings, value);
-        } catch (ConfigurationException e) {
-            problems.add("log." + key + " is '" + raw + "': " + e.getMessage());
-            return settings;
-        }
-    }
-
-    /** {@code host:port}, {@code [v6]:port}, or {@code off} for null. */
-    static InetSocketAddress address(String text) {
-        if (text.equalsIgnoreCase("off")) {
-            return null;
-        }
-        int colon = text.lastIndexOf(':');
-        if (colon <= 0 || colon == text.length() - 1) {
-            throw new IllegalArgumentException("use host:port (e.g. 127.0.0.1:7070, port 0 for any) or 'off'");
-        }
-        String host = text.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        int port;
-        try {
-            port = Integer.parseInt(text.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("the port is not a number: use host:port (e.g. 127.0.0.1:7070)");
-        }
-        if (port < 0 || port > 65_535) {
-            throw new IllegalArgumentException("port " + port + " is outside 0..65535");
-        }
-        try {
-            return new InetSocketAddress(InetAddress.getByName(host), port);
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("host '" + host + "' is unknown: use a numeric address of this host");
-        }
+        return new HubLimits(
+                s.millis("helloTimeoutMs", d.helloTimeout(), 1, Long.MAX_VALUE),
+                s.millis("idleTimeoutMs", d.idleTimeout(), 0, Long.MAX_VALUE),
+                s.integer("maxConnectionsPerPeer", d.maxConnectionsPerPeer(), 1, Integer.MAX_VALUE),
+                budget,
+                s.millis("attachedIdleMs", d.attachedIdleEviction(), 0, Long.MAX_VALUE));
     }
 
     private static void closeAll(List<LogSink> sinks) {

@@ -5,6 +5,7 @@ import io.umonitor.api.ConfigurationException;
 import io.umonitor.api.ExitClassification;
 import io.umonitor.api.ExitInfo;
 import io.umonitor.api.LaunchException;
+import io.umonitor.api.LaunchIdentity;
 import io.umonitor.api.LifecycleEvent;
 import io.umonitor.api.LogLevel;
 import io.umonitor.api.LogStats;
@@ -72,11 +73,13 @@ public final class ManagedUnikernel implements UnikernelHandle {
     private Duration requestedGrace;
     private ScheduledFuture<?> pendingRestart;
     private List<ProvisionedNetwork> networks = List.of();
+    private final ImageDigest imageDigest;
 
     public ManagedUnikernel(MonitorContext context, UnikernelSpec spec, UnikernelBackend backend) {
         this.context = context;
         this.spec = spec;
         this.backend = backend;
+        this.imageDigest = new ImageDigest(spec.image());
     }
 
     /** Begins the first run on a launch thread. */
@@ -322,7 +325,8 @@ public final class ManagedUnikernel implements UnikernelHandle {
         synchronized (this) {
             networks = List.copyOf(run.networks);
         }
-        context.registerSender(name(), run.token, run);
+        LaunchIdentity identity = LaunchIdentity.newRun(run.attempt, backend.id(), imageDigest.current());
+        context.registerSender(name(), run.token, identity, run);
         if (backend.tokenVisibleToOtherUsers(spec)) {
             context.hub().bindTokenToFirstSession(name());
         }

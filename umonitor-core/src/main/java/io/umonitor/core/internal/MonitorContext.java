@@ -153,10 +153,10 @@ public final class MonitorContext {
         return provisioners.get(id);
     }
 
-    /** Registers {@code name}'s token on behalf of {@code owner} (one run of one unikernel). */
-    void registerSender(String name, String token, Object owner) {
+    /** Registers {@code name}'s token on behalf of {@code owner} (one run of one unikernel, {@code launch}). */
+    void registerSender(String name, String token, io.umonitor.api.LaunchIdentity launch, Object owner) {
         synchronized (senderOwners) {
-            hub.registerSender(name, token);
+            hub.registerSender(name, token, launch);
             senderOwners.put(name, owner);
             for (RegistrationListener l : registrationListeners) {
                 l.senderRegistered(name, token);

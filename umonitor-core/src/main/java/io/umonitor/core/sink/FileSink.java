@@ -44,8 +44,9 @@ import java.util.Objects;
  * a stable hash, and every path is checked to stay inside the directory. Text lines escape control
  * characters and terminal escapes (see the text format in {@code TextLineEncoder}); JSON Lines escape
  * them as JSON {@code \\u} escapes. Writes are buffered per file and reach the disk when a buffer
- * fills, on {@link #flush()} (the monitor calls it once the sink's queue has run empty, at most 0.5 ms
- * after the first unflushed record) and on close; records are never flushed one at a time.
+ * fills, on {@link #flush()} (the monitor calls it as soon as the sink's queue has run empty, at most every
+ * 0.1 ms, or up to 50 ms apart after a flush that cost much CPU, such as one writing a thousand files; and at
+ * least every 100 ms under sustained load) and on close; records are never flushed one at a time.
  *
  * <p><b>Acknowledged</b> records: a record is acknowledged once a {@link #flush()} that began after it was
  * {@linkplain #accept accepted} has returned without an exception. Flushing hands the bytes to the

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.umonitor.api.Attribute;
 import io.umonitor.api.AttributeValue;
 import io.umonitor.api.GuestClock;
+import io.umonitor.api.LaunchIdentity;
 import io.umonitor.api.LogLevel;
 import io.umonitor.api.LogOrigin;
 import io.umonitor.api.LogRecord;
@@ -25,9 +26,14 @@ import java.util.List;
  *
  * <pre>
  * {"time":"2026-11-25T07:44:34.123456Z","unikernel":"web-1","level":"INFO","origin":"TCP",
+ *  "launch":"0f8fad5b-d9cb-469f-a165-70867728950e","restart":1,
  *  "sequence":"42","guestClock":"WALL","guestNanos":"1764056674123456789","logger":"http",
  *  "message":"GET /","attributes":[{"key":"line","value":"42","type":"int"}, ...]}
  * </pre>
+ *
+ * <p>{@code launch} (the run's launch id) and {@code restart} (0 for the first run of a launch) are there
+ * when the record came from a run of a launched unikernel, and absent for attached senders; lines without
+ * them (files written before they existed) read as records of no run.
  *
  * <p>Every 64-bit integer (the {@code sequence}, {@code guestNanos}, INT64 and UINT64 attribute values) is
  * a JSON string of decimal digits, signed for {@code int}, unsigned for {@code uint} and the sequence, so
@@ -82,12 +88,15 @@ public final class JsonRecordCodec {
         }
         GuestClock clock = n.has("guestClock") ? GuestClock.valueOf(n.get("guestClock").asText()) : GuestClock.NONE;
         JsonNode sequence = n.get("sequence");
+        JsonNode launchId = n.get("launch");
+        LaunchIdentity launch = launchId == null || launchId.asText().isEmpty() ? LaunchIdentity.NONE
+                : new LaunchIdentity(launchId.asText(), n.path("restart").asInt(0), "", "");
         boolean hasSequence = sequence != null && !sequence.isNull();
         return new LogRecord(n.path("unikernel").asText(), LogOrigin.valueOf(n.path("origin").asText("MONITOR")),
                 hasSequence, hasSequence ? Long.parseUnsignedLong(sequence.asText()) : 0, clock,
                 n.has("guestNanos") ? Long.parseLong(n.get("guestNanos").asText()) : 0,
                 Instant.parse(n.path("time").asText()), LogLevel.valueOf(n.path("level").asText("INFO")),
-                n.path("logger").asText(""), n.path("message").asText(""), attrs);
+                n.path("logger").asText(""), n.path("message").asText(""), attrs, launch);
     }
 
     /** The JSON text of a FLOAT64 that is not finite, as {@link #decode} reads it back. */
@@ -146,6 +155,10 @@ public final class JsonRecordCodec {
                 generator.writeStringField("unikernel", r.unikernel());
                 generator.writeStringField("level", r.level().name());
                 generator.writeStringField("origin", r.origin().name());
+                if (r.launch().isKnown()) {
+                    generator.writeStringField("launch", r.launch().launchId());
+                    generator.writeNumberField("restart", r.launch().restart());
+                }
                 if (r.hasSequence()) {
                     generator.writeStringField("sequence", Long.toUnsignedString(r.sequence()));
                 }

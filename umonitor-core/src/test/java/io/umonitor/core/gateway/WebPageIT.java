@@ -78,6 +78,12 @@ class WebPageIT {
             assertTrue(dom.contains("live line out 0"), "the page shows a record sent after it connected:\n" + dom);
             assertTrue(dom.contains("web-guest"), "the page names the unikernel:\n" + dom);
             assertTrue(dom.contains("RUNNING"), "the page shows its state:\n" + dom);
+            // The guest is a JVM: its resident memory is many MiB, read from the host like `umonitor stats`.
+            java.util.regex.Matcher mem = java.util.regex.Pattern.compile("class=\"mem\">([0-9.]+) MiB<").matcher(dom);
+            assertTrue(mem.find() && Double.parseDouble(mem.group(1)) > 10, "the page shows the guest's memory:\n" + dom);
+            java.util.regex.Matcher cpu = java.util.regex.Pattern.compile("class=\"cpu\">([0-9.]+)<").matcher(dom);
+            assertTrue(cpu.find(), "the page shows the guest's CPU %:\n" + dom);
+            System.out.println("page figures: memory " + mem.group(1) + " MiB, CPU " + cpu.group(1) + " %");
             assertTrue(dom.contains("hello from the guest &lt;b id=injected&gt;bold&lt;/b&gt; out 1"),
                     "the page shows the guest's stdout records as text:\n" + dom);
             assertTrue(dom.contains("hello from the guest &lt;b id=injected&gt;bold&lt;/b&gt; err 0")

@@ -87,5 +87,19 @@ class JsonRecordCodecTest {
         assertEquals(7, r.sequence());
         assertEquals(12, r.guestNanos());
         assertEquals(new AttributeValue.Int(-3), r.attributes().get(0).value());
+        assertEquals(io.umonitor.api.LaunchIdentity.NONE, r.launch(), "a line from before launch ids: no run");
+    }
+
+    @Test
+    void aRecordOfARunCarriesLaunchAndRestartAndReadsThemBack() throws Exception {
+        io.umonitor.api.LaunchIdentity run = new io.umonitor.api.LaunchIdentity(
+                "0f8fad5b-d9cb-469f-a165-70867728950e", 3, "qemu", "sha256:ab");
+        LogRecord r = record(9, List.of()).withLaunch(run);
+        JsonNode j = encode(r);
+        assertEquals("0f8fad5b-d9cb-469f-a165-70867728950e", j.get("launch").asText());
+        assertEquals(3, j.get("restart").intValue(), "restart is a JSON number");
+        // The line names the run; backend and image digest travel in OTLP's resource, not on every line.
+        assertEquals(new io.umonitor.api.LaunchIdentity(run.launchId(), 3, "", ""), JsonRecordCodec.decode(j).launch());
+        assertFalse(encode(record(9, List.of())).has("launch"), "a record of no run has no launch field");
     }
 }

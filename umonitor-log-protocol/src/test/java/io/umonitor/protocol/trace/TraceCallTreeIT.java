@@ -2,11 +2,10 @@ package io.umonitor.protocol.trace;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.umonitor.api.ConfigurationException;
 import io.umonitor.protocol.testing.LoopbackReceiver;
-import java.nio.charset.StandardCharsets;
+import io.umonitor.testkit.CClientGuests;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,13 +31,7 @@ class TraceCallTreeIT {
 
     @BeforeAll
     static void buildDemo() throws Exception {
-        assumeTrue(onPath("make") && (onPath("cc") || onPath("gcc")),
-                "needs make and a C compiler to build clients/c: apt-get install make gcc libc6-dev");
-        Process make = new ProcessBuilder("make", "-C", CLIENT_DIR.toString(), "programs")
-                .redirectErrorStream(true).start();
-        String output = new String(make.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(make.waitFor(120, TimeUnit.SECONDS), "make programs did not finish in 120 s");
-        assertEquals(0, make.exitValue(), "make -C " + CLIENT_DIR + " programs failed:\n" + output);
+        CClientGuests.makePrograms();
     }
 
     @Test
@@ -112,18 +105,5 @@ class TraceCallTreeIT {
             }
         }
         throw new AssertionError(text + " not in " + SOURCE);
-    }
-
-    static boolean onPath(String tool) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return false;
-        }
-        for (String dir : path.split(java.io.File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -72,7 +72,9 @@ public record OtlpSettings(Optional<URI> endpoint, String protocol, Map<String, 
         });
         Duration timeout = Duration.ofMillis(positive(context, "timeout", 10_000, problems, "milliseconds"));
         int batchSize = (int) positive(context, "batchSize", 512, problems, "records");
-        int maxInFlight = (int) positive(context, "maxInFlight", 4, problems, "requests");
+        // One at a time by default: requests under way together may be stored in any order, and a store
+        // then shows a unikernel's records out of order (as the SDK's batch processor, one export at a time).
+        int maxInFlight = (int) positive(context, "maxInFlight", 1, problems, "requests");
         String hostName = context.property("hostName").map(String::trim).filter(s -> !s.isEmpty())
                 .orElse(defaultHostName);
         if (!problems.isEmpty()) {

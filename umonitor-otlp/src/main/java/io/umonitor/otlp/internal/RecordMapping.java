@@ -12,6 +12,7 @@ import io.opentelemetry.sdk.logs.data.LogRecordData;
 import io.opentelemetry.sdk.resources.Resource;
 import io.umonitor.api.Attribute;
 import io.umonitor.api.AttributeValue;
+import io.umonitor.api.LaunchIdentity;
 import io.umonitor.api.LogLevel;
 import io.umonitor.api.LogRecord;
 import java.time.Instant;
@@ -24,7 +25,10 @@ import java.util.Map;
  * Turns umonitor records into OpenTelemetry log records. The mapping is part of the documented export
  * format (README, "Export to OpenTelemetry"):
  * <ul>
- *   <li>resource: {@code service.name} = unikernel name, {@code host.name} = this host;</li>
+ *   <li>resource: {@code service.name} = unikernel name, {@code host.name} = this host, and for records of
+ *       a launched unikernel's run {@code service.instance.id} = launch id (new for every run),
+ *       {@code umonitor.restart} = the run's restart number (0 for the first), {@code umonitor.backend} and
+ *       {@code umonitor.image.digest} ({@code sha256:...} of the image file) where known;</li>
  *   <li>instrumentation scope: the guest's logger name ({@code umonitor.guest} when it sent none);</li>
  *   <li>severity: TRACE 1, DEBUG 5, INFO 9, WARN 13, ERROR 17, FATAL 21, with the level's name as text;</li>
  *   <li>time: the guest's own wall-clock timestamp when it sent one (else unset), observed time: when
@@ -43,7 +47,13 @@ public final class RecordMapping {
     private static final AttributeKey<String> ORIGIN = AttributeKey.stringKey("umonitor.origin");
 
     private final String hostName;
-    private final Map<String, Resource> resources = new HashMap<>();
+    private static final AttributeKey<String> INSTANCE_ID = AttributeKey.stringKey("service.instance.id");
+    private static final AttributeKey<Long> RESTART = AttributeKey.longKey("umonitor.restart");
+    private static final AttributeKey<String> BACKEND = AttributeKey.stringKey("umonitor.backend");
+    private static final AttributeKey<String> IMAGE_DIGEST = AttributeKey.stringKey("umonitor.image.digest");
+
+    /** Per unikernel, the resource of its latest run only: restarts do not make the map grow. */
+    private final Map<String, RunResource> resources = new HashMap<>();
     private final Map<String, InstrumentationScopeInfo> scopes = new HashMap<>();
 
     public RecordMapping(String hostName) {
@@ -51,13 +61,34 @@ public final class RecordMapping {
     }
 
     public LogRecordData map(LogRecord record) {
-        Resource resource = resources.computeIfAbsent(record.unikernel(),
-                name -> Resource.create(Attributes.of(SERVICE_NAME, name, HOST_NAME, hostName)));
+        RunResource cached = resources.get(record.unikernel());
+        if (cached == null || !cached.launch.equals(record.launch())) {
+            cached = new RunResource(record.launch(), resource(record.unikernel(), record.launch()));
+            resources.put(record.unikernel(), cached);
+        }
+        Resource resource = cached.resource;
         InstrumentationScopeInfo scope = scopes.computeIfAbsent(record.logger(),
                 logger -> InstrumentationScopeInfo.create(logger.isEmpty() ? DEFAULT_SCOPE : logger));
         long time = record.guestWallTime().map(RecordMapping::epochNanos).orElse(0L);
         return new GuestLogRecordData(resource, scope, time, epochNanos(record.receivedAt()),
                 severity(record.level()), record.level().name(), record.message(), attributes(record));
+    }
+
+    private Resource resource(String unikernel, LaunchIdentity launch) {
+        AttributesBuilder b = Attributes.builder().put(SERVICE_NAME, unikernel).put(HOST_NAME, hostName);
+        if (launch.isKnown()) {
+            b.put(INSTANCE_ID, launch.launchId()).put(RESTART, (long) launch.restart());
+        }
+        if (!launch.backend().isEmpty()) {
+            b.put(BACKEND, launch.backend());
+        }
+        if (!launch.imageDigest().isEmpty()) {
+            b.put(IMAGE_DIGEST, launch.imageDigest());
+        }
+        return Resource.create(b.build());
+    }
+
+    private record RunResource(LaunchIdentity launch, Resource resource) {
     }
 
     static Severity severity(LogLevel level) {

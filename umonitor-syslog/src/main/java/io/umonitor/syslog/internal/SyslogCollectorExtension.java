@@ -2,12 +2,11 @@ package io.umonitor.syslog.internal;
 
 import com.google.auto.service.AutoService;
 import io.umonitor.api.ConfigurationException;
-import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.api.ProvisionedNetwork;
-import io.umonitor.core.internal.collect.CollectorExtension;
-import io.umonitor.core.internal.collect.ForwardingLogHub;
-import io.umonitor.core.internal.collect.Ingest;
-import io.umonitor.core.internal.log.LogHub;
+import io.umonitor.api.spi.CollectorExtension;
+import io.umonitor.api.spi.CollectorInput;
+import io.umonitor.api.spi.RunningCollector;
+import io.umonitor.api.spi.SettingsReader;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -32,13 +31,13 @@ public final class SyslogCollectorExtension implements CollectorExtension {
     }
 
     @Override
-    public LogHub start(Map<String, String> values, LogHub hub, Ingest ingest) {
+    public SyslogCollector start(Map<String, String> values, CollectorInput input) {
         SyslogReceiver.Config config = config(values);
         if (config == null) {
-            return hub;
+            return null;
         }
         try {
-            return new SyslogHub(hub, SyslogReceiver.start(ingest, config));
+            return new SyslogCollector(SyslogReceiver.start(input, config));
         } catch (IOException e) {
             throw new ConfigurationException("the syslog receiver cannot listen on UDP " + config.udp() + " / TCP "
                     + config.tcp() + " / TLS " + config.tls() + ": " + e.getMessage()
@@ -48,10 +47,10 @@ public final class SyslogCollectorExtension implements CollectorExtension {
 
     /** The receiver's settings, or null when no address enables it. */
     static SyslogReceiver.Config config(Map<String, String> values) {
-        Settings s = new Settings(values);
-        InetSocketAddress udp = s.address("udpAddress");
-        InetSocketAddress tcp = s.address("tcpAddress");
-        InetSocketAddress tls = s.address("tlsAddress");
+        SettingsReader s = Settings.reader(values);
+        InetSocketAddress udp = s.address("udpAddress", null);
+        InetSocketAddress tcp = s.address("tcpAddress", null);
+        InetSocketAddress tls = s.address("tlsAddress", null);
         int maxMessageLength = s.integer("maxMessageLength", 8192, 480, 65_535);
         int maxConnections = s.integer("maxConnections", 256, 1, 65_536);
         SyslogReceiver.NameAttribution byName = s.get("attributeByName", SyslogReceiver.NameAttribution.OFF,
@@ -89,12 +88,11 @@ public final class SyslogCollectorExtension implements CollectorExtension {
                 attachUnknown);
     }
 
-    /** The hub with the receiver beside it: it listens where the collectors listen and learns each launch. */
-    public static final class SyslogHub extends ForwardingLogHub implements CollectorExtension.GuestParameterSource {
+    /** The running receiver: it listens where the collectors listen and learns each launch's addresses. */
+    public static final class SyslogCollector implements RunningCollector {
         private final SyslogReceiver receiver;
 
-        SyslogHub(LogHub delegate, SyslogReceiver receiver) {
-            super(delegate);
+        SyslogCollector(SyslogReceiver receiver) {
             this.receiver = receiver;
         }
 
@@ -103,22 +101,18 @@ public final class SyslogCollectorExtension implements CollectorExtension {
         }
 
         @Override
-        public List<CollectorEndpoint> listenOn(InetAddress hostAddress, String networkDevice) {
-            List<CollectorEndpoint> endpoints = delegate.listenOn(hostAddress, networkDevice);
+        public void listeningOn(InetAddress hostAddress, String networkDevice) {
             receiver.listenOn(hostAddress);
-            return endpoints;
         }
 
         @Override
-        public void stopListeningOn(InetAddress hostAddress) {
+        public void stoppedListeningOn(InetAddress hostAddress) {
             receiver.stopListeningOn(hostAddress);
-            delegate.stopListeningOn(hostAddress);
         }
 
         @Override
-        public void unregisterSender(String name) {
+        public void senderUnregistered(String name) {
             receiver.forget(name);
-            delegate.unregisterSender(name);
         }
 
         @Override
@@ -129,7 +123,6 @@ public final class SyslogCollectorExtension implements CollectorExtension {
         @Override
         public void close() {
             receiver.close();
-            delegate.close();
         }
     }
 }

@@ -3,8 +3,8 @@ package io.umonitor.syslog.internal;
 import io.umonitor.api.LogOrigin;
 import io.umonitor.api.LogRecord;
 import io.umonitor.api.ProvisionedNetwork;
-import io.umonitor.core.internal.collect.Ingest;
-import io.umonitor.core.internal.log.SenderState;
+import io.umonitor.api.spi.CollectorInput;
+import io.umonitor.api.spi.CollectorSender;
 import io.umonitor.syslog.SyslogFormatException;
 import io.umonitor.syslog.SyslogFrameReader;
 import io.umonitor.syslog.SyslogMessage;
@@ -56,6 +56,8 @@ import org.slf4j.LoggerFactory;
  * at most {@code maxConnections}; one thread per UDP socket. TCP input waits for sink room like the binary
  * collector's; UDP input is cut at the sink queues like the binary collector's, counted as dropped.
  */
+// Over 500 lines because it is one receiver for three transports that share attribution, limits and counters;
+// parsing (SyslogParser), framing (SyslogFrameReader) and record mapping (SyslogRecords) are classes of their own.
 public final class SyslogReceiver implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(SyslogReceiver.class);
     /** The guest parameter that tells a guest where to send syslog, {@code HOST:PORT} (UDP, and TCP on the same port). */
@@ -85,7 +87,7 @@ public final class SyslogReceiver implements Closeable {
             long tlsHandshakesFailed) {
     }
 
-    private final Ingest ingest;
+    private final CollectorInput ingest;
     private final Config config;
     private final SyslogParser parser = new SyslogParser();
     private final Map<InetAddress, String> guestNames = new ConcurrentHashMap<>();
@@ -104,7 +106,7 @@ public final class SyslogReceiver implements Closeable {
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong handshakesFailed = new AtomicLong();
 
-    private SyslogReceiver(Ingest ingest, Config config) {
+    private SyslogReceiver(CollectorInput ingest, Config config) {
         this.ingest = ingest;
         this.config = config;
         this.slots = new Semaphore(config.maxConnections());
@@ -117,7 +119,7 @@ public final class SyslogReceiver implements Closeable {
     }
 
     /** Starts listening on the configured addresses. @throws IOException when one cannot be bound */
-    public static SyslogReceiver start(Ingest ingest, Config config) throws IOException {
+    public static SyslogReceiver start(CollectorInput ingest, Config config) throws IOException {
         SyslogReceiver receiver = new SyslogReceiver(ingest, config);
         try {
             receiver.loopback.addAll(receiver.bind(config.udp(), config.tcp(), config.tls(), null));
@@ -320,7 +322,7 @@ public final class SyslogReceiver implements Closeable {
      */
     private LogRecord take(byte[] b, int off, int len, InetAddress peer, InetAddress tapHost, String transport) {
         String byAddress = guestNames.get(peer);
-        SenderState sender = byAddress == null ? null : ingest.senderNamed(byAddress, true);
+        CollectorSender sender = byAddress == null ? null : ingest.sender(byAddress, true);
         if (tapHost != null) {
             InetAddress guest = tapGuests.get(tapHost);
             if (guest == null || !guest.equals(peer)) {
@@ -346,7 +348,7 @@ public final class SyslogReceiver implements Closeable {
         if (sender == null && byAddress == null && config.byName() != NameAttribution.OFF) {
             String name = config.byName() == NameAttribution.HOSTNAME ? message.hostname() : message.appName();
             if (name != null) {
-                sender = ingest.senderNamed(name, !config.attachUnknown());
+                sender = ingest.sender(name, !config.attachUnknown());
             }
         }
         if (sender == null) {
@@ -360,35 +362,32 @@ public final class SyslogReceiver implements Closeable {
                                             + (config.attachUnknown() ? "valid sender" : "launched unikernel")));
             return null;
         }
-        io.umonitor.core.internal.collect.TokenBucket limit = sender.rateLimit();
-        if (limit != null) {
-            // log.senderRateLimit, as for the binary protocol: UDP over it is dropped and counted, a TCP or TLS
-            // connection is paused (its thread waits, the sender's window fills).
-            if (transport.equals("udp")) {
-                if (!limit.tryTake(1)) {
-                    sender.received(1);
-                    sender.dropped(1);
-                    return null;
-                }
-            } else {
-                long waitNanos = limit.borrow(1);
-                if (waitNanos > 0) {
-                    try {
-                        java.util.concurrent.TimeUnit.NANOSECONDS.sleep(waitNanos);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
+        // log.senderRateLimit, as for the binary protocol: UDP over it is dropped and counted, a TCP or TLS
+        // connection is paused (its thread waits, the sender's window fills).
+        if (transport.equals("udp")) {
+            if (!sender.tryAdmit()) {
+                sender.received(1);
+                sender.dropped(1);
+                return null;
+            }
+        } else {
+            long waitNanos = sender.admitDelayNanos();
+            if (waitNanos > 0) {
+                try {
+                    java.util.concurrent.TimeUnit.NANOSECONDS.sleep(waitNanos);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
             }
         }
-        LogRecord record = SyslogRecords.toRecord(sender.name(), message, Instant.now());
+        LogRecord record = SyslogRecords.toRecord(sender.name(), message, Instant.now()).withLaunch(sender.launch());
         sender.received(1);
         sender.append(record);
         accepted.incrementAndGet();
         return record;
     }
 
-    private void reject(SenderState sender, InetAddress peer, String transport, String reason) {
+    private void reject(CollectorSender sender, InetAddress peer, String transport, String reason) {
         String from = transport + " " + peer.getHostAddress();
         if (sender != null) {
             ingest.rejected(sender, LogOrigin.SYSLOG, from, reason);
@@ -459,7 +458,7 @@ public final class SyslogReceiver implements Closeable {
                     if (len > config.maxMessageLength()) {
                         tooLong.incrementAndGet();
                         String byAddress = guestNames.get(peer);
-                        reject(byAddress == null ? null : ingest.senderNamed(byAddress, true), peer, "udp",
+                        reject(byAddress == null ? null : ingest.sender(byAddress, true), peer, "udp",
                                 "syslog datagram over the limit of " + config.maxMessageLength()
                                         + " octets (syslog.maxMessageLength) dropped");
                         continue;
@@ -561,7 +560,7 @@ public final class SyslogReceiver implements Closeable {
                 } catch (IOException e) {
                     handshakesFailed.incrementAndGet();
                     String byAddress = guestNames.get(peer);
-                    reject(byAddress == null ? null : ingest.senderNamed(byAddress, true), peer, transport,
+                    reject(byAddress == null ? null : ingest.sender(byAddress, true), peer, transport,
                             "TLS handshake failed: " + e.getMessage());
                     return;
                 }
@@ -576,7 +575,7 @@ public final class SyslogReceiver implements Closeable {
                     flush(batch);
                     (e.isTooLong() ? tooLong : malformed).incrementAndGet();
                     String byAddress = guestNames.get(peer);
-                    reject(byAddress == null ? null : ingest.senderNamed(byAddress, true), peer, transport,
+                    reject(byAddress == null ? null : ingest.sender(byAddress, true), peer, transport,
                             e.getMessage() + "; connection closed");
                     return;
                 }
@@ -617,7 +616,7 @@ public final class SyslogReceiver implements Closeable {
             return;
         }
         try {
-            while (!ingest.awaitTcpRoom(100)) {
+            while (!ingest.awaitRoom(100)) {
                 if (closed.get()) {
                     break; // the hub drains on close; these still go to the sinks below
                 }

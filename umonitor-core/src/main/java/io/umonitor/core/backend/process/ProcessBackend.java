@@ -15,6 +15,7 @@ import io.umonitor.api.spi.ImageRecognition;
 import io.umonitor.api.spi.LaunchRequest;
 import io.umonitor.api.spi.LaunchedUnikernel;
 import io.umonitor.api.spi.ProviderContext;
+import io.umonitor.api.spi.SettingsReader;
 import io.umonitor.api.spi.UnikernelBackend;
 import io.umonitor.kit.process.GuestExits;
 import io.umonitor.kit.process.ProcessExit;
@@ -123,33 +124,10 @@ public final class ProcessBackend implements UnikernelBackend {
 
     @Override
     public void initialize(ProviderContext context) {
-        context.rejectUnknownProperties(ID, List.of("maxLineBytes", "drainTimeoutMs"));
-        List<String> problems = new ArrayList<>();
-        context.property("maxLineBytes").ifPresent(v -> {
-            try {
-                int n = Integer.parseInt(v.trim());
-                if (n < 4) {
-                    throw new NumberFormatException();
-                }
-                maxLineBytes = n;
-            } catch (NumberFormatException e) {
-                problems.add("process.maxLineBytes is '" + v + "': use a whole number of bytes, at least 4");
-            }
-        });
-        context.property("drainTimeoutMs").ifPresent(v -> {
-            try {
-                long n = Long.parseLong(v.trim());
-                if (n < 0) {
-                    throw new NumberFormatException();
-                }
-                drainTimeout = Duration.ofMillis(n);
-            } catch (NumberFormatException e) {
-                problems.add("process.drainTimeoutMs is '" + v + "': use a whole number of milliseconds, 0 or more");
-            }
-        });
-        if (!problems.isEmpty()) {
-            throw new ConfigurationException(String.join("; ", problems));
-        }
+        SettingsReader settings = context.settings(ID, List.of("maxLineBytes", "drainTimeoutMs"));
+        maxLineBytes = settings.integer("maxLineBytes", maxLineBytes, 4, Integer.MAX_VALUE);
+        drainTimeout = settings.millis("drainTimeoutMs", drainTimeout, 0, Long.MAX_VALUE);
+        settings.check("process backend");
     }
 
     @Override

@@ -3,12 +3,10 @@ package io.umonitor.core.internal.assembly;
 import io.umonitor.api.ConfigurationException;
 import io.umonitor.api.spi.ProviderContext;
 import io.umonitor.core.internal.PrivateFiles;
+import io.umonitor.kit.host.Directories;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
@@ -99,23 +97,8 @@ public record MonitorDirectories(Path work, Path state, boolean deleteWork) {
     }
 
     private static void deleteRecursively(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
         try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                    Files.deleteIfExists(dir);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
+            Directories.deleteRecursively(root);
         } catch (IOException e) {
             LOG.warn("could not delete the monitor's work directory {}: {}", root, e.toString());
         }

@@ -2,9 +2,14 @@ package io.umonitor.core.internal.collect;
 
 import io.umonitor.api.ConfigurationException;
 import io.umonitor.api.ProvisionedNetwork;
+import io.umonitor.api.spi.CollectorExtension;
+import io.umonitor.api.spi.CollectorInput;
+import io.umonitor.api.spi.RunningCollector;
 import io.umonitor.core.internal.Discovery;
+import io.umonitor.core.internal.RegistrationListener;
 import io.umonitor.core.internal.log.DefaultLogHub;
 import io.umonitor.core.internal.log.LogHub;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,7 +18,7 @@ import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Finds the {@link CollectorExtension}s on the classpath and starts them on the monitor's hub. */
+/** Finds the {@link CollectorExtension}s on the classpath and starts them beside the monitor's hub. */
 public final class CollectorExtensions {
     private static final Logger LOG = LoggerFactory.getLogger(CollectorExtensions.class);
 
@@ -34,43 +39,84 @@ public final class CollectorExtensions {
     }
 
     /**
-     * Starts every extension on {@code hub} and returns the hub wrapped by those its settings enabled. On a
-     * failure, closes what started (and {@code hub}) and throws.
+     * Starts every extension on {@code hub}'s input and returns those its settings enabled. On a failure,
+     * closes what started and throws; the caller closes the hub.
      */
-    public LogHub start(LogHub hub, Function<String, Map<String, String>> settingsOf) {
+    public Started start(LogHub hub, Function<String, Map<String, String>> settingsOf) {
+        List<RunningCollector> running = new ArrayList<>();
         if (found.isEmpty()) {
-            return hub;
+            return new Started(running);
         }
         if (!(hub instanceof DefaultLogHub base)) {
             LOG.warn("collector extensions {} are not started: the log hub is a {}", found.keySet(),
                     hub.getClass().getName());
-            return hub;
+            return new Started(running);
         }
-        LogHub current = hub;
+        CollectorInput input = base.collectorInput();
         try {
             for (CollectorExtension extension : found.values()) {
-                current = extension.start(settingsOf.apply(extension.id()), current, base.ingest());
+                RunningCollector collector = extension.start(settingsOf.apply(extension.id()), input);
+                if (collector != null) {
+                    running.add(collector);
+                }
             }
-            return current;
+            return new Started(running);
         } catch (RuntimeException e) {
-            current.close();
+            new Started(running).close();
             throw e instanceof ConfigurationException ? e
                     : new ConfigurationException("a collector extension failed to start: " + e.getMessage(), e);
         }
     }
 
-    /** The guest parameters every started extension adds to a launch (none when none started). */
-    public static Map<String, String> guestParameters(LogHub hub, String unikernel, List<ProvisionedNetwork> networks) {
-        Map<String, String> all = new LinkedHashMap<>();
-        LogHub current = hub;
-        List<LogHub> seen = new ArrayList<>();
-        while (current instanceof ForwardingLogHub forwarding && !seen.contains(current)) {
-            seen.add(current);
-            if (current instanceof CollectorExtension.GuestParameterSource source) {
-                all.putAll(source.guestParameters(unikernel, networks));
-            }
-            current = forwarding.delegate;
+    /**
+     * The running extensions as one registration listener (they follow the hub's senders and addresses), one
+     * source of guest parameters and one thing to close before the hub.
+     */
+    public static final class Started implements RegistrationListener, AutoCloseable {
+        private final List<RunningCollector> running;
+
+        Started(List<RunningCollector> running) {
+            this.running = List.copyOf(running);
         }
-        return all;
+
+        /** The guest parameters every running extension adds to a launch. */
+        public Map<String, String> guestParameters(String unikernel, List<ProvisionedNetwork> networks) {
+            Map<String, String> all = new LinkedHashMap<>();
+            for (RunningCollector c : running) {
+                all.putAll(c.guestParameters(unikernel, networks));
+            }
+            return all;
+        }
+
+        @Override
+        public void senderRegistered(String name, String token) {
+            // Extensions attribute input by name or address, never by token.
+        }
+
+        @Override
+        public void senderUnregistered(String name) {
+            running.forEach(c -> c.senderUnregistered(name));
+        }
+
+        @Override
+        public void listeningOn(InetAddress hostAddress, String networkDevice) {
+            running.forEach(c -> c.listeningOn(hostAddress, networkDevice));
+        }
+
+        @Override
+        public void stoppedListeningOn(InetAddress hostAddress) {
+            running.forEach(c -> c.stoppedListeningOn(hostAddress));
+        }
+
+        @Override
+        public void close() {
+            for (RunningCollector c : running) {
+                try {
+                    c.close();
+                } catch (RuntimeException e) {
+                    LOG.warn("closing collector extension {} failed", c, e);
+                }
+            }
+        }
     }
 }

@@ -114,6 +114,8 @@ public final class TcpCollector implements AutoCloseable {
         ByteBuffer buffer;
         SelectionKey key;
         SenderState sender;
+        /** The run the sender's HELLO authenticated as: its records carry it even after a restart re-registers. */
+        io.umonitor.api.LaunchIdentity launch;
         Sequences sequences;
         long resumeAtNanos;
 
@@ -308,6 +310,7 @@ public final class TcpCollector implements AutoCloseable {
                 connections.add(c);
                 pending.add(c);
                 perPeer.computeIfAbsent(c.peerAddress, a -> new int[1])[0]++;
+                publishGauges(); // a connection waiting for its HELLO counts as pending from now
             } catch (IOException e) {
                 LOG.debug("a TCP log connection from {} failed while being set up", peer, e);
                 closeQuietly(channel);
@@ -356,7 +359,8 @@ public final class TcpCollector implements AutoCloseable {
             while ((frame = c.decoder.decode(buf)) != null) {
                 if (frame instanceof RecordFrame r && c.sender != null) {
                     round.add(new LogRecord(c.sender.name(), LogOrigin.TCP, true, r.sequence(), r.clock(),
-                            r.timestampNanos(), roundTime, r.level(), r.logger(), r.message(), r.attributes()));
+                            r.timestampNanos(), roundTime, r.level(), r.logger(), r.message(), r.attributes(),
+                            c.launch));
                 } else if (frame instanceof Hello hello && c.sender == null) {
                     SenderState sender = ingest.authenticate(hello, LogOrigin.TCP, c.peer);
                     if (sender == null || !admit(c, sender)) {
@@ -364,6 +368,7 @@ public final class TcpCollector implements AutoCloseable {
                         return -1;
                     }
                     c.sender = sender;
+                    c.launch = sender.launch();
                     c.sequences = sender.session(hello.session());
                 } else if (frame instanceof Goodbye goodbye && c.sender != null) {
                     start = finishChunk(c, start);

@@ -178,11 +178,12 @@ public final class UdpCollector implements AutoCloseable {
             return;
         }
         Sequences sequences = sender.session(hello.session());
+        io.umonitor.api.LaunchIdentity launch = sender.launch();
         int start = round.size();
         for (Frame frame : datagram.frames()) {
             if (frame instanceof RecordFrame r) {
                 round.add(new LogRecord(sender.name(), LogOrigin.UDP, true, r.sequence(), r.clock(), r.timestampNanos(),
-                        receivedAt, r.level(), r.logger(), r.message(), r.attributes()));
+                        receivedAt, r.level(), r.logger(), r.message(), r.attributes(), launch));
             } else if (frame instanceof Goodbye goodbye) {
                 sender.lost(sequences.goodbye(goodbye.produced()));
             }

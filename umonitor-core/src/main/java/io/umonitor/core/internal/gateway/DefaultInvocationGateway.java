@@ -96,6 +96,21 @@ public final class DefaultInvocationGateway
         return gateway;
     }
 
+    /** Where the web page reads a unikernel's resource figures (the monitor's stats); none until attached. */
+    private volatile Function<String, Optional<io.umonitor.api.UnikernelStats>> statsSource = name -> Optional.empty();
+
+    public void attachStats(Function<String, Optional<io.umonitor.api.UnikernelStats>> source) {
+        this.statsSource = source;
+    }
+
+    Optional<io.umonitor.api.UnikernelStats> stats(String name) {
+        try {
+            return statsSource.apply(name);
+        } catch (RuntimeException e) {
+            return Optional.empty(); // gone from the monitor since the list was read
+        }
+    }
+
     /** Where the gateway learns about unikernels: their handles, for states and exit reports. */
     public void attach(Supplier<List<UnikernelHandle>> all, Function<String, Optional<UnikernelHandle>> find) {
         this.unikernels = all;

@@ -19,7 +19,7 @@ import java.util.concurrent.Executors;
 
 /**
  * The read-only web page: static HTML, CSS and script, plus {@code /api/unikernels} (the viewer token
- * required) for the list with states. Logs come from the gateway's {@code /logs} stream. Guest text is
+ * required) for the list with states and, for running ones, CPU % and resident memory. Logs come from the gateway's {@code /logs} stream. Guest text is
  * only ever inserted with {@code textContent} by the script, and the content security policy forbids
  * inline script, so a record cannot run code in the viewer's browser.
  */
@@ -121,6 +121,16 @@ final class WebPage {
             u.put("restarts", h.restarts());
             u.put("connected", gateway.invocations(h.name()).isConnected());
             h.exitInfo().ifPresent(e -> u.put("exit", e.classification() + " " + e.exitCode()));
+            if (!h.state().isTerminal()) {
+                // As umonitor ps: CPU time of the process tree over the run's lifetime, resident memory now.
+                gateway.stats(h.name()).ifPresent(st -> {
+                    double up = st.uptime().toNanos();
+                    double cpu = st.cpuUser().toNanos() + st.cpuSystem().toNanos();
+                    u.put("cpuPercent", up > 0 ? Math.round(cpu / up * 1000) / 10.0 : 0.0);
+                    u.put("rssBytes", st.rssBytes());
+                    u.put("uptimeMs", st.uptime().toMillis());
+                });
+            }
         }
         return list;
     }

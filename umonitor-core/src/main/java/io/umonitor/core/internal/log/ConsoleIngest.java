@@ -48,9 +48,9 @@ final class ConsoleIngest {
         }
         if (record == null) {
             LogLevel level = stream == GuestOutput.Stream.STDERR ? LogLevel.WARN : LogLevel.INFO;
-            record = new LogRecord(s.name(), LogOrigin.CONSOLE, -1, GuestClock.NONE, 0, Instant.now(), level,
+            record = new LogRecord(s.name(), LogOrigin.CONSOLE, false, -1, GuestClock.NONE, 0, Instant.now(), level,
                     stream.name().toLowerCase(Locale.ROOT), line,
-                    continuation ? List.of(CONSOLE_CONTINUATION) : List.of());
+                    continuation ? List.of(CONSOLE_CONTINUATION) : List.of(), s.launch());
         }
         s.received(1);
         record = s.maskToken(record);
@@ -83,7 +83,7 @@ final class ConsoleIngest {
             if (frame instanceof RecordFrame r) {
                 s.lost(console.sequences.observe(r.sequence()));
                 return new LogRecord(s.name(), LogOrigin.CONSOLE, true, r.sequence(), r.clock(), r.timestampNanos(),
-                        Instant.now(), r.level(), r.logger(), r.message(), r.attributes());
+                        Instant.now(), r.level(), r.logger(), r.message(), r.attributes(), s.launch());
             }
             // Session frames carry no record of their own. Say in words what the guest printed (never the raw
             // base64, and never the HELLO's token), so the line is neither lost nor unreadable.
@@ -102,8 +102,8 @@ final class ConsoleIngest {
             } else {
                 message = "console frame " + frame.getClass().getSimpleName();
             }
-            return new LogRecord(s.name(), LogOrigin.CONSOLE, -1, GuestClock.NONE, 0, Instant.now(), LogLevel.DEBUG,
-                    "console", message, List.of());
+            return new LogRecord(s.name(), LogOrigin.CONSOLE, false, -1, GuestClock.NONE, 0, Instant.now(),
+                    LogLevel.DEBUG, "console", message, List.of(), s.launch());
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.umonitor.core.internal.log;
 
+import io.umonitor.api.LaunchIdentity;
 import io.umonitor.api.ConfigurationException;
 import io.umonitor.api.LogFilter;
 import io.umonitor.api.LogOrigin;
@@ -7,6 +8,8 @@ import io.umonitor.api.LogRecord;
 import io.umonitor.api.LogStats;
 import io.umonitor.api.Subscription;
 import io.umonitor.api.CollectorEndpoint;
+import io.umonitor.api.spi.CollectorInput;
+import io.umonitor.api.spi.CollectorSender;
 import io.umonitor.api.spi.GuestOutput;
 import io.umonitor.api.spi.LogSink;
 import io.umonitor.core.internal.collect.Ingest;
@@ -121,7 +124,7 @@ public final class DefaultLogHub implements LogHub {
     }
 
     /** How collector extensions (syslog) hand records in, the way the TCP and UDP collectors do. */
-    public Ingest ingest() {
+    public CollectorInput collectorInput() {
         return ingest;
     }
 
@@ -137,7 +140,12 @@ public final class DefaultLogHub implements LogHub {
 
     @Override
     public void registerSender(String name, String token) {
-        registry.register(name, token);
+        registry.register(name, token, LaunchIdentity.NONE);
+    }
+
+    @Override
+    public void registerSender(String name, String token, LaunchIdentity launch) {
+        registry.register(name, token, launch);
     }
 
     @Override
@@ -199,6 +207,9 @@ public final class DefaultLogHub implements LogHub {
         if (s == null || closed.get()) {
             return;
         }
+        if (!record.launch().isKnown()) {
+            record = record.withLaunch(s.launch());
+        }
         s.append(record);
         sinks.dispatch(List.of(record), false);
     }
@@ -225,8 +236,11 @@ public final class DefaultLogHub implements LogHub {
         return registry.names();
     }
 
-    /** The collectors' view of the hub: authentication, refusals, dispatch and room for TCP input. */
-    private final class CollectorsView implements Ingest {
+    /**
+     * The collectors' view of the hub: authentication, refusals, dispatch and room for TCP input; the same for
+     * the built-in collectors ({@link Ingest}) and collector extensions ({@link CollectorInput}).
+     */
+    private final class CollectorsView implements Ingest, CollectorInput {
         @Override
         public SenderState authenticate(Hello hello, LogOrigin origin, Object peer) {
             return registry.authenticate(hello, origin, peer, reports);
@@ -245,6 +259,27 @@ public final class DefaultLogHub implements LogHub {
         @Override
         public void rejectedUnattributed(LogOrigin origin, Object peer, String reason) {
             reports.rejectedUnattributed(origin, peer, reason);
+        }
+
+        @Override
+        public CollectorSender sender(String name, boolean launchedOnly) {
+            return registry.named(name, launchedOnly);
+        }
+
+        @Override
+        public void rejected(CollectorSender sender, LogOrigin origin, String peer, String reason) {
+            // Only this hub hands out senders, so every one is a SenderState.
+            reports.rejected((SenderState) sender, origin, peer, reason);
+        }
+
+        @Override
+        public void rejectedUnattributed(LogOrigin origin, String peer, String reason) {
+            reports.rejectedUnattributed(origin, peer, reason);
+        }
+
+        @Override
+        public boolean awaitRoom(long timeoutMillis) throws InterruptedException {
+            return sinks.awaitTcpRoom(timeoutMillis);
         }
 
         @Override

@@ -1,5 +1,6 @@
 package io.umonitor.core.internal.log;
 
+import io.umonitor.api.LaunchIdentity;
 import io.umonitor.api.LogFilter;
 import io.umonitor.api.LogRecord;
 import io.umonitor.api.LogStats;
@@ -23,6 +24,14 @@ public interface LogHub extends AutoCloseable {
      * constant time). Re-registering a name (a restart) replaces the token and keeps the history.
      */
     void registerSender(String name, String token);
+
+    /**
+     * As {@link #registerSender(String, String)}, for run {@code launch}: every record of {@code name} from
+     * now on carries it, until the next registration.
+     */
+    default void registerSender(String name, String token, LaunchIdentity launch) {
+        registerSender(name, token);
+    }
 
     /** Stops accepting new connections and datagrams for {@code name}; its history stays readable. */
     void unregisterSender(String name);

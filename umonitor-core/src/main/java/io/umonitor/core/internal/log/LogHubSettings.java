@@ -40,17 +40,24 @@ public record LogHubSettings(
         int maxConnections,
         int udpReceiveBufferBytes) {
 
+    /** The range of {@code maxFrameLength} accepted. */
+    public static final int MIN_FRAME_LENGTH = 64;
+    public static final int MAX_FRAME_LENGTH = 65_535;
+    /** The smallest {@code sinkQueueCapacity} accepted. */
+    public static final int MIN_SINK_QUEUE_CAPACITY = 16;
+
     public LogHubSettings {
         Objects.requireNonNull(reportInterval, "reportInterval");
         List<String> problems = new ArrayList<>();
-        if (maxFrameLength < 64 || maxFrameLength > 65_535) {
-            problems.add("maxFrameLength " + maxFrameLength + " is outside 64..65535");
+        if (maxFrameLength < MIN_FRAME_LENGTH || maxFrameLength > MAX_FRAME_LENGTH) {
+            problems.add("maxFrameLength " + maxFrameLength + " is outside " + MIN_FRAME_LENGTH + ".."
+                    + MAX_FRAME_LENGTH);
         }
         if (historySize < 1) {
             problems.add("historySize " + historySize + " must be at least 1");
         }
-        if (sinkQueueCapacity < 16) {
-            problems.add("sinkQueueCapacity " + sinkQueueCapacity + " must be at least 16");
+        if (sinkQueueCapacity < MIN_SINK_QUEUE_CAPACITY) {
+            problems.add("sinkQueueCapacity " + sinkQueueCapacity + " must be at least " + MIN_SINK_QUEUE_CAPACITY);
         }
         if (senderRateLimit < 0) {
             problems.add("senderRateLimit " + senderRateLimit + " must be 0 (no limit) or positive");

@@ -16,7 +16,13 @@ public final class MonitorRecords {
     private MonitorRecords() {
     }
 
-    /** A MONITOR record about {@code unikernel}, stamped now. */
+    /** A MONITOR record about sender {@code s}'s current run, stamped now. */
+    static LogRecord of(SenderState s, LogLevel level, String message, List<Attribute> attributes) {
+        return new LogRecord(s.name(), LogOrigin.MONITOR, false, -1, GuestClock.NONE, 0, Instant.now(), level, LOGGER,
+                message, attributes, s.launch());
+    }
+
+    /** A MONITOR record about {@code unikernel}, stamped now (the hub adds its run when it publishes it). */
     public static LogRecord of(String unikernel, LogLevel level, String message, List<Attribute> attributes) {
         return new LogRecord(unikernel, LogOrigin.MONITOR, -1, GuestClock.NONE, 0, Instant.now(), level, LOGGER,
                 message, attributes);

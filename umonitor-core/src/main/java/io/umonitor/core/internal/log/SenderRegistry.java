@@ -1,5 +1,6 @@
 package io.umonitor.core.internal.log;
 
+import io.umonitor.api.LaunchIdentity;
 import io.umonitor.api.ConfigurationException;
 import io.umonitor.api.LogOrigin;
 import io.umonitor.api.Names;
@@ -101,9 +102,9 @@ final class SenderRegistry {
         return Names.isValidUnikernelName(name) ? getOrCreate(name) : null;
     }
 
-    void register(String name, String token) {
+    void register(String name, String token, LaunchIdentity launch) {
         Objects.requireNonNull(token, "token");
-        require(name).token(token);
+        require(name).token(token, Objects.requireNonNull(launch, "launch"));
     }
 
     void unregister(String name) {
@@ -155,7 +156,8 @@ final class SenderRegistry {
             return null;
         }
         byte[] shared = attachToken;
-        if (shared != null && Names.isValidUnikernelName(name)
+        // A known sender's name was checked when it was first seen: no pattern match per UDP datagram.
+        if (shared != null && (s != null || Names.isValidUnikernelName(name))
                 && (shared.length == 0 || MessageDigest.isEqual(shared, presented))) {
             SenderState attached = getOrCreate(name);
             if (attached != null) {

@@ -1,8 +1,10 @@
 package io.umonitor.core.internal.log;
 
+import io.umonitor.api.LaunchIdentity;
 import io.umonitor.api.LogFilter;
 import io.umonitor.api.LogRecord;
 import io.umonitor.api.LogStats;
+import io.umonitor.api.spi.CollectorSender;
 import io.umonitor.core.internal.collect.TokenBucket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -19,13 +21,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * counters and its sessions' loss accounting. Collector threads, console callers and sink threads
  * all touch it, so every field is either atomic or guarded by {@code this}.
  */
-public final class SenderState {
+public final class SenderState implements CollectorSender {
     private static final int MAX_SESSIONS = 16;
 
     private final String name;
     private volatile byte[] token;
     /** Grows by doubling up to {@code historySize}, so thousands of quiet senders cost little memory. */
     private LogRecord[] ring;
+    /** Each ring slot's estimated size ({@link MemoryBudget#sizeOf}), so evicting a record need not measure it again. */
+    private int[] sizes;
     private final int historySize;
     private int ringNext;
     private int ringSize;
@@ -69,6 +73,7 @@ public final class SenderState {
         this.name = name;
         this.historySize = historySize;
         this.ring = new LogRecord[Math.min(historySize, 64)];
+        this.sizes = new int[ring.length];
         this.rateLimit = rateLimitPerSecond > 0 ? new TokenBucket(rateLimitPerSecond) : null;
         this.followers = initialFollowers;
     }
@@ -82,7 +87,30 @@ public final class SenderState {
         return rateLimit;
     }
 
+    @Override
+    public boolean tryAdmit() {
+        return rateLimit == null || rateLimit.tryTake(1);
+    }
+
+    @Override
+    public long admitDelayNanos() {
+        return rateLimit == null ? 0 : rateLimit.borrow(1);
+    }
+
+    /** The run that holds the current token (set before the token, so a sender it admits finds its run). */
+    private volatile LaunchIdentity launch = LaunchIdentity.NONE;
+
+    /** The run records of this sender come from now; {@link LaunchIdentity#NONE} for attached senders. */
+    public LaunchIdentity launch() {
+        return launch;
+    }
+
     void token(String newToken) {
+        token(newToken, launch);
+    }
+
+    void token(String newToken, LaunchIdentity run) {
+        launch = run;
         token = newToken == null ? null : newToken.getBytes(StandardCharsets.UTF_8);
         tokenText = newToken;
         synchronized (this) {
@@ -126,9 +154,9 @@ public final class SenderState {
         if (t == null || t.isEmpty() || !record.message().contains(t)) {
             return record;
         }
-        return new LogRecord(record.unikernel(), record.origin(), record.sequence(), record.guestClock(),
-                record.guestNanos(), record.receivedAt(), record.level(), record.logger(),
-                record.message().replace(t, "********"), record.attributes());
+        return new LogRecord(record.unikernel(), record.origin(), record.hasSequence(), record.sequence(),
+                record.guestClock(), record.guestNanos(), record.receivedAt(), record.level(), record.logger(),
+                record.message().replace(t, "********"), record.attributes(), record.launch());
     }
 
     /** When the sender last sent a record (System.nanoTime), for forgetting idle attached senders. */
@@ -225,16 +253,16 @@ public final class SenderState {
     public synchronized void append(List<LogRecord> records, int from, int to) {
         ensureRoom(to - from);
         LogRecord[] r = ring;
+        int[] sz = sizes;
         int next = ringNext;
         long added = 0;
         long freed = 0;
         for (int i = from; i < to; i++) {
-            LogRecord old = r[next];
-            if (old != null) {
-                freed += MemoryBudget.sizeOf(old);
-            }
+            freed += sz[next]; // 0 for an empty slot
             LogRecord record = records.get(i);
-            added += MemoryBudget.sizeOf(record);
+            int size = (int) Math.min(Integer.MAX_VALUE, MemoryBudget.sizeOf(record));
+            added += size;
+            sz[next] = size;
             r[next] = record;
             if (++next == r.length) {
                 next = 0;
@@ -256,13 +284,15 @@ public final class SenderState {
 
     public synchronized void append(LogRecord record) {
         ensureRoom(1);
-        LogRecord old = ring[ringNext];
-        account(MemoryBudget.sizeOf(record), old == null ? 0 : MemoryBudget.sizeOf(old));
+        int size = (int) Math.min(Integer.MAX_VALUE, MemoryBudget.sizeOf(record));
+        int freed = sizes[ringNext];
+        sizes[ringNext] = size;
         ring[ringNext] = record;
         if (++ringNext == ring.length) {
             ringNext = 0;
         }
         ringSize = Math.min(ring.length, ringSize + 1);
+        account(size, freed); // after the ring is consistent: it may evict the oldest records
         for (Follower f : followers) {
             f.offer(record);
         }
@@ -292,8 +322,9 @@ public final class SenderState {
             if (oldest < 0) {
                 oldest += ring.length;
             }
-            long size = MemoryBudget.sizeOf(ring[oldest]);
+            long size = sizes[oldest];
             ring[oldest] = null;
+            sizes[oldest] = 0;
             ringSize--;
             historyBytes -= size;
             freed += size;
@@ -311,8 +342,9 @@ public final class SenderState {
         trimOldestLocked(-1);
         if (ringSize == 1) {
             int oldest = ringNext - 1 < 0 ? ring.length - 1 : ringNext - 1;
-            long size = MemoryBudget.sizeOf(ring[oldest]);
+            long size = sizes[oldest];
             ring[oldest] = null;
+            sizes[oldest] = 0;
             ringSize = 0;
             historyBytes -= size;
             historyBudget.release(size);
@@ -328,14 +360,17 @@ public final class SenderState {
             capacity = (int) Math.min((long) capacity * 2, historySize);
         }
         LogRecord[] grown = new LogRecord[capacity];
+        int[] grownSizes = new int[capacity];
         int start = ringNext - ringSize;
         if (start < 0) {
             start += ring.length;
         }
         for (int i = 0; i < ringSize; i++) {
             grown[i] = ring[(start + i) % ring.length];
+            grownSizes[i] = sizes[(start + i) % ring.length];
         }
         ring = grown;
+        sizes = grownSizes;
         ringNext = ringSize == capacity ? 0 : ringSize;
     }
 

@@ -60,7 +60,7 @@ final class SinkDispatch {
         if (runnersClosed) {
             return;
         }
-        LogRecord record = MonitorRecords.of(s.name(), level, message, attributes);
+        LogRecord record = MonitorRecords.of(s, level, message, attributes);
         s.append(record);
         dispatch(List.of(record), false);
     }
@@ -144,13 +144,15 @@ final class SinkDispatch {
         if (s == null || runnersClosed) {
             return;
         }
-        LogRecord record = MonitorRecords.of(s.name(), failures > 0 ? LogLevel.ERROR : LogLevel.INFO, message,
+        LogRecord record = MonitorRecords.of(s, failures > 0 ? LogLevel.ERROR : LogLevel.INFO, message,
                 List.of(Attribute.of("sink", runner.id()), Attribute.of("sink.failures", failures)));
         s.append(record);
         List<LogRecord> batch = List.of(record);
         for (SinkRunner r : runners) {
             // A recovery report may go into the recovered sink; a failure report never into the failing one.
-            if ((r != runner || failures == 0) && r.offer(batch, 0, 1, false) < 1) {
+            if (r == runner && failures > 0) {
+                r.failureReportWithheld();
+            } else if (r.offer(batch, 0, 1, false) < 1) {
                 countDropped(batch, 0, 1);
             }
         }
@@ -170,11 +172,16 @@ final class SinkDispatch {
         }
     }
 
-    /** Per sink: failures, dropped-records reports kept out of it while it failed, failures of its thread. */
+    /**
+     * Per sink: records waiting in its queue now, failures, dropped-records reports kept out of it while it failed, reports of its own failures
+     * withheld from it, failures of its thread.
+     */
     void counters(Map<String, Long> into) {
         for (SinkRunner r : runners) {
+            into.put("sink." + r.id() + ".queued", (long) r.queued());
             into.put("sink." + r.id() + ".failures", r.failures());
             into.put("sink." + r.id() + ".reportsKeptOut", r.reportsKeptOut());
+            into.put("sink." + r.id() + ".failureReportsWithheld", r.failureReportsWithheld());
             into.put("sink." + r.id() + ".threadFailures", r.threadFailures());
         }
     }

@@ -19,11 +19,21 @@ import org.slf4j.LoggerFactory;
 final class SinkRunner {
     private static final Logger LOG = LoggerFactory.getLogger(SinkRunner.class);
     /**
-     * How long records may wait unflushed once the queue has run empty. Trickling input (paced UDP, a
-     * quiet sender) would otherwise cost one flush, i.e. one write system call, per small batch; waiting
-     * this long lets the batches that arrive meanwhile share one.
+     * The least time between two flushes made because the queue ran empty. A sink that has not flushed for
+     * this long flushes as soon as its queue runs dry, so a record that arrives after a pause waits for no
+     * timer; under a steady trickle (paced UDP, many small batches) the batches that arrive within this
+     * interval of the last flush share the next one, so a flush (one write system call per file) is not
+     * paid per small batch.
      */
-    static final long FLUSH_LINGER_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
+    static final long MIN_FLUSH_INTERVAL_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
+    /**
+     * A flush costs one write per file with buffered records: with a thousand busy senders, thousands of writes.
+     * The pause after a flush made because the queue ran dry is at least this many times what that flush took,
+     * so flushing takes at most about a tenth of the sink thread's time, and each write carries more records.
+     * Measured in the thread's CPU time, so a flush that was merely preempted on a busy machine does not hold
+     * back the next one.
+     */
+    static final int FLUSH_COST_FACTOR = 10;
     /** The longest a record waits for a flush while the queue never runs empty (sustained load). */
     static final long MAX_FLUSH_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
@@ -165,6 +175,8 @@ final class SinkRunner {
     private void run() {
         boolean dirty = false;
         long dirtySince = 0;
+        long lastFlush = System.nanoTime() - MIN_FLUSH_INTERVAL_NANOS;
+        long flushPause = MIN_FLUSH_INTERVAL_NANOS;
         while (true) {
             List<LogRecord> batch;
             long batchBytes = 0;
@@ -179,7 +191,7 @@ final class SinkRunner {
                         break;
                     }
                     if (dirty) {
-                        long linger = FLUSH_LINGER_NANOS - (System.nanoTime() - dirtySince);
+                        long linger = flushPause - (System.nanoTime() - lastFlush);
                         if (linger > 0) {
                             // Not marked waiting, so offer() does not wake us: what arrives meanwhile shares one flush.
                             try {
@@ -208,7 +220,11 @@ final class SinkRunner {
                 lock.unlock();
             }
             if (batch == null) {
+                long began = threadCpuNanos();
                 flush();
+                lastFlush = System.nanoTime();
+                flushPause = Math.min(MAX_FLUSH_DELAY_NANOS / 2,
+                        Math.max(MIN_FLUSH_INTERVAL_NANOS, FLUSH_COST_FACTOR * (threadCpuNanos() - began)));
                 dirty = false;
                 continue;
             }
@@ -238,10 +254,23 @@ final class SinkRunner {
             if (System.nanoTime() - dirtySince >= MAX_FLUSH_DELAY_NANOS) {
                 // A quiet sender's records must not sit in a buffer while busy ones keep the queue full.
                 flush();
+                lastFlush = System.nanoTime();
                 dirty = false;
             }
         }
         flush();
+    }
+
+    private static final java.lang.management.ThreadMXBean THREADS = cpuTimer();
+
+    private static java.lang.management.ThreadMXBean cpuTimer() {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        return threads.isCurrentThreadCpuTimeSupported() ? threads : null;
+    }
+
+    /** This thread's CPU time; without that measure (some JVMs), 0, so flushes are paced by the interval alone. */
+    private static long threadCpuNanos() {
+        return THREADS == null ? 0 : THREADS.getCurrentThreadCpuTime();
     }
 
     private void flush() {
@@ -373,6 +402,20 @@ final class SinkRunner {
     /** The hub's reports of dropped records not fed to this sink while it was failing. */
     long reportsKeptOut() {
         return reportsKeptOut;
+    }
+
+    /**
+     * Reports of this sink's own failures, never offered to it (they would fail with it): with
+     * {@link #reportsKeptOut} and the records its failures dropped, every record the sink did not get is counted.
+     */
+    private final java.util.concurrent.atomic.AtomicLong failureReportsWithheld = new java.util.concurrent.atomic.AtomicLong();
+
+    void failureReportWithheld() {
+        failureReportsWithheld.incrementAndGet();
+    }
+
+    long failureReportsWithheld() {
+        return failureReportsWithheld.get();
     }
 
     long failures() {

@@ -157,6 +157,11 @@
     return box;
   }
 
+  /** Resident memory as umonitor stats shows it. */
+  function mebibytes(n) {
+    return (n / 1048576).toFixed(1) + " MiB";
+  }
+
   function renderUnikernels(list) {
     const body = document.querySelector("#unikernels tbody");
     body.replaceChildren();
@@ -171,6 +176,8 @@
       tr.appendChild(text("td", "state-" + u.state, u.state));
       tr.appendChild(text("td", "", u.backend));
       tr.appendChild(text("td", "", u.restarts));
+      tr.appendChild(text("td", "cpu", u.cpuPercent === undefined ? "-" : u.cpuPercent.toFixed(1)));
+      tr.appendChild(text("td", "mem", u.rssBytes === undefined ? "-" : mebibytes(u.rssBytes)));
       tr.appendChild(text("td", "", u.connected ? "connected" : "-"));
       tr.appendChild(text("td", "", u.exit || ""));
       body.appendChild(tr);
