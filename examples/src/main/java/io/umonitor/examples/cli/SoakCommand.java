@@ -55,6 +55,10 @@ import picocli.CommandLine.Option;
  * UDP, a rotating file sink) and a real monitor (crashing guests), then prints what was sent, stored,
  * rejected, dropped and lost, and checks the invariants. Exit code 1 when one broke.
  */
+// Over 500 lines because it is one harness: the scenarios (TCP and UDP load, bad input, crashing guests, a
+// connection storm, maximum-size frames) run against the same hub and sink at once, since what they prove is
+// that none of them starves or hides the others; each scenario is a method, and call() checks the invariants
+// across all of them in one table.
 @Command(name = "soak", description = {
         "Run load, flood and fault scenarios and print a summary table.",
         "Exit code 1 if any invariant broke (a TCP record lost or out of order, a silent UDP loss, an uncounted rejection,",

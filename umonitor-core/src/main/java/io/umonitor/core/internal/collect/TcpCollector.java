@@ -51,6 +51,10 @@ import org.slf4j.LoggerFactory;
  * address holds a bounded number of pending or attached connections, and a share of the slots is kept for
  * guests this monitor launched. Every refusal and eviction is counted ({@link #admissionStats()}).
  */
+// Over 500 lines because one selector thread owns every connection's state: reading, buffer growth,
+// back-pressure, rate pauses and admission (deadlines, evictions, per-peer caps) all change the same
+// Connection objects on that thread without locks. Decoding (TcpStreamDecoder), the admission rules'
+// numbers (Admission) and per-sender state (SenderState) already live in classes of their own.
 public final class TcpCollector implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TcpCollector.class);
     /**
