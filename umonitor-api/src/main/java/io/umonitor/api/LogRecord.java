@@ -103,6 +103,16 @@ public record LogRecord(
                 Math.floorMod(guestNanos, 1_000_000_000L)));
     }
 
+    /**
+     * The line {@code umonitor logs} prints for this record ({@link LogRecordFormatter#standard()}), e.g.
+     * {@code 11:00:11.003 web          INFO  console [stdout] listening on :8080}; the components are the
+     * accessors.
+     */
+    @Override
+    public String toString() {
+        return LogRecordFormatter.standard().format(this);
+    }
+
     /** The first attribute with this key. */
     public Optional<AttributeValue> attribute(String key) {
         for (Attribute a : attributes) {

@@ -103,6 +103,8 @@ public final class Monitor implements AutoCloseable {
     private DefaultInvocationGateway gateway;
     private CollectorExtensions.Started collectors;
     private volatile Thread shutdownHook;
+    /** Attach mode: a name may start sending at any time, so following it early is no mistake. */
+    private volatile boolean acceptsAttachedSenders;
 
     Monitor(MonitorContext context, Map<String, UnikernelBackend> backends,
             Map<String, Availability> backendAvailability, List<String> brokenProviders,
@@ -233,19 +235,44 @@ public final class Monitor implements AutoCloseable {
 
     /**
      * The in-memory log history of a unikernel or attached sender that matches {@code filter}, oldest
-     * first. Unknown names give an empty list.
+     * first.
+     *
+     * @throws ConfigurationException when this monitor never launched a unikernel of that name and no
+     *     sender of that name has a log (a misspelt name would otherwise look like a silent guest), unless
+     *     the monitor accepts attached senders (then the name may attach later; the list is empty till then)
      */
     public List<LogRecord> logs(String name, LogFilter filter) {
+        if (!acceptsAttachedSenders) {
+            requireKnownName("logs", Objects.requireNonNull(name, "name"));
+        }
         return hub.history(Objects.requireNonNull(name, "name"), Objects.requireNonNull(filter, "filter"));
     }
 
     /**
-     * Replays the matching history of {@code name} (null: of everyone), then delivers new matching records
-     * as they arrive, on a monitor thread, until the returned subscription is closed. The consumer must not
-     * block.
+     * Replays the matching history of {@code name} (null: of everyone, present and future), then delivers
+     * new matching records as they arrive, on a monitor thread, until the returned subscription is closed.
+     * The consumer must not block. Follow a unikernel after {@link #launch}: the replay includes what it
+     * logged in between.
+     *
+     * @throws ConfigurationException when {@code name} is neither a unikernel this monitor launched nor a
+     *     sender with a log, unless the monitor accepts attached senders (then the name may attach later)
      */
     public Subscription follow(String name, LogFilter filter, Consumer<LogRecord> consumer) {
+        if (name != null && !acceptsAttachedSenders) {
+            requireKnownName("follow", name);
+        }
         return hub.follow(name, Objects.requireNonNull(filter, "filter"), Objects.requireNonNull(consumer, "consumer"));
+    }
+
+    private void requireKnownName(String call, String name) {
+        if (find(name).isPresent() || hub.senders().contains(name)) {
+            return;
+        }
+        throw new ConfigurationException("Monitor." + call + "(\"" + name + "\", ...): no unikernel or sender named '"
+                + name + "' in this monitor: launch it first with Monitor.launch(...)" + (call.equals("follow")
+                ? " and follow it then (its history is replayed, so nothing is missed), or follow(null, ...) for "
+                        + "every unikernel present and future" : "")
+                + "; Monitor.senders() lists the names with logs");
     }
 
     /**
@@ -438,6 +465,11 @@ public final class Monitor implements AutoCloseable {
         return directories.work();
     }
 
+    /** Set while the monitor is assembled, in attach mode. */
+    void acceptsAttachedSenders(boolean value) {
+        this.acceptsAttachedSenders = value;
+    }
+
     /** Set once while the monitor is assembled. */
     void gateway(DefaultInvocationGateway value) {
         this.gateway = value;
@@ -558,7 +590,9 @@ public final class Monitor implements AutoCloseable {
     /**
      * Configures a {@link Monitor}. Not thread-safe. Provider settings are given as properties
      * {@code ID.key=value} (e.g. {@code solo5.tender=hvt}); each provider receives its own without the
-     * prefix, and rejects keys it does not know. {@code log.*} settings go to the logging.
+     * prefix, and rejects keys it does not know. {@code ID.enabled=false} switches one discovered or passed
+     * backend, network provisioner or log sink off (e.g. {@code file.enabled=false}: no log files).
+     * {@code log.*} settings go to the logging.
      */
     public static final class Builder {
         final List<UnikernelBackend> backends = new ArrayList<>();
@@ -637,15 +671,18 @@ public final class Monitor implements AutoCloseable {
         }
 
         /**
-         * Where providers keep state that must survive a monitor crash (default:
-         * {@code $TMPDIR/umonitor-state-$USER}; tap devices do not survive a reboot either).
+         * Where providers keep state that must survive a monitor crash (default: {@code state/} in the
+         * command line's directory, {@link UmonitorHome#state()}; tap devices do not survive a reboot either).
          */
         public Builder stateDirectory(Path value) {
             this.stateDirectory = value;
             return this;
         }
 
-        /** Scratch space for run directories; default: a new temporary directory deleted on close. */
+        /**
+         * Scratch space for run directories; default: a new temporary directory deleted on close. When set,
+         * the file sink's default directory is {@code logs/} in it instead of {@link UmonitorHome#logs()}.
+         */
         public Builder workDirectory(Path value) {
             this.workDirectory = value;
             return this;

@@ -113,6 +113,7 @@ final class MonitorAssembly {
                     Collections.unmodifiableMap(availability), found.broken(), Map.copyOf(usableProvisioners),
                     directories, b.discover ? List.of() : Discovery.describeUnloaded(UnikernelBackend.class, loader,
                             backend -> backend.id() + " (" + backend.artifact() + ")"), scheduler);
+            monitor.acceptsAttachedSenders(b.attachToken != null);
             monitor.collectors(collectors);
             if (gateway != null) {
                 context.addRegistrationListener(gateway);

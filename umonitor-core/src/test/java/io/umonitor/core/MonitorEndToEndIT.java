@@ -231,8 +231,9 @@ class MonitorEndToEndIT {
     void followReplaysAndThenDeliversLiveRecords() throws Exception {
         try (Monitor monitor = monitor()) {
             List<LogRecord> seen = new CopyOnWriteArrayList<>();
+            UnikernelHandle handle = monitor.launch(guestSpec("live", 12, "ok").build());
+            // Following after the launch misses nothing: what the guest logged in between is replayed.
             try (AutoCloseable following = monitor.follow("live", LogFilter.atLeast(LogLevel.ERROR), seen::add)) {
-                UnikernelHandle handle = monitor.launch(guestSpec("live", 12, "ok").build());
                 handle.termination().get(WAIT.toSeconds(), TimeUnit.SECONDS);
                 // Records 4, 5, 10, 11 are ERROR or FATAL.
                 await(() -> seen.stream().filter(r -> r.origin() == LogOrigin.TCP).count(), n -> n >= 4, "4 records");

@@ -52,7 +52,8 @@ final class MonitorControlTarget implements ControlTarget {
 
     @Override
     public List<LogRecord> logs(String name, LogFilter filter) {
-        return monitor.logs(name, filter);
+        // Unknown here is no error: the control socket asks every running monitor and merges the answers.
+        return monitor.find(name).isPresent() || monitor.senders().contains(name) ? monitor.logs(name, filter) : List.of();
     }
 
     @Override

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 @Command(name = "ps", description = {
         "List the unikernels and attached senders of every running umonitor command.",
         "PID is the guest's process (tender, VMM or program); OWNER the umonitor command holding it.",
-        "CPU % is the CPU time of the guest's process tree over its run's lifetime (as Unix ps), MEM its resident memory;",
+        "CPU %% is the CPU time of the guest's process tree over its run's lifetime (as Unix ps), MEM its resident memory;",
         "`umonitor stats` shows them live."})
 final class PsCommand implements Callable<Integer> {
     @Option(names = "--home", paramLabel = "DIR", description = "As for run.")

@@ -1,24 +1,21 @@
 package io.umonitor.examples.cli;
 
-import io.umonitor.api.Attribute;
 import io.umonitor.api.LifecycleEvent;
-import io.umonitor.api.LogLevel;
 import io.umonitor.api.LogRecord;
+import io.umonitor.api.LogRecordFormatter;
 import io.umonitor.protocol.trace.AddressSymbolizer;
 import java.io.PrintStream;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 
 /**
- * Prints log records one per line for people: time, unikernel, level, origin, logger, message and
- * attributes. Colour only when writing to a terminal; guest text is always escaped.
+ * Prints log records one per line for people, in the public {@link LogRecordFormatter}'s layout (so embedding
+ * platforms print the same lines), and lifecycle events. Colour only when writing to a terminal; guest text
+ * is always escaped.
  */
 final class RecordPrinter {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
-    private static final DateTimeFormatter FULL_TIME =
-            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(java.time.ZoneOffset.UTC);
     private static final String RESET = "\u001b[0m";
-    private static final String[] NAME_COLOURS = {"\u001b[36m", "\u001b[35m", "\u001b[34m", "\u001b[32m", "\u001b[33m"};
 
     private final PrintStream out;
     private final boolean colour;
@@ -64,25 +61,9 @@ final class RecordPrinter {
     }
 
     String format(LogRecord r) {
-        StringBuilder line = new StringBuilder(160);
-        line.append(fullTimestamps ? FULL_TIME.format(r.receivedAt()) : TIME.format(r.receivedAt())).append(' ');
-        if (showName) {
-            paint(line, nameColour(r.unikernel()), String.format("%-12s", TerminalText.show(r.unikernel())));
-            line.append(' ');
-        }
-        paint(line, levelColour(r.level()), String.format("%-5s", r.level()));
-        line.append(' ').append(String.format("%-7s", r.origin().name().toLowerCase(java.util.Locale.ROOT)));
-        if (!r.logger().isEmpty()) {
-            line.append(' ').append('[').append(TerminalText.show(r.logger())).append(']');
-        }
-        String message = symbols == null ? r.message() : TraceView.describe(r, symbols).orElse(r.message());
-        line.append(' ').append(TerminalText.show(message));
-        for (Attribute a : r.attributes()) {
-            line.append(' ');
-            paint(line, colour ? "\u001b[2m" : null, TerminalText.show(a.key()) + "=");
-            line.append(TerminalText.show(a.value().render()));
-        }
-        return line.toString();
+        LogRecordFormatter f = LogRecordFormatter.standard().withUnikernel(showName).withColour(colour)
+                .withFullTimestamps(fullTimestamps);
+        return symbols == null ? f.format(r) : f.format(r, TraceView.describe(r, symbols).orElse(r.message()));
     }
 
     String format(LifecycleEvent e) {
@@ -105,20 +86,4 @@ final class RecordPrinter {
         }
     }
 
-    private String levelColour(LogLevel level) {
-        if (!colour) {
-            return null;
-        }
-        return switch (level) {
-            case TRACE, DEBUG -> "\u001b[2m";
-            case INFO -> "\u001b[32m";
-            case WARN -> "\u001b[33m";
-            case ERROR -> "\u001b[31m";
-            case FATAL -> "\u001b[1;31m";
-        };
-    }
-
-    private String nameColour(String name) {
-        return colour ? NAME_COLOURS[Math.floorMod(name.hashCode(), NAME_COLOURS.length)] : null;
-    }
 }

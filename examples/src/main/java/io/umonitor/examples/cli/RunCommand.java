@@ -103,8 +103,12 @@ final class RunCommand implements Callable<Integer> {
                     printer.print(r);
                 }
             };
-            // Following begins before the launch, so the first records cannot be missed.
-            AutoCloseable following = monitor.follow(unikernel.name(), LogFilter.ALL, r -> {
+            // Following begins before the launch, so the first records cannot be missed: of everyone, as the
+            // name is not known to the monitor yet (this monitor runs only this unikernel).
+            AutoCloseable following = monitor.follow(null, LogFilter.ALL, r -> {
+                if (!r.unikernel().equals(unikernel.name())) {
+                    return;
+                }
                 String event = event(r);
                 lastEvent.set(event);
                 lastArrival.set(System.nanoTime());

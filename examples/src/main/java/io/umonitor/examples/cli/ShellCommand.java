@@ -28,6 +28,7 @@ import org.jline.reader.LineReaderBuilder;
 import org.jline.reader.ParsedLine;
 import org.jline.reader.UserInterruptException;
 import org.jline.reader.impl.DefaultParser;
+import org.jline.terminal.Attributes;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 import picocli.CommandLine;
@@ -65,7 +66,7 @@ final class ShellCommand implements Callable<Integer> {
              ControlServer control = ControlServer.start(common.home().control(),
                      new MonitorControlTarget(held, "shell", common.logDirectory()));
              MetricsEndpoint metrics = MetricsEndpoint.start(common.metrics, held);
-             Terminal t = TerminalBuilder.builder().name("umonitor").build()) {
+             Terminal t = systemTerminal()) {
             terminal = t;
             boolean colour = !"dumb".equals(terminal.getType()) && System.getenv("NO_COLOR") == null;
             printer = new RecordPrinter(System.out, colour, true);
@@ -83,7 +84,13 @@ final class ShellCommand implements Callable<Integer> {
                     .variable(LineReader.HISTORY_FILE, common.home().root().resolve("shell-history"))
                     .build();
             monitor.addLifecycleListener(e -> above(printer.format(e)));
-            try (AutoCloseable following = monitor.follow(null, LogFilter.ALL, this::live)) {
+            // Raw mode for the whole session, not only while readLine runs: jline restores the attributes it
+            // found after each line, and keys typed in between would meet the kernel's line discipline. There a
+            // Ctrl-D is an end-of-file mark that is lost when readLine switches to raw mode again, so the shell
+            // did not end. In raw mode every key waits, unchanged, for the next readLine.
+            Attributes cooked = terminal.enterRawMode();
+            try (AutoCloseable following = monitor.follow(null, LogFilter.ALL, this::live);
+                 AutoCloseable restore = () -> terminal.setAttributes(cooked)) {
                 terminal.writer().println("umonitor shell: `help` lists commands; Tab completes; Ctrl-C cancels a line; "
                         + "Ctrl-D or `exit` leaves (stopping every unikernel)");
                 web.announce(monitor);
@@ -112,6 +119,16 @@ final class ShellCommand implements Callable<Integer> {
                 return 0;
             }
         }
+    }
+
+    /**
+     * The system terminal through jline's JNI provider (its native library ships in the jline jar), else the
+     * exec provider (runs {@code stty}); chosen explicitly so that every machine gets the same terminal code
+     * rather than whatever jline's default order finds first. Without a terminal on stdin, a dumb one.
+     */
+    private static Terminal systemTerminal() throws java.io.IOException {
+        return TerminalBuilder.builder().name("umonitor").system(true)
+                .providers(TerminalBuilder.PROP_PROVIDER_JNI + "," + TerminalBuilder.PROP_PROVIDER_EXEC).build();
     }
 
     private CommandLine shellCommandLine() {

@@ -13,13 +13,8 @@ record UmonitorHome(Path root) {
         if (override != null) {
             return new UmonitorHome(override.toAbsolutePath());
         }
-        String env = System.getenv("UMONITOR_HOME");
-        if (env != null && !env.isBlank()) {
-            return new UmonitorHome(Path.of(env).toAbsolutePath());
-        }
-        String xdg = System.getenv("XDG_STATE_HOME");
-        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".local", "state");
-        return new UmonitorHome(base.resolve("umonitor").toAbsolutePath());
+        // The same directory an embedding Monitor uses by default.
+        return new UmonitorHome(io.umonitor.core.UmonitorHome.root());
     }
 
     Path logs() {

@@ -30,8 +30,9 @@ import java.util.Objects;
  *
  * <p>Settings (provider properties, keys without the {@code file.} prefix, or the constructor):
  * <ul>
- *   <li>{@code directory}: where the files go; created if missing. Default: {@code logs} under the
- *       monitor's work directory.</li>
+ *   <li>{@code directory}: where the files go; created if missing. Default: {@code logs} in the command
+ *       line's directory ({@link io.umonitor.core.UmonitorHome#logs()}), or in the monitor's work directory
+ *       when the builder sets one.</li>
  *   <li>{@code format}: {@code text} (default) or {@code json}.</li>
  *   <li>{@code maxBytes}: size at which a file is rotated (default 64 MiB; 0 never rotates).</li>
  *   <li>{@code keep}: rotated files kept per unikernel (default 5; 0 keeps none).</li>

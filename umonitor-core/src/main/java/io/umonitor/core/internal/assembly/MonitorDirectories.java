@@ -26,12 +26,12 @@ public record MonitorDirectories(Path work, Path state, boolean deleteWork) {
      * Creates the directories.
      *
      * @param workDirectory the builder's work directory, or null for a new temporary one
-     * @param stateDirectory the builder's state directory, or null for {@code $TMPDIR/umonitor-state-$USER}
+     * @param stateDirectory the builder's state directory, or null for the command line's
+     *     ({@link io.umonitor.core.UmonitorHome#state()})
      * @throws ConfigurationException when one cannot be created
      */
     public static MonitorDirectories create(Path workDirectory, Path stateDirectory) {
-        Path state = stateDirectory != null ? stateDirectory
-                : Path.of(System.getProperty("java.io.tmpdir"), "umonitor-state-" + System.getProperty("user.name"));
+        Path state = stateDirectory != null ? stateDirectory : io.umonitor.core.UmonitorHome.state();
         try {
             Path work = workDirectory != null ? PrivateFiles.createDirectories(workDirectory)
                     : Files.createTempDirectory("umonitor-");
@@ -60,10 +60,15 @@ public record MonitorDirectories(Path work, Path state, boolean deleteWork) {
         }
     }
 
-    /** The context of a log sink: it gets the work directory itself (the file sink's default is logs/ in it). */
+    /**
+     * The context of a log sink. Its work directory is where the file sink's default {@code logs/} goes: the
+     * command line's home ({@link io.umonitor.core.UmonitorHome#root()}) unless the builder chose a work
+     * directory, so that by default a platform's logs and {@code umonitor logs} meet.
+     */
     public ProviderContext sinkContext(String id, Map<String, String> settings, ScheduledExecutorService scheduler) {
         try {
-            return new ProviderContext(settings, Files.createDirectories(state.resolve(id)), work, scheduler);
+            Path base = deleteWork ? io.umonitor.core.UmonitorHome.root() : work;
+            return new ProviderContext(settings, Files.createDirectories(state.resolve(id)), base, scheduler);
         } catch (IOException e) {
             throw new ConfigurationException("cannot create the state directory of log sink '" + id + "' under "
                     + state + ": " + e.getMessage(), e);

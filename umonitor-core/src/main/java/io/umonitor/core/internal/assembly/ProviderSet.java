@@ -20,6 +20,8 @@ import java.util.Map;
  */
 public record ProviderSet(Map<String, UnikernelBackend> backends, Map<String, NetworkProvisioner> provisioners,
         Map<String, LogSink> sinks, CollectorExtensions extensions, List<String> broken) {
+    /** The setting key, after {@code ID.}, that switches a discovered or passed provider off. */
+    static final String ENABLED = "enabled";
 
     /**
      * Discovers providers and checks the settings' prefixes.
@@ -66,18 +68,49 @@ public record ProviderSet(Map<String, UnikernelBackend> backends, Map<String, Ne
                         + knownPrefixes);
             }
         }
+        // ID.enabled=false switches one provider off without turning discovery off and re-adding the others.
+        List<String> providerIds = new ArrayList<>(foundBackends.keySet());
+        providerIds.addAll(foundProvisioners.keySet());
+        providerIds.addAll(foundSinks.keySet());
+        java.util.Set<String> disabled = new java.util.HashSet<>();
+        properties.forEach((key, value) -> {
+            if (!key.endsWith("." + ENABLED) || key.indexOf('.') != key.length() - ENABLED.length() - 1) {
+                return;
+            }
+            String id = key.substring(0, key.indexOf('.'));
+            if (!providerIds.contains(id)) {
+                if (knownPrefixes.contains(id)) {
+                    problems.add("setting '" + key + "': only backends, network provisioners and log sinks "
+                            + providerIds + " can be switched off with ID.enabled");
+                }
+            } else if (value.equals("false")) {
+                disabled.add(id);
+            } else if (!value.equals("true")) {
+                problems.add("setting '" + key + "' is '" + value + "': use true or false");
+            }
+        });
         if (!problems.isEmpty()) {
             throw new ConfigurationException("monitor configuration is invalid: " + String.join("; ", problems));
         }
-        return new ProviderSet(foundBackends, foundProvisioners, foundSinks, extensions, List.copyOf(broken));
+        return new ProviderSet(without(foundBackends, disabled), without(foundProvisioners, disabled),
+                without(foundSinks, disabled), extensions, List.copyOf(broken));
     }
 
-    /** The settings of provider {@code id}: {@code ID.key=value} entries, without the prefix. */
+    private static <T> Map<String, T> without(Map<String, T> providers, java.util.Set<String> disabled) {
+        Map<String, T> kept = new LinkedHashMap<>(providers);
+        kept.keySet().removeAll(disabled);
+        return kept;
+    }
+
+    /**
+     * The settings of provider {@code id}: {@code ID.key=value} entries, without the prefix and without
+     * {@code ID.enabled}, which the monitor handles.
+     */
     public static Map<String, String> propertiesOf(Map<String, String> properties, String id) {
         String prefix = id + ".";
         Map<String, String> own = new LinkedHashMap<>();
         properties.forEach((k, v) -> {
-            if (k.startsWith(prefix)) {
+            if (k.startsWith(prefix) && !k.equals(prefix + ENABLED)) {
                 own.put(k.substring(prefix.length()), v);
             }
         });

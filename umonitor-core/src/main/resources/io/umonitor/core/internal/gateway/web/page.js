@@ -12,7 +12,8 @@
   const seen = new Set();      // keys of records shown, so a reconnect's replayed history is not shown twice
   let held = [];               // records that arrived while paused
   let paused = params.get("paused") === "1";
-  let connected = false, attempts = 0, everConnected = false;
+  // retries: failed attempts since the last open connection (the back-off); reconnected: live again after a loss.
+  let connected = false, retries = 0, everConnected = false, reconnected = false;
 
   function setStatus(text, kind) {
     status.textContent = text;
@@ -139,7 +140,7 @@
   function showConnection() {
     if (!errorBox.hidden) return;
     if (paused) setStatus("paused: new records are held", "paused");
-    else if (connected) setStatus(everConnected && attempts > 0 ? "live (reconnected)" : "live", "live");
+    else if (connected) setStatus(reconnected ? "live (reconnected)" : "live", "live");
   }
 
   // Per-guest toggles, in the unikernel table and for senders seen only in the stream.
@@ -239,11 +240,11 @@
     if (!res.ok) return reconnectLater();
     const info = await res.json();
     const ws = new WebSocket("ws://" + location.hostname + ":" + info.wsPort + "/logs?token=" + encodeURIComponent(token));
-    ws.onopen = () => { connected = true; everConnected = true; showConnection(); };
+    ws.onopen = () => { connected = true; reconnected = everConnected; everConnected = true; retries = 0; showConnection(); };
+    // Every close, also of an attempt that never opened (the monitor still unreachable), schedules the next try.
     ws.onclose = () => {
-      const was = connected;
       connected = false;
-      if (was || !everConnected) reconnectLater();
+      reconnectLater();
     };
     ws.onmessage = (ev) => {
       try { addRecord(JSON.parse(ev.data)); } catch (e) { /* not a record */ }
@@ -251,9 +252,9 @@
   }
 
   function reconnectLater() {
-    attempts++;
-    const delay = Math.min(10, attempts);
-    setStatus("disconnected: reconnecting in " + delay + " s (attempt " + attempts + ")", "reconnecting");
+    retries++;
+    const delay = Math.min(10, retries);
+    setStatus("disconnected: reconnecting in " + delay + " s (attempt " + retries + ")", "reconnecting");
     setTimeout(connect, delay * 1000);
   }
 
