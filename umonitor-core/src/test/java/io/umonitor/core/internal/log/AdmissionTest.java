@@ -153,6 +153,8 @@ class AdmissionTest {
                             () -> hub.counters().get("tcp.connections.launched") == n);
                 }
                 assertEquals(1, hub.stats("attached-4").rejected(), "the refusal is counted for the sender it concerns");
+                assertEquals(java.util.Map.of(io.umonitor.api.RejectReason.CONNECTION_SHARE, 1L),
+                        hub.stats("attached-4").rejectedByReason(), "under its reason");
             } finally {
                 for (Socket s : held) {
                     s.close();

@@ -216,6 +216,12 @@ class DefaultLogHubTest {
         // Unknown names are refused without creating a history for them.
         TestSenders.sendTcp(tcp, "stranger", token(1), 3);
         assertFalse(hub.senders().contains("stranger"));
+        // Once stopped, even the right token is refused, under its own reason.
+        hub.unregisterSender("web");
+        TestSenders.sendTcp(tcp, "web", token(1), 1);
+        await("the stopped guest's HELLO refused", WAIT, () -> hub.stats("web").rejected() == 3);
+        assertEquals(java.util.Map.of(io.umonitor.api.RejectReason.WRONG_TOKEN, 2L,
+                io.umonitor.api.RejectReason.NOT_RUNNING, 1L), hub.stats("web").rejectedByReason());
     }
 
     @Test
