@@ -252,6 +252,10 @@ class FleetIT {
                 }
             }
             System.out.println("fleet over TLS with outage: " + summary);
+            // What an operator finds in the central rsyslog's file (hostname|app-name|msgid|structured data|msg).
+            List<String> stored = lines(received);
+            stored.stream().limit(3).forEach(l -> System.out.println("rsyslog stored: " + l));
+            stored.stream().skip(Math.max(3, stored.size() - 3)).forEach(l -> System.out.println("rsyslog stored: " + l));
             assertTrue(sentDuringOutage > 0, "the outage was mid-stream: " + summary);
             for (int h = 1; h <= HOSTS; h++) {
                 for (int g = 1; g <= GUESTS; g++) {
