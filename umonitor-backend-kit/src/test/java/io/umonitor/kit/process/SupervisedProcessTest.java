@@ -310,6 +310,29 @@ class SupervisedProcessTest {
     }
 
     @Test
+    void aBackgroundJobThatKeepsForkingAfterTheGuestExitsLeavesNothingBehind() throws Exception {
+        String marker = "umt-kit-forker-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        Lines lines = new Lines();
+        // The guest leaves a job that forks up to 300 marked children while the exit is being handled, so
+        // a kill that looks at the group once races its forks (bounded, so a failure leaves little behind).
+        SupervisedProcess p = sh("sh -c 'i=0; while [ $i -lt 300 ]; do sh -c \"sleep 1000; :\" " + marker
+                + " & i=$((i+1)); done; sleep 1000; :' " + marker + " & echo started", lines);
+        try {
+            lines.await("started"::equals);
+            ProcessExit exit = exitOf(p);
+            assertEquals(0, exit.exitValue());
+            assertEquals(List.of(), processesWith(marker), "processes left behind by a forking job");
+        } finally {
+            for (long pid : processesWith(marker)) {
+                ProcessHandle.of(pid).ifPresent(h -> {
+                    h.descendants().forEach(ProcessHandle::destroyForcibly);   // its unmarked sleep
+                    h.destroyForcibly();
+                });
+            }
+        }
+    }
+
+    @Test
     void stopEndsTheGuestsWholeProcessGroup() throws Exception {
         String marker = "umt-kit-stopped-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         Lines lines = new Lines();
