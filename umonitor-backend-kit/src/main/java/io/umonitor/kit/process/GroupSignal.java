@@ -15,6 +15,7 @@ final class GroupSignal {
 
     private static final Logger LOG = LoggerFactory.getLogger(GroupSignal.class);
     private static final int ESRCH = 3;
+    private static final int SIGKILL = 9;
 
     /** What kill(-pgid, 0) says about a group. */
     enum Answer {
@@ -41,6 +42,22 @@ final class GroupSignal {
             return Native.getLastError() == ESRCH ? Answer.EMPTY : Answer.NOT_EMPTY;
         } catch (RuntimeException | LinkageError e) {
             return Answer.UNKNOWN;
+        }
+    }
+
+    /**
+     * SIGKILL to every member of group {@code pgid} in one system call: the kernel reaches each process that
+     * has the group at that instant, so none can slip between a lookup and the signal. False when kill(2)
+     * could not be called or refused (the caller then signals the members it finds in /proc).
+     */
+    static boolean killGroup(long pgid) {
+        if (!Libc.LOADED || pgid <= 1 || pgid > Integer.MAX_VALUE) {
+            return false;
+        }
+        try {
+            return Libc.kill((int) -pgid, SIGKILL) == 0 || Native.getLastError() == ESRCH;
+        } catch (RuntimeException | LinkageError e) {
+            return false;
         }
     }
 

@@ -143,32 +143,35 @@ public final class ProcessGroup {
     }
 
     /**
-     * SIGKILL to every member of the group until none is alive, for at most {@code patience}. One pass is
-     * not enough: SIGKILL takes effect when the target next runs, and a member may fork between the scan
-     * and the signal, so the child escapes a single pass. Returns how many were signalled in all.
+     * SIGKILL to every member of the group until none is alive, for at most {@code patience}; returns whether
+     * the group was not empty. One pass is not enough: SIGKILL takes effect when the target next runs, and a
+     * member may fork before it does, so its child joins the group after the signal.
      *
-     * <p>Each pass first asks the kernel whether the group is empty (kill(-pgid, 0), one system call), and
-     * reads /proc only when it is not, or when that cannot be asked: reading every process's stat costs
-     * about 10 us per process here, and this runs after every guest's exit, nearly always on a group that
-     * has just emptied.
+     * <p>The kernel answers whether the group is empty (kill(-pgid, 0)) and signals all of it at once
+     * (kill(-pgid, SIGKILL)). /proc is read (about 10 us per process on the host) only where kill(2) cannot
+     * be called, and to tell live members from zombies when the group stays non-empty after a signal: a
+     * zombie whose reaper never comes (a container without an init) must not hold this up.
      */
-    static int killAllAndWait(long pgid, Duration patience) {
+    static boolean killAllAndWait(long pgid, Duration patience) {
+        if (GroupSignal.probe(pgid) == GroupSignal.Answer.EMPTY) {
+            return false;
+        }
         long deadline = System.nanoTime() + patience.toNanos();
-        int signalled = 0;
         while (true) {
-            if (GroupSignal.probe(pgid) == GroupSignal.Answer.EMPTY) {
-                return signalled;
+            if (!GroupSignal.killGroup(pgid) && killAll(pgid) == 0) {
+                return true;
             }
-            int found = killAll(pgid);
-            signalled += found;
-            if (found == 0 || System.nanoTime() - deadline > 0) {
-                return signalled;
+            if (System.nanoTime() - deadline > 0) {
+                return true;
             }
             try {
-                Thread.sleep(5);
+                Thread.sleep(1);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return signalled;
+                return true;
+            }
+            if (GroupSignal.probe(pgid) == GroupSignal.Answer.EMPTY || members(pgid).isEmpty()) {
+                return true;
             }
         }
     }

@@ -223,9 +223,8 @@ public final class SupervisedProcess {
         }
         if (ownSession) {
             // What the guest started and left behind (a daemon, a background job) ends with it.
-            int left = ProcessGroup.killAllAndWait(process.pid(), Duration.ofSeconds(2));
-            if (left > 0) {
-                LOG.debug("{}: killed {} process(es) it left running in its process group", label, left);
+            if (ProcessGroup.killAllAndWait(process.pid(), Duration.ofSeconds(2))) {
+                LOG.debug("{}: killed what it left running in its process group", label);
             }
         }
         try {
