@@ -157,8 +157,18 @@ public final class LogRecordFormatter {
         return out.toString();
     }
 
+    /**
+     * The one rule of what guest text may not show as itself on a terminal or in a log line: C0 and C1
+     * controls and DEL (they drive a terminal), Unicode line and paragraph separators, bidi embeddings,
+     * overrides and isolates, and the byte order mark (they change how text reads). Every output of umonitor
+     * escapes or replaces these.
+     */
+    public static boolean isTerminalUnsafe(int c) {
+        return c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)
+                || c == 0xfeff;
+    }
+
     private static boolean needsEscape(char c) {
-        return (c < 0x20 && c != '\t') || (c >= 0x7f && c <= 0x9f) || (c >= 0x2028 && c <= 0x202e)
-                || (c >= 0x2066 && c <= 0x2069) || c == 0xfeff;
+        return c != '\t' && isTerminalUnsafe(c);
     }
 }

@@ -1,5 +1,7 @@
 package io.umonitor.core.sink;
 
+import io.umonitor.api.LogRecordFormatter;
+
 /**
  * The text format's escaping as a String function: for sinks that hand guest text to other libraries, and
  * for anything that shows guest text on a terminal (the command line). C0 and C1 controls and DEL become
@@ -23,15 +25,12 @@ public final class Escaping {
      * embeddings, overrides and isolates, and the BOM. Escaped as a backslash, {@code u} and four hex digits.
      */
     static boolean isInvisibleFormat(int c) {
-        return (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c == 0xfeff;
+        return isTerminalUnsafe(c) && !isControl(c);
     }
 
-    /**
-     * The one test of what guest text may not show as itself on a terminal or in a log line: every output
-     * of umonitor (text and JSON files, the command line, gateway messages) escapes or replaces these.
-     */
+    /** {@link LogRecordFormatter#isTerminalUnsafe}: one rule for every output of umonitor. */
     public static boolean isTerminalUnsafe(int c) {
-        return isControl(c) || isInvisibleFormat(c);
+        return LogRecordFormatter.isTerminalUnsafe(c);
     }
 
     /** {@code s} escaped; {@code s} itself when nothing needs escaping. */
