@@ -16,6 +16,7 @@
 
 #include "check.h"
 #include "decode.h"
+#include "loopback.h"
 #include "umonitor_log.h"
 
 /* ---- helpers ---------------------------------------------------------------------------- */
@@ -46,23 +47,6 @@ static size_t captured_frames(test_frame *frames, size_t max)
         pos += len;
     }
     return n;
-}
-
-static int loopback_socket(int type, unsigned short *port)
-{
-    struct sockaddr_in a;
-    socklen_t len = sizeof a;
-    int fd = socket(AF_INET, type, 0);
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
-        perror("loopback socket");
-        exit(2);
-    }
-    *port = ntohs(a.sin_port);
-    return fd;
 }
 
 /* Reads from fd until the peer closes or timeout_ms pass; returns bytes read. */

@@ -21,6 +21,7 @@
 
 #include "check.h"
 #include "decode.h"
+#include "loopback.h"
 #include "umonitor_log.h"
 
 #define RUNS 20
@@ -133,23 +134,6 @@ typedef struct outcome {
     char reported[256];
 } outcome;
 
-static int loopback_socket(int type, unsigned short *port)
-{
-    struct sockaddr_in a;
-    socklen_t len = sizeof a;
-    int fd = socket(AF_INET, type, 0);
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &len) != 0 || (type == SOCK_STREAM && listen(fd, 4) != 0)) {
-        perror("loopback socket");
-        exit(2);
-    }
-    *port = ntohs(a.sin_port);
-    return fd;
-}
-
 /* Reads until the peer closes (the child died) or 5 s pass. */
 static size_t read_until_closed(int fd, uint8_t *buf, size_t cap)
 {
@@ -215,7 +199,7 @@ static outcome run_child(const char *how, const char *transport, const char *syn
         exit(2);
     }
     if (strcmp(transport, "console") != 0)
-        collector = loopback_socket(strcmp(transport, "tcp") == 0 ? SOCK_STREAM : SOCK_DGRAM, &port);
+        collector = strcmp(transport, "tcp") == 0 ? loopback_listener(&port) : loopback_socket(SOCK_DGRAM, &port);
     snprintf(address, sizeof address, "127.0.0.1:%u", port);
     fflush(NULL);
     pid = fork();
@@ -441,7 +425,7 @@ static void test_crash_while_other_threads_log(void)
     int runs, exact = 0, well_formed = 0, same_death = 0;
     for (runs = 0; runs < 5; runs++) {
         unsigned short port;
-        int listener = loopback_socket(SOCK_STREAM, &port), conn, status;
+        int listener = loopback_listener(&port), conn, status;
         char address[64];
         size_t len = 0, pos = 0;
         uint64_t records = 0, next = 0;
