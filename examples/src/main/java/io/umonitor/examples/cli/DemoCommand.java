@@ -99,11 +99,25 @@ final class DemoCommand implements Callable<Integer> {
                     + "); install QEMU (apt-get install qemu-system-x86) to also see a unikernel boot under QEMU");
             return java.util.Optional.empty();
         }
-        Path dir = build.resolve("multiboot");
+        try {
+            return java.util.Optional.of(buildMultibootGuest(build.resolve("multiboot"), compiler));
+        } catch (IOException e) {
+            System.err.println("demo: no VM this time: " + e.getMessage());
+            return java.util.Optional.empty();
+        }
+    }
+
+    /**
+     * Builds the freestanding multiboot guest from the sources in the jar into {@code dir}, unless already
+     * built from the same sources; also what the tests that boot the demo's VM build. With the C client built
+     * freestanding, the guest sends its records by UDP over its virtio NIC, with the token its client reads
+     * from QEMU's fw_cfg (the token is on no command line).
+     *
+     * @throws IOException naming the build step that failed and its output
+     */
+    static Path buildMultibootGuest(Path dir, String compiler) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         boolean changed = false;
-        // With the C client built freestanding: over its virtio NIC the guest sends its records by UDP with the
-        // token its client reads from QEMU's fw_cfg (the token is on no command line).
         List<String> objects = List.of("boot.S", "mbguest.c", "virtio_net.c", "freestanding.c", "umonitor_log.c",
                 "umonitor_net.c", "umonitor_fwcfg.c");
         for (String source : List.of("boot.S", "mbguest.c", "link.ld", "virtio_net.c", "virtio_net.h", "freestanding.c",
@@ -116,7 +130,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         Path kernel = dir.resolve("mbguest.elf");
         if (!changed && Files.exists(kernel)) {
-            return java.util.Optional.of(kernel);
+            return kernel;
         }
         List<String> cflags = List.of("-m32", "-ffreestanding", "-fno-pic", "-fno-pie", "-fno-stack-protector",
                 "-fno-asynchronous-unwind-tables", "-fno-tree-loop-distribute-patterns", "-nostdlib", "-O2",
@@ -134,12 +148,11 @@ final class DemoCommand implements Callable<Integer> {
             Process p = new ProcessBuilder(step).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (p.waitFor() != 0) {
-                System.err.println("demo: no VM this time: building the multiboot guest failed (" + String.join(" ", step)
-                        + "): " + out.strip() + "; it needs gcc and binutils that can target i386");
-                return java.util.Optional.empty();
+                throw new IOException("building the multiboot guest failed (" + String.join(" ", step) + "): "
+                        + out.strip() + "; it needs gcc and binutils that can target i386");
             }
         }
-        return java.util.Optional.of(kernel);
+        return kernel;
     }
 
     @SafeVarargs

@@ -78,7 +78,7 @@ class StatsCommandIT {
                 "needs QEMU for a QEMU guest: apt-get install qemu-system-x86 (listed in .ci/packages.txt)");
         assumeTrue(ReadmeExamplesIT.onPath("gcc") && ReadmeExamplesIT.onPath("ld"),
                 "needs gcc and ld to build the multiboot guest: apt-get install gcc binutils");
-        Path kernel = multibootGuest(home.resolve("multiboot"));
+        Path kernel = DemoCommand.buildMultibootGuest(home.resolve("multiboot"), "gcc");
         Path output = home.resolve("vm.out");
         Process run = CliProcess.start(home, output, "run", "--backend", "qemu", "-o", "qemu.accel=tcg",
                 "-o", "qemu.append=test.end=hang", "--name", "vm", kernel.toString());
@@ -112,51 +112,5 @@ class StatsCommandIT {
             run.destroy();
             run.waitFor();
         }
-    }
-
-    /**
-     * Builds the multiboot guest from the sources the demo carries, with the demo's commands (DemoCommand.vmGuest):
-     * the C client freestanding, its records over a virtio NIC with the token from fw_cfg.
-     */
-    private static Path multibootGuest(Path dir) throws Exception {
-        Files.createDirectories(dir);
-        for (String source : List.of("multiboot/boot.S", "multiboot/mbguest.c", "multiboot/link.ld",
-                "multiboot/virtio_net.c", "multiboot/virtio_net.h", "multiboot/freestanding.c", "multiboot/freestanding.h",
-                "c/umonitor_log.c", "c/umonitor_log.h", "c/umonitor_net.c", "c/umonitor_net.h", "c/umonitor_fwcfg.c",
-                "c/umonitor_fwcfg.h")) {
-            try (var in = StatsCommandIT.class.getClassLoader().getResourceAsStream("demo/" + source)) {
-                assertTrue(in != null, "demo/" + source + " is on the classpath");
-                Files.write(dir.resolve(source.substring(source.indexOf('/') + 1)), in.readAllBytes());
-            }
-        }
-        List<String> cflags = List.of("-m32", "-ffreestanding", "-fno-pic", "-fno-pie", "-fno-stack-protector",
-                "-fno-asynchronous-unwind-tables", "-fno-tree-loop-distribute-patterns", "-nostdlib", "-O2",
-                "-DUMON_FREESTANDING", "-DUMON_FWCFG", "-DMBGUEST_UDP", "-I" + dir, "-c");
-        Path kernel = dir.resolve("mbguest.elf");
-        List<String> link = new java.util.ArrayList<>(List.of("ld", "-m", "elf_i386", "-nostdlib", "--no-warn-rwx-segments",
-                "-T", dir.resolve("link.ld").toString(), "-o", kernel.toString()));
-        List<List<String>> steps = new java.util.ArrayList<>();
-        for (String source : List.of("boot.S", "mbguest.c", "virtio_net.c", "freestanding.c", "umonitor_log.c",
-                "umonitor_net.c", "umonitor_fwcfg.c")) {
-            String object = dir.resolve(source.substring(0, source.lastIndexOf('.')) + ".o").toString();
-            steps.add(concat(List.of("gcc"), cflags, List.of(dir.resolve(source).toString(), "-o", object)));
-            link.add(object);
-        }
-        steps.add(link);
-        for (List<String> step : steps) {
-            Process p = new ProcessBuilder(step).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertEquals(0, p.waitFor(), String.join(" ", step) + ": " + out);
-        }
-        return kernel;
-    }
-
-    @SafeVarargs
-    private static List<String> concat(List<String>... parts) {
-        List<String> all = new java.util.ArrayList<>();
-        for (List<String> p : parts) {
-            all.addAll(p);
-        }
-        return all;
     }
 }
