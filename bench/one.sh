@@ -16,7 +16,9 @@ java -Xms256m -Xmx1g -XX:+UseParallelGC -XX:MaxTenuringThreshold=2 "$@" -cp "$JA
     "$OUT" "$TCP" "$UDP" src >"$LAB/one.stdout" 2>"$LAB/one.stderr" &
 P=$!; trap 'kill -TERM $P 2>/dev/null' EXIT
 for i in $(seq 200); do ss -Hltn "sport = :$TCP" | grep -q . && break; sleep 0.05; done
-"$GEN" -f umon -m tcp -p "$TCP" -k "${WK:-4}" -n "${WN:-200000}" -S warm -w "$OUT" -q 5 -s 0.2 >/dev/null
+for half in warm warmb; do   # two sets of names, as in run.sh's warm-up (see there)
+    "$GEN" -f umon -m tcp -p "$TCP" -k "${WK:-4}" -n $((${WN:-200000} / 2)) -S "$half" -w "$OUT" -q 5 -s 0.2 >/dev/null
+done
 threads $P >"$LAB/one.t0"
 if [ "$MODE" = lat ]; then
     "$GEN" -f umon -m lat -p "$TCP" -k 1 -n 300000 -r 100000 -B 10 -P 100 -w "$OUT" -q 3
