@@ -279,7 +279,9 @@ public final class TcpCollector implements AutoCloseable {
         roundBytes = 0;
         if (!round.isEmpty()) {
             ArrayList<LogRecord> batch = round;
-            round = new ArrayList<>(Math.max(1024, batch.size()));
+            // Sized for a round like this one: a fixed 1,024 slots cost 4 KiB of garbage per round, which at
+            // 100k records/s in rounds of ten was most of what the collector allocated.
+            round = new ArrayList<>(Math.max(16, batch.size()));
             ingest.dispatch(batch, true);
         }
     }

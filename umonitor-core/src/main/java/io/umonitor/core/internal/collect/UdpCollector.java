@@ -226,7 +226,7 @@ public final class UdpCollector implements AutoCloseable {
     private void dispatchRound() {
         if (!round.isEmpty()) {
             ArrayList<LogRecord> batch = round;
-            round = new ArrayList<>(1024);
+            round = new ArrayList<>(Math.max(16, batch.size())); // sized like this round (see TcpCollector)
             ingest.dispatch(batch, false);
         }
     }
