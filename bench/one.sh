@@ -10,7 +10,9 @@ JAR=$1 MODE=$2 K=$3 RATE=$4 N=$5; shift 5
 LAB=${LAB:-/tmp/umonitor-bench}; GEN=$LAB/bin/loadgen; OUT=$LAB/one-out
 [ -x "$GEN" ] || { echo "no $GEN: run bench/run.sh once (N=1000 REPS=1 EXTRAS=0 is enough)" >&2; exit 1; }
 free_port() { local p; while :; do p=$((20000 + RANDOM % 20000)); ss -Hltun "sport = :$p" | grep -q . || { echo "$p"; return; }; done; }
-threads() { for t in /proc/$1/task/*; do echo "$(cat "$t/comm" 2>/dev/null)|$(awk '{print $14, $15}' "$t/stat" 2>/dev/null)"; done; }
+threads() {   # name|utime stime; the fields are counted after the ')' closing the name, which may hold spaces
+    for t in /proc/$1/task/*; do echo "$(cat "$t/comm" 2>/dev/null)|$(sed 's/.*) //' "$t/stat" 2>/dev/null | awk '{print $12, $13}')"; done
+}
 rm -rf "$OUT"; mkdir -p "$OUT"; TCP=$(free_port); UDP=$(free_port)
 java -Xms256m -Xmx1g -XX:+UseParallelGC -XX:MaxTenuringThreshold=2 "$@" -cp "$JAR" io.umonitor.bench.BenchCollector \
     "$OUT" "$TCP" "$UDP" src >"$LAB/one.stdout" 2>"$LAB/one.stderr" &
