@@ -39,10 +39,14 @@ import org.slf4j.LoggerFactory;
 /**
  * The TCP collector: one selector thread serves every listening address and every connection.
  *
- * <p>Each connection owns one read buffer: 4 KiB for a quiet connection, grown to 64 KiB once reads
- * fill it (a busy sender is read in large pieces) and to the maximum frame length only when a frame
- * needs it, so memory per connection is bounded by the larger of 64 KiB and that length. Every selected
- * connection gets one read per round, which shares the collector fairly between senders. Records
+ * <p>Every connection is read into one read buffer the collector thread shares (64 KiB plus the maximum frame
+ * length), so a busy sender is read in large pieces however many connections there are; what a connection keeps
+ * between reads is only the unfinished frame at the end of its last read. Each connection holds an allowance in
+ * the connection buffers' share of the memory budget (4 KiB, unconditionally: the slot count bounds it) that
+ * covers what it may keep; a read larger than the allowance first reserves the largest unfinished frame it could
+ * leave behind, and without room in the share the connection reads only what its allowance covers, and waits
+ * when a frame needs more. Every selected connection gets one read per round, which shares the collector
+ * fairly between senders. Records
  * decoded in a round are appended to their senders' histories at once and handed to the sinks as
  * one batch. When the sinks fall behind, the collector stops reading altogether: the senders' TCP
  * windows fill and they wait, so nothing is dropped. A sender over its rate limit has its own
@@ -53,7 +57,7 @@ import org.slf4j.LoggerFactory;
  * address holds a bounded number of pending or attached connections, and a share of the slots is kept for
  * guests this monitor launched. Every refusal and eviction is counted ({@link #admissionStats()}).
  */
-// Over 500 lines because one selector thread owns every connection's state: reading, buffer growth,
+// Over 500 lines because one selector thread owns every connection's state: reading, buffer allowances,
 // back-pressure, rate pauses and admission (deadlines, evictions, per-peer caps) all change the same
 // Connection objects on that thread without locks. Decoding (TcpStreamDecoder), the admission rules'
 // numbers (Admission) and per-sender state (SenderState) already live in classes of their own.
@@ -65,9 +69,10 @@ public final class TcpCollector implements AutoCloseable {
      * records past the sink queue's bound.
      */
     public static final int MAX_ROUND_RECORDS = 4096;
-    /** A quiet connection costs this much; a busy one grows its buffer (fewer, larger reads). */
+    /** Each connection's allowance in the budget for what it keeps between reads (an unfinished frame). */
     private static final int INITIAL_BUFFER = 4 * 1024;
-    private static final int BUSY_BUFFER = 64 * 1024;
+    /** The shared read buffer holds this much beyond the largest unfinished frame a connection may carry. */
+    private static final int READ_ROOM = 64 * 1024;
     private static final int FRAME_OVERHEAD = 12;
 
     private final Ingest ingest;
@@ -106,8 +111,12 @@ public final class TcpCollector implements AutoCloseable {
     private volatile boolean closing;
     private ArrayList<LogRecord> round = new ArrayList<>(1024);
     private Instant roundTime;
+    /** The one read buffer of the collector thread; a connection's unfinished frame is copied out after each read. */
+    private final ByteBuffer shared;
 
     private enum Kind { PENDING, LAUNCHED, ATTACHED }
+
+    private static final byte[] NO_BYTES = new byte[0];
 
     private static final class Connection {
         final SocketChannel channel;
@@ -117,7 +126,11 @@ public final class TcpCollector implements AutoCloseable {
         long acceptedNanos;
         long lastActiveNanos;
         final TcpStreamDecoder decoder;
-        ByteBuffer buffer;
+        /** The unfinished frame the last read ended in: carry[0..carryLength). */
+        byte[] carry = NO_BYTES;
+        int carryLength;
+        /** Bytes this connection holds in the connection buffers' share; at least carryLength. */
+        int allowance;
         SelectionKey key;
         SenderState sender;
         /** The run the sender's HELLO authenticated as: its records carry it even after a restart re-registers. */
@@ -125,11 +138,11 @@ public final class TcpCollector implements AutoCloseable {
         Sequences sequences;
         long resumeAtNanos;
 
-        Connection(SocketChannel channel, String peer, TcpStreamDecoder decoder, ByteBuffer buffer) {
+        Connection(SocketChannel channel, String peer, TcpStreamDecoder decoder, int allowance) {
             this.channel = channel;
             this.peer = peer;
             this.decoder = decoder;
-            this.buffer = buffer;
+            this.allowance = allowance;
         }
     }
 
@@ -162,12 +175,14 @@ public final class TcpCollector implements AutoCloseable {
     }
 
     /**
-     * @param bufferBudget the connection buffers' share of the memory budget: a buffer grows only within it
-     *     (a connection whose next frame needs more waits until other buffers shrink)
+     * @param bufferBudget the connection buffers' share of the memory budget: what connections keep between reads
+     *     stays within it (a connection whose next frame needs more waits until others give some back)
      */
     public TcpCollector(Ingest ingest, int maxFrameLength, int maxConnections, Admission admission,
             io.umonitor.core.internal.log.MemoryBudget.Share bufferBudget) {
         this.bufferBudget = bufferBudget;
+        this.shared = ByteBuffer.allocate(maxFrameLength + FRAME_OVERHEAD + READ_ROOM);
+        bufferBudget.acquire(shared.capacity()); // one per collector
         this.roundByteLimit = Math.max(1L << 20, Math.min(16L << 20, bufferBudget.limit() / 2));
         this.ingest = ingest;
         this.maxFrameLength = maxFrameLength;
@@ -308,9 +323,8 @@ public final class TcpCollector implements AutoCloseable {
                 }
                 channel.configureBlocking(false);
                 int initial = Math.min(INITIAL_BUFFER, maxFrameLength + FRAME_OVERHEAD);
-                bufferBudget.acquire(initial); // bounded by the slot count; only growth is conditional
-                Connection c = new Connection(channel, peer, new TcpStreamDecoder(maxFrameLength),
-                        ByteBuffer.allocate(initial));
+                bufferBudget.acquire(initial); // bounded by the slot count; only larger reads are conditional
+                Connection c = new Connection(channel, peer, new TcpStreamDecoder(maxFrameLength), initial);
                 c.peerAddress = remote.getAddress();
                 c.acceptedNanos = System.nanoTime();
                 c.lastActiveNanos = c.acceptedNanos;
@@ -328,8 +342,27 @@ public final class TcpCollector implements AutoCloseable {
 
     /** Reads once from {@code c}; returns the bytes read, or -1 once the connection is closed. */
     private int read(Connection c) {
-        ByteBuffer buf = c.buffer;
-        int readRoom = buf.remaining();
+        ByteBuffer buf = shared;
+        buf.clear();
+        int max = maxFrameLength + FRAME_OVERHEAD;
+        // What the read may leave behind is one unfinished frame of at most max - 1 bytes: reserve that much for
+        // a full-size read, or read only what the connection's allowance covers when the share has no room.
+        int limit = Math.min(buf.capacity(), c.allowance);
+        int worstCarry = max - 1;
+        if (c.allowance < worstCarry && bufferBudget.tryAcquire(worstCarry - c.allowance)) {
+            c.allowance = worstCarry;
+            limit = buf.capacity();
+        } else if (c.allowance >= worstCarry) {
+            limit = buf.capacity();
+        }
+        if (c.carryLength >= limit) {
+            // A frame larger than the allowance, and no room in the share: this sender waits (its TCP window
+            // fills) until other connections give some back, instead of the monitor running out of memory.
+            pause(c, TimeUnit.MILLISECONDS.toNanos(10));
+            return 0;
+        }
+        buf.put(c.carry, 0, c.carryLength);
+        buf.limit(limit);
         int n;
         try {
             n = c.channel.read(buf);
@@ -337,15 +370,16 @@ public final class TcpCollector implements AutoCloseable {
             n = -1;
         }
         if (n < 0) {
-            if (buf.position() > 0 && c.sender != null) {
+            if (c.carryLength > 0 && c.sender != null) {
                 dispatchRound();
                 ingest.rejected(c.sender, LogOrigin.TCP, c.peer, RejectReason.TRUNCATED,
-                        "connection ended in the middle of a frame (TRUNCATED, " + buf.position() + " bytes)");
+                        "connection ended in the middle of a frame (TRUNCATED, " + c.carryLength + " bytes)");
             }
             close(c);
             return -1;
         }
         if (n == 0) {
+            keep(c, c.carryLength);
             return 0;
         }
         if (c.sender != null && c.sender.evicted()) {
@@ -398,47 +432,30 @@ public final class TcpCollector implements AutoCloseable {
             return -1;
         }
         finishChunk(c, start);
-        buf.compact();
-        int max = maxFrameLength + FRAME_OVERHEAD;
-        if (!buf.hasRemaining()) {
-            if (buf.capacity() >= max) {
-                reject(c, RejectReason.FRAME_TOO_LONG,
-                        "a frame does not fit the " + max + "-byte connection buffer (FRAME_TOO_LONG)");
-                close(c);
-                return -1;
-            }
-            if (!grow(c, max)) {
-                // The connection buffers' share is spent: this sender waits (its TCP window fills) until
-                // other buffers shrink, instead of the monitor running out of memory.
-                pause(c, TimeUnit.MILLISECONDS.toNanos(10));
-            }
-        } else if (n == readRoom && buf.capacity() < BUSY_BUFFER) {
-            // The read filled the buffer: more is waiting, so read in larger pieces from now on (if the budget allows).
-            grow(c, Math.min(buf.capacity() * 4, Math.max(BUSY_BUFFER, max)));
-        } else if (buf.position() == 0 && buf.capacity() > INITIAL_BUFFER && n < INITIAL_BUFFER) {
-            // Quiet again with nothing pending: give the large buffer back to the budget.
-            shrink(c);
+        int left = buf.remaining();
+        if (left >= max) {
+            reject(c, RejectReason.FRAME_TOO_LONG,
+                    "a frame does not fit the " + max + "-byte connection buffer (FRAME_TOO_LONG)");
+            close(c);
+            return -1;
         }
+        if (left > c.carry.length || (c.carry.length > INITIAL_BUFFER && left <= INITIAL_BUFFER)) {
+            // A larger frame than before, or a large carry no longer needed: the array follows what is kept.
+            c.carry = left == 0 ? NO_BYTES : new byte[Math.max(left, Math.min(INITIAL_BUFFER, 2 * left))];
+        }
+        buf.get(c.carry, 0, left);
+        c.carryLength = left;
+        keep(c, left);
         return n;
     }
 
-    /** Grows the buffer within the budget; false when the budget has no room. */
-    private boolean grow(Connection c, int capacity) {
-        int more = capacity - c.buffer.capacity();
-        if (!bufferBudget.tryAcquire(more)) {
-            return false;
+    /** Gives back what the connection's allowance holds beyond {@code needed} bytes (and its base 4 KiB). */
+    private void keep(Connection c, int needed) {
+        int keep = Math.max(Math.max(needed, c.carry.length), Math.min(INITIAL_BUFFER, maxFrameLength + FRAME_OVERHEAD));
+        if (c.allowance > keep) {
+            bufferBudget.release(c.allowance - keep);
+            c.allowance = keep;
         }
-        ByteBuffer bigger = ByteBuffer.allocate(capacity);
-        c.buffer.flip();
-        bigger.put(c.buffer);
-        c.buffer = bigger;
-        return true;
-    }
-
-    private void shrink(Connection c) {
-        int initial = Math.min(INITIAL_BUFFER, maxFrameLength + FRAME_OVERHEAD);
-        bufferBudget.release(c.buffer.capacity() - initial);
-        c.buffer = ByteBuffer.allocate(initial);
     }
 
     private void pause(Connection c, long nanos) {
@@ -499,7 +516,7 @@ public final class TcpCollector implements AutoCloseable {
         }
         closeQuietly(c.channel);
         if (connections.remove(c)) {
-            bufferBudget.release(c.buffer.capacity());
+            bufferBudget.release(c.allowance);
             switch (c.kind) {
                 case PENDING -> {
                     pending.remove(c);
