@@ -43,8 +43,9 @@ import java.util.Objects;
  * <p>File names come only from valid unikernel names ({@link Names}); any other name is replaced by
  * a stable hash, and every path is checked to stay inside the directory. Text lines escape control
  * characters and terminal escapes (see the text format in {@code TextLineEncoder}); JSON Lines escape
- * them as JSON {@code \\u} escapes. Writes are buffered per file and reach the disk when a buffer
- * fills, on {@link #flush()} (the monitor calls it as soon as the sink's queue has run empty, at most every
+ * them as JSON {@code \\u} escapes. Writes are buffered per file (4 KiB, grown to 64 KiB for a busy file while
+ * all grown buffers together stay within 4 MiB, so a thousand files hold 4 KiB each, not 64 MiB between
+ * them) and reach the disk when a buffer fills, on {@link #flush()} (the monitor calls it as soon as the sink's queue has run empty, at most every
  * 0.1 ms, or up to 50 ms apart after a flush that cost much CPU, such as one writing a thousand files; and at
  * least every 100 ms under sustained load) and on close; records are never flushed one at a time.
  *
@@ -97,6 +98,21 @@ public final class FileSink implements LogSink {
     /** A quiet unikernel's file buffers little; a busy one's grows so it is written in large pieces. */
     private static final int FILE_BUFFER = 4 * 1024;
     private static final int BUSY_FILE_BUFFER = 64 * 1024;
+    /**
+     * What buffers may grow by, over all files: with a thousand busy files, 64 KiB each was 64 MiB of heap that no
+     * budget counted (the largest part of the live heap with 1,000 senders); 64 busy files still get 64 KiB.
+     */
+    static final long GROWN_BUFFERS_LIMIT = 16L << 20;
+    private long grownBufferBytes;
+
+    /** What the files' buffers hold beyond their first 4 KiB each, in bytes (for tests of the bound). */
+    long grownBufferBytes() {
+        long sum = 0;
+        for (LogFile f : files.values()) {
+            sum += f.grownBy();
+        }
+        return sum;
+    }
     /** Files kept open at most; beyond it the least recently used is flushed and closed (it reopens when needed). */
     static final int MAX_OPEN_FILES = 1024;
     private static final List<String> KNOWN = List.of("directory", "format", "maxBytes", "keep", "groupReadable");
@@ -315,6 +331,7 @@ public final class FileSink implements LogSink {
         Iterator<LogFile> eldest = files.values().iterator();
         LogFile victim = eldest.next();
         eldest.remove();
+        grownBufferBytes -= victim.grownBy();
         try {
             victim.flush();
         } finally {
@@ -330,6 +347,7 @@ public final class FileSink implements LogSink {
                 f.closeQuietly();
             }
             files.clear();
+            grownBufferBytes = 0;
             lastFile = null;
             lastName = null;
         }
@@ -386,8 +404,10 @@ public final class FileSink implements LogSink {
                 }
                 if (buffered + length > buffer.length) {
                     writeOut();
-                    if (buffer.length < BUSY_FILE_BUFFER) {
-                        buffer = new byte[Math.min(buffer.length * 4, BUSY_FILE_BUFFER)];
+                    int bigger = Math.min(buffer.length * 4, BUSY_FILE_BUFFER);
+                    if (bigger > buffer.length && grownBufferBytes + bigger - buffer.length <= GROWN_BUFFERS_LIMIT) {
+                        grownBufferBytes += bigger - buffer.length;
+                        buffer = new byte[bigger];
                     }
                     if (length > buffer.length) {
                         writeDirect(bytes, length);
@@ -405,6 +425,11 @@ public final class FileSink implements LogSink {
             System.arraycopy(bytes, 0, buffer, buffered, length);
             buffered += length;
             bufferedRecords++;
+        }
+
+        /** Bytes this file's buffer holds beyond the first {@link #FILE_BUFFER}. */
+        int grownBy() {
+            return buffer.length - FILE_BUFFER;
         }
 
         /** Empties the buffer and says how many records it held. */

@@ -69,6 +69,28 @@ class FileSinkTest {
     }
 
     @Test
+    void aThousandBusyFilesKeepTheirGrownBuffersWithinTheirBoundAndLoseNoLine() throws IOException {
+        // Each file gets 100 KiB between flushes, enough to grow any buffer to 64 KiB: without the bound a thousand
+        // files would hold 64 MiB of buffers.
+        FileSink sink = new FileSink(dir).open();
+        String message = "x".repeat(1000);
+        int files = 1000;
+        int perFile = 100;
+        for (int i = 0; i < perFile; i++) {
+            for (int f = 0; f < files; f++) {
+                sink.accept(record("busy-" + f, message));
+            }
+        }
+        long grown = sink.grownBufferBytes();
+        sink.close();
+        assertTrue(grown <= FileSink.GROWN_BUFFERS_LIMIT, "grown buffers hold " + grown + " bytes");
+        assertTrue(grown >= FileSink.GROWN_BUFFERS_LIMIT - 64 * 1024, "busy files still grow up to the bound: " + grown);
+        for (int f = 0; f < files; f += 111) {
+            assertEquals(perFile, lines(dir.resolve("busy-" + f + ".log")).size(), "busy-" + f);
+        }
+    }
+
+    @Test
     void namesThatTryToEscapeTheDirectoryStayInside() throws IOException {
         Path logs = dir.resolve("a").resolve("logs");
         FileSink sink = new FileSink(logs).open();
