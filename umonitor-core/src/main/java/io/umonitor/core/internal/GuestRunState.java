@@ -58,13 +58,15 @@ public final class GuestRunState {
 
     /** Records a guest process that has just started; failures are logged, never thrown (the guest runs anyway). */
     public void started(String name, int attempt, long pid) {
-        Optional<ProcessHandle> process = ProcessHandle.of(pid);
+        // One look at /proc for both facts (each ProcessHandle.info() reads several files of the process).
+        Optional<ProcessHandle.Info> info = ProcessHandle.of(pid).map(ProcessHandle::info);
         Properties p = new Properties();
         p.setProperty("unikernel", name);
         p.setProperty("attempt", Integer.toString(attempt));
         p.setProperty("pid", Long.toString(pid));
-        p.setProperty("startMillis", Long.toString(process.map(GuestRunState::startMillis).orElse(-1L)));
-        p.setProperty("command", process.flatMap(h -> h.info().command()).orElse(""));
+        p.setProperty("startMillis", Long.toString(info.flatMap(ProcessHandle.Info::startInstant)
+                .map(Instant::toEpochMilli).orElse(-1L)));
+        p.setProperty("command", info.flatMap(ProcessHandle.Info::command).orElse(""));
         p.setProperty("monitorPid", Long.toString(monitorPid));
         p.setProperty("monitorStartMillis", Long.toString(monitorStartMillis));
         Path target = file(name, attempt);
