@@ -1,29 +1,30 @@
-package io.umonitor.testkit.example;
+package io.umonitor.kit.example;
 
-import io.umonitor.api.ConfigurationException;
-import io.umonitor.api.LaunchException;
-import io.umonitor.api.UnikernelSpec;
 import io.umonitor.api.Availability;
-import io.umonitor.api.CollectorEndpoint;
+import io.umonitor.api.ConfigurationException;
+import io.umonitor.api.UnikernelSpec;
 import io.umonitor.api.spi.LaunchRequest;
 import io.umonitor.api.spi.LaunchedUnikernel;
 import io.umonitor.api.spi.ProviderContext;
 import io.umonitor.api.spi.UnikernelBackend;
-import java.io.IOException;
+import io.umonitor.kit.host.Executables;
+import io.umonitor.kit.process.GuestExits;
+import io.umonitor.kit.process.ProcessUnikernel;
+import io.umonitor.kit.process.SupervisedProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The backend of docs/writing-a-backend.md: runs a "unikernel" that is a shell script, the way a real
- * backend runs its tender or VMM. Id {@code script}. The guide shows this file piece by piece.
+ * backend runs its tender or VMM, with the backend kit. Id {@code script}. The guide shows this file
+ * piece by piece.
  */
 public final class ScriptBackend implements UnikernelBackend {
 
     public static final String ID = "script";
-    private static final Path SHELL = Path.of("/bin/sh");
+    private static final String SHELL = "sh";
+    private static final String INSTALL_SHELL = "install a POSIX shell (apt-get install dash) or use another backend";
 
     /** No I/O here: the monitor constructs every backend it finds, used or not. */
     public ScriptBackend() {
@@ -35,10 +36,14 @@ public final class ScriptBackend implements UnikernelBackend {
     }
 
     @Override
+    public String artifact() {
+        return "com.example:umonitor-script-backend";
+    }
+
+    @Override
     public Availability availability() {
-        return Files.isExecutable(SHELL) ? Availability.usable()
-                : Availability.unusable(SHELL + " not found: the script backend needs a POSIX shell; install one "
-                        + "(apt-get install dash) or use another backend");
+        return Executables.missing(SHELL, "run scripts", INSTALL_SHELL).map(Availability::unusable)
+                .orElse(Availability.usable());
     }
 
     @Override
@@ -53,26 +58,17 @@ public final class ScriptBackend implements UnikernelBackend {
             throw new ConfigurationException("image " + spec.image() + " of unikernel '" + spec.name()
                     + "' is not a file: give the path of a shell script");
         }
-        List<String> command = new ArrayList<>(List.of(SHELL.toString(), spec.image().toAbsolutePath().toString()));
-        command.addAll(spec.arguments());
-        ProcessBuilder builder = new ProcessBuilder(command).directory(request.runDirectory().toFile());
-        Map<String, String> environment = builder.environment();
-        environment.put("UMONITOR_NAME", spec.name());
-        environment.put("UMONITOR_TOKEN", request.token());
-        request.collector(CollectorEndpoint.Transport.TCP, null)
-                .ifPresent(c -> environment.put("UMONITOR_TCP", c.hostAndPort()));
-        request.collector(CollectorEndpoint.Transport.UDP, null)
-                .ifPresent(c -> environment.put("UMONITOR_UDP", c.hostAndPort()));
-        environment.putAll(request.guestParameters());
-        environment.putAll(spec.environment());
-        Process process;
-        try {
-            process = builder.start();
-        } catch (IOException e) {
-            throw new LaunchException("unikernel '" + spec.name() + "' could not be started: " + e.getMessage()
-                    + ": check that " + SHELL + " can run", e);
-        }
-        ScriptGuest guest = new ScriptGuest(process, request.output());
+        Path shell = Executables.require(SHELL, "run scripts", INSTALL_SHELL);
+        SupervisedProcess process = SupervisedProcess.builder(shell)
+                .argument(spec.image().toAbsolutePath().toString())
+                .arguments(spec.arguments())
+                .workingDirectory(request.runDirectory())
+                .label(spec.name())
+                .output(SupervisedProcess.OutputConsumer.to(request.output()))
+                .guestEnvironment(request)
+                .environment(spec.environment())
+                .start();
+        LaunchedUnikernel guest = new ProcessUnikernel(process, GuestExits::ofGuestProcess);
         // A script runs at once; a VMM backend would wait for the guest's "running" line on its console.
         request.output().running();
         return guest;
