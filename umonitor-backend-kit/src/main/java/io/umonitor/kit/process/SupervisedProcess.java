@@ -1,7 +1,11 @@
 package io.umonitor.kit.process;
 
+import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.api.LaunchException;
+import io.umonitor.api.LogLevel;
 import io.umonitor.api.spi.GuestOutput;
+import io.umonitor.api.spi.GuestParameters;
+import io.umonitor.api.spi.LaunchRequest;
 import io.umonitor.kit.host.Executables;
 import java.io.File;
 import java.io.IOException;
@@ -12,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -93,6 +98,33 @@ public final class SupervisedProcess {
 
         /** {@code count} lines of {@code stream} were dropped because the queue was full. */
         default void linesDropped(GuestOutput.Stream stream, long count) {
+        }
+
+        /**
+         * Hands the process's output to a launch's {@link GuestOutput} as it is: lines as console lines,
+         * pieces of long lines as continuations, and drops as a WARN note saying how many lines of which
+         * stream were lost. For a backend whose console needs no reading of its own (no boot markers to
+         * watch, no stream to rename).
+         */
+        static OutputConsumer to(GuestOutput output) {
+            Objects.requireNonNull(output, "output");
+            return new OutputConsumer() {
+                @Override
+                public void line(GuestOutput.Stream stream, String line) {
+                    output.consoleLine(stream, line);
+                }
+
+                @Override
+                public void continuation(GuestOutput.Stream stream, String piece) {
+                    output.consoleContinuation(stream, piece);
+                }
+
+                @Override
+                public void linesDropped(GuestOutput.Stream stream, long count) {
+                    output.note(LogLevel.WARN, count + " " + stream.name().toLowerCase(Locale.ROOT)
+                            + " line(s) dropped: the console was read faster than the monitor could take it");
+                }
+            };
         }
     }
 
@@ -410,6 +442,24 @@ public final class SupervisedProcess {
         public Builder environment(Map<String, String> values) {
             values.forEach(this::environment);
             return this;
+        }
+
+        /**
+         * Passes a guest that reads its environment what it needs to send its logs, by the names of
+         * {@link GuestParameters}: {@code UMONITOR_NAME}, {@code UMONITOR_TOKEN}, {@code UMONITOR_TCP} and
+         * {@code UMONITOR_UDP} ({@code host:port} of the collectors reachable without a network device),
+         * then the request's {@link LaunchRequest#guestParameters() guest parameters}. The environment of a
+         * process is readable only by its own user, unlike its command line. Call
+         * {@link #environment(Map)} afterwards for variables that may override these (a spec's own).
+         */
+        public Builder guestEnvironment(LaunchRequest request) {
+            environment(GuestParameters.NAME, request.spec().name());
+            environment(GuestParameters.TOKEN, request.token());
+            request.collector(CollectorEndpoint.Transport.TCP, null)
+                    .ifPresent(c -> environment(GuestParameters.TCP, c.hostAndPort()));
+            request.collector(CollectorEndpoint.Transport.UDP, null)
+                    .ifPresent(c -> environment(GuestParameters.UDP, c.hostAndPort()));
+            return environment(request.guestParameters());
         }
 
         /** Whether the process starts with this JVM's environment (default true). */
