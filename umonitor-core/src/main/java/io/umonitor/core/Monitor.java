@@ -688,27 +688,24 @@ public final class Monitor implements AutoCloseable {
             return this;
         }
 
-        /** How long a stopped unikernel may take to end before it is killed (default 10 s). */
+        /**
+         * How long a stopped unikernel may take to end before it is killed (default 10 s; zero or more,
+         * checked by {@link #build()} with every other setting).
+         */
         public Builder stopGrace(Duration value) {
-            if (value.isNegative()) {
-                throw new ConfigurationException("stop grace period " + value + " is negative: use zero or more");
-            }
-            this.stopGrace = value;
+            this.stopGrace = Objects.requireNonNull(value, "stopGrace");
             return this;
         }
 
-        /** How many console lines of each run an exit report carries (default 20). */
+        /** How many console lines of each run an exit report carries (default 20; zero or more). */
         public Builder consoleLinesKept(int value) {
-            if (value < 0) {
-                throw new ConfigurationException("consoleLinesKept " + value + " is negative: use 0 or more");
-            }
             this.consoleLinesKept = value;
             return this;
         }
 
         /**
          * How long after a guest ended its token stays valid, so records it sent just before the end are
-         * still taken (default 1 s).
+         * still taken (default 1 s; zero or more).
          */
         public Builder senderLinger(Duration value) {
             this.senderLinger = Objects.requireNonNull(value, "senderLinger");

@@ -19,6 +19,7 @@ import io.umonitor.core.internal.assembly.ProviderStartup;
 import io.umonitor.core.internal.assembly.ProvisionerChoice;
 import io.umonitor.core.internal.gateway.DefaultInvocationGateway;
 import io.umonitor.core.internal.log.LogHub;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,6 +64,24 @@ final class MonitorAssembly {
         }
     }
 
+    /**
+     * The builder's own values, checked here rather than in its setters so that {@link Monitor.Builder#build()}
+     * reports them together with the providers' settings, as its javadoc promises.
+     */
+    static List<String> builderProblems(Monitor.Builder b) {
+        List<String> problems = new ArrayList<>();
+        if (b.stopGrace.isNegative()) {
+            problems.add("Monitor.Builder.stopGrace(" + b.stopGrace + ") is negative: use Duration.ZERO or more");
+        }
+        if (b.consoleLinesKept < 0) {
+            problems.add("Monitor.Builder.consoleLinesKept(" + b.consoleLinesKept + ") is negative: use 0 or more");
+        }
+        if (b.senderLinger.isNegative()) {
+            problems.add("Monitor.Builder.senderLinger(" + b.senderLinger + ") is negative: use Duration.ZERO or more");
+        }
+        return problems;
+    }
+
     private static Monitor assemble(Monitor.Builder b, ClassLoader loader, ProviderSet found,
             MonitorDirectories directories, ScheduledExecutorService scheduler) {
         ProviderStartup startup = new ProviderStartup(b.properties, directories, scheduler);
@@ -70,9 +89,10 @@ final class MonitorAssembly {
         Map<String, NetworkProvisioner> usableProvisioners = new LinkedHashMap<>();
         Map<String, String> unusableProvisioners = new LinkedHashMap<>();
         startup.startProvisioners(found.provisioners(), usableProvisioners, unusableProvisioners);
-        if (!startup.problems().isEmpty()) {
-            throw new ConfigurationException("monitor configuration is invalid: "
-                    + String.join("; ", startup.problems()));
+        List<String> problems = new ArrayList<>(builderProblems(b));
+        problems.addAll(startup.problems());
+        if (!problems.isEmpty()) {
+            throw new ConfigurationException("monitor configuration is invalid: " + String.join("; ", problems));
         }
         ProvisionerChoice choice = ProvisionerChoice.choose(b.networkProvisionerId, usableProvisioners,
                 unusableProvisioners);

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The {@code log.*} settings as a Java user gives them: every bad one named, with its fix, in one error. */
+/** The {@code log.*} settings and the builder's own values as a Java user gives them: every bad one named, with its fix, in one error. */
 class LogSettingsTest {
     @TempDir
     Path dir;
@@ -36,6 +36,21 @@ class LogSettingsTest {
             assertTrue(message.contains(expected), expected + " in: " + message);
         }
         assertEquals(6, message.split("; ").length, message);
+    }
+
+    @Test
+    void negativeBuilderValuesAreNamedByTheirCallsInOneErrorFromBuild() {
+        Monitor.Builder builder = builder().stopGrace(java.time.Duration.ofSeconds(-1)).consoleLinesKept(-2)
+                .senderLinger(java.time.Duration.ofMillis(-5));
+        ConfigurationException e = assertThrows(ConfigurationException.class, builder::build);
+        String message = e.getMessage();
+        for (String expected : new String[] {
+            "Monitor.Builder.stopGrace(PT-1S) is negative: use Duration.ZERO or more",
+            "Monitor.Builder.consoleLinesKept(-2) is negative: use 0 or more",
+            "Monitor.Builder.senderLinger(PT-0.005S) is negative: use Duration.ZERO or more"}) {
+            assertTrue(message.contains(expected), expected + " in: " + message);
+        }
+        assertEquals(3, message.split("; ").length, message);
     }
 
     @Test

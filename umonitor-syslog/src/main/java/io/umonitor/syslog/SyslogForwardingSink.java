@@ -130,7 +130,7 @@ public final class SyslogForwardingSink implements LogSink {
         }
         if (!forwarder.offer(record.unikernel(), formatter.frame(record))) {
             throw new RecordsLostException(record.unikernel(), 1, "syslog server " + forwarder.address()
-                    + " unreachable (" + forwarder.lastError() + ") and the forwarding buffer of "
+                    + " " + forwarder.whyBufferFull() + ", and the forwarding buffer of "
                     + forwarder.bufferBytes() + " bytes (syslog.forward.bufferBytes) is full: record lost", null);
         }
     }

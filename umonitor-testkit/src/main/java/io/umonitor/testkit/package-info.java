@@ -6,6 +6,8 @@
  * extends one, answers the few questions the suite cannot (how to build a guest that prints a line and
  * exits 3, how to read back what a sink stored), and inherits the tests of everything the SPI promises.
  * Every in-tree provider runs them; docs/writing-a-backend.md builds a backend against the first.
+ * {@link io.umonitor.testkit.ShellGuestBackendContract} writes the backend suite's guests as shell scripts, for
+ * backends whose guest is a host process.
  * {@link io.umonitor.testkit.Await}, {@link io.umonitor.testkit.RecordingGuestOutput} and
  * {@link io.umonitor.testkit.RecordingSink} are the helpers umonitor's own tests share.
  *

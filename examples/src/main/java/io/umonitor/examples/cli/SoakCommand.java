@@ -14,8 +14,6 @@ import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.api.spi.LogSink;
 import io.umonitor.core.Monitor;
 import io.umonitor.core.backend.process.ProcessBackend;
-import io.umonitor.core.internal.log.DefaultLogHub;
-import io.umonitor.core.internal.log.LogHubSettings;
 import io.umonitor.core.sink.FileSink;
 import io.umonitor.protocol.FrameEncoder;
 import io.umonitor.protocol.Goodbye;
@@ -51,12 +49,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Runs the load, flood and fault scenarios of issue 9 at once against a real log hub (loopback TCP and
- * UDP, a rotating file sink) and a real monitor (crashing guests), then prints what was sent, stored,
- * rejected, dropped and lost, and checks the invariants. Exit code 1 when one broke.
+ * Runs the load, flood and fault scenarios of issue 9 at once against one real monitor, through its public
+ * API as a platform would run it: its loopback TCP and UDP collectors in attach mode (every sender presents
+ * the soak's token), a rotating file sink, and crashing guests under the process backend. Then prints what
+ * was sent, stored, rejected, dropped and lost, and checks the invariants. Exit code 1 when one broke.
  */
 // Over 500 lines because it is one harness: the scenarios (TCP and UDP load, bad input, crashing guests, a
-// connection storm, maximum-size frames) run against the same hub and sink at once, since what they prove is
+// connection storm, maximum-size frames) run against the same monitor and sinks at once, since what they prove is
 // that none of them starves or hides the others; each scenario is a method, and call() checks the invariants
 // across all of them in one table.
 @Command(name = "soak", description = {
@@ -155,14 +154,17 @@ final class SoakCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Duration runFor = parseDuration(duration);
-        // Hundreds of rejections are the point here; the table counts them, the log need not list them.
-        System.setProperty("org.slf4j.simpleLogger.log.io.umonitor.core.internal.log.DefaultLogHub", "error");
+        // Hundreds of rejections and crashes are the point here; the table counts them, the log need not list them.
+        System.setProperty("org.slf4j.simpleLogger.log.io.umonitor.core", "error");
         Path dir = directory != null ? Files.createDirectories(directory) : Files.createTempDirectory("umonitor-soak-");
-        FileSink files = new FileSink(dir, FileSink.Format.TEXT, 4L * 1024 * 1024, 2).open();
-        DefaultLogHub hub = DefaultLogHub.start(LogHubSettings.defaults().withSenderRateLimit(rateLimit)
-                .withReportInterval(Duration.ofMillis(500)), List.of(files, new CountingSink()));
-        InetSocketAddress tcp = endpoint(hub, CollectorEndpoint.Transport.TCP);
-        InetSocketAddress udp = endpoint(hub, CollectorEndpoint.Transport.UDP);
+        String token = token();
+        Monitor monitor = Monitor.builder().discoverProviders(false).backend(new ProcessBackend())
+                .sink(new FileSink(dir, FileSink.Format.TEXT, 4L * 1024 * 1024, 2)).sink(new CountingSink())
+                .property("log.senderRateLimit", Long.toString(rateLimit)).property("log.reportIntervalMs", "500")
+                .acceptAttachedSenders(token).stateDirectory(dir.resolve("state")).workDirectory(dir.resolve("work"))
+                .build();
+        InetSocketAddress tcp = endpoint(monitor, CollectorEndpoint.Transport.TCP);
+        InetSocketAddress udp = endpoint(monitor, CollectorEndpoint.Transport.UDP);
         long deadline = System.nanoTime() + runFor.toNanos();
         System.err.printf("soak: %s, %d TCP senders at %d records/s in all, per-sender rate limit %d/s, files in %s%n",
                 runFor, tcpSenders, tcpRate, rateLimit, dir);
@@ -176,31 +178,23 @@ final class SoakCommand implements Callable<Integer> {
             List<Future<?>> load = new ArrayList<>();
             for (int i = 0; i < tcpSenders; i++) {
                 String name = "load-" + i;
-                String token = token();
-                hub.registerSender(name, token);
                 AtomicLong sent = tcpSent[i] = new AtomicLong();
                 double perSecond = Math.max(1.0, (double) tcpRate / tcpSenders);
                 load.add(pool.submit(() -> tcpLoad(tcp, name, token, perSecond, deadline, sent)));
             }
             // UDP with gaps on purpose: every 10th datagram of 5 records is not sent.
-            String gapToken = token();
-            hub.registerSender("udp-gaps", gapToken);
             AtomicLong gapSent = new AtomicLong();
             AtomicLong gapSkipped = new AtomicLong();
-            Future<?> gaps = pool.submit(() -> udpGaps(udp, gapToken, deadline, gapSent, gapSkipped));
+            Future<?> gaps = pool.submit(() -> udpGaps(udp, token, deadline, gapSent, gapSkipped));
             // Flood: one UDP sender at full speed; stops a second early so the last GOODBYEs get through.
-            String floodToken = token();
-            hub.registerSender("flood", floodToken);
             AtomicLong floodSent = new AtomicLong();
-            Future<?> flood = pool.submit(() -> udpFlood(udp, floodToken, deadline - TimeUnit.SECONDS.toNanos(1),
+            Future<?> flood = pool.submit(() -> udpFlood(udp, token, deadline - TimeUnit.SECONDS.toNanos(1),
                     floodSent));
             // Bad input: a bad connection every 50 ms, four kinds in turn; each must be rejected exactly once.
-            String badToken = token();
-            hub.registerSender("bad", badToken);
             long[] badInjected = new long[4];
-            Future<?> bad = pool.submit(() -> badInput(tcp, badToken, deadline, badInjected));
+            Future<?> bad = pool.submit(() -> badInput(tcp, token, deadline, badInjected));
             // Crashes: a guest that aborts after 200 ms, restarted every time, under a real monitor.
-            Future<long[]> crashes = pool.submit(() -> crashes(dir, deadline));
+            Future<long[]> crashes = pool.submit(() -> crashes(monitor, deadline));
 
             for (Future<?> f : load) {
                 f.get(runFor.toSeconds() + 60, TimeUnit.SECONDS);
@@ -238,10 +232,10 @@ final class SoakCommand implements Callable<Integer> {
                 broken.add("a TCP sender was starved: " + slowest + " records sent, about " + (long) expectedPerSender
                         + " expected");
             }
-            rows.add(row("tcp-load", tcpSenders, tcpTotal, tcpStored, rejectedOf(hub, "load-"), droppedOf(hub, "load-"),
-                    "-", lostOf(hub, "load-"), "-"));
+            rows.add(row("tcp-load", tcpSenders, tcpTotal, tcpStored, rejectedOf(monitor, "load-"), droppedOf(monitor, "load-"),
+                    "-", lostOf(monitor, "load-"), "-"));
 
-            LogStats g = hub.stats("udp-gaps");
+            LogStats g = monitor.logStats("udp-gaps");
             SenderCheck gc = check("udp-gaps");
             long gapProduced = gapSent.get() + gapSkipped.get();
             if (g.received() + g.lost() != gapProduced) {
@@ -260,7 +254,7 @@ final class SoakCommand implements Callable<Integer> {
                     "queue", g.lost(), gapSkipped.get() + " left out on purpose" + (g.lost() > gapSkipped.get()
                             ? ", " + (g.lost() - gapSkipped.get()) + " overflowed the UDP socket" : "")));
 
-            LogStats fl = hub.stats("flood");
+            LogStats fl = monitor.logStats("flood");
             SenderCheck fc = check("flood");
             if (fc.stored.get() > fl.received() || fc.stored.get() + fl.dropped() < fl.received()) {
                 broken.add("flood: " + fl.received() + " received but " + fc.stored.get() + " stored and " + fl.dropped()
@@ -277,7 +271,7 @@ final class SoakCommand implements Callable<Integer> {
                     "rate limit " + rateLimit + "/s", fl.lost(), "lost: overflowed the UDP socket, counted from gaps"));
 
             long injected = badInjected[0] + badInjected[1] + badInjected[2] + badInjected[3];
-            long rejected = hub.stats("bad").rejected() + hub.unattributedRejections();
+            long rejected = monitor.logStats("bad").rejected() + monitor.logCounters().get("input.refused.unattributed");
             if (rejected != injected) {
                 broken.add("bad input: " + injected + " bad connections but " + rejected + " rejections counted");
             }
@@ -298,7 +292,7 @@ final class SoakCommand implements Callable<Integer> {
             // Attacks on resources, one after the other so their counters are their own.
             long stormPhase = Math.min(TimeUnit.SECONDS.toNanos(5), Math.max(TimeUnit.SECONDS.toNanos(3),
                     runFor.toNanos() / 6));
-            long[] storm = storm(tcp, hub, stormPhase);
+            long[] storm = storm(tcp, token, monitor, stormPhase);
             if (storm[2] != storm[1]) {
                 broken.add("storm: a launched guest sent " + storm[1] + " records during a storm of "
                         + stormConnections + " silent connections but " + storm[2] + " were stored");
@@ -310,7 +304,7 @@ final class SoakCommand implements Callable<Integer> {
                     storm[0] + " silent connections held at peak; " + storm[3] + " closed or refused (HELLO deadline, "
                             + "eviction), all counted"));
 
-            long[] frames = maxFrameFlood(tcp, hub, stormPhase);
+            long[] frames = maxFrameFlood(tcp, token, monitor, stormPhase);
             if (frames[1] != frames[0]) {
                 broken.add("max-frame flood: " + frames[0] + " maximum-size records sent over TCP but " + frames[1]
                         + " stored");
@@ -338,7 +332,7 @@ final class SoakCommand implements Callable<Integer> {
             return broken.isEmpty() ? 0 : 1;
         } finally {
             pool.shutdownNow();
-            hub.close();
+            monitor.close();
             if (directory == null) {
                 try (Stream<Path> all = Files.walk(dir)) {
                     all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -351,10 +345,8 @@ final class SoakCommand implements Callable<Integer> {
      * A hostile local client holds {@code --storm-connections} silent connections (reopening each one closed)
      * while a registered guest sends 3,000 records. Returns {peak held, guest sent, guest stored, refusals}.
      */
-    private long[] storm(InetSocketAddress to, DefaultLogHub hub, long phaseNanos) throws Exception {
-        long refusedBefore = refusals(hub);
-        String token = token();
-        hub.registerSender("storm-guest", token);
+    private long[] storm(InetSocketAddress to, String token, Monitor monitor, long phaseNanos) throws Exception {
+        long refusedBefore = refusals(monitor);
         long until = System.nanoTime() + phaseNanos;
         long[] peak = new long[1];
         Thread attacker = new Thread(() -> holdSilentConnections(to, until, peak), "soak-storm");
@@ -368,11 +360,11 @@ final class SoakCommand implements Callable<Integer> {
         while (check("storm-guest").stored.get() < sent.get() && System.nanoTime() < settle) {
             sleepMillis(20);
         }
-        return new long[] {peak[0], sent.get(), check("storm-guest").stored.get(), refusals(hub) - refusedBefore};
+        return new long[] {peak[0], sent.get(), check("storm-guest").stored.get(), refusals(monitor) - refusedBefore};
     }
 
-    private static long refusals(DefaultLogHub hub) {
-        Map<String, Long> c = hub.counters();
+    private static long refusals(Monitor monitor) {
+        Map<String, Long> c = monitor.logCounters();
         return c.get("tcp.refused.helloTimeout") + c.get("tcp.refused.pendingEvicted") + c.get("tcp.refused.perPeer")
                 + c.get("tcp.refused.noSlot");
     }
@@ -423,7 +415,8 @@ final class SoakCommand implements Callable<Integer> {
      * Two registered senders write maximum-size records as fast as they can. Returns {sent, stored, peak bytes the
      * hub held, its budget}.
      */
-    private long[] maxFrameFlood(InetSocketAddress to, DefaultLogHub hub, long phaseNanos) throws Exception {
+    private long[] maxFrameFlood(InetSocketAddress to, String token, Monitor monitor, long phaseNanos)
+            throws Exception {
         String big = "m".repeat(64_000);
         long until = System.nanoTime() + phaseNanos;
         List<Future<Long>> senders = new ArrayList<>();
@@ -431,8 +424,6 @@ final class SoakCommand implements Callable<Integer> {
         try {
             for (int i = 0; i < 2; i++) {
                 String name = "max-frames-" + i;
-                String token = token();
-                hub.registerSender(name, token);
                 senders.add(pool.submit(() -> {
                     FrameEncoder encoder = new FrameEncoder();
                     long seq = 0;
@@ -451,7 +442,7 @@ final class SoakCommand implements Callable<Integer> {
             }
             long peak = 0;
             while (senders.stream().anyMatch(f -> !f.isDone())) {
-                Map<String, Long> c = hub.counters();
+                Map<String, Long> c = monitor.logCounters();
                 peak = Math.max(peak, c.get("memory.histories") + c.get("memory.sinkQueues") + c.get("memory.followers")
                         + c.get("memory.connections"));
                 sleepMillis(20);
@@ -466,7 +457,7 @@ final class SoakCommand implements Callable<Integer> {
                 sleepMillis(20);
             }
             return new long[] {sent, check("max-frames-0").stored.get() + check("max-frames-1").stored.get(), peak,
-                    hub.counters().get("memory.budget")};
+                    monitor.logCounters().get("memory.budget")};
         } finally {
             pool.shutdownNow();
         }
@@ -485,16 +476,19 @@ final class SoakCommand implements Callable<Integer> {
         return true;
     }
 
-    private static long rejectedOf(DefaultLogHub hub, String prefix) {
-        return hub.senders().stream().filter(n -> n.startsWith(prefix)).mapToLong(n -> hub.stats(n).rejected()).sum();
+    private static long rejectedOf(Monitor monitor, String prefix) {
+        return monitor.senders().stream().filter(n -> n.startsWith(prefix)).mapToLong(n -> monitor.logStats(n).rejected())
+                .sum();
     }
 
-    private static long droppedOf(DefaultLogHub hub, String prefix) {
-        return hub.senders().stream().filter(n -> n.startsWith(prefix)).mapToLong(n -> hub.stats(n).dropped()).sum();
+    private static long droppedOf(Monitor monitor, String prefix) {
+        return monitor.senders().stream().filter(n -> n.startsWith(prefix)).mapToLong(n -> monitor.logStats(n).dropped())
+                .sum();
     }
 
-    private static long lostOf(DefaultLogHub hub, String prefix) {
-        return hub.senders().stream().filter(n -> n.startsWith(prefix)).mapToLong(n -> hub.stats(n).lost()).sum();
+    private static long lostOf(Monitor monitor, String prefix) {
+        return monitor.senders().stream().filter(n -> n.startsWith(prefix)).mapToLong(n -> monitor.logStats(n).lost())
+                .sum();
     }
 
     private static String[] row(String scenario, int senders, long sent, long stored, long rejected, long dropped,
@@ -503,8 +497,8 @@ final class SoakCommand implements Callable<Integer> {
             Long.toString(rejected), Long.toString(dropped), dropped == 0 ? "-" : reason, Long.toString(lost), notes};
     }
 
-    private static InetSocketAddress endpoint(DefaultLogHub hub, CollectorEndpoint.Transport transport) {
-        return hub.loopbackEndpoints().stream().filter(e -> e.transport() == transport).findFirst().orElseThrow()
+    private static InetSocketAddress endpoint(Monitor monitor, CollectorEndpoint.Transport transport) {
+        return monitor.endpoints().stream().filter(e -> e.transport() == transport).findFirst().orElseThrow()
                 .address();
     }
 
@@ -636,41 +630,38 @@ final class SoakCommand implements Callable<Integer> {
     }
 
     /** Returns {aborts injected, detected as CRASH with signal 6, restarts, FATAL lines stored}. */
-    private long[] crashes(Path dir, long deadline) throws Exception {
+    private long[] crashes(Monitor monitor, long deadline) throws Exception {
         AtomicLong fatalLines = new AtomicLong();
         AtomicLong exited = new AtomicLong();
         AtomicLong crashed = new AtomicLong();
-        try (Monitor monitor = Monitor.builder().discoverProviders(false).backend(new ProcessBackend())
-                .stateDirectory(dir.resolve("state")).workDirectory(dir.resolve("work")).build()) {
-            UnikernelSpec spec = UnikernelSpec.builder("crashy", Path.of("/bin/sh")).argument("-c")
-                    .argument("echo up; sleep 0.2; echo 'FATAL configuration is corrupt, aborting' >&2; kill -ABRT $$")
-                    .restartPolicy(RestartPolicy.onFailure(1_000_000, Duration.ofMillis(20), Duration.ofMillis(20)))
-                    .build();
-            UnikernelHandle handle = monitor.launch(spec);
-            try (AutoCloseable follow = monitor.follow("crashy", io.umonitor.api.LogFilter.ALL, r -> {
-                if (r.origin() == LogOrigin.CONSOLE && r.message().startsWith("FATAL configuration is corrupt")) {
-                    fatalLines.incrementAndGet();
-                }
-                if (r.origin() == LogOrigin.MONITOR && is(r, "event", new AttributeValue.Str("exited"))) {
-                    exited.incrementAndGet();
-                    if (is(r, "classification", new AttributeValue.Str("CRASH"))
-                            && is(r, "signal", new AttributeValue.Int(6))) {
-                        crashed.incrementAndGet();
-                    }
-                }
-            })) {
-                while (System.nanoTime() < deadline) {
-                    sleepMillis(100);
-                }
-                handle.stop(Duration.ofSeconds(2)); // a run stopped now ends as "stopped", not "exited"
-                long stable = -1;
-                for (int i = 0; i < 50 && stable != exited.get(); i++) {
-                    stable = exited.get();
-                    sleepMillis(100);
+        UnikernelSpec spec = UnikernelSpec.builder("crashy", Path.of("/bin/sh")).argument("-c")
+                .argument("echo up; sleep 0.2; echo 'FATAL configuration is corrupt, aborting' >&2; kill -ABRT $$")
+                .restartPolicy(RestartPolicy.onFailure(1_000_000, Duration.ofMillis(20), Duration.ofMillis(20)))
+                .build();
+        UnikernelHandle handle = monitor.launch(spec);
+        try (AutoCloseable follow = monitor.follow("crashy", io.umonitor.api.LogFilter.ALL, r -> {
+            if (r.origin() == LogOrigin.CONSOLE && r.message().startsWith("FATAL configuration is corrupt")) {
+                fatalLines.incrementAndGet();
+            }
+            if (r.origin() == LogOrigin.MONITOR && is(r, "event", new AttributeValue.Str("exited"))) {
+                exited.incrementAndGet();
+                if (is(r, "classification", new AttributeValue.Str("CRASH"))
+                        && is(r, "signal", new AttributeValue.Int(6))) {
+                    crashed.incrementAndGet();
                 }
             }
-            return new long[] {exited.get(), crashed.get(), handle.restarts(), fatalLines.get()};
+        })) {
+            while (System.nanoTime() < deadline) {
+                sleepMillis(100);
+            }
+            handle.stop(Duration.ofSeconds(2)); // a run stopped now ends as "stopped", not "exited"
+            long stable = -1;
+            for (int i = 0; i < 50 && stable != exited.get(); i++) {
+                stable = exited.get();
+                sleepMillis(100);
+            }
         }
+        return new long[] {exited.get(), crashed.get(), handle.restarts(), fatalLines.get()};
     }
 
     private static boolean is(LogRecord r, String key, AttributeValue value) {

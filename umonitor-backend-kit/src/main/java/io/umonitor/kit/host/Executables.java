@@ -67,12 +67,25 @@ public final class Executables {
      *
      * @param neededTo what the tool is for, e.g. "run the tender in the taps' network namespace"
      * @param install how to get it, e.g. "install iproute2"
-     * @throws BackendUnavailableException "NAME not found on PATH, needed to NEEDED: INSTALL"
+     * @throws BackendUnavailableException with the sentence of {@link #missing}
      */
     public static Path require(String nameOrPath, String neededTo, String install) {
-        return find(nameOrPath).orElseThrow(() -> new BackendUnavailableException(nameOrPath + " not found "
-                + (nameOrPath.contains("/") ? "(or not executable)" : "on PATH or in /usr/sbin, /sbin")
-                + ", needed to " + neededTo + ": " + install));
+        return find(nameOrPath).orElseThrow(() -> new BackendUnavailableException(notFound(nameOrPath, neededTo,
+                install)));
+    }
+
+    /**
+     * Empty when {@link #find(String)} finds the tool, else the sentence a backend's
+     * {@code availability()} gives (the same as {@link #require}'s): "NAME not found on PATH or in
+     * /usr/sbin, /sbin, needed to NEEDED: INSTALL".
+     */
+    public static Optional<String> missing(String nameOrPath, String neededTo, String install) {
+        return find(nameOrPath).isPresent() ? Optional.empty() : Optional.of(notFound(nameOrPath, neededTo, install));
+    }
+
+    private static String notFound(String nameOrPath, String neededTo, String install) {
+        return nameOrPath + " not found " + (nameOrPath.contains("/") ? "(or not executable)"
+                : "on PATH or in /usr/sbin, /sbin") + ", needed to " + neededTo + ": " + install;
     }
 
     private static boolean isExecutableFile(Path path) {

@@ -17,6 +17,7 @@ import java.util.Optional;
  *   <li>{@link #signalled}: a signal umonitor did not send ended it: CRASH for the signals a program
  *       raises against itself ({@link Signals#isSelfInflicted}), else KILLED.</li>
  * </ul>
+ * A backend whose host process is the guest itself needs no table: {@link #ofGuestProcess} reads it whole.
  *
  * @since 0.1
  */
@@ -70,6 +71,17 @@ public final class GuestExits {
         return ExitInfo.of(code, signal, ExitClassification.KILLED, (who.isEmpty() ? "" : who + " was ")
                 + "killed by " + Signals.name(signal) + " (signal " + signal + "), which umonitor did not send"
                 + (hint == null || hint.isBlank() ? "" : " " + hint));
+    }
+
+    /**
+     * For a backend whose host process is the guest itself (a Linux program, a script): umonitor's stop or
+     * a signal as {@link #stoppedOrSignalled} reads them, else the process's exit code as the guest's own,
+     * "exited normally" or "exited with code N".
+     */
+    public static ExitInfo ofGuestProcess(ProcessExit exit) {
+        int code = exit.exitValue();
+        return stoppedOrSignalled(exit, "").orElseGet(() -> guestExited(code,
+                code == 0 ? "exited normally" : "exited with code " + code));
     }
 
     /**

@@ -1,16 +1,22 @@
 package io.umonitor.kit.process;
 
+import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.api.LaunchException;
+import io.umonitor.api.LogLevel;
 import io.umonitor.api.spi.GuestOutput;
+import io.umonitor.api.spi.GuestParameters;
+import io.umonitor.api.spi.LaunchRequest;
 import io.umonitor.kit.host.Executables;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -21,7 +27,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.commons.exec.CommandLine;
 import org.apache.commons.exec.DefaultExecutor;
-import org.apache.commons.exec.environment.EnvironmentUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,21 +39,25 @@ import org.slf4j.LoggerFactory;
  * buffered without bound), decoded as UTF-8 with U+FFFD for malformed
  * bytes, and handed through a bounded queue to the {@link OutputConsumer} on one delivery thread. When
  * the consumer falls so far behind that the queue is full, lines are dropped and counted
- * ({@link OutputConsumer#linesDropped}) rather than stalling the child. Stdin is closed at once: a guest
- * reading it sees end of file.
+ * ({@link OutputConsumer#linesDropped}) rather than stalling the child. A guest reading stdin sees end of
+ * file.
  *
  * <p>{@link #exit()} completes after the process has ended <em>and</em> both streams have been read to
  * the end and delivered. A process that closes its stdout early but keeps running is still waited for.
  * If a descendant inherited the pipes and keeps them open after the process ended, reading waits at most
  * {@link Builder#drainTimeout} before the exit is reported anyway.
  *
- * <p>Its own session: the process starts through util-linux's {@code setsid}, which calls setsid(2) and
- * then executes the program in place (same pid), so the process leads a new session and process group.
- * A terminal's Ctrl-C (SIGINT to the terminal's foreground group) then reaches the JVM, which stops its
- * guests gracefully, never the guests directly; and everything the process starts stays in its group,
- * even after re-parenting, so it can be found and ended. Java cannot call setsid(2) itself; where
- * {@code setsid} is missing (it is in util-linux, on every Debian) the process shares the JVM's group
- * and a warning says so ({@link Builder#ownSession} turns this off).
+ * <p>Its own session: the process leads a new session and process group. A terminal's Ctrl-C (SIGINT to
+ * the terminal's foreground group) then reaches the JVM, which stops its guests gracefully, never the guests
+ * directly; and everything the process starts stays in its group, even after re-parenting, so it can be found
+ * and ended. Java cannot call setsid(2) itself: the process is started by glibc's posix_spawn with
+ * {@code POSIX_SPAWN_SETSID} through JNA (one exec, where the JDK takes three with the {@code setsid}
+ * program), or, where that cannot be called (no JNA native library, a libc without
+ * {@code posix_spawn_file_actions_addclosefrom_np}, a file that is neither ELF nor {@code #!}), through the
+ * JDK and util-linux's {@code setsid}, which calls setsid(2) and then executes the program in place (same
+ * pid). Where {@code setsid} is missing too (it is in util-linux, on every Debian) the process shares the
+ * JVM's group and a warning says so ({@link Builder#ownSession} turns this off). Either way stdin reads end
+ * of file and the process inherits no descriptor but its stdin, stdout and stderr.
  *
  * <p>Stopping: {@link #stop(Duration)} sends SIGTERM to the process only (forwarding it to its own
  * children is the process's job, as for any service manager's main process), then, if it is still alive
@@ -90,9 +99,121 @@ public final class SupervisedProcess {
         /** {@code count} lines of {@code stream} were dropped because the queue was full. */
         default void linesDropped(GuestOutput.Stream stream, long count) {
         }
+
+        /**
+         * Hands the process's output to a launch's {@link GuestOutput} as it is: lines as console lines,
+         * pieces of long lines as continuations, and drops as a WARN note saying how many lines of which
+         * stream were lost. For a backend whose console needs no reading of its own (no boot markers to
+         * watch, no stream to rename).
+         */
+        static OutputConsumer to(GuestOutput output) {
+            Objects.requireNonNull(output, "output");
+            return new OutputConsumer() {
+                @Override
+                public void line(GuestOutput.Stream stream, String line) {
+                    output.consoleLine(stream, line);
+                }
+
+                @Override
+                public void continuation(GuestOutput.Stream stream, String piece) {
+                    output.consoleContinuation(stream, piece);
+                }
+
+                @Override
+                public void linesDropped(GuestOutput.Stream stream, long count) {
+                    output.note(LogLevel.WARN, count + " " + stream.name().toLowerCase(Locale.ROOT)
+                            + " line(s) dropped: the console was read faster than the monitor could take it");
+                }
+            };
+        }
     }
 
-    private final Process process;
+    /**
+     * The started host process, as this class needs it: a JDK {@link Process} ({@link JdkChild}) or one
+     * that posix_spawn started in a session of its own ({@link SpawnedChild}).
+     */
+    interface Child {
+        long pid();
+
+        boolean isAlive();
+
+        int waitFor() throws InterruptedException;
+
+        boolean waitFor(long timeout, TimeUnit unit) throws InterruptedException;
+
+        /** SIGTERM to the process, unless it has ended. */
+        void terminate();
+
+        /** SIGKILL to the process, unless it has ended. */
+        void killForcibly();
+
+        /** Its handle; null once it has ended and been reaped (only for a {@link SpawnedChild}). */
+        ProcessHandle toHandle();
+
+        List<ProcessHandle> descendants();
+
+        InputStream stdout();
+
+        InputStream stderr();
+    }
+
+    /** A child the JDK started. */
+    private record JdkChild(Process process) implements Child {
+        @Override
+        public long pid() {
+            return process.pid();
+        }
+
+        @Override
+        public boolean isAlive() {
+            return process.isAlive();
+        }
+
+        @Override
+        public int waitFor() throws InterruptedException {
+            return process.waitFor();
+        }
+
+        @Override
+        public boolean waitFor(long timeout, TimeUnit unit) throws InterruptedException {
+            return process.waitFor(timeout, unit);
+        }
+
+        @Override
+        public void terminate() {
+            // Through the handle: Process.destroy() also closes our ends of stdout and stderr, which loses
+            // what the process prints while it ends (solo5-hvt's "Exiting on signal 15") and can leave a
+            // tender blocked writing to a closed pipe.
+            process.toHandle().destroy();
+        }
+
+        @Override
+        public void killForcibly() {
+            process.toHandle().destroyForcibly();
+        }
+
+        @Override
+        public ProcessHandle toHandle() {
+            return process.toHandle();
+        }
+
+        @Override
+        public List<ProcessHandle> descendants() {
+            return process.descendants().toList();
+        }
+
+        @Override
+        public InputStream stdout() {
+            return process.getInputStream();
+        }
+
+        @Override
+        public InputStream stderr() {
+            return process.getErrorStream();
+        }
+    }
+
+    private final Child process;
     private final String label;
     private final LineQueue queue;
     private final CompletableFuture<ProcessExit> exit = new CompletableFuture<>();
@@ -109,7 +230,7 @@ public final class SupervisedProcess {
     private boolean awaitingEnd;
     private Thread supervisor;
 
-    private SupervisedProcess(Process process, String label, LineQueue queue, boolean ownSession) {
+    private SupervisedProcess(Child process, String label, LineQueue queue, boolean ownSession) {
         this.process = process;
         this.label = label;
         this.queue = queue;
@@ -139,7 +260,10 @@ public final class SupervisedProcess {
         return ownSession;
     }
 
-    /** The {@link ProcessHandle} of the process, e.g. to look at its descendants. */
+    /**
+     * The {@link ProcessHandle} of the process, e.g. to look at its descendants; null once the process has
+     * ended and been reaped, where it was started by posix_spawn.
+     */
     public ProcessHandle toHandle() {
         return process.toHandle();
     }
@@ -172,10 +296,7 @@ public final class SupervisedProcess {
             return;
         }
         LOG.debug("{}: SIGTERM, SIGKILL in {}", label, grace);
-        // Through the handle: Process.destroy() also closes our ends of stdout and stderr, which loses
-        // what the process prints while it ends (solo5-hvt's "Exiting on signal 15") and can leave a
-        // tender blocked writing to a closed pipe.
-        process.toHandle().destroy();
+        process.terminate();
         synchronized (escalation) {
             killDeadlineNanos = System.nanoTime() + grace.toNanos();
             // The supervising thread waits in Process.waitFor: wake it to wait for the deadline instead.
@@ -196,8 +317,8 @@ public final class SupervisedProcess {
         }
         signalledWhileAlive = true;
         // Snapshot first: once the parent is dead its children are re-parented and no longer found.
-        List<ProcessHandle> descendants = process.descendants().toList();
-        process.toHandle().destroyForcibly();
+        List<ProcessHandle> descendants = process.descendants();
+        process.killForcibly();
         descendants.forEach(ProcessHandle::destroyForcibly);
         int groupMembers = ownSession ? ProcessGroup.killAll(process.pid()) : 0;
         LOG.debug("{}: SIGKILL to process, {} descendant(s) and {} group member(s)", label, descendants.size(),
@@ -295,6 +416,7 @@ public final class SupervisedProcess {
         private Duration drainTimeout = Duration.ofSeconds(2);
         private String label;
         private boolean ownSession = true;
+        private boolean spawnDirectly = true;
 
         private Builder(Path executable) {
             this.executable = Objects.requireNonNull(executable, "executable");
@@ -320,6 +442,24 @@ public final class SupervisedProcess {
         public Builder environment(Map<String, String> values) {
             values.forEach(this::environment);
             return this;
+        }
+
+        /**
+         * Passes a guest that reads its environment what it needs to send its logs, by the names of
+         * {@link GuestParameters}: {@code UMONITOR_NAME}, {@code UMONITOR_TOKEN}, {@code UMONITOR_TCP} and
+         * {@code UMONITOR_UDP} ({@code host:port} of the collectors reachable without a network device),
+         * then the request's {@link LaunchRequest#guestParameters() guest parameters}. The environment of a
+         * process is readable only by its own user, unlike its command line. Call
+         * {@link #environment(Map)} afterwards for variables that may override these (a spec's own).
+         */
+        public Builder guestEnvironment(LaunchRequest request) {
+            environment(GuestParameters.NAME, request.spec().name());
+            environment(GuestParameters.TOKEN, request.token());
+            request.collector(CollectorEndpoint.Transport.TCP, null)
+                    .ifPresent(c -> environment(GuestParameters.TCP, c.hostAndPort()));
+            request.collector(CollectorEndpoint.Transport.UDP, null)
+                    .ifPresent(c -> environment(GuestParameters.UDP, c.hostAndPort()));
+            return environment(request.guestParameters());
         }
 
         /** Whether the process starts with this JVM's environment (default true). */
@@ -377,6 +517,16 @@ public final class SupervisedProcess {
             return this;
         }
 
+        /**
+         * Whether a process of its own session is started by posix_spawn where it can be (default true), or
+         * always through the JDK and the {@code setsid} program, as where JNA or glibc's posix_spawn
+         * extensions are missing: for tests of that path.
+         */
+        Builder spawnDirectly(boolean value) {
+            this.spawnDirectly = value;
+            return this;
+        }
+
         /** A short name for thread names and diagnostics (default: the executable's file name). */
         public Builder label(String value) {
             this.label = value;
@@ -393,11 +543,52 @@ public final class SupervisedProcess {
             String name = label != null ? label
                     : executable.getFileName() != null ? executable.getFileName().toString() : executable.toString();
             Path program = resolve(executable, workingDirectory);
-            Optional<Path> setsid = ownSession ? findSetsid() : Optional.empty();
-            if (ownSession && setsid.isEmpty() && SETSID_WARNED.compareAndSet(false, true)) {
-                LOG.warn("setsid (util-linux) not found: guests share this JVM's process group, so a terminal's "
-                        + "Ctrl-C reaches them directly and what they leave running is not found: install util-linux");
+            Map<String, String> env = new LinkedHashMap<>();
+            if (inheritEnvironment) {
+                env.putAll(System.getenv());
             }
+            env.putAll(environment);
+            Child process = null;
+            boolean ownSessionGiven = false;
+            if (ownSession && spawnDirectly && SpawnedChild.available()) {
+                try {
+                    process = SpawnedChild.start(program.toAbsolutePath(), arguments, env, workingDirectory);
+                    ownSessionGiven = true;
+                } catch (SpawnedChild.SpawnException e) {
+                    if (e.errno() != SpawnedChild.ENOEXEC) {
+                        throw cannotStart(e);
+                    }
+                    // Neither ELF nor #!: the setsid program's execvp runs it with /bin/sh, as a shell would.
+                    LOG.debug("{}: not an executable format for posix_spawn, starting it through setsid", name);
+                } catch (IOException | RuntimeException e) {
+                    throw cannotStart(e);
+                }
+            }
+            if (process == null) {
+                Optional<Path> setsid = ownSession ? findSetsid() : Optional.empty();
+                if (ownSession && setsid.isEmpty() && SETSID_WARNED.compareAndSet(false, true)) {
+                    LOG.warn("setsid (util-linux) not found: guests share this JVM's process group, so a terminal's "
+                            + "Ctrl-C reaches them directly and what they leave running is not found: install util-linux");
+                }
+                process = startThroughJdk(program, setsid, env);
+                ownSessionGiven = setsid.isPresent();
+            }
+            LineQueue queue = new LineQueue(queueCapacityChars, output, name, 2);
+            SupervisedProcess supervised = new SupervisedProcess(process, name, queue, ownSessionGiven);
+            String threadPrefix = "umonitor-" + name + "-" + process.pid();
+            CompletableFuture<Void> stdoutDone = queue.startReader(process.stdout(),
+                    GuestOutput.Stream.STDOUT, maxLineBytes, threadPrefix + "-stdout");
+            CompletableFuture<Void> stderrDone = queue.startReader(process.stderr(),
+                    GuestOutput.Stream.STDERR, maxLineBytes, threadPrefix + "-stderr");
+            queue.startDelivery(threadPrefix + "-output");
+            Duration drain = drainTimeout;
+            ProcessThreads.start(threadPrefix + "-wait",
+                    () -> supervised.superviseUntilEnd(CompletableFuture.allOf(stdoutDone, stderrDone), drain));
+            return supervised;
+        }
+
+        /** Through commons-exec and {@link ProcessBuilder}; through {@code setsid} for a session of its own. */
+        private Child startThroughJdk(Path program, Optional<Path> setsid, Map<String, String> env) {
             CommandLine command = new CommandLine(setsid.orElse(program).toString());
             // setsid executes the program in place (no fork: a freshly spawned child never leads a group).
             setsid.ifPresent(s -> command.addArgument(program.toString(), false));
@@ -406,35 +597,23 @@ public final class SupervisedProcess {
             arguments.forEach(a -> command.addArgument(a, false));
             Process process;
             try {
-                Map<String, String> env = new LinkedHashMap<>();
-                if (inheritEnvironment) {
-                    env.putAll(EnvironmentUtils.getProcEnvironment());
-                }
-                env.putAll(environment);
                 File dir = workingDirectory == null ? null : workingDirectory.toFile();
                 process = new Launcher().start(command, env, dir);
             } catch (IOException | RuntimeException e) {
-                throw new LaunchException("could not start '" + executable + "' " + arguments + ": " + e.getMessage()
-                        + ": check that the file exists, is executable and that the working directory "
-                        + (workingDirectory == null ? "" : "'" + workingDirectory + "' ") + "exists", e);
+                throw cannotStart(e);
             }
             try {
                 process.getOutputStream().close();
             } catch (IOException e) {
-                LOG.debug("{}: closing stdin failed", name, e);
+                LOG.debug("{}: closing stdin failed", program, e);
             }
-            LineQueue queue = new LineQueue(queueCapacityChars, output, name, 2);
-            SupervisedProcess supervised = new SupervisedProcess(process, name, queue, setsid.isPresent());
-            String threadPrefix = "umonitor-" + name + "-" + process.pid();
-            CompletableFuture<Void> stdoutDone = queue.startReader(process.getInputStream(),
-                    GuestOutput.Stream.STDOUT, maxLineBytes, threadPrefix + "-stdout");
-            CompletableFuture<Void> stderrDone = queue.startReader(process.getErrorStream(),
-                    GuestOutput.Stream.STDERR, maxLineBytes, threadPrefix + "-stderr");
-            queue.startDelivery(threadPrefix + "-output");
-            Duration drain = drainTimeout;
-            ProcessThreads.start(threadPrefix + "-wait",
-                    () -> supervised.superviseUntilEnd(CompletableFuture.allOf(stdoutDone, stderrDone), drain));
-            return supervised;
+            return new JdkChild(process);
+        }
+
+        private LaunchException cannotStart(Exception e) {
+            return new LaunchException("could not start '" + executable + "' " + arguments + ": " + e.getMessage()
+                    + ": check that the file exists, is executable and that the working directory "
+                    + (workingDirectory == null ? "" : "'" + workingDirectory + "' ") + "exists", e);
         }
     }
 

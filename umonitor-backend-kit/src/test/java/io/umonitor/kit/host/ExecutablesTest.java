@@ -66,4 +66,14 @@ class ExecutablesTest {
         assertEquals("umt-no-such-tool not found on PATH or in /usr/sbin, /sbin, needed to pin the tender to CPUs: "
                 + "install util-linux", e.getMessage());
     }
+
+    @Test
+    void aMissingToolReadsTheSameInAvailabilityAsInALaunch() {
+        String missing = Executables.missing("umt-no-such-tool", "pin the tender to CPUs", "install util-linux")
+                .orElseThrow();
+        BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
+                () -> Executables.require("umt-no-such-tool", "pin the tender to CPUs", "install util-linux"));
+        assertEquals(e.getMessage(), missing);
+        assertTrue(Executables.missing("sh", "run scripts", "install dash").isEmpty());
+    }
 }

@@ -54,4 +54,17 @@ class GuestExitsTest {
         assertEquals(ExitClassification.CRASH, GuestExits.stoppedOrSignalled(
                 ProcessExit.fromExitValue(134, false, 0), "").orElseThrow().classification());
     }
+
+    @Test
+    void aGuestProcessExitCodeIsTheGuestsOwnAndItsSignalsAndStopsReadAsForEveryBackend() {
+        ExitInfo three = GuestExits.ofGuestProcess(ProcessExit.fromExitValue(3, false, 0));
+        assertEquals("exit code 3 (FAILURE): exited with code 3", three.summary());
+        assertEquals("exited normally", GuestExits.ofGuestProcess(ProcessExit.fromExitValue(0, false, 0)).description());
+        assertEquals("crashed with SIGABRT (signal 6)",
+                GuestExits.ofGuestProcess(ProcessExit.fromExitValue(134, false, 0)).description());
+        assertEquals(ExitClassification.KILLED,
+                GuestExits.ofGuestProcess(ProcessExit.fromExitValue(137, false, 0)).classification());
+        assertEquals(ExitClassification.STOPPED,
+                GuestExits.ofGuestProcess(ProcessExit.fromExitValue(143, true, 0)).classification());
+    }
 }

@@ -180,6 +180,54 @@ class SupervisedProcessTest {
     }
 
     @Test
+    void outputToAGuestOutputPassesLinesAndPiecesAndReportsDropsAsOneWarning() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        List<String> seen = new CopyOnWriteArrayList<>();
+        List<String> notes = new CopyOnWriteArrayList<>();
+        GuestOutput output = new GuestOutput() {
+            @Override
+            public void consoleLine(Stream stream, String line) {
+                seen.add(stream + " line " + line.length());
+                try {
+                    release.await(); // stalls on the first line, so the queue overflows behind it
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+
+            @Override
+            public void consoleContinuation(Stream stream, String piece) {
+                seen.add(stream + " piece " + piece.length());
+            }
+
+            @Override
+            public void running() {
+            }
+
+            @Override
+            public void note(io.umonitor.api.LogLevel level, String message) {
+                notes.add(level + " " + message);
+            }
+        };
+        SupervisedProcess p = SupervisedProcess.builder(SH)
+                .arguments(List.of("-c", "head -c 2500 /dev/zero | tr '\\0' x; echo; yes " + "z".repeat(99)
+                        + " | head -n 200000"))
+                .maxLineBytes(1000)
+                .queueCapacityChars(100_000)
+                .output(SupervisedProcess.OutputConsumer.to(output))
+                .start();
+        assertTrue(p.toHandle().onExit().get(WAIT.toSeconds(), TimeUnit.SECONDS) != null);
+        release.countDown();
+        ProcessExit exit = exitOf(p);
+        assertEquals(List.of("STDOUT line 1000", "STDOUT piece 1000", "STDOUT piece 500"), seen.subList(0, 3));
+        assertTrue(exit.droppedLines() > 0, "the queue must have overflowed");
+        assertEquals(200_000 + 1, seen.size() - 2 + exit.droppedLines(), "every line delivered or counted");
+        long reported = notes.stream().filter(n -> n.startsWith("WARN ") && n.contains(" stdout line(s) dropped"))
+                .mapToLong(n -> Long.parseLong(n.substring(5, n.indexOf(' ', 5)))).sum();
+        assertEquals(exit.droppedLines(), reported, "the drops, as warnings: " + notes);
+    }
+
+    @Test
     void aSignalTheProcessRaisesItselfIsReported() throws Exception {
         ProcessExit exit = exitOf(sh("kill -SEGV $$", new Lines()));
         assertEquals(Signals.SIGSEGV, exit.signal());

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.umonitor.core.Monitor;
-import java.io.IOException;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Executable;
 import java.lang.reflect.Field;
@@ -41,15 +40,6 @@ class PublicApiBoundaryTest {
     /** Everything in the repository that is not a product module; the benchmarks measure internals on purpose. */
     private static final Set<String> NOT_CHECKED = Set.of("bench", "target", ".git", ".ci");
     private static final Pattern INTERNAL_REFERENCE = Pattern.compile("\\bio\\.umonitor\\.([a-z0-9_.]+?)\\.internal\\b");
-
-    /**
-     * Known violations, each with the reason it is still there. Empty it as they are fixed; a new violation
-     * fails the build.
-     */
-    private static final Map<String, String> KNOWN = Map.of(
-            "examples/src/main/java/io/umonitor/examples/cli/SoakCommand.java",
-            "the soak command drives the log hub directly (per-sender tokens, unattributed rejections); "
-                    + "it moves to Monitor with the CLI work");
 
     private static Path coreClasses() throws Exception {
         return Path.of(Monitor.class.getProtectionDomain().getCodeSource().getLocation().toURI());
@@ -138,7 +128,7 @@ class PublicApiBoundaryTest {
                         while (m.find()) {
                             String internalPackage = "io.umonitor." + m.group(1) + ".internal";
                             Path owner = moduleOfPackage.get(internalPackage);
-                            if (owner != null && !owner.equals(module) && !KNOWN.containsKey(relative)) {
+                            if (owner != null && !owner.equals(module)) {
                                 violations.add(relative + ":" + (i + 1) + " uses " + internalPackage + " of "
                                         + owner.getFileName());
                             }
@@ -166,16 +156,6 @@ class PublicApiBoundaryTest {
         }
         assertTrue(Files.exists(api.resolve("UnikernelHandle.java")), "found the api sources in " + api);
         assertEquals(List.of(), violations, "application API types that need the provider SPI");
-    }
-
-    @Test
-    void everyKnownViolationStillExists() throws IOException, Exception {
-        // So the list of exceptions shrinks when one is fixed instead of silently excusing a future one.
-        for (String file : KNOWN.keySet()) {
-            Path path = repository().resolve(file);
-            assertTrue(Files.exists(path) && INTERNAL_REFERENCE.matcher(Files.readString(path)).find(),
-                    file + " no longer uses internal packages: remove it from KNOWN");
-        }
     }
 
     private static boolean isExported(Class<?> type) {

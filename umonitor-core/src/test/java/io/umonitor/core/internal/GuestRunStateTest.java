@@ -113,4 +113,14 @@ class GuestRunStateTest {
             assertEquals(0, list.count());
         }
     }
+
+    @Test
+    void aRecordReadsBackExactlyWhateverTheGuestsCommandPathHolds() throws Exception {
+        String nasty = " /opt/my guest=1:a#b!c\\d\te\u00e9\u4e2d\ud83d\ude00\nend ";
+        java.util.Properties p = new java.util.Properties();
+        p.load(new java.io.StringReader("command=" + GuestRunState.escaped(nasty) + "\nnext=1\n"));
+        assertEquals(nasty, p.getProperty("command"));
+        assertEquals("1", p.getProperty("next"));
+        assertTrue(GuestRunState.escaped(nasty).chars().allMatch(c -> c >= 0x20 && c <= 0x7e), "ASCII only");
+    }
 }

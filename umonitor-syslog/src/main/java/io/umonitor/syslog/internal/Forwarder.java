@@ -92,6 +92,15 @@ public final class Forwarder {
         return lastError;
     }
 
+    /**
+     * Why the buffer is full, for the loss report: the server is down, or it is connected and takes records
+     * more slowly than they come (the last error of an earlier outage would mislead then).
+     */
+    public synchronized String whyBufferFull() {
+        return serverDown || socket == null ? "unreachable (" + lastError + ")"
+                : "connected but taking records more slowly than they arrive";
+    }
+
     /** Queues a frame; false when the buffer is full or closed (the caller counts the record lost). */
     public synchronized boolean offer(String unikernel, byte[] frame) {
         if (closing || bufferedBytes + frame.length > bufferBytes) {

@@ -3,11 +3,9 @@ package io.umonitor.core.backend.process;
 import com.google.auto.service.AutoService;
 import io.umonitor.api.ConfigurationException;
 import io.umonitor.api.ExitInfo;
-import io.umonitor.api.LogLevel;
 import io.umonitor.api.NetworkSpec;
 import io.umonitor.api.UnikernelSpec;
 import io.umonitor.api.Availability;
-import io.umonitor.api.CollectorEndpoint;
 import io.umonitor.api.spi.GuestOutput;
 import io.umonitor.api.spi.GuestParameters;
 import io.umonitor.api.spi.ImageHeader;
@@ -146,32 +144,10 @@ public final class ProcessBackend implements UnikernelBackend {
                 .maxLineBytes(maxLineBytes)
                 .drainTimeout(drainTimeout)
                 .label(spec.name())
-                .environment(GuestParameters.NAME, spec.name())
-                .environment(GuestParameters.TOKEN, request.token());
-        request.collector(CollectorEndpoint.Transport.TCP, null)
-                .ifPresent(c -> builder.environment(GuestParameters.TCP, c.hostAndPort()));
-        request.collector(CollectorEndpoint.Transport.UDP, null)
-                .ifPresent(c -> builder.environment(GuestParameters.UDP, c.hostAndPort()));
+                .guestEnvironment(request);
         spec.blockDevices().forEach(b -> builder.environment(GuestParameters.block(b.name()), b.path().toString()));
-        request.guestParameters().forEach(builder::environment);
         builder.environment(spec.environment());
-        builder.output(new SupervisedProcess.OutputConsumer() {
-            @Override
-            public void line(GuestOutput.Stream stream, String line) {
-                output.consoleLine(stream, line);
-            }
-
-            @Override
-            public void continuation(GuestOutput.Stream stream, String piece) {
-                output.consoleContinuation(stream, piece);
-            }
-
-            @Override
-            public void linesDropped(GuestOutput.Stream stream, long count) {
-                output.note(LogLevel.WARN, count + " " + stream.name().toLowerCase(Locale.ROOT)
-                        + " line(s) dropped: the console was read faster than the monitor could take it");
-            }
-        });
+        builder.output(SupervisedProcess.OutputConsumer.to(output));
         SupervisedProcess process = builder.start();
         // A Linux program runs its main() as soon as it is spawned; there is no boot to wait for.
         output.running();
@@ -219,9 +195,7 @@ public final class ProcessBackend implements UnikernelBackend {
 
     /** How a process's end is reported; see the class documentation. */
     static ExitInfo classify(ProcessExit exit) {
-        int code = exit.exitValue();
-        return GuestExits.stoppedOrSignalled(exit, "").orElseGet(() -> GuestExits.guestExited(code,
-                code == 0 ? "exited normally" : "exited with code " + code));
+        return GuestExits.ofGuestProcess(exit);
     }
 
     private static final class Launched extends ProcessUnikernel {
