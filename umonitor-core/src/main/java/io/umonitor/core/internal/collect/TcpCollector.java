@@ -441,7 +441,9 @@ public final class TcpCollector implements AutoCloseable {
         }
         if (left > c.carry.length || (c.carry.length > INITIAL_BUFFER && left <= INITIAL_BUFFER)) {
             // A larger frame than before, or a large carry no longer needed: the array follows what is kept.
-            c.carry = left == 0 ? NO_BYTES : new byte[Math.max(left, Math.min(INITIAL_BUFFER, 2 * left))];
+            // Room for a little more than this frame's start, never beyond what the allowance covers.
+            c.carry = left == 0 ? NO_BYTES
+                    : new byte[Math.max(left, Math.min(c.allowance, Math.min(INITIAL_BUFFER, 2 * left)))];
         }
         buf.get(c.carry, 0, left);
         c.carryLength = left;
