@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * to hand out ({@code onExit()}, {@code info()} of the JDK's own bookkeeping), and {@link #toHandle()} is
  * empty once the process has been reaped.
  */
-final class SpawnedChild implements SupervisedProcess.Child {
+final class SpawnedChild implements HostProcess {
 
     private static final Logger LOG = LoggerFactory.getLogger(SpawnedChild.class);
 

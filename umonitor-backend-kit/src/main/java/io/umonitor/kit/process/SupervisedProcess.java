@@ -6,11 +6,6 @@ import io.umonitor.api.LogLevel;
 import io.umonitor.api.spi.GuestOutput;
 import io.umonitor.api.spi.GuestParameters;
 import io.umonitor.api.spi.LaunchRequest;
-import io.umonitor.kit.host.Executables;
-import java.io.File;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,14 +14,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.commons.exec.CommandLine;
-import org.apache.commons.exec.DefaultExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,7 +67,6 @@ public final class SupervisedProcess {
     private static final Logger LOG = LoggerFactory.getLogger(SupervisedProcess.class);
 
     private static final long NO_DEADLINE = Long.MAX_VALUE;
-    private static final AtomicBoolean SETSID_WARNED = new AtomicBoolean();
 
     /**
      * Every console line of 87,385 characters, which carries the longest frame of the log protocol, fits
@@ -128,92 +119,7 @@ public final class SupervisedProcess {
         }
     }
 
-    /**
-     * The started host process, as this class needs it: a JDK {@link Process} ({@link JdkChild}) or one
-     * that posix_spawn started in a session of its own ({@link SpawnedChild}).
-     */
-    interface Child {
-        long pid();
-
-        boolean isAlive();
-
-        int waitFor() throws InterruptedException;
-
-        boolean waitFor(long timeout, TimeUnit unit) throws InterruptedException;
-
-        /** SIGTERM to the process, unless it has ended. */
-        void terminate();
-
-        /** SIGKILL to the process, unless it has ended. */
-        void killForcibly();
-
-        /** Its handle; null once it has ended and been reaped (only for a {@link SpawnedChild}). */
-        ProcessHandle toHandle();
-
-        List<ProcessHandle> descendants();
-
-        InputStream stdout();
-
-        InputStream stderr();
-    }
-
-    /** A child the JDK started. */
-    private record JdkChild(Process process) implements Child {
-        @Override
-        public long pid() {
-            return process.pid();
-        }
-
-        @Override
-        public boolean isAlive() {
-            return process.isAlive();
-        }
-
-        @Override
-        public int waitFor() throws InterruptedException {
-            return process.waitFor();
-        }
-
-        @Override
-        public boolean waitFor(long timeout, TimeUnit unit) throws InterruptedException {
-            return process.waitFor(timeout, unit);
-        }
-
-        @Override
-        public void terminate() {
-            // Through the handle: Process.destroy() also closes our ends of stdout and stderr, which loses
-            // what the process prints while it ends (solo5-hvt's "Exiting on signal 15") and can leave a
-            // tender blocked writing to a closed pipe.
-            process.toHandle().destroy();
-        }
-
-        @Override
-        public void killForcibly() {
-            process.toHandle().destroyForcibly();
-        }
-
-        @Override
-        public ProcessHandle toHandle() {
-            return process.toHandle();
-        }
-
-        @Override
-        public List<ProcessHandle> descendants() {
-            return process.descendants().toList();
-        }
-
-        @Override
-        public InputStream stdout() {
-            return process.getInputStream();
-        }
-
-        @Override
-        public InputStream stderr() {
-            return process.getErrorStream();
-        }
-    }
-
-    private final Child process;
+    private final HostProcess process;
     private final String label;
     private final LineQueue queue;
     private final CompletableFuture<ProcessExit> exit = new CompletableFuture<>();
@@ -230,7 +136,7 @@ public final class SupervisedProcess {
     private boolean awaitingEnd;
     private Thread supervisor;
 
-    private SupervisedProcess(Child process, String label, LineQueue queue, boolean ownSession) {
+    private SupervisedProcess(HostProcess process, String label, LineQueue queue, boolean ownSession) {
         this.process = process;
         this.label = label;
         this.queue = queue;
@@ -542,37 +448,15 @@ public final class SupervisedProcess {
         public SupervisedProcess start() {
             String name = label != null ? label
                     : executable.getFileName() != null ? executable.getFileName().toString() : executable.toString();
-            Path program = resolve(executable, workingDirectory);
             Map<String, String> env = new LinkedHashMap<>();
             if (inheritEnvironment) {
                 env.putAll(System.getenv());
             }
             env.putAll(environment);
-            Child process = null;
-            boolean ownSessionGiven = false;
-            if (ownSession && spawnDirectly && SpawnedChild.available()) {
-                try {
-                    process = SpawnedChild.start(program.toAbsolutePath(), arguments, env, workingDirectory);
-                    ownSessionGiven = true;
-                } catch (SpawnedChild.SpawnException e) {
-                    if (e.errno() != SpawnedChild.ENOEXEC) {
-                        throw cannotStart(e);
-                    }
-                    // Neither ELF nor #!: the setsid program's execvp runs it with /bin/sh, as a shell would.
-                    LOG.debug("{}: not an executable format for posix_spawn, starting it through setsid", name);
-                } catch (IOException | RuntimeException e) {
-                    throw cannotStart(e);
-                }
-            }
-            if (process == null) {
-                Optional<Path> setsid = ownSession ? findSetsid() : Optional.empty();
-                if (ownSession && setsid.isEmpty() && SETSID_WARNED.compareAndSet(false, true)) {
-                    LOG.warn("setsid (util-linux) not found: guests share this JVM's process group, so a terminal's "
-                            + "Ctrl-C reaches them directly and what they leave running is not found: install util-linux");
-                }
-                process = startThroughJdk(program, setsid, env);
-                ownSessionGiven = setsid.isPresent();
-            }
+            HostProcessStarter.Started started = new HostProcessStarter(executable, arguments, env,
+                    workingDirectory, name).start(ownSession, spawnDirectly);
+            HostProcess process = started.process();
+            boolean ownSessionGiven = started.ownSession();
             LineQueue queue = new LineQueue(queueCapacityChars, output, name, 2);
             SupervisedProcess supervised = new SupervisedProcess(process, name, queue, ownSessionGiven);
             String threadPrefix = "umonitor-" + name + "-" + process.pid();
@@ -587,74 +471,5 @@ public final class SupervisedProcess {
             return supervised;
         }
 
-        /** Through commons-exec and {@link ProcessBuilder}; through {@code setsid} for a session of its own. */
-        private Child startThroughJdk(Path program, Optional<Path> setsid, Map<String, String> env) {
-            CommandLine command = new CommandLine(setsid.orElse(program).toString());
-            // setsid executes the program in place (no fork: a freshly spawned child never leads a group).
-            setsid.ifPresent(s -> command.addArgument(program.toString(), false));
-            // Without handleQuoting=false commons-exec wraps arguments containing spaces in quotes,
-            // which a direct exec (no shell) would pass on literally.
-            arguments.forEach(a -> command.addArgument(a, false));
-            Process process;
-            try {
-                File dir = workingDirectory == null ? null : workingDirectory.toFile();
-                process = new Launcher().start(command, env, dir);
-            } catch (IOException | RuntimeException e) {
-                throw cannotStart(e);
-            }
-            try {
-                process.getOutputStream().close();
-            } catch (IOException e) {
-                LOG.debug("{}: closing stdin failed", program, e);
-            }
-            return new JdkChild(process);
-        }
-
-        private LaunchException cannotStart(Exception e) {
-            return new LaunchException("could not start '" + executable + "' " + arguments + ": " + e.getMessage()
-                    + ": check that the file exists, is executable and that the working directory "
-                    + (workingDirectory == null ? "" : "'" + workingDirectory + "' ") + "exists", e);
-        }
-    }
-
-    /**
-     * Where setsid was found last, checked again on each use (one look instead of one per PATH entry: this
-     * runs on every launch, before the fork).
-     */
-    private static volatile Path knownSetsid;
-
-    private static Optional<Path> findSetsid() {
-        Path known = knownSetsid;
-        if (known != null && Files.isRegularFile(known) && Files.isExecutable(known)) {
-            return Optional.of(known);
-        }
-        Optional<Path> found = Executables.find("setsid");
-        knownSetsid = found.orElse(null);
-        return found;
-    }
-
-    /**
-     * The program as setsid will execute it: checked here, because once setsid has started, a missing
-     * program is only an exit status and would not be the launch error that names it.
-     */
-    private static Path resolve(Path executable, Path workingDirectory) {
-        // A relative path with a slash is the child's to resolve, in its working directory.
-        String text = workingDirectory != null && !executable.isAbsolute() && executable.toString().contains("/")
-                ? workingDirectory.resolve(executable).toString() : executable.toString();
-        Optional<Path> found = Executables.find(text);
-        if (found.isEmpty()) {
-            throw new LaunchException("could not start '" + executable + "': " + (text.contains("/")
-                    ? (Files.exists(Path.of(text)) ? "it is not an executable file" : "no such file")
-                    : "not found on PATH") + ": check that the file exists, is executable and that the working "
-                    + "directory exists");
-        }
-        return text.contains("/") ? Path.of(text) : found.get();
-    }
-
-    /** Exposes commons-exec's launch, which gives the {@link Process} (pid, signals) its executor hides. */
-    private static final class Launcher extends DefaultExecutor {
-        Process start(CommandLine command, Map<String, String> env, File dir) throws IOException {
-            return launch(command, env, dir);
-        }
     }
 }

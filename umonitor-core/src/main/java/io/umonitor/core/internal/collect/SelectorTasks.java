@@ -34,6 +34,8 @@ final class SelectorTasks {
     private final Selector selector;
     private final String collector;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    /** Only the selector thread touches it. */
+    private boolean withinSelect;
 
     /** @param collector names the collector in errors, e.g. "TCP log collector" */
     SelectorTasks(Selector selector, String collector) {
@@ -137,6 +139,14 @@ final class SelectorTasks {
             SelectionKey key = channel.keyFor(selector);
             if (key != null) {
                 key.cancel();
+                // A channel closed while registered keeps its descriptor (a listener goes on accepting) until
+                // the selector deregisters the cancelled key in a selection: between selects, deregister it now
+                // (readiness is level-triggered, so a channel ready now is reported again by the next select).
+                // Within a select (a round waiting for sink room) that is not allowed; the descriptor then
+                // closes at the collector's next select.
+                if (!withinSelect) {
+                    selector.selectNow(ready -> { });
+                }
             }
             channel.close();
             return null;
@@ -162,6 +172,16 @@ final class SelectorTasks {
         Runnable task;
         while ((task = tasks.poll()) != null) {
             task.run();
+        }
+    }
+
+    /** {@link #runPending()} from within a select, e.g. while a round waits for sink room. */
+    void runPendingWithinSelect() {
+        withinSelect = true;
+        try {
+            runPending();
+        } finally {
+            withinSelect = false;
         }
     }
 }

@@ -281,7 +281,7 @@ public final class TcpCollector implements AutoCloseable {
         try {
             while (!closing && !ingest.awaitTcpRoom(100)) {
                 // The sinks are still draining; listener changes must not wait for them.
-                tasks.runPending();
+                tasks.runPendingWithinSelect();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -2,6 +2,7 @@ package io.umonitor.core.internal.log;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.umonitor.api.LogOrigin;
@@ -14,6 +15,7 @@ import io.umonitor.protocol.Goodbye;
 import io.umonitor.protocol.Hello;
 import java.io.BufferedOutputStream;
 import java.io.OutputStream;
+import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -137,6 +139,12 @@ class ListenWhileSinksFullTest {
             }
             assertEquals((long) CONNECTIONS * PER_CONNECTION, ingest.dispatched.get(),
                     "every record handed on once the sinks have room again");
+            // Stopped within a round, the listener's descriptor closes at the collector's next select, which
+            // came while the senders were read to the end: the tap side no longer accepts connections.
+            try (Socket late = new Socket()) {
+                assertThrows(ConnectException.class, () -> late.connect(bound, 2000),
+                        "the stopped address still accepted a connection after the round ended");
+            }
         } finally {
             ingest.makeRoom();
             senders.shutdownNow();
