@@ -69,13 +69,13 @@ class FileSinkTest {
     }
 
     @Test
-    void aThousandBusyFilesKeepTheirGrownBuffersWithinTheirBoundAndLoseNoLine() throws IOException {
-        // Each file gets 100 KiB between flushes, enough to grow any buffer to 64 KiB: without the bound a thousand
-        // files would hold 64 MiB of buffers.
+    void manyBusyFilesKeepTheirGrownBuffersWithinTheirBoundAndLoseNoLine() throws IOException {
+        // Each file gets 25 KB between flushes, enough to grow its buffer to 64 KiB: without the bound 400 files
+        // would hold 24 MiB of buffers, and a thousand 64 MiB.
         FileSink sink = new FileSink(dir).open();
         String message = "x".repeat(1000);
-        int files = 1000;
-        int perFile = 100;
+        int files = 400;
+        int perFile = 25;
         for (int i = 0; i < perFile; i++) {
             for (int f = 0; f < files; f++) {
                 sink.accept(record("busy-" + f, message));
@@ -85,7 +85,7 @@ class FileSinkTest {
         sink.close();
         assertTrue(grown <= FileSink.GROWN_BUFFERS_LIMIT, "grown buffers hold " + grown + " bytes");
         assertTrue(grown >= FileSink.GROWN_BUFFERS_LIMIT - 64 * 1024, "busy files still grow up to the bound: " + grown);
-        for (int f = 0; f < files; f += 111) {
+        for (int f = 0; f < files; f += 37) {
             assertEquals(perFile, lines(dir.resolve("busy-" + f + ".log")).size(), "busy-" + f);
         }
     }
