@@ -44,8 +44,8 @@ import java.util.Objects;
  * a stable hash, and every path is checked to stay inside the directory. Text lines escape control
  * characters and terminal escapes (see the text format in {@code TextLineEncoder}); JSON Lines escape
  * them as JSON {@code \\u} escapes. Writes are buffered per file (4 KiB, grown to 64 KiB for a busy file while
- * all grown buffers together stay within 4 MiB, so a thousand files hold 4 KiB each, not 64 MiB between
- * them) and reach the disk when a buffer fills, on {@link #flush()} (the monitor calls it as soon as the sink's queue has run empty, at most every
+ * what all buffers grew by together stays within 16 MiB, so a thousand busy files hold at most 20 MiB, not
+ * 64 MiB, between them) and reach the disk when a buffer fills, on {@link #flush()} (the monitor calls it as soon as the sink's queue has run empty, at most every
  * 0.1 ms, or up to 50 ms apart after a flush that cost much CPU, such as one writing a thousand files; and at
  * least every 100 ms under sustained load) and on close; records are never flushed one at a time.
  *
