@@ -111,20 +111,26 @@ static void on_line(struct wfile *f, double t) {
 static void scan(struct wfile *f, const char *buf, ssize_t r, double t) {
     const char *p = buf, *e = buf + r;
     if (!g_seen_at) {
-        /* Throughput runs: count newlines, and umonitor's own lines by their fixed marker (kept cheap: the
-         * watcher shares the machine with the collector under test). */
-        static const char mark[] = " monitor [umonitor] ";
-        const int ml = sizeof mark - 1;
+        /* Throughput runs: count newlines, and umonitor's own lines by their fixed markers (kept cheap: the
+         * watcher shares the machine with the collector under test): in umonitor's files "... monitor
+         * [umonitor] ...", in rsyslog's files of the forwarding case the MSGID "... - MONITOR ..." (umonitor
+         * forwards its own loss reports to rsyslog too; they are not the generator's records). */
+        static const char *const marks[] = {" monitor [umonitor] ", " - MONITOR "};
+        enum { LONGEST = sizeof " monitor [umonitor] " - 1 };
         for (const char *q = p; (q = memchr(q, '\n', e - q)); q++) w_records++;
         if (g_umon) {
-            char edge[2 * sizeof mark];   /* a marker split between two reads */
-            int keep = f->linelen < ml - 1 ? f->linelen : ml - 1;
-            int head = r < ml - 1 ? (int)r : ml - 1;
-            memcpy(edge, f->line + f->linelen - keep, keep);
-            memcpy(edge + keep, buf, head);
-            if (memmem(edge, keep + head, mark, ml)) { w_monitor_lines++; w_records--; }
-            for (const char *q = p; (q = memmem(q, e - q, mark, ml)); q += ml) { w_monitor_lines++; w_records--; }
-            int tail = r < ml - 1 ? (int)r : ml - 1;
+            for (size_t m = 0; m < sizeof marks / sizeof marks[0]; m++) {
+                const char *mark = marks[m];
+                const int ml = (int)strlen(mark);
+                char edge[2 * LONGEST];   /* a marker split between two reads */
+                int keep = f->linelen < ml - 1 ? f->linelen : ml - 1;
+                int head = r < ml - 1 ? (int)r : ml - 1;
+                memcpy(edge, f->line + f->linelen - keep, keep);
+                memcpy(edge + keep, buf, head);
+                if (memmem(edge, keep + head, mark, ml)) { w_monitor_lines++; w_records--; }
+                for (const char *q = p; (q = memmem(q, e - q, mark, ml)); q += ml) { w_monitor_lines++; w_records--; }
+            }
+            int tail = r < LONGEST - 1 ? (int)r : LONGEST - 1;
             memcpy(f->line, e - tail, tail);
             f->linelen = tail;
         }
