@@ -25,7 +25,8 @@ final class SpecOptions {
     @Option(names = "--name", description = "Unikernel name (default: the image's file name).")
     String name;
 
-    @Option(names = "--backend", description = "Backend id: solo5, qemu or process (default: the only usable one).")
+    @Option(names = "--backend", description = "Backend id: solo5, qemu, process or any other installed backend "
+            + "(default: the only usable one; an unknown id lists those found).")
     String backend;
 
     @Option(names = "--mem", paramLabel = "MB", description = "Guest memory in MiB (default: the backend's).")
