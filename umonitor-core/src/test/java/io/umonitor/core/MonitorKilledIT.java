@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.umonitor.core.backend.process.ProcessBackend;
 import io.umonitor.testkit.Await;
+import io.umonitor.testkit.NetworkNamespaces;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -188,15 +190,9 @@ class MonitorKilledIT {
      * machine") {@code ip -n} fails on "mount --make-rslave /", and the test then runs without a tap.
      */
     private static boolean namespaceCanBeEntered(String name) throws Exception {
-        run("ip", "netns", "add", name);
-        Process enter = new ProcessBuilder("ip", "-n", name, "link", "set", "lo", "up").redirectErrorStream(true).start();
-        String why = new String(enter.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        if (enter.waitFor() == 0) {
-            return true;
-        }
-        run("ip", "netns", "del", name);
-        System.out.println("MonitorKilledIT: no tap in this run, network namespaces cannot be entered here: " + why);
-        return false;
+        Optional<String> unusable = NetworkNamespaces.createEnterable(name);
+        unusable.ifPresent(why -> System.out.println("MonitorKilledIT: no tap in this run: " + why));
+        return unusable.isEmpty();
     }
 
     private static void run(String... command) throws Exception {

@@ -4,12 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.umonitor.api.UnikernelSpec;
-import io.umonitor.api.UnikernelStats;
-import io.umonitor.api.UnikernelStats.InterfaceStats;
 import io.umonitor.api.UnikernelHandle;
+import io.umonitor.api.UnikernelSpec;
+import io.umonitor.api.UnikernelStats.InterfaceStats;
+import io.umonitor.api.UnikernelStats;
 import io.umonitor.core.Monitor;
 import io.umonitor.core.backend.process.ProcessBackend;
+import io.umonitor.testkit.NetworkNamespaces;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -68,10 +69,10 @@ class HostProcStatsIT {
                 && Files.isExecutable(Path.of("/usr/bin/ip")) || Files.isExecutable(Path.of("/sbin/ip")),
                 "needs root and iproute2 to create a network namespace");
         String ns = "umon-stats-" + ProcessHandle.current().pid();
-        assumeTrue(run("ip", "netns", "add", ns) == 0, "cannot create a network namespace here");
+        Optional<String> unusable = NetworkNamespaces.createEnterable(ns);
+        assumeTrue(unusable.isEmpty(), () -> unusable.get());
         Process inside = null;
         try {
-            assertEquals(0, run("ip", "-n", ns, "link", "set", "lo", "up"));
             inside = new ProcessBuilder("ip", "netns", "exec", ns, "sleep", "30").start();
             long pid = inside.pid();
             await(() -> new HostProcStats().stat(pid).isPresent() && commandOf(pid).startsWith("sleep"),
@@ -89,7 +90,7 @@ class HostProcStatsIT {
             if (inside != null) {
                 inside.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
-            run("ip", "netns", "delete", ns);
+            NetworkNamespaces.delete(ns);
         }
     }
 

@@ -1,9 +1,11 @@
 package io.umonitor.core.network.tap;
 
 import io.umonitor.api.spi.NetworkProvisioner;
+import io.umonitor.testkit.NetworkNamespaces;
 import io.umonitor.testkit.NetworkProvisionerContract;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -28,12 +30,8 @@ class LinuxTapProvisionerContractIT extends NetworkProvisionerContract {
         Assumptions.assumeTrue(host.effectiveCapabilities().map(HostProbe::hasNetAdmin).orElse(false),
                 "tap tests need root or CAP_NET_ADMIN (and CAP_SYS_ADMIN for network namespaces)");
         String name = "umt-tck-" + Long.toString(ThreadLocalRandom.current().nextLong(1L << 40), 36);
-        Assumptions.assumeTrue(ip("netns", "add", name) == 0, "ip netns add " + name + " failed");
-        if (ip("-n", name, "link", "set", "lo", "up") != 0) {
-            ip("netns", "del", name);
-            Assumptions.assumeTrue(false, "network namespaces cannot be entered here: run the tests on a real host "
-                    + "or VM, not in a chroot");
-        }
+        Optional<String> unusable = NetworkNamespaces.createEnterable(name);
+        Assumptions.assumeTrue(unusable.isEmpty(), () -> unusable.get());
         namespace = name;
     }
 

@@ -9,8 +9,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.umonitor.api.ConfigurationException;
 import io.umonitor.api.NetworkSpec;
-import io.umonitor.api.ProvisioningException;
 import io.umonitor.api.ProvisionedNetwork;
+import io.umonitor.api.ProvisioningException;
+import io.umonitor.testkit.NetworkNamespaces;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -60,15 +62,10 @@ class LinuxTapProvisionerIT {
         Assumptions.assumeTrue(host.effectiveCapabilities().map(HostProbe::hasNetAdmin).orElse(false),
                 "tap tests need root or CAP_NET_ADMIN (and CAP_SYS_ADMIN for network namespaces)");
         namespace = "umt-tap-" + Long.toString(ThreadLocalRandom.current().nextLong(1L << 40), 36);
-        run("ip", "netns", "add", namespace);
-        // Inside a chroot (a debootstrap "fresh machine") a namespace can be made but not entered.
-        Process enter = new ProcessBuilder("ip", "-n", namespace, "link", "set", "lo", "up").redirectErrorStream(true).start();
-        String why = new String(enter.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
-        if (enter.waitFor() != 0) {
-            new ProcessBuilder("ip", "netns", "del", namespace).start().waitFor();
+        Optional<String> unusable = NetworkNamespaces.createEnterable(namespace);
+        if (unusable.isPresent()) {
             namespace = null;
-            Assumptions.assumeTrue(false, "network namespaces cannot be entered here (" + why
-                    + "): run the tests on a real host or VM, not in a chroot");
+            Assumptions.assumeTrue(false, unusable.get());
         }
     }
 
