@@ -88,10 +88,6 @@ public final class Forwarder {
         return bufferBytes;
     }
 
-    public synchronized String lastError() {
-        return lastError;
-    }
-
     /**
      * Why the buffer is full, for the loss report: the server is down, or it is connected and takes records
      * more slowly than they come (the last error of an earlier outage would mislead then).
