@@ -93,6 +93,31 @@ class ListenWhileSinksFullTest {
         }
     }
 
+    /**
+     * Between rounds, with the sinks full, the collector runs queued listener changes but does not select: a
+     * listener closed then kept its descriptor, and so went on accepting connections, until the sinks had room
+     * again.
+     */
+    @Test
+    void aStoppedAddressRefusesConnectionsAtOnceWhileTheSinksAreFull() throws Exception {
+        FillingIngest ingest = new FillingIngest();
+        ingest.full = true;
+        TcpCollector collector = new TcpCollector(ingest, 65_535, 1024);
+        try {
+            InetAddress tapSide = InetAddress.getByName("127.0.93.2");
+            InetSocketAddress bound = assertTimeoutPreemptively(Duration.ofSeconds(5),
+                    () -> collector.listen(new InetSocketAddress(tapSide, 0)));
+            assertTimeoutPreemptively(Duration.ofSeconds(5), () -> collector.stopListening(tapSide));
+            try (Socket late = new Socket()) {
+                assertThrows(ConnectException.class, () -> late.connect(bound, 2000),
+                        "the stopped address still accepted a connection while the sinks were full");
+            }
+        } finally {
+            ingest.makeRoom();
+            collector.close();
+        }
+    }
+
     @Test
     void listeningOnATapAddressDoesNotWaitForSinkRoom() throws Exception {
         FillingIngest ingest = new FillingIngest();
