@@ -195,57 +195,45 @@ for rep in $(seq "$REPS"); do   # syslog ingest: rsyslog's rows for the same cas
     done
 done
 
-# ---------------------------------------------------------------- syslog forwarding
-forward_one() {   # rep: umonitor collects FORWARD_K binary TCP senders and forwards all to a running rsyslog
-    local rep=$1 rsp rst c0 c1 line hwm
-    start_daemon rsyslog || return 1
-    rsp=$DPID; rst=$TCP
-    TCP=$(free_port); UDP=$(free_port); while [ "$UDP" = "$TCP" ]; do UDP=$(free_port); done
-    rm -rf "$LAB/fwdfiles"; mkdir -p "$LAB/fwdfiles"
-    java $JAVA_OPTS -cp "$JAR" io.umonitor.bench.BenchCollector "$LAB/fwdfiles" "$TCP" "$UDP" src forward \
-        "127.0.0.1:$rst" >"$RES/umonitor.stdout" 2>>"$RES/umonitor.stderr" &
+# ---------------------------------------------------------------- exporter rows (syslog forwarding, OTLP)
+export_run() {   # name k exporter target receiver_pid avoid_port files rep: umonitor collects K binary TCP senders
+    # with its file sink (into FILES) and exports every record through EXPORTER to TARGET, where a receiver (pid
+    # RECEIVER_PID, on port AVOID_PORT) writes what arrived into $OUT, one file per source, which the watcher
+    # counts: a record counts once it went through umonitor and reached the receiver. One raw line daemon=NAME.
+    local name=$1 k=$2 exporter=$3 target=$4 receiver=$5 avoid=$6 files=$7 rep=$8 c0 c1 line hwm i
+    TCP=$(free_port); UDP=$(free_port)
+    while [ "$UDP" = "$TCP" ] || [ "$TCP" = "$avoid" ]; do TCP=$(free_port); done
+    rm -rf "$files"; mkdir -p "$files"
+    java $JAVA_OPTS -cp "$JAR" io.umonitor.bench.BenchCollector "$files" "$TCP" "$UDP" src "$exporter" "$target" \
+        >"$RES/umonitor.stdout" 2>>"$RES/umonitor.stderr" &
     DPID=$!; STARTED+=("$DPID")
     for i in $(seq 200); do ss -Hltn "sport = :$TCP" | grep -q . && break; sleep 0.05; done
-    warm umonitor   # through umonitor into rsyslog's files (warm*.log), like every other case's warm-up
+    warm umonitor   # through umonitor and the exporter into the receiver's files (warm*.log)
     c0=$(cpu_ticks "$DPID")
-    # the watcher reads rsyslog's files: a record counts once it went through umonitor and reached rsyslog
-    line=$(timeout -k 5 "$GEN_TIMEOUT" "$LAB/bin/loadgen" -f umon -m tcp -p "$TCP" -k "$FORWARD_K" -n "$N" -w "$OUT" \
-        -q 15 -T $((GEN_TIMEOUT - 10)) 2>>"$RES/gen.stderr") || log "loadgen failed (forward rep=$rep)"
+    line=$(timeout -k 5 "$GEN_TIMEOUT" "$LAB/bin/loadgen" -f umon -m tcp -p "$TCP" -k "$k" -n "$N" -w "$OUT" \
+        -q 15 -T $((GEN_TIMEOUT - 10)) 2>>"$RES/gen.stderr") || log "loadgen failed ($name rep=$rep)"
     c1=$(cpu_ticks "$DPID"); hwm=$(awk '/VmHWM/{print $2}' "/proc/$DPID/status" 2>/dev/null)
-    stop_pid "$DPID"; stop_pid "$rsp"
-    echo "daemon=umonfwd case=tcp k=$FORWARD_K rate=0 rep=$rep $line daemon_cpu_s=$(awk -v a="$c0" -v b="$c1" \
+    stop_pid "$DPID"; stop_pid "$receiver"
+    echo "daemon=$name case=tcp k=$k rate=0 rep=$rep $line daemon_cpu_s=$(awk -v a="$c0" -v b="$c1" \
         -v t="$CLK_TCK" 'BEGIN{printf "%.2f",(b-a)/t}') daemon_hwm_kb=${hwm:-0} $(grep '^umon_senders=' "$RES/umonitor.stdout" | tail -1)" \
         | tee -a "$RAW" >&2
 }
-if [ -n "$FORWARD_K" ]; then
-    for rep in $(seq "$REPS"); do log "umonitor forwarding to rsyslog, tcp k=$FORWARD_K rep=$rep"; forward_one "$rep"; done
-fi
-
-# ---------------------------------------------------------------- OTLP export
-otlp_one() {   # rep: umonitor collects OTLP_K binary TCP senders and exports all over OTLP/HTTP to a counting receiver
-    local rep=$1 rcp op c0 c1 line hwm i
+forward_one() {   # rep: into a running rsyslog, whose files are the receiver's
+    start_daemon rsyslog || return 1
+    export_run umonfwd "$FORWARD_K" forward "127.0.0.1:$TCP" "$DPID" "$TCP" "$LAB/fwdfiles" "$1"
+}
+otlp_one() {   # rep: over OTLP/HTTP to a receiver that decodes each request and writes a line per record
+    local op rcp i
     op=$(free_port); rm -rf "$OUT"; mkdir -p "$OUT"
-    # the receiver writes one line per record it decoded into $OUT/<service>.log, which the watcher counts
     java -Xmx512m -XX:+UseParallelGC -cp "$JAR" io.umonitor.bench.OtlpCountingReceiver "$op" "$OUT" \
         >"$RES/otlp-receiver.stdout" 2>>"$RES/otlp-receiver.stderr" &
     rcp=$!; STARTED+=("$rcp")
     for i in $(seq 200); do ss -Hltn "sport = :$op" | grep -q . && break; sleep 0.05; done
-    TCP=$(free_port); UDP=$(free_port); while [ "$UDP" = "$TCP" ] || [ "$TCP" = "$op" ]; do TCP=$(free_port); done
-    rm -rf "$LAB/otlpfiles"; mkdir -p "$LAB/otlpfiles"
-    java $JAVA_OPTS -cp "$JAR" io.umonitor.bench.BenchCollector "$LAB/otlpfiles" "$TCP" "$UDP" src otlp \
-        "http://127.0.0.1:$op" >"$RES/umonitor.stdout" 2>>"$RES/umonitor.stderr" &
-    DPID=$!; STARTED+=("$DPID")
-    for i in $(seq 200); do ss -Hltn "sport = :$TCP" | grep -q . && break; sleep 0.05; done
-    warm umonitor   # through umonitor and OTLP into the receiver's files (warm*.log)
-    c0=$(cpu_ticks "$DPID")
-    line=$(timeout -k 5 "$GEN_TIMEOUT" "$LAB/bin/loadgen" -f umon -m tcp -p "$TCP" -k "$OTLP_K" -n "$N" -w "$OUT" \
-        -q 15 -T $((GEN_TIMEOUT - 10)) 2>>"$RES/gen.stderr") || log "loadgen failed (otlp rep=$rep)"
-    c1=$(cpu_ticks "$DPID"); hwm=$(awk '/VmHWM/{print $2}' "/proc/$DPID/status" 2>/dev/null)
-    stop_pid "$DPID"; stop_pid "$rcp"
-    echo "daemon=umonotlp case=tcp k=$OTLP_K rate=0 rep=$rep $line daemon_cpu_s=$(awk -v a="$c0" -v b="$c1" \
-        -v t="$CLK_TCK" 'BEGIN{printf "%.2f",(b-a)/t}') daemon_hwm_kb=${hwm:-0} $(grep '^umon_senders=' "$RES/umonitor.stdout" | tail -1)" \
-        | tee -a "$RAW" >&2
+    export_run umonotlp "$OTLP_K" otlp "http://127.0.0.1:$op" "$rcp" "$op" "$LAB/otlpfiles" "$1"
 }
+if [ -n "$FORWARD_K" ]; then
+    for rep in $(seq "$REPS"); do log "umonitor forwarding to rsyslog, tcp k=$FORWARD_K rep=$rep"; forward_one "$rep"; done
+fi
 if [ -n "$OTLP_K" ]; then
     for rep in $(seq "$REPS"); do log "umonitor exporting over OTLP/HTTP, tcp k=$OTLP_K rep=$rep"; otlp_one "$rep"; done
 fi
