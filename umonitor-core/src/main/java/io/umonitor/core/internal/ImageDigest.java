@@ -39,6 +39,11 @@ final class ImageDigest {
 
     private final Path image;
 
+    /** How many images' digests are remembered now (for the test of the bound). */
+    static int cachedImages() {
+        return KNOWN.size();
+    }
+
     ImageDigest(Path image) {
         this.image = image.toAbsolutePath().normalize();
     }

@@ -78,4 +78,17 @@ class ImageDigestTest {
         Files.move(next, image, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         assertNotEquals(SHA256_OF_ABC, new ImageDigest(image).current());
     }
+
+    /** A platform that launches ever new images (one per build) must not grow the JVM's heap with their digests. */
+    @Test
+    void aMonitorLaunchingEverNewImagesRemembersAtMostTheBoundOfDigests() throws Exception {
+        int images = ImageDigest.CACHED_IMAGES + 44;
+        for (int i = 0; i < images; i++) {
+            Path image = dir.resolve("build-" + i);
+            Files.writeString(image, "build " + i);
+            assertTrue(new ImageDigest(image).current().startsWith("sha256:"));
+            assertTrue(ImageDigest.cachedImages() <= ImageDigest.CACHED_IMAGES,
+                    ImageDigest.cachedImages() + " digests remembered after " + (i + 1) + " images");
+        }
+    }
 }
